@@ -1,0 +1,38 @@
+# The two commands of the README:
+#   make demo   - installs what is missing, builds, runs the main job
+#   make check  - installs what is missing, builds and runs every test:
+#                 gcc build, clang build with ASan+UBSan, all warnings as errors
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD ?= build
+VECTORS ?= $(abspath ../shared/vectors)
+
+.PHONY: all deps build demo check check-gcc check-asan clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc \
+	      -DBM_VECTORS_DIR=$(VECTORS) >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+
+demo: build
+	@scripts/demo.sh $(BUILD)/blemesh $(VECTORS)
+
+check-gcc: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+check-asan: deps
+	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
+	      -DBM_SANITIZE=ON -DBM_VECTORS_DIR=$(VECTORS) >/dev/null
+	cmake --build $(BUILD)-asan -j$(JOBS)
+	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	      ctest --output-on-failure -j$(JOBS)
+
+check: check-gcc check-asan
+	@echo "check: all tests passed (gcc, and clang with ASan+UBSan)"
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan

@@ -1,0 +1,74 @@
+/* Compile-time limits of the core. Each knob says what it bounds, what it
+ * costs and its allowed range. Override any of them by defining it before
+ * this header is included (e.g. -DBM_CFG_SUBNETS=4 or a user config header
+ * named by BM_CFG_USER_HEADER). */
+#ifndef BLEMESH_CONFIG_H
+#define BLEMESH_CONFIG_H
+
+#ifdef BM_CFG_USER_HEADER
+#include BM_CFG_USER_HEADER
+#endif
+
+/* Subnets (NetKeys) a node holds. RAM: ~180 bytes each (two key sets for
+ * key refresh). Range 1..32. */
+#ifndef BM_CFG_SUBNETS
+#define BM_CFG_SUBNETS 4
+#endif
+#if BM_CFG_SUBNETS < 1 || BM_CFG_SUBNETS > 32
+#error "BM_CFG_SUBNETS out of range (1..32)"
+#endif
+
+/* Application keys a node holds. RAM: ~40 bytes each. Range 1..64. */
+#ifndef BM_CFG_APP_KEYS
+#define BM_CFG_APP_KEYS 4
+#endif
+#if BM_CFG_APP_KEYS < 1 || BM_CFG_APP_KEYS > 64
+#error "BM_CFG_APP_KEYS out of range (1..64)"
+#endif
+
+/* Network message cache entries (recently seen network PDUs). RAM: 8 bytes
+ * each. Range 2..4096. */
+#ifndef BM_CFG_NET_CACHE_SIZE
+#define BM_CFG_NET_CACHE_SIZE 64
+#endif
+#if BM_CFG_NET_CACHE_SIZE < 2 || BM_CFG_NET_CACHE_SIZE > 4096
+#error "BM_CFG_NET_CACHE_SIZE out of range (2..4096)"
+#endif
+
+/* Replay protection list entries, one per source we accept. RAM: 8 bytes
+ * each. Range 2..32767. */
+#ifndef BM_CFG_RPL_SIZE
+#define BM_CFG_RPL_SIZE 32
+#endif
+#if BM_CFG_RPL_SIZE < 2 || BM_CFG_RPL_SIZE > 32767
+#error "BM_CFG_RPL_SIZE out of range (2..32767)"
+#endif
+
+/* Segmented messages being reassembled at once (from different sources).
+ * RAM: ~400 bytes each (a full 32-segment buffer). Range 1..16. */
+#ifndef BM_CFG_RX_SEG_CTX
+#define BM_CFG_RX_SEG_CTX 2
+#endif
+#if BM_CFG_RX_SEG_CTX < 1 || BM_CFG_RX_SEG_CTX > 16
+#error "BM_CFG_RX_SEG_CTX out of range (1..16)"
+#endif
+
+/* Largest number of segments of one upper transport PDU. The spec allows
+ * 32 (SegN is 5 bits); a smaller value shrinks every reassembly buffer.
+ * Range 1..32. */
+#ifndef BM_CFG_MAX_SEGMENTS
+#define BM_CFG_MAX_SEGMENTS 32
+#endif
+#if BM_CFG_MAX_SEGMENTS < 1 || BM_CFG_MAX_SEGMENTS > 32
+#error "BM_CFG_MAX_SEGMENTS out of range (1..32)"
+#endif
+
+/* Virtual address labels known to a node. RAM: 18 bytes each. Range 0..64. */
+#ifndef BM_CFG_LABELS
+#define BM_CFG_LABELS 4
+#endif
+#if BM_CFG_LABELS < 0 || BM_CFG_LABELS > 64
+#error "BM_CFG_LABELS out of range (0..64)"
+#endif
+
+#endif

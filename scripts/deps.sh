@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages blemesh needs, or says which are missing.
+# As root it runs apt-get; otherwise it prints the apt-get line and fails.
+set -euo pipefail
+
+# build-essential/cmake: the build; clang: the second compiler and the
+# sanitizer build; libmbedtls-dev: AES, CMAC, CCM, ECDH P-256; libcjson-dev:
+# the tests' reader of the JSON sample data; python3: the CLI tests.
+PACKAGES=(build-essential cmake clang libmbedtls-dev libcjson-dev python3)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+    echo "deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq || true
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+    echo "deps: missing Debian packages. Run:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
