@@ -38,6 +38,13 @@ struct bm_lower_hdr {
 int bm_lower_parse(uint8_t ctl, const uint8_t *pdu, size_t len, struct bm_lower_hdr *hdr,
                    const uint8_t **payload, size_t *payload_len);
 
+/* Checks that payload_len octets fit the header: unsegmented access 5..15
+ * (opcode + TransMIC at least), unsegmented control 0..11, segments 1..12
+ * (access) or 1..8 (control) and full when seg_o < seg_n, SegO <= SegN, no
+ * segmented Segment Acknowledgment, every field within its width. Shared by
+ * parse, build and reassembly. Returns 0 or BM_EMALFORMED. */
+int bm_lower_check(const struct bm_lower_hdr *hdr, size_t payload_len);
+
 /* Writes header + payload. Returns 0, BM_EINVAL or BM_ENOSPC. */
 int bm_lower_build(const struct bm_lower_hdr *hdr, const uint8_t *payload, size_t payload_len,
                    uint8_t *out, size_t out_size, size_t *out_len);
@@ -102,7 +109,11 @@ void bm_lower_reasm_init(struct bm_reasm_pool *pool);
  * segments are needed, 0 when the message is complete (msg points into the
  * pool until the next call), BM_EMALFORMED for a segment inconsistent with
  * the message in progress, BM_EDUP for a segment of a completed message,
- * BM_ENOSPC when no context is free. A rejected segment changes nothing. */
+ * BM_EREPLAY for a segment older (smaller SeqAuth) than the message kept
+ * for its source, BM_ENOSPC when no context is free (a completed context
+ * is evicted first) or the message has more than BM_CFG_MAX_SEGMENTS
+ * segments. A rejected segment changes nothing; a duplicate of a segment
+ * already held only restarts the incomplete timer (last_rx_ms). */
 int bm_lower_reasm_rx(struct bm_reasm_pool *pool, uint16_t src, uint16_t dst, uint8_t ttl,
                       uint32_t seq, uint32_t iv_index, const struct bm_lower_hdr *hdr,
                       const uint8_t *payload, size_t payload_len, uint32_t now_ms,

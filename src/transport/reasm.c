@@ -1,0 +1,215 @@
+/* Reassembly of segmented lower transport PDUs (Mesh Profile 3.5.3.4)
+ * into the caller's fixed pool (struct bm_reasm_pool); no heap, no clock:
+ * the caller passes now_ms.
+ *
+ * Invariants:
+ * - At most one context per source address: a source sends one segmented
+ *   message at a time, so a newer SeqAuth from it replaces whatever is held
+ *   (complete or not) and an older one is refused (BM_EREPLAY).
+ * - A context holds the header fields every segment of its message must
+ *   repeat (ctl, akf/aid or opcode, szmic, seg_n, dst); segment i sits at
+ *   buf + i * segment size, which is exact because every segment but the
+ *   last is full (checked by bm_lower_check()).
+ * - `received` only ever has bits 0..seg_n; done == (received is all of
+ *   them); last_len is set exactly when bit seg_n is.
+ * - Every check runs before the first write: a rejected segment leaves the
+ *   pool byte-identical. A duplicate of a segment already held (same bytes)
+ *   only restarts the incomplete timer (last_rx_ms), since it shows the
+ *   sender is still working on the message; for a completed message it
+ *   changes nothing and returns BM_EDUP so the caller can re-acknowledge.
+ * - A completed context is kept (done) until it expires, is replaced by a
+ *   newer message from its source or is evicted to make room (oldest first).
+ *   Once it is gone, a late duplicate starts a fresh reassembly; the replay
+ *   protection list above (Mesh Profile 3.8.8) stops it being handled twice.
+ */
+#include "transport/lower.h"
+
+#include <string.h>
+
+#include "blemesh/errors.h"
+
+static size_t seg_len(uint8_t ctl)
+{
+    return ctl ? BM_LOWER_SEG_CTL_LEN : BM_LOWER_SEG_ACCESS_LEN;
+}
+
+static uint64_t seq_auth(uint32_t iv_index, uint32_t seq_first)
+{
+    return (uint64_t)iv_index << 24 | seq_first;
+}
+
+static uint32_t all_segments(uint8_t seg_n)
+{
+    return seg_n >= 31 ? 0xffffffffu : (1u << (seg_n + 1)) - 1;
+}
+
+static uint32_t age_ms(const struct bm_reasm *r, uint32_t now_ms)
+{
+    return now_ms - r->last_rx_ms; /* modulo 2^32: survives clock wrap */
+}
+
+static struct bm_reasm *find_src(struct bm_reasm_pool *pool, uint16_t src)
+{
+    for (size_t i = 0; i < BM_CFG_RX_SEG_CTX; i++) {
+        if (pool->ctx[i].busy && pool->ctx[i].src == src)
+            return &pool->ctx[i];
+    }
+    return NULL;
+}
+
+/* A free context, else the completed context idle the longest. */
+static struct bm_reasm *find_slot(struct bm_reasm_pool *pool, uint32_t now_ms)
+{
+    struct bm_reasm *oldest = NULL;
+    for (size_t i = 0; i < BM_CFG_RX_SEG_CTX; i++) {
+        struct bm_reasm *r = &pool->ctx[i];
+        if (!r->busy)
+            return r;
+        if (r->done && (!oldest || age_ms(r, now_ms) > age_ms(oldest, now_ms)))
+            oldest = r;
+    }
+    return oldest;
+}
+
+static bool same_message(const struct bm_reasm *r, uint16_t dst, const struct bm_lower_hdr *hdr,
+                         size_t len)
+{
+    if (r->ctl != hdr->ctl || r->seg_n != hdr->seg_n || r->dst != dst)
+        return false;
+    if (r->ctl ? r->opcode != hdr->opcode
+               : (r->akf != hdr->akf || r->aid != hdr->aid || r->szmic != hdr->szmic))
+        return false;
+    /* The last segment fixes the total length; it must not change. */
+    if (hdr->seg_o == hdr->seg_n && (r->received >> hdr->seg_n & 1u) && r->last_len != len)
+        return false;
+    return true;
+}
+
+static void start(struct bm_reasm *r, uint16_t src, uint16_t dst, uint8_t ttl, uint32_t iv_index,
+                  uint32_t seq_first, const struct bm_lower_hdr *hdr)
+{
+    memset(r, 0, sizeof(*r));
+    r->busy = true;
+    r->src = src;
+    r->dst = dst;
+    r->ttl = ttl;
+    r->iv_index = iv_index;
+    r->seq_first = seq_first;
+    r->ctl = hdr->ctl;
+    r->seg_n = hdr->seg_n;
+    if (hdr->ctl) {
+        r->opcode = hdr->opcode;
+    } else {
+        r->akf = hdr->akf;
+        r->aid = hdr->aid;
+        r->szmic = hdr->szmic;
+    }
+}
+
+static void fill_msg(const struct bm_reasm *r, struct bm_lower_msg *msg)
+{
+    memset(msg, 0, sizeof(*msg));
+    msg->ctl = r->ctl;
+    msg->akf = r->akf;
+    msg->aid = r->aid;
+    msg->opcode = r->opcode;
+    msg->szmic = r->szmic;
+    msg->seg = 1;
+    msg->src = r->src;
+    msg->dst = r->dst;
+    msg->ttl = r->ttl;
+    msg->seq = r->seq_first;
+    msg->iv_index = r->iv_index;
+    msg->upper = r->buf;
+    msg->upper_len = (size_t)r->seg_n * seg_len(r->ctl) + r->last_len;
+}
+
+void bm_lower_reasm_init(struct bm_reasm_pool *pool)
+{
+    if (pool)
+        memset(pool, 0, sizeof(*pool));
+}
+
+int bm_lower_reasm_rx(struct bm_reasm_pool *pool, uint16_t src, uint16_t dst, uint8_t ttl,
+                      uint32_t seq, uint32_t iv_index, const struct bm_lower_hdr *hdr,
+                      const uint8_t *payload, size_t payload_len, uint32_t now_ms,
+                      struct bm_lower_msg *msg)
+{
+    if (!pool || !hdr || !msg)
+        return BM_EINVAL;
+    if (!payload || !hdr->seg || bm_lower_check(hdr, payload_len) != BM_OK)
+        return BM_EMALFORMED;
+    if (hdr->seg_n >= BM_CFG_MAX_SEGMENTS)
+        return BM_ENOSPC;
+
+    /* 3.5.3.1: SeqAuth = IV Index || SEQ of the first segment. A first SEQ
+     * above this segment's SEQ wrapped below 0, i.e. it was sent under the
+     * previous IV index; under IV index 0 no such segment can exist. */
+    uint32_t first = bm_lower_first_seq(seq & 0xffffffu, hdr->seq_zero);
+    uint32_t iv = iv_index;
+    if (first > (seq & 0xffffffu)) {
+        if (iv_index == 0)
+            return BM_EMALFORMED;
+        iv = iv_index - 1;
+    }
+    uint64_t auth = seq_auth(iv, first);
+
+    size_t full = seg_len(hdr->ctl);
+    size_t off = (size_t)hdr->seg_o * full;
+    uint32_t bit = 1u << hdr->seg_o;
+
+    struct bm_reasm *r = find_src(pool, src);
+    if (r) {
+        uint64_t held = seq_auth(r->iv_index, r->seq_first);
+        /* 3.5.3.4: segments of a message older than the one in progress
+         * (or last completed) from this source are ignored. */
+        if (auth < held)
+            return BM_EREPLAY;
+        if (auth == held) {
+            if (!same_message(r, dst, hdr, payload_len))
+                return BM_EMALFORMED;
+            if (r->received & bit) {
+                /* A retransmission repeats the same bytes; anything else
+                 * under this SeqAuth is not part of the message. */
+                if (memcmp(r->buf + off, payload, payload_len) != 0)
+                    return BM_EMALFORMED;
+                if (r->done)
+                    return BM_EDUP;
+                r->last_rx_ms = now_ms;
+                return BM_EINCOMPLETE;
+            }
+        } else {
+            start(r, src, dst, ttl, iv, first, hdr);
+        }
+    } else {
+        r = find_slot(pool, now_ms);
+        if (!r)
+            return BM_ENOSPC;
+        start(r, src, dst, ttl, iv, first, hdr);
+    }
+
+    memcpy(r->buf + off, payload, payload_len);
+    r->received |= bit;
+    if (hdr->seg_o == hdr->seg_n)
+        r->last_len = payload_len;
+    r->last_rx_ms = now_ms;
+    if (r->received != all_segments(r->seg_n))
+        return BM_EINCOMPLETE;
+    r->done = true;
+    fill_msg(r, msg);
+    return BM_OK;
+}
+
+void bm_lower_reasm_expire(struct bm_reasm_pool *pool, uint32_t now_ms)
+{
+    if (!pool)
+        return;
+    /* 3.5.3.4: an incomplete message is abandoned when the incomplete
+     * timer (restarted by every segment) runs out; a completed one is only
+     * remembered for re-acknowledgment and is dropped on the same timer. */
+    for (size_t i = 0; i < BM_CFG_RX_SEG_CTX; i++) {
+        struct bm_reasm *r = &pool->ctx[i];
+        if (r->busy && age_ms(r, now_ms) >= BM_SAR_INCOMPLETE_MS)
+            memset(r, 0, sizeof(*r));
+    }
+}
