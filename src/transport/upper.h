@@ -66,7 +66,9 @@ struct bm_upper_match {
 /* Tries every application key whose AID matches (AKF=1) or every device key
  * of src or dst (AKF=0), and for a virtual dst every label with that hash.
  * p->dev_key and p->label are chosen here. Returns 0, BM_ENOKEY (no
- * candidate) or BM_EAUTH (candidates, none verified). */
+ * candidate) or BM_EAUTH (candidates, none verified; out is zeroed), or
+ * BM_EMALFORMED as bm_upper_decrypt(). out must not overlap upper: a
+ * failed attempt zeroes out before the next key is tried. */
 int bm_upper_decrypt_any(const struct bm_upper_keyring *ring, uint8_t akf, uint8_t aid,
                          struct bm_upper_params p, const uint8_t *upper, size_t upper_len,
                          uint8_t *out, size_t out_size, size_t *out_len,
