@@ -71,4 +71,31 @@
 #error "BM_CFG_LABELS out of range (0..64)"
 #endif
 
+/* Elements of a node (the primary and its secondaries). RAM: ~8 bytes each
+ * plus their models. Range 1..16. */
+#ifndef BM_CFG_ELEMENTS
+#define BM_CFG_ELEMENTS 4
+#endif
+#if BM_CFG_ELEMENTS < 1 || BM_CFG_ELEMENTS > 16
+#error "BM_CFG_ELEMENTS out of range (1..16)"
+#endif
+
+/* Nodes a provisioner keeps in its network database. RAM: ~24 bytes each.
+ * Range 1..4096. */
+#ifndef BM_CFG_PROV_NODES
+#define BM_CFG_PROV_NODES 32
+#endif
+#if BM_CFG_PROV_NODES < 1 || BM_CFG_PROV_NODES > 4096
+#error "BM_CFG_PROV_NODES out of range (1..4096)"
+#endif
+
+/* Unprovisioned devices a provisioner remembers from its scan. RAM: ~40
+ * bytes each. Range 1..256. */
+#ifndef BM_CFG_SCAN_RESULTS
+#define BM_CFG_SCAN_RESULTS 16
+#endif
+#if BM_CFG_SCAN_RESULTS < 1 || BM_CFG_SCAN_RESULTS > 256
+#error "BM_CFG_SCAN_RESULTS out of range (1..256)"
+#endif
+
 #endif

@@ -1,0 +1,139 @@
+/* blemesh: a Bluetooth Mesh node and provisioner. The C face of the
+ * MicroPython BLE_Mesh API (Pycom firmware), see README "The seed API in C".
+ *
+ * A node lives in memory the caller provides (bm_node_size() octets,
+ * aligned for any type): no heap is used, so a microcontroller can place it
+ * in a static buffer. Everything the node needs from outside comes through
+ * the struct bm_platform given at creation (include/blemesh/platform.h).
+ *
+ * Every function returns 0 or a negative BM_E* code (errors.h). */
+#ifndef BLEMESH_H
+#define BLEMESH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blemesh/errors.h"
+#include "blemesh/platform.h"
+
+/* Constants, with the values the board firmware used. */
+#define BM_PROV_ADV 1
+#define BM_PROV_GATT 2
+#define BM_PROV_NONE 4
+
+#define BM_RELAY 1
+#define BM_GATT_PROXY 2
+#define BM_LOW_POWER 4
+#define BM_FRIEND 8
+
+#define BM_OOB_NONE 0
+#define BM_OOB_INPUT 1
+#define BM_OOB_OUTPUT 2
+
+#define BM_ADDR_ALL_NODES 0xffff
+#define BM_ADDR_PUBLISH 0x0000
+
+struct bm_node;
+
+/* Octets of memory a node needs. */
+size_t bm_node_size(void);
+
+/* Places a node in mem (at least bm_node_size() octets, aligned as
+ * max_align_t) and binds it to plat, which must outlive the node. Elements
+ * and models may be created before or after bm_init(). Returns NULL if mem
+ * is too small or misaligned. */
+struct bm_node *bm_node_create(void *mem, size_t mem_len, const struct bm_platform *plat);
+
+/* Releases the node: wipes every key in its memory. */
+void bm_node_destroy(struct bm_node *node);
+
+/* init(name, auth): name is the device's name shown by a provisioner's scan
+ * (at most BM_NAME_MAX octets); auth is BM_OOB_NONE, BM_OOB_OUTPUT or
+ * BM_OOB_INPUT. Loads the stored state: a device UUID generated once and
+ * kept (see bm_set_uuid), and, if provisioned before, its keys. */
+#define BM_NAME_MAX 29
+int bm_init(struct bm_node *node, const char *name, uint8_t auth);
+
+/* Overrides the device UUID (16 octets, kept in storage). Only while
+ * unprovisioned. */
+int bm_set_uuid(struct bm_node *node, const uint8_t uuid[16]);
+int bm_get_uuid(const struct bm_node *node, uint8_t uuid[16]);
+
+/* The Output OOB values a device shows, passed to the provisioning
+ * callback: for numeric actions (blink, beep, vibrate, display number) the
+ * number; for alphanumeric the string. */
+#define BM_OOB_ACT_BLINK 0
+#define BM_OOB_ACT_BEEP 1
+#define BM_OOB_ACT_VIBRATE 2
+#define BM_OOB_ACT_NUMERIC 3
+#define BM_OOB_ACT_ALPHANUMERIC 4
+
+/* Provisioning events given to the set_node_prov callback. */
+enum bm_prov_event {
+    BM_PROV_EVT_OUTPUT_OOB = 0, /* show oob_value (action oob_action) now */
+    BM_PROV_EVT_COMPLETE = 1,   /* provisioned: addr is our primary address */
+    BM_PROV_EVT_FAILED = 2,     /* reason is the Provisioning Failed code or 0 for a timeout */
+    BM_PROV_EVT_RESET = 3,      /* the node is unprovisioned again */
+};
+
+struct bm_prov_info {
+    enum bm_prov_event event;
+    uint8_t oob_action;     /* BM_OOB_ACT_* */
+    uint32_t oob_number;    /* numeric actions */
+    const char *oob_string; /* alphanumeric action: NUL-terminated */
+    uint16_t addr;
+    uint8_t reason;
+};
+
+typedef void (*bm_prov_fn)(void *user, const struct bm_prov_info *info);
+
+/* set_node_prov(bearer, callback): enables the provisioning bearers (an OR
+ * of BM_PROV_ADV, BM_PROV_GATT) or BM_PROV_NONE. PB-GATT is not supported
+ * yet: asking for it returns BM_ENOTSUP and changes nothing. */
+int bm_set_node_prov(struct bm_node *node, uint8_t bearers, bm_prov_fn cb, void *user);
+
+/* reset_node_prov(): forgets keys, addresses and sequence number, durably;
+ * the node is unprovisioned and beaconing again. */
+int bm_reset_node_prov(struct bm_node *node);
+
+/* create_element(primary, feature, beacon, ttl): feature is an OR of
+ * BM_RELAY, BM_GATT_PROXY, BM_LOW_POWER, BM_FRIEND; beacon enables the
+ * secure network beacon; ttl is the default TTL (0 or 2..127). The primary
+ * element also gets the Configuration Server and Health Server models. A
+ * second primary element, a secondary element before the primary, a TTL of
+ * 1 or over 127, or an unknown feature bit is BM_EINVAL. Writes the element
+ * index (0 for the primary) to *index if not NULL. */
+int bm_create_element(struct bm_node *node, bool primary, uint8_t feature, bool beacon,
+                      uint8_t ttl, int *index);
+
+/* --- driving the node (the port calls these) --- */
+
+/* One received advertisement: its advertising data (AD structures, as on
+ * the air). AD types other than the mesh ones are ignored; a malformed
+ * structure ends parsing of that advertisement. */
+void bm_node_rx_adv(struct bm_node *node, const uint8_t *adv_data, size_t len, int8_t rssi);
+/* Runs every timer due at now_ms; returns the absolute ms of the next one
+ * (UINT64_MAX if none). Call it again at that time or after any rx. */
+uint64_t bm_node_process(struct bm_node *node, uint64_t now_ms);
+
+/* --- state --- */
+bool bm_node_is_provisioned(const struct bm_node *node);
+/* Primary unicast address (0 while unprovisioned). */
+uint16_t bm_node_addr(const struct bm_node *node);
+int bm_node_element_count(const struct bm_node *node);
+
+/* Counters a test or a status display reads. */
+struct bm_node_stats {
+    uint32_t adv_rx;         /* advertisements handed in */
+    uint32_t net_rx;         /* network PDUs accepted */
+    uint32_t net_dropped;    /* malformed / not for our keys */
+    uint32_t cache_dropped;  /* already in the network message cache */
+    uint32_t replay_dropped; /* rejected by replay protection */
+    uint32_t beacons_rx;     /* authenticated secure network beacons */
+    uint32_t beacons_bad;    /* secure network beacons that did not verify */
+    uint32_t adv_tx;         /* advertisements queued */
+};
+void bm_node_get_stats(const struct bm_node *node, struct bm_node_stats *stats);
+
+#endif
