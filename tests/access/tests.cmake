@@ -1,0 +1,1 @@
+bm_add_test(test_access_vectors pipeline access/test_access_vectors.c)
