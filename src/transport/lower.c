@@ -130,8 +130,8 @@ int bm_lower_build(const struct bm_lower_hdr *hdr, const uint8_t *payload, size_
     out[0] = (uint8_t)(hdr->seg << 7 | first);
     if (hdr->seg) {
         uint32_t szmic = hdr->ctl ? 0 : hdr->szmic; /* RFU for control */
-        uint32_t b = szmic << 23 | (uint32_t)hdr->seq_zero << 10 | (uint32_t)hdr->seg_o << 5 |
-                     hdr->seg_n;
+        uint32_t b =
+            szmic << 23 | (uint32_t)hdr->seq_zero << 10 | (uint32_t)hdr->seg_o << 5 | hdr->seg_n;
         out[1] = (uint8_t)(b >> 16);
         out[2] = (uint8_t)(b >> 8);
         out[3] = (uint8_t)b;

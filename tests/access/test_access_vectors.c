@@ -49,10 +49,9 @@ static void test_3_7_3_parse_and_build_every_access_payload(void)
 static void test_3_7_3_1_vendor_opcode_parameters(void)
 {
     uint8_t payload[64], want[16];
-    size_t len = bm_vec_hex(mv, "messages.20.access_message.access_payload", payload,
-                            sizeof(payload));
-    size_t wn = bm_vec_hex(mv, "messages.20.access_message.parameters.params", want,
-                           sizeof(want));
+    size_t len =
+        bm_vec_hex(mv, "messages.20.access_message.access_payload", payload, sizeof(payload));
+    size_t wn = bm_vec_hex(mv, "messages.20.access_message.parameters.params", want, sizeof(want));
     uint32_t op;
     const uint8_t *params;
     size_t params_len;
@@ -113,8 +112,7 @@ static void test_3_7_3_size_limit(void)
     CHECK_EQ(bm_access_build(0x8003, payload, 379, out, sizeof(out), &out_len), BM_EINVAL);
     CHECK_EQ(bm_access_build(0xea0a00, payload, 377, out, sizeof(out), &out_len), BM_OK);
     CHECK_EQ(bm_access_build(0xea0a00, payload, 378, out, sizeof(out), &out_len), BM_EINVAL);
-    CHECK_EQ(bm_access_build(0xea0a00, payload, (size_t)-1, out, sizeof(out), &out_len),
-             BM_EINVAL);
+    CHECK_EQ(bm_access_build(0xea0a00, payload, (size_t)-1, out, sizeof(out), &out_len), BM_EINVAL);
     CHECK_EQ(bm_access_build(0xea0a00, payload, 5, out, 7, &out_len), BM_ENOSPC);
     CHECK_EQ(bm_access_build(0xea0a00, payload, 5, out, 8, &out_len), BM_OK);
     CHECK_EQ(bm_access_build(0x00, NULL, 0, out, 1, &out_len), BM_OK);

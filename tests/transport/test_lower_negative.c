@@ -33,8 +33,8 @@ static int parse(uint8_t ctl, const uint8_t *pdu, size_t len)
 static void test_3_5_2_2_seg_o_above_seg_n(void)
 {
     uint8_t pdu[32];
-    size_t len = bm_vec_hex(mv, "messages.5.lower_transport_pdus.1.lower_transport_pdu", pdu,
-                            sizeof(pdu));
+    size_t len =
+        bm_vec_hex(mv, "messages.5.lower_transport_pdus.1.lower_transport_pdu", pdu, sizeof(pdu));
     CHECK_EQ(parse(0, pdu, len), BM_OK);
     put_seg_fields(pdu, 0, 0x9ab, 2, 1);
     CHECK_EQ(parse(0, pdu, len), BM_EMALFORMED);
@@ -87,8 +87,8 @@ static void test_3_5_2_too_long_pdus(void)
 {
     uint8_t pdu[32] = {0};
     /* Unsegmented access: 1 + 15 octets at most (3.5.2.1). */
-    size_t len = bm_vec_hex(mv, "messages.17.lower_transport_pdus.0.lower_transport_pdu", pdu,
-                     sizeof(pdu));
+    size_t len =
+        bm_vec_hex(mv, "messages.17.lower_transport_pdus.0.lower_transport_pdu", pdu, sizeof(pdu));
     CHECK_EQ(parse(0, pdu, len), BM_OK);
     CHECK_EQ(parse(0, pdu, 16), BM_OK);
     CHECK_EQ(parse(0, pdu, 17), BM_EMALFORMED);
@@ -97,8 +97,7 @@ static void test_3_5_2_too_long_pdus(void)
     CHECK_EQ(parse(1, pdu, 12), BM_OK);
     CHECK_EQ(parse(1, pdu, 13), BM_EMALFORMED);
     /* Segments: 4 + 12 (access), 4 + 8 (control). */
-    len = bm_vec_hex(mv, "messages.5.lower_transport_pdus.1.lower_transport_pdu", pdu,
-                     sizeof(pdu));
+    len = bm_vec_hex(mv, "messages.5.lower_transport_pdus.1.lower_transport_pdu", pdu, sizeof(pdu));
     CHECK_EQ(len, 16);
     CHECK_EQ(parse(0, pdu, 17), BM_EMALFORMED);
     uint8_t ctl[16] = {0x8a};
@@ -107,8 +106,8 @@ static void test_3_5_2_too_long_pdus(void)
     CHECK_EQ(parse(1, ctl, 13), BM_EMALFORMED);
     CHECK_EQ(parse(1, ctl, 4), BM_EMALFORMED); /* empty segment */
     /* A one-segment access message with SZMIC=1 holds opcode + 64-bit MIC. */
-    len = bm_vec_hex(mv, "messages.23.lower_transport_pdus.0.lower_transport_pdu", pdu,
-                     sizeof(pdu));
+    len =
+        bm_vec_hex(mv, "messages.23.lower_transport_pdus.0.lower_transport_pdu", pdu, sizeof(pdu));
     put_seg_fields(pdu, 1, 0x80d, 0, 0);
     CHECK_EQ(parse(0, pdu, 4 + 9), BM_OK);
     CHECK_EQ(parse(0, pdu, 4 + 8), BM_EMALFORMED);
@@ -123,8 +122,8 @@ static void test_3_5_2_build_rejects_bad_headers(void)
 {
     uint8_t payload[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, out[32];
     size_t out_len = 0;
-    struct bm_lower_hdr ok = {.ctl = 0, .seg = 1, .akf = 1, .aid = 0x26, .seq_zero = 0x80d,
-                              .seg_o = 0, .seg_n = 1};
+    struct bm_lower_hdr ok = {
+        .ctl = 0, .seg = 1, .akf = 1, .aid = 0x26, .seq_zero = 0x80d, .seg_o = 0, .seg_n = 1};
     CHECK_EQ(bm_lower_build(&ok, payload, 12, out, sizeof(out), &out_len), BM_OK);
     CHECK_EQ(out_len, 16);
 

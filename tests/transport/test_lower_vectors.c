@@ -154,8 +154,8 @@ static void test_3_5_2_build_and_parse_every_lower_pdu(void)
 static void test_3_5_2_2_message_11_alternative_header(void)
 {
     uint8_t pdu[32], out[32];
-    size_t len = bm_vec_hex(mv, "messages.10.alternative_values.0.lower_transport_pdu", pdu,
-                            sizeof(pdu));
+    size_t len =
+        bm_vec_hex(mv, "messages.10.alternative_values.0.lower_transport_pdu", pdu, sizeof(pdu));
     struct bm_lower_hdr h;
     const uint8_t *pl;
     size_t pll, out_len;
@@ -256,8 +256,8 @@ static int parse_segments(const cJSON *m, uint8_t pdus[][32], struct seg_in *seg
     return n;
 }
 
-static int feed(struct bm_reasm_pool *pool, const cJSON *m, const struct seg_in *s,
-                uint32_t now_ms, struct bm_lower_msg *msg)
+static int feed(struct bm_reasm_pool *pool, const cJSON *m, const struct seg_in *s, uint32_t now_ms,
+                struct bm_lower_msg *msg)
 {
     return bm_lower_reasm_rx(pool, (uint16_t)bm_vec_num(m, "src"), (uint16_t)bm_vec_num(m, "dst"),
                              (uint8_t)bm_vec_num(m, "ttl"), s->seq, bm_vec_num(m, "iv_index"),

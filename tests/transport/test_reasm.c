@@ -47,8 +47,8 @@ static void make_segs(struct segs *s, const struct bm_lower_hdr *proto, uint32_t
 static void msg6_segs(struct segs *s, uint32_t seq_first)
 {
     uint8_t upper[64];
-    size_t n = bm_vec_hex(mv, "messages.5.upper_transport.upper_transport_pdu", upper,
-                          sizeof(upper));
+    size_t n =
+        bm_vec_hex(mv, "messages.5.upper_transport.upper_transport_pdu", upper, sizeof(upper));
     struct bm_lower_hdr h = {.ctl = 0, .akf = 0, .aid = 0, .szmic = 0};
     make_segs(s, &h, seq_first, upper, n);
     CHECK_EQ(s->n, 2);
@@ -84,12 +84,10 @@ static void test_short_non_last_segment_rejected(void)
     struct bm_reasm_pool pool;
     bm_lower_reasm_init(&pool);
     msg6_segs(&s, 0x3129ab);
-    expect_reject(&pool, BM_EMALFORMED, 3, DST, 0x3129ab, IV, &s.hdr[0], s.pl[0], 11, 0,
-                  __LINE__);
+    expect_reject(&pool, BM_EMALFORMED, 3, DST, 0x3129ab, IV, &s.hdr[0], s.pl[0], 11, 0, __LINE__);
     struct bm_lower_msg msg;
     CHECK_EQ(rx(&pool, 3, &s, 1, 0, &msg), BM_EINCOMPLETE);
-    expect_reject(&pool, BM_EMALFORMED, 3, DST, 0x3129ab, IV, &s.hdr[0], s.pl[0], 11, 0,
-                  __LINE__);
+    expect_reject(&pool, BM_EMALFORMED, 3, DST, 0x3129ab, IV, &s.hdr[0], s.pl[0], 11, 0, __LINE__);
     expect_reject(&pool, BM_EMALFORMED, 3, DST, 0x3129ab, IV, &s.hdr[0], s.pl[0], 0, 0, __LINE__);
 }
 
@@ -130,8 +128,7 @@ static void test_inconsistent_segments_rejected(void)
     h.seg_n = 2; /* a full 12-octet middle segment, but SegN differs */
     expect_reject(&pool, BM_EMALFORMED, 3, DST, seq1, IV, &h, s.pl[1], s.len[1], 101, __LINE__);
     h = s.hdr[1];
-    expect_reject(&pool, BM_EMALFORMED, 3, DST + 1, seq1, IV, &h, s.pl[1], s.len[1], 101,
-                  __LINE__);
+    expect_reject(&pool, BM_EMALFORMED, 3, DST + 1, seq1, IV, &h, s.pl[1], s.len[1], 101, __LINE__);
     h.ctl = 1;
     h.akf = 0;
     h.opcode = 0x0a;
@@ -140,8 +137,7 @@ static void test_inconsistent_segments_rejected(void)
     uint8_t other[12];
     memcpy(other, s.pl[0], 12);
     other[5] ^= 0x10;
-    expect_reject(&pool, BM_EMALFORMED, 3, DST, 0x3129ab, IV, &s.hdr[0], other, 12, 101,
-                  __LINE__);
+    expect_reject(&pool, BM_EMALFORMED, 3, DST, 0x3129ab, IV, &s.hdr[0], other, 12, 101, __LINE__);
 
     /* The last segment fixes the length: a different one is refused. */
     uint8_t upper[64];
@@ -152,16 +148,14 @@ static void test_inconsistent_segments_rejected(void)
     make_segs(&t, &p, 0x000100, upper, 29); /* 12 + 12 + 5 */
     CHECK_EQ(t.n, 3);
     CHECK_EQ(rx(&pool, 7, &t, 2, 100, &msg), BM_EINCOMPLETE);
-    expect_reject(&pool, BM_EMALFORMED, 7, DST, 0x000102, IV, &t.hdr[2], t.pl[2], 6, 101,
-                  __LINE__);
-    expect_reject(&pool, BM_EMALFORMED, 7, DST, 0x000102, IV, &t.hdr[2], t.pl[2], 4, 101,
-                  __LINE__);
+    expect_reject(&pool, BM_EMALFORMED, 7, DST, 0x000102, IV, &t.hdr[2], t.pl[2], 6, 101, __LINE__);
+    expect_reject(&pool, BM_EMALFORMED, 7, DST, 0x000102, IV, &t.hdr[2], t.pl[2], 4, 101, __LINE__);
 
     /* The real segments still complete both messages. */
     CHECK_EQ(rx(&pool, 3, &s, 1, 102, &msg), BM_OK);
     uint8_t want[64];
-    size_t wn = bm_vec_hex(mv, "messages.5.upper_transport.upper_transport_pdu", want,
-                           sizeof(want));
+    size_t wn =
+        bm_vec_hex(mv, "messages.5.upper_transport.upper_transport_pdu", want, sizeof(want));
     CHECK_MEM("#6 after rejects", msg.upper, msg.upper_len, want, wn);
     CHECK_EQ(rx(&pool, 7, &t, 0, 103, &msg), BM_EINCOMPLETE);
     CHECK_EQ(rx(&pool, 7, &t, 1, 104, &msg), BM_OK);
@@ -205,13 +199,13 @@ static void test_older_seqauth_rejected_newer_replaces(void)
 
     CHECK_EQ(rx(&pool, 3, &a, 0, 10, &msg), BM_EINCOMPLETE);
     CHECK_EQ(rx(&pool, 3, &b, 0, 11, &msg), BM_EINCOMPLETE); /* replaces a */
-    expect_reject(&pool, BM_EREPLAY, 3, DST, a.seq_first + 1, IV, &a.hdr[1], a.pl[1], a.len[1],
-                  12, __LINE__);
+    expect_reject(&pool, BM_EREPLAY, 3, DST, a.seq_first + 1, IV, &a.hdr[1], a.pl[1], a.len[1], 12,
+                  __LINE__);
     expect_reject(&pool, BM_EREPLAY, 3, DST, a.seq_first, IV, &a.hdr[0], a.pl[0], a.len[0], 12,
                   __LINE__);
     /* Same SEQ under a smaller IV index is older too. */
-    expect_reject(&pool, BM_EREPLAY, 3, DST, b.seq_first + 1, IV - 1, &b.hdr[1], b.pl[1],
-                  b.len[1], 12, __LINE__);
+    expect_reject(&pool, BM_EREPLAY, 3, DST, b.seq_first + 1, IV - 1, &b.hdr[1], b.pl[1], b.len[1],
+                  12, __LINE__);
     CHECK_EQ(rx(&pool, 3, &b, 1, 13, &msg), BM_OK);
     CHECK_EQ(msg.seq, b.seq_first);
 
@@ -240,8 +234,8 @@ static void test_full_pool_then_eviction_of_completed(void)
         CHECK_EQ(rx(&pool, src, &s, 0, src, &msg), BM_EINCOMPLETE);
     /* Every context holds an incomplete message: no room, nothing lost. */
     uint16_t extra = BM_CFG_RX_SEG_CTX + 1;
-    expect_reject(&pool, BM_ENOSPC, extra, DST, s.seq_first, IV, &s.hdr[0], s.pl[0], s.len[0],
-                  100, __LINE__);
+    expect_reject(&pool, BM_ENOSPC, extra, DST, s.seq_first, IV, &s.hdr[0], s.pl[0], s.len[0], 100,
+                  __LINE__);
     /* Complete the message of src 1: its context may now be evicted. */
     CHECK_EQ(rx(&pool, 1, &s, 1, 101, &msg), BM_OK);
     CHECK_EQ(rx(&pool, extra, &s, 0, 102, &msg), BM_EINCOMPLETE);
@@ -323,8 +317,8 @@ static void test_largest_message_any_order(void)
 static void test_seqauth_across_iv_index(void)
 {
     uint8_t upper[64];
-    size_t n = bm_vec_hex(mv, "messages.23.upper_transport.upper_transport_pdu", upper,
-                          sizeof(upper));
+    size_t n =
+        bm_vec_hex(mv, "messages.23.upper_transport.upper_transport_pdu", upper, sizeof(upper));
     struct segs s;
     struct bm_lower_hdr p = {.ctl = 0, .akf = 1, .aid = 0x26, .szmic = 1};
     make_segs(&s, &p, 0xffffff, upper, n);
@@ -357,8 +351,8 @@ static void test_two_sources_interleaved(void)
     bm_lower_reasm_init(&pool);
     msg6_segs(&a, 0x3129ab);
     uint8_t upper[64];
-    size_t n = bm_vec_hex(mv, "messages.23.upper_transport.upper_transport_pdu", upper,
-                          sizeof(upper));
+    size_t n =
+        bm_vec_hex(mv, "messages.23.upper_transport.upper_transport_pdu", upper, sizeof(upper));
     struct bm_lower_hdr p = {.ctl = 0, .akf = 1, .aid = 0x26, .szmic = 1};
     make_segs(&b, &p, bm_vec_num(mv, "messages.23.seq"), upper, n);
     CHECK_EQ(rx(&pool, 0x0003, &a, 1, 0, &msg), BM_EINCOMPLETE);
@@ -377,9 +371,9 @@ static void test_reasm_checks_arguments(void)
     struct bm_reasm_pool pool;
     bm_lower_reasm_init(&pool);
     msg6_segs(&s, 0x3129ab);
-    CHECK_EQ(bm_lower_reasm_rx(NULL, 3, DST, TTL, 0x3129ab, IV, &s.hdr[0], s.pl[0], s.len[0], 0,
-                               &msg),
-             BM_EINVAL);
+    CHECK_EQ(
+        bm_lower_reasm_rx(NULL, 3, DST, TTL, 0x3129ab, IV, &s.hdr[0], s.pl[0], s.len[0], 0, &msg),
+        BM_EINVAL);
     CHECK_EQ(bm_lower_reasm_rx(&pool, 3, DST, TTL, 0x3129ab, IV, NULL, s.pl[0], s.len[0], 0, &msg),
              BM_EINVAL);
     expect_reject(&pool, BM_EMALFORMED, 3, DST, 0x3129ab, IV, &s.hdr[0], NULL, s.len[0], 0,

@@ -109,12 +109,11 @@ static void check_decrypt(const cJSON *m, struct sample *s)
              BM_OK);
     CHECK_MEM("access payload", out, out_len, s->access, s->access_len);
     /* The exact-size output buffer is enough; one less is not. */
-    CHECK_EQ(bm_upper_decrypt(s->key, &s->p, s->upper, s->upper_len, out, s->access_len,
-                              &out_len),
+    CHECK_EQ(bm_upper_decrypt(s->key, &s->p, s->upper, s->upper_len, out, s->access_len, &out_len),
              BM_OK);
-    CHECK_EQ(bm_upper_decrypt(s->key, &s->p, s->upper, s->upper_len, out, s->access_len - 1,
-                              &out_len),
-             BM_ENOSPC);
+    CHECK_EQ(
+        bm_upper_decrypt(s->key, &s->p, s->upper, s->upper_len, out, s->access_len - 1, &out_len),
+        BM_ENOSPC);
 }
 
 static void test_3_8_7_1_decrypt_every_access_message(void)
@@ -170,8 +169,8 @@ static void check_decrypt_any(const cJSON *m, struct sample *s)
     struct ring_store r;
     make_ring(&r);
     struct bm_upper_params p = s->p;
-    p.label = NULL;       /* chosen by decrypt_any */
-    p.dev_key = !s->akf;  /* likewise */
+    p.label = NULL;      /* chosen by decrypt_any */
+    p.dev_key = !s->akf; /* likewise */
     uint8_t out[64];
     size_t out_len = 0;
     struct bm_upper_match match;
@@ -293,8 +292,7 @@ static void check_wrong_params(const cJSON *m, struct sample *s)
         other[0] ^= 1;
         p = s->p;
         p.label = other;
-        CHECK_EQ(bm_upper_decrypt(s->key, &p, s->upper, s->upper_len, out, sizeof(out),
-                                  &out_len),
+        CHECK_EQ(bm_upper_decrypt(s->key, &p, s->upper, s->upper_len, out, sizeof(out), &out_len),
                  BM_EAUTH);
     }
 }
@@ -316,8 +314,8 @@ static void check_too_short(const cJSON *m, struct sample *s)
     for (size_t n = 0; n <= mic; n++) {
         CHECK_EQ(bm_upper_decrypt(s->key, &s->p, s->upper, n, out, sizeof(out), &out_len),
                  BM_EMALFORMED);
-        CHECK_EQ(bm_upper_decrypt_any(&r.ring, s->akf, s->aid, s->p, s->upper, n, out,
-                                      sizeof(out), &out_len, &match),
+        CHECK_EQ(bm_upper_decrypt_any(&r.ring, s->akf, s->aid, s->p, s->upper, n, out, sizeof(out),
+                                      &out_len, &match),
                  BM_EMALFORMED);
     }
     /* Every other truncation is a PDU that does not verify. */
@@ -349,8 +347,7 @@ static void test_3_6_2_size_limits_round_trip(void)
         CHECK_EQ(ul, 384);
         CHECK_EQ(bm_upper_decrypt(key, &p, upper, ul, back, sizeof(back), &bl), BM_OK);
         CHECK_MEM("max size", back, bl, access, max);
-        CHECK_EQ(bm_upper_encrypt(key, &p, access, max + 1, upper, sizeof(upper), &ul),
-                 BM_EINVAL);
+        CHECK_EQ(bm_upper_encrypt(key, &p, access, max + 1, upper, sizeof(upper), &ul), BM_EINVAL);
         CHECK_EQ(bm_upper_encrypt(key, &p, access, 0, upper, sizeof(upper), &ul), BM_EINVAL);
         CHECK_EQ(bm_upper_encrypt(key, &p, access, 1, upper, szmic ? 8u : 4u, &ul), BM_ENOSPC);
         CHECK_EQ(bm_upper_encrypt(key, &p, access, 1, upper, sizeof(upper), &ul), BM_OK);
