@@ -1,0 +1,127 @@
+/* The node context: every piece of a node's state in one struct the caller
+ * owns (placed by bm_node_create()), and the glue between the layers and
+ * the platform: timers, logging, the advertising bearer demux, beacons. */
+#ifndef BM_NODE_H
+#define BM_NODE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "blemesh/blemesh.h"
+#include "blemesh/config.h"
+#include "blemesh/provisioner.h"
+#include "net/net.h"
+#include "prov/prov_link.h"
+#include "transport/lower.h"
+
+/* Timers the node owns; each holds an absolute deadline (0 = stopped). */
+enum bm_timer_id {
+    BM_TIMER_UNPROV_BEACON,
+    BM_TIMER_NET_BEACON,
+    BM_TIMER_PROV_LINK,
+    BM_TIMER_COUNT
+};
+
+/* Mesh Profile 3.9.2 leaves the Unprovisioned Device beacon interval to the
+ * implementation; 5 s matches what common stacks use. The secure network
+ * beacon goes out every 10 s (3.9.3.1 minimum observation-based interval). */
+#define BM_UNPROV_BEACON_MS 5000u
+#define BM_NET_BEACON_MS 10000u
+
+struct bm_element {
+    bool used;
+    bool primary;
+};
+
+/* A node we provisioned, in the provisioner's network database. */
+struct bm_prov_db_node {
+    bool used;
+    uint8_t uuid[16];
+    uint16_t addr;
+    uint8_t elements;
+    uint8_t dev_key[BM_KEY_LEN];
+};
+
+struct bm_scan_entry {
+    bool used;
+    struct bm_unprov_device dev;
+};
+
+struct bm_node {
+    struct bm_platform plat;
+    bool initialized;
+    char name[BM_NAME_MAX + 1];
+    uint8_t uuid[16];
+    uint8_t auth;          /* BM_OOB_* */
+    uint8_t prov_bearers;  /* BM_PROV_* */
+    bm_prov_fn prov_cb;
+    void *prov_user;
+
+    /* composition */
+    struct bm_element elements[BM_CFG_ELEMENTS];
+    uint8_t element_count;
+    uint8_t features;      /* BM_RELAY | ... */
+    bool net_beacon;       /* secure network beacon enabled */
+    uint8_t default_ttl;
+    struct bm_adv_xmit net_xmit;
+
+    /* provisioned state */
+    bool provisioned;
+    uint16_t addr;
+    uint8_t dev_key[BM_KEY_LEN];
+    uint32_t seq;
+    struct bm_net net;
+    struct bm_reasm_pool reasm;
+
+    /* provisioning (either role, one link at a time) */
+    struct bm_prov_link link;
+
+    /* provisioner role */
+    bool is_provisioner;
+    struct bm_prov_db_node db[BM_CFG_PROV_NODES];
+    uint16_t next_addr;
+    uint16_t prov_net_idx;
+    struct bm_scan_entry scan[BM_CFG_SCAN_RESULTS];
+    bm_scan_fn scan_cb;
+    void *scan_user;
+    bm_provision_fn provision_cb;
+    void *provision_user;
+
+    uint64_t timers[BM_TIMER_COUNT];
+    struct bm_node_stats stats;
+};
+
+uint64_t bm_node_now(const struct bm_node *node);
+void bm_node_timer_set(struct bm_node *node, enum bm_timer_id id, uint64_t delay_ms);
+void bm_node_timer_stop(struct bm_node *node, enum bm_timer_id id);
+/* Sends one advertisement holding one AD structure of type ad_type. */
+int bm_node_send_ad(struct bm_node *node, uint8_t ad_type, const uint8_t *data, size_t len,
+                    const struct bm_adv_xmit *xmit);
+void bm_node_log(const struct bm_node *node, enum bm_log_level level, const char *layer,
+                 const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+/* Adopts provisioning data: keys, address, IV index; persists them. */
+int bm_node_provisioned(struct bm_node *node, const uint8_t net_key[BM_KEY_LEN], uint16_t net_idx,
+                        uint8_t flags, uint32_t iv_index, uint16_t addr,
+                        const uint8_t dev_key[BM_KEY_LEN]);
+/* Sends a secure network beacon for every subnet now (node_beacon.c). */
+void bm_node_send_net_beacons(struct bm_node *node);
+/* Sends one Unprovisioned Device beacon with the name (node_beacon.c). */
+void bm_node_send_unprov_beacon(struct bm_node *node);
+/* Handles a received mesh beacon AD (node_beacon.c). */
+void bm_node_rx_beacon(struct bm_node *node, const uint8_t *data, size_t len, int8_t rssi,
+                       const char *name);
+
+/* Provisioning glue (node_prov.c). */
+void bm_node_prov_link_setup(struct bm_node *node);
+void bm_node_prov_device_enable(struct bm_node *node, bool enable);
+void bm_node_prov_process(struct bm_node *node, uint64_t now);
+void bm_node_prov_rx(struct bm_node *node, const uint8_t *data, size_t len);
+/* Loads BM_REC_PROV; BM_ENOENT if never provisioned. */
+int bm_node_load_provisioning(struct bm_node *node);
+
+#endif

@@ -1,0 +1,126 @@
+/* Beacons of a node (Mesh Profile 3.9): the Unprovisioned Device beacon
+ * while unprovisioned (with the device name in the same advertisement), the
+ * secure network beacon of each subnet once provisioned, and the receive
+ * side of both (scan results for a provisioner; authenticated network
+ * beacons counted). */
+#include <string.h>
+
+#include "net/beacon.h"
+#include "node.h"
+
+void bm_node_send_unprov_beacon(struct bm_node *node)
+{
+    struct bm_udb udb = {.oob_info = 0};
+    uint8_t adv[BM_ADV_MAX_LEN];
+    size_t blen = 0;
+    memcpy(udb.uuid, node->uuid, 16);
+    if (bm_beacon_udb_encode(&udb, adv + 2, BM_AD_MAX_DATA, &blen) != BM_OK)
+        return;
+    adv[0] = (uint8_t)(blen + 1);
+    adv[1] = BM_AD_MESH_BEACON;
+    size_t len = blen + 2;
+    /* The name fills what is left of the 31 octets: complete if it fits,
+     * else shortened (Core Supplement 1.2). */
+    size_t room = BM_ADV_MAX_LEN - len;
+    size_t nlen = strlen(node->name);
+    if (room > 2 && nlen > 0) {
+        size_t take = nlen <= room - 2 ? nlen : room - 2;
+        adv[len] = (uint8_t)(take + 1);
+        adv[len + 1] = take == nlen ? BM_AD_COMPLETE_NAME : BM_AD_SHORT_NAME;
+        memcpy(adv + len + 2, node->name, take);
+        len += take + 2;
+    }
+    node->stats.adv_tx++;
+    static const struct bm_adv_xmit once = {.count = 1, .interval_ms = 20};
+    node->plat.adv_send(node->plat.ctx, adv, len, &once);
+}
+
+void bm_node_send_net_beacons(struct bm_node *node)
+{
+    if (!node->provisioned || !node->net_beacon)
+        return;
+    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
+        const struct bm_subnet *sub = &node->net.subnets[i];
+        if (!sub->used)
+            continue;
+        const struct bm_net_keyset *ks = bm_net_tx_keys(sub);
+        struct bm_snb b = {.iv_index = node->net.iv_index};
+        if (sub->kr_phase == BM_KR_PHASE2)
+            b.flags |= BM_SNB_FLAG_KR;
+        if (node->net.iv_update)
+            b.flags |= BM_SNB_FLAG_IVU;
+        memcpy(b.network_id, ks->network_id, 8);
+        uint8_t out[BM_SNB_LEN];
+        if (bm_beacon_snb_encode(ks->beacon_key, &b, out) == BM_OK)
+            bm_node_send_ad(node, BM_AD_MESH_BEACON, out, sizeof(out), NULL);
+    }
+}
+
+static void rx_snb(struct bm_node *node, const uint8_t *data, size_t len)
+{
+    struct bm_snb b;
+    if (!node->provisioned || bm_beacon_snb_parse(data, len, &b) != BM_OK) {
+        node->stats.beacons_bad++;
+        return;
+    }
+    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
+        const struct bm_subnet *sub = &node->net.subnets[i];
+        if (!sub->used)
+            continue;
+        for (int k = 0; k < 2; k++) {
+            if (k == 1 && sub->kr_phase == BM_KR_NORMAL)
+                break;
+            const struct bm_net_keyset *ks = &sub->keys[k];
+            if (memcmp(ks->network_id, b.network_id, 8) != 0)
+                continue;
+            if (bm_beacon_snb_verify(ks->beacon_key, data, len, &b) == BM_OK) {
+                node->stats.beacons_rx++;
+                return;
+            }
+        }
+    }
+    node->stats.beacons_bad++;
+}
+
+static void rx_udb(struct bm_node *node, const uint8_t *data, size_t len, int8_t rssi,
+                   const char *name)
+{
+    struct bm_udb udb;
+    if (!node->is_provisioner || !node->scan_cb || bm_beacon_udb_parse(data, len, &udb) != BM_OK)
+        return;
+    struct bm_scan_entry *free_slot = NULL, *oldest = NULL;
+    for (size_t i = 0; i < BM_CFG_SCAN_RESULTS; i++) {
+        struct bm_scan_entry *e = &node->scan[i];
+        if (e->used && memcmp(e->dev.uuid, udb.uuid, 16) == 0) {
+            e->dev.rssi = rssi;
+            e->dev.last_seen_ms = bm_node_now(node);
+            if (name[0])
+                memcpy(e->dev.name, name, strlen(name) + 1);
+            return;
+        }
+        if (!e->used && !free_slot)
+            free_slot = e;
+        if (e->used && (!oldest || e->dev.last_seen_ms < oldest->dev.last_seen_ms))
+            oldest = e;
+    }
+    struct bm_scan_entry *e = free_slot ? free_slot : oldest;
+    memset(e, 0, sizeof(*e));
+    e->used = true;
+    memcpy(e->dev.uuid, udb.uuid, 16);
+    e->dev.oob_info = udb.oob_info;
+    e->dev.rssi = rssi;
+    e->dev.last_seen_ms = bm_node_now(node);
+    memcpy(e->dev.name, name, strlen(name) + 1);
+    node->scan_cb(node->scan_user, &e->dev);
+}
+
+void bm_node_rx_beacon(struct bm_node *node, const uint8_t *data, size_t len, int8_t rssi,
+                       const char *name)
+{
+    if (len < 1)
+        return;
+    if (data[0] == BM_BEACON_SECURE)
+        rx_snb(node, data, len);
+    else if (data[0] == BM_BEACON_UNPROVISIONED)
+        rx_udb(node, data, len, rssi, name);
+}

@@ -1,0 +1,403 @@
+/* Provisioning glue of a node: connects the PB-ADV link state machine
+ * (prov/prov_link.c) to the platform, the seed API's callback and the
+ * node's keys, and implements the provisioner role's public API (network
+ * creation, scanning, provisioning, the network database).
+ *
+ * Stored record BM_REC_PROV (version 1): ver(1) addr(2) net_idx(2)
+ * net_key(16) dev_key(16) iv_index(4) flags(1), little-endian. */
+#include <string.h>
+
+#include "node.h"
+#include "storage/records.h"
+
+#define PROV_REC_VERSION 1
+#define PROV_REC_LEN 42
+
+static struct bm_node *node_of(void *ctx)
+{
+    return ctx;
+}
+
+static int link_send(void *ctx, const uint8_t *pdu, size_t len)
+{
+    struct bm_node *node = node_of(ctx);
+    /* PB-ADV PDUs go out once per call: the link retransmits on its own
+     * timer, and a short burst makes a lost advertisement cheap. */
+    static const struct bm_adv_xmit burst = {.count = 2, .interval_ms = 20};
+    return bm_node_send_ad(node, BM_AD_PB_ADV, pdu, len, &burst);
+}
+
+static int link_random(void *ctx, uint8_t *buf, size_t len)
+{
+    struct bm_node *node = node_of(ctx);
+    return node->plat.random(node->plat.ctx, buf, len);
+}
+
+static void link_output_oob(void *ctx, uint8_t action, uint32_t number, const char *string)
+{
+    struct bm_node *node = node_of(ctx);
+    bm_node_log(node, BM_LOG_INF, "prov", "output OOB action=%u", action);
+    if (!node->prov_cb)
+        return;
+    struct bm_prov_info info = {.event = BM_PROV_EVT_OUTPUT_OOB,
+                                .oob_action = action,
+                                .oob_number = number,
+                                .oob_string = string};
+    node->prov_cb(node->prov_user, &info);
+}
+
+static void link_oob_needed(void *ctx, uint8_t action, uint8_t size)
+{
+    struct bm_node *node = node_of(ctx);
+    if (!node->provision_cb)
+        return;
+    struct bm_provision_result r = {.event = BM_PROVISION_EVT_OOB_NEEDED,
+                                    .oob_action = action,
+                                    .oob_size = size};
+    memcpy(r.uuid, node->link.pv_cfg.uuid, 16);
+    node->provision_cb(node->provision_user, &r);
+}
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static uint16_t get_le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static int save_provisioning(struct bm_node *node, const uint8_t net_key[BM_KEY_LEN],
+                             uint16_t net_idx, uint8_t flags)
+{
+    uint8_t rec[PROV_REC_LEN];
+    rec[0] = PROV_REC_VERSION;
+    put_le16(rec + 1, node->addr);
+    put_le16(rec + 3, net_idx);
+    memcpy(rec + 5, net_key, 16);
+    memcpy(rec + 21, node->dev_key, 16);
+    put_le16(rec + 37, (uint16_t)node->net.iv_index);
+    put_le16(rec + 39, (uint16_t)(node->net.iv_index >> 16));
+    rec[41] = flags;
+    int rc = bm_store_put(node, BM_REC_PROV, rec, sizeof(rec));
+    bm_crypto_wipe(rec, sizeof(rec));
+    return rc;
+}
+
+int bm_node_provisioned(struct bm_node *node, const uint8_t net_key[BM_KEY_LEN], uint16_t net_idx,
+                        uint8_t flags, uint32_t iv_index, uint16_t addr,
+                        const uint8_t dev_key[BM_KEY_LEN])
+{
+    if (!bm_addr_is_unicast(addr))
+        return BM_EINVAL;
+    bm_net_init(&node->net, iv_index, (flags & 0x02) != 0);
+    int rc = bm_net_subnet_add(&node->net, net_idx, net_key);
+    if (rc != BM_OK)
+        return rc;
+    if (flags & 0x01) {
+        /* Key Refresh flag: the key handed over is already the new one,
+         * and we are in phase 2 (Mesh Profile 5.4.2.5). */
+        rc = bm_net_subnet_set_phase(&node->net, net_idx, BM_KR_PHASE2);
+        (void)rc; /* phase 2 without an old key: treat as normal */
+    }
+    node->addr = addr;
+    memcpy(node->dev_key, dev_key, BM_KEY_LEN);
+    node->seq = 0;
+    node->provisioned = true;
+    rc = save_provisioning(node, net_key, net_idx, flags);
+    if (rc != BM_OK)
+        bm_node_log(node, BM_LOG_ERR, "node", "store provisioning failed: %d", rc);
+    bm_node_timer_stop(node, BM_TIMER_UNPROV_BEACON);
+    if (node->net_beacon)
+        bm_node_timer_set(node, BM_TIMER_NET_BEACON, 0);
+    return BM_OK;
+}
+
+int bm_node_load_provisioning(struct bm_node *node)
+{
+    uint8_t rec[PROV_REC_LEN];
+    size_t len = 0;
+    int rc = bm_store_get(node, BM_REC_PROV, rec, sizeof(rec), &len);
+    if (rc != BM_OK)
+        return rc;
+    if (len != sizeof(rec) || rec[0] != PROV_REC_VERSION) {
+        bm_crypto_wipe(rec, sizeof(rec));
+        return BM_EMALFORMED;
+    }
+    uint16_t addr = get_le16(rec + 1);
+    uint16_t net_idx = get_le16(rec + 3);
+    uint32_t iv = (uint32_t)get_le16(rec + 37) | (uint32_t)get_le16(rec + 39) << 16;
+    rc = bm_node_provisioned(node, rec + 5, net_idx, rec[41], iv, addr, rec + 21);
+    bm_crypto_wipe(rec, sizeof(rec));
+    return rc;
+}
+
+static void link_complete(void *ctx, const uint8_t uuid[16], const struct bm_prov_result_data *d,
+                          uint8_t elements)
+{
+    struct bm_node *node = node_of(ctx);
+    if (!node->is_provisioner) {
+        int rc = bm_node_provisioned(node, d->net_key, d->net_idx, d->flags, d->iv_index, d->addr,
+                                     d->dev_key);
+        bm_node_log(node, BM_LOG_INF, "prov", "provisioned addr=0x%04x rc=%d", d->addr, rc);
+        if (node->prov_cb) {
+            struct bm_prov_info info = {.event = BM_PROV_EVT_COMPLETE, .addr = d->addr};
+            node->prov_cb(node->prov_user, &info);
+        }
+        return;
+    }
+    /* provisioner: record the device in the network database */
+    struct bm_prov_db_node *slot = NULL;
+    for (size_t i = 0; i < BM_CFG_PROV_NODES && !slot; i++)
+        if (!node->db[i].used)
+            slot = &node->db[i];
+    struct bm_provision_result r = {.event = BM_PROVISION_EVT_COMPLETE,
+                                    .addr = d->addr,
+                                    .elements = elements,
+                                    .algorithm = d->algorithm};
+    memcpy(r.uuid, uuid, 16);
+    if (slot) {
+        slot->used = true;
+        memcpy(slot->uuid, uuid, 16);
+        slot->addr = d->addr;
+        slot->elements = elements;
+        memcpy(slot->dev_key, d->dev_key, BM_KEY_LEN);
+        node->next_addr = (uint16_t)(d->addr + elements);
+    } else {
+        r.event = BM_PROVISION_EVT_FAILED;
+        r.err = BM_ENOSPC;
+    }
+    bm_node_log(node, BM_LOG_INF, "prov", "device provisioned addr=0x%04x elements=%u", d->addr,
+                elements);
+    if (node->provision_cb)
+        node->provision_cb(node->provision_user, &r);
+}
+
+static void link_failed(void *ctx, const uint8_t uuid[16], int err, uint8_t reason)
+{
+    struct bm_node *node = node_of(ctx);
+    bm_node_log(node, BM_LOG_WRN, "prov", "failed: %s (reason 0x%02x)", bm_strerror(err), reason);
+    if (node->is_provisioner) {
+        if (node->provision_cb) {
+            struct bm_provision_result r = {.event = BM_PROVISION_EVT_FAILED,
+                                            .err = err,
+                                            .reason = reason};
+            memcpy(r.uuid, uuid, 16);
+            node->provision_cb(node->provision_user, &r);
+        }
+        return;
+    }
+    if (node->prov_cb) {
+        struct bm_prov_info info = {.event = BM_PROV_EVT_FAILED, .reason = reason};
+        node->prov_cb(node->prov_user, &info);
+    }
+}
+
+static void link_log(void *ctx, const char *event)
+{
+    bm_node_log(node_of(ctx), BM_LOG_DBG, "prov", "%s", event);
+}
+
+static const struct bm_prov_link_ops link_ops = {
+    .send = link_send,
+    .random = link_random,
+    .output_oob = link_output_oob,
+    .oob_needed = link_oob_needed,
+    .complete = link_complete,
+    .failed = link_failed,
+    .log = link_log,
+};
+
+static void schedule_link(struct bm_node *node, uint64_t next)
+{
+    if (next == UINT64_MAX)
+        node->timers[BM_TIMER_PROV_LINK] = 0;
+    else
+        node->timers[BM_TIMER_PROV_LINK] = next ? next : 1;
+}
+
+void bm_node_prov_link_setup(struct bm_node *node)
+{
+    bm_prov_link_init(&node->link, &link_ops, node);
+}
+
+/* The capabilities the seed's auth setting offers (Mesh Profile 5.4.1.2). */
+static void device_caps(const struct bm_node *node, struct bm_prov_caps *caps)
+{
+    memset(caps, 0, sizeof(*caps));
+    caps->num_elements = node->element_count ? node->element_count : 1;
+    caps->algorithms = BM_PROV_ALG_BIT(BM_PROV_ALG_CMAC) | BM_PROV_ALG_BIT(BM_PROV_ALG_HMAC);
+    if (node->auth == BM_OOB_OUTPUT) {
+        caps->output_oob_size = 4;
+        caps->output_oob_action = BM_PROV_ACTION_BIT(BM_PROV_OUT_NUMERIC) |
+                                  BM_PROV_ACTION_BIT(BM_PROV_OUT_BLINK);
+    }
+}
+
+void bm_node_prov_device_enable(struct bm_node *node, bool enable)
+{
+    struct bm_prov_device_cfg cfg;
+    memcpy(cfg.uuid, node->uuid, 16);
+    device_caps(node, &cfg.caps);
+    bm_prov_link_device_enable(&node->link, &cfg, enable && !node->provisioned);
+}
+
+void bm_node_prov_process(struct bm_node *node, uint64_t now)
+{
+    schedule_link(node, bm_prov_link_process(&node->link, now));
+}
+
+void bm_node_prov_rx(struct bm_node *node, const uint8_t *data, size_t len)
+{
+    uint64_t now = bm_node_now(node);
+    bm_prov_link_rx(&node->link, data, len, now);
+    schedule_link(node, bm_prov_link_process(&node->link, now));
+}
+
+/* --- provisioner API --- */
+
+int bm_prov_create_network(struct bm_node *node, const uint8_t net_key[16], uint16_t net_idx,
+                           uint32_t iv_index, uint16_t own_addr)
+{
+    if (!node || !bm_addr_is_unicast(own_addr) || net_idx > 0xfff)
+        return BM_EINVAL;
+    if (!node->initialized)
+        return BM_ESTATE;
+    if (node->provisioned)
+        return BM_EEXIST;
+    uint8_t key[BM_KEY_LEN], dev_key[BM_KEY_LEN];
+    if (net_key)
+        memcpy(key, net_key, BM_KEY_LEN);
+    else if (node->plat.random(node->plat.ctx, key, BM_KEY_LEN) != 0)
+        return BM_ECRYPTO;
+    if (node->plat.random(node->plat.ctx, dev_key, BM_KEY_LEN) != 0)
+        return BM_ECRYPTO;
+    node->is_provisioner = true;
+    bm_prov_link_device_enable(&node->link, NULL, false);
+    int rc = bm_node_provisioned(node, key, net_idx, 0, iv_index, own_addr, dev_key);
+    bm_crypto_wipe(key, sizeof(key));
+    bm_crypto_wipe(dev_key, sizeof(dev_key));
+    if (rc != BM_OK)
+        return rc;
+    node->prov_net_idx = net_idx;
+    uint8_t count = node->element_count ? node->element_count : 1;
+    node->next_addr = (uint16_t)(own_addr + count);
+    return BM_OK;
+}
+
+int bm_prov_scan_start(struct bm_node *node, bm_scan_fn cb, void *user)
+{
+    if (!node || !cb)
+        return BM_EINVAL;
+    if (!node->is_provisioner)
+        return BM_ESTATE;
+    node->scan_cb = cb;
+    node->scan_user = user;
+    return BM_OK;
+}
+
+int bm_prov_scan_stop(struct bm_node *node)
+{
+    if (!node)
+        return BM_EINVAL;
+    node->scan_cb = NULL;
+    return BM_OK;
+}
+
+int bm_prov_scan_results(const struct bm_node *node, struct bm_unprov_device *out, size_t max,
+                         size_t *count)
+{
+    if (!node || (!out && max) || !count)
+        return BM_EINVAL;
+    size_t n = 0;
+    for (size_t i = 0; i < BM_CFG_SCAN_RESULTS && n < max; i++)
+        if (node->scan[i].used)
+            out[n++] = node->scan[i].dev;
+    *count = n;
+    return BM_OK;
+}
+
+int bm_prov_provision(struct bm_node *node, const uint8_t uuid[16],
+                      const struct bm_provision_opts *opts, bm_provision_fn cb, void *user)
+{
+    if (!node || !uuid)
+        return BM_EINVAL;
+    if (!node->is_provisioner)
+        return BM_ESTATE;
+    if (bm_prov_link_active(&node->link))
+        return BM_EBUSY;
+    const struct bm_subnet *sub = bm_net_subnet_find(&node->net, node->prov_net_idx);
+    if (!sub)
+        return BM_ESTATE;
+    struct bm_prov_provisioner_cfg cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    memcpy(cfg.uuid, uuid, 16);
+    if (opts) {
+        cfg.attention_s = opts->attention_s;
+        cfg.refuse_no_oob = opts->refuse_no_oob;
+        if (opts->algorithms & BM_PROV_ALG_CMAC_AES128)
+            cfg.algorithms |= BM_PROV_ALG_BIT(BM_PROV_ALG_CMAC);
+        if (opts->algorithms & BM_PROV_ALG_HMAC_SHA256)
+            cfg.algorithms |= BM_PROV_ALG_BIT(BM_PROV_ALG_HMAC);
+    }
+    if (!cfg.algorithms)
+        cfg.algorithms = BM_PROV_ALG_BIT(BM_PROV_ALG_CMAC) | BM_PROV_ALG_BIT(BM_PROV_ALG_HMAC);
+    memcpy(cfg.net_key, bm_net_tx_keys(sub)->net_key, BM_KEY_LEN);
+    cfg.net_idx = node->prov_net_idx;
+    cfg.iv_index = node->net.iv_index;
+    cfg.flags = (uint8_t)(node->net.iv_update ? 0x02 : 0x00);
+    cfg.addr = node->next_addr;
+    node->provision_cb = cb;
+    node->provision_user = user;
+    uint64_t now = bm_node_now(node);
+    int rc = bm_prov_link_open(&node->link, &cfg, now);
+    bm_crypto_wipe(cfg.net_key, sizeof(cfg.net_key));
+    if (rc == BM_OK)
+        schedule_link(node, bm_prov_link_process(&node->link, now));
+    return rc;
+}
+
+int bm_prov_input_oob(struct bm_node *node, const char *value)
+{
+    if (!node || !value)
+        return BM_EINVAL;
+    uint64_t now = bm_node_now(node);
+    int rc = bm_prov_link_input_oob(&node->link, value, now);
+    schedule_link(node, bm_prov_link_process(&node->link, now));
+    return rc;
+}
+
+int bm_prov_nodes(const struct bm_node *node, struct bm_prov_node_info *out, size_t max,
+                  size_t *count)
+{
+    if (!node || (!out && max) || !count)
+        return BM_EINVAL;
+    size_t n = 0;
+    for (size_t i = 0; i < BM_CFG_PROV_NODES && n < max; i++) {
+        if (!node->db[i].used)
+            continue;
+        memcpy(out[n].uuid, node->db[i].uuid, 16);
+        out[n].addr = node->db[i].addr;
+        out[n].elements = node->db[i].elements;
+        n++;
+    }
+    *count = n;
+    return BM_OK;
+}
+
+int bm_prov_net_key(const struct bm_node *node, uint16_t *net_idx, uint8_t net_key[16])
+{
+    if (!node || !net_idx || !net_key)
+        return BM_EINVAL;
+    if (!node->is_provisioner)
+        return BM_ESTATE;
+    const struct bm_subnet *sub =
+        bm_net_subnet_find((struct bm_net *)&node->net, node->prov_net_idx);
+    if (!sub)
+        return BM_ESTATE;
+    *net_idx = node->prov_net_idx;
+    memcpy(net_key, bm_net_tx_keys(sub)->net_key, BM_KEY_LEN);
+    return BM_OK;
+}

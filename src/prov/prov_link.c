@@ -1,0 +1,832 @@
+/* PB-ADV link and provisioning protocol state machine, device and
+ * provisioner roles (Mesh Profile 5.3, 5.4; Mesh Protocol 1.1 5.4.2 for
+ * the HMAC algorithm).
+ *
+ * Invariants: one link at a time; at most one transaction of ours is in
+ * flight (plus one queued behind it); every PDU from the air is parsed and
+ * checked before any state changes; a failure wipes the secrets and the
+ * device never takes provisioning data it could not fully verify. The
+ * 2020 advisories' defences: a peer public key equal to ours or off the
+ * curve, a peer Confirmation equal to ours, and a peer Random equal to ours
+ * all fail the procedure. */
+#include <string.h>
+
+#include "blemesh/errors.h"
+#include "prov/prov_crypto.h"
+#include "prov/prov_link.h"
+
+enum link_state { LINK_IDLE = 0, LINK_OPENING, LINK_OPEN, LINK_CLOSING };
+
+#define EXPECT_NONE 0xff
+
+static void log_event(struct bm_prov_link *l, const char *event)
+{
+    if (l->ops->log)
+        l->ops->log(l->ctx, event);
+}
+
+static void wipe_protocol(struct bm_prov_link *l)
+{
+    bm_crypto_wipe(l->priv, sizeof(l->priv));
+    bm_crypto_wipe(l->secret, sizeof(l->secret));
+    bm_crypto_wipe(l->auth, sizeof(l->auth));
+    bm_crypto_wipe(l->conf_key, sizeof(l->conf_key));
+    bm_crypto_wipe(l->random, sizeof(l->random));
+    bm_crypto_wipe(l->tx_pdu, sizeof(l->tx_pdu));
+    bm_crypto_wipe(l->queued_pdu, sizeof(l->queued_pdu));
+    bm_pbadv_rx_reset(&l->rx);
+    l->auth_ready = false;
+    l->peer_pub_ready = false;
+    l->peer_confirm_ready = false;
+    l->tx_pending = false;
+    l->tx_len = 0;
+    l->queued_len = 0;
+}
+
+/* Back to idle: a device keeps listening if it was enabled. */
+static void to_idle(struct bm_prov_link *l)
+{
+    wipe_protocol(l);
+    l->state = LINK_IDLE;
+    l->link_deadline = 0;
+    l->tx_deadline = 0;
+    l->trans_deadline = 0;
+    l->close_left = 0;
+    l->done = false;
+    l->expect = EXPECT_NONE;
+    l->role = l->device_enabled ? BM_PROV_ROLE_DEVICE : BM_PROV_ROLE_NONE;
+}
+
+void bm_prov_link_init(struct bm_prov_link *l, const struct bm_prov_link_ops *ops, void *ctx)
+{
+    memset(l, 0, sizeof(*l));
+    l->ops = ops;
+    l->ctx = ctx;
+    to_idle(l);
+}
+
+void bm_prov_link_reset(struct bm_prov_link *l)
+{
+    bm_crypto_wipe(&l->pv_cfg, sizeof(l->pv_cfg));
+    to_idle(l);
+}
+
+bool bm_prov_link_active(const struct bm_prov_link *l)
+{
+    return l->state != LINK_IDLE;
+}
+
+/* --- bearer: sending --- */
+
+static void send_raw(struct bm_prov_link *l, const uint8_t *pdu, size_t len)
+{
+    l->ops->send(l->ctx, pdu, len);
+}
+
+static void send_segments(struct bm_prov_link *l)
+{
+    uint8_t n = bm_pbadv_seg_count(l->tx_len);
+    for (uint8_t i = 0; i < n; i++) {
+        uint8_t out[BM_PBADV_MAX_LEN];
+        size_t len;
+        if (bm_pbadv_build_segment(l->link_id, l->tx_trans, l->tx_pdu, l->tx_len, i, out,
+                                   sizeof(out), &len) == BM_OK)
+            send_raw(l, out, len);
+    }
+}
+
+static void start_transaction(struct bm_prov_link *l, const uint8_t *pdu, size_t len,
+                              uint64_t now)
+{
+    memcpy(l->tx_pdu, pdu, len);
+    l->tx_len = len;
+    l->tx_pending = true;
+    l->trans_deadline = now + BM_PROV_TRANS_TIMEOUT_MS;
+    l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+    send_segments(l);
+}
+
+/* Sends a Provisioning PDU as the next transaction, or queues it behind
+ * the one in flight. */
+static void send_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *pdu, uint64_t now)
+{
+    uint8_t buf[BM_PROV_PDU_MAX_LEN];
+    size_t len;
+    if (bm_prov_pdu_build(pdu, buf, sizeof(buf), &len) != BM_OK)
+        return;
+    if (l->tx_pending) {
+        memcpy(l->queued_pdu, buf, len);
+        l->queued_len = len;
+    } else {
+        start_transaction(l, buf, len, now);
+    }
+    bm_crypto_wipe(buf, sizeof(buf));
+}
+
+static void tx_acked(struct bm_prov_link *l, uint64_t now)
+{
+    l->tx_pending = false;
+    l->trans_deadline = 0;
+    l->tx_deadline = 0;
+    l->tx_trans = bm_pbadv_tn_next(l->tx_trans);
+    if (l->queued_len) {
+        size_t len = l->queued_len;
+        l->queued_len = 0;
+        start_transaction(l, l->queued_pdu, len, now);
+    }
+}
+
+static void send_ctl(struct bm_prov_link *l, uint8_t opcode)
+{
+    uint8_t out[BM_PBADV_MAX_LEN];
+    size_t len = 0;
+    int rc = BM_EINVAL;
+    if (opcode == BM_PBADV_LINK_OPEN)
+        rc = bm_pbadv_build_link_open(l->link_id, l->pv_cfg.uuid, out, sizeof(out), &len);
+    else if (opcode == BM_PBADV_LINK_ACK)
+        rc = bm_pbadv_build_link_ack(l->link_id, out, sizeof(out), &len);
+    else if (opcode == BM_PBADV_LINK_CLOSE)
+        rc = bm_pbadv_build_link_close(l->link_id, l->close_reason, out, sizeof(out), &len);
+    if (rc == BM_OK)
+        send_raw(l, out, len);
+}
+
+/* Provisioner: ends the link with Link Close, repeated. */
+static void close_link(struct bm_prov_link *l, uint8_t reason, uint64_t now)
+{
+    wipe_protocol(l);
+    l->state = LINK_CLOSING;
+    l->close_reason = reason;
+    l->close_left = BM_PROV_CLOSE_REPEAT - 1;
+    l->link_deadline = 0;
+    l->trans_deadline = 0;
+    l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+    send_ctl(l, BM_PBADV_LINK_CLOSE);
+}
+
+static int err_of_reason(uint8_t reason)
+{
+    switch (reason) {
+    case BM_PROV_ERR_CONFIRMATION_FAILED:
+    case BM_PROV_ERR_DECRYPTION_FAILED:
+        return BM_EAUTH;
+    case BM_PROV_ERR_OUT_OF_RESOURCES:
+    case BM_PROV_ERR_CANNOT_ASSIGN_ADDRESSES:
+        return BM_ENOSPC;
+    case BM_PROV_ERR_INVALID_PDU:
+    case BM_PROV_ERR_INVALID_FORMAT:
+    case BM_PROV_ERR_UNEXPECTED_PDU:
+        return BM_EMALFORMED;
+    default:
+        return BM_ESTATE;
+    }
+}
+
+static const uint8_t *peer_uuid(const struct bm_prov_link *l)
+{
+    return l->role == BM_PROV_ROLE_PROVISIONER ? l->pv_cfg.uuid : l->dev_cfg.uuid;
+}
+
+/* The procedure failed on our side. A device sends Provisioning Failed and
+ * waits for the provisioner to close the link; a provisioner closes it. */
+static void fail(struct bm_prov_link *l, int err, uint8_t reason, uint64_t now)
+{
+    if (l->done)
+        return;
+    l->done = true;
+    l->expect = EXPECT_NONE;
+    log_event(l, "failed");
+    uint8_t uuid[16];
+    memcpy(uuid, peer_uuid(l), 16);
+    if (l->role == BM_PROV_ROLE_DEVICE) {
+        wipe_protocol(l);
+        struct bm_prov_pdu f = {.type = BM_PROV_FAILED};
+        f.u.error_code = reason ? reason : BM_PROV_ERR_UNEXPECTED_ERROR;
+        send_pdu(l, &f, now);
+        l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+    } else {
+        close_link(l, BM_PBADV_CLOSE_FAIL, now);
+    }
+    l->ops->failed(l->ctx, uuid, err, reason);
+}
+
+/* --- protocol --- */
+
+static size_t auth_len(const struct bm_prov_link *l)
+{
+    return bm_prov_auth_len(l->alg);
+}
+
+static int gen_keys(struct bm_prov_link *l)
+{
+    return bm_crypto_p256_keygen(l->ops->random, l->ctx, l->priv, l->pub);
+}
+
+/* After both public keys: ECDH and the confirmation inputs/salt. */
+static int key_exchange(struct bm_prov_link *l)
+{
+    if (bm_prov_is_reflection(l->pub, l->peer_pub, BM_P256_PUB_LEN))
+        return BM_EBADKEY;
+    int rc = bm_crypto_p256_ecdh(l->priv, l->peer_pub, l->secret);
+    if (rc != BM_OK)
+        return rc;
+    uint8_t inputs[BM_PROV_CONF_INPUTS_LEN];
+    bool device = l->role == BM_PROV_ROLE_DEVICE;
+    rc = bm_prov_conf_inputs(l->invite, l->caps_raw, l->start_raw, device ? l->peer_pub : l->pub,
+                             device ? l->pub : l->peer_pub, inputs);
+    if (rc == BM_OK)
+        rc = bm_prov_conf_salt(l->alg, inputs, l->conf_salt);
+    return rc;
+}
+
+/* With the AuthValue known: our Random and Confirmation. */
+static int make_confirmation(struct bm_prov_link *l)
+{
+    int rc = bm_prov_conf_key(l->alg, l->secret, l->conf_salt, l->auth, l->conf_key);
+    if (rc == BM_OK && l->ops->random(l->ctx, l->random, auth_len(l)) != 0)
+        rc = BM_ECRYPTO;
+    if (rc == BM_OK)
+        rc = bm_prov_confirmation(l->alg, l->conf_key, l->random, l->auth, l->confirm);
+    return rc;
+}
+
+static void send_confirm(struct bm_prov_link *l, uint64_t now)
+{
+    struct bm_prov_pdu p = {.type = BM_PROV_CONFIRM};
+    p.u.confirm.len = (uint8_t)auth_len(l);
+    memcpy(p.u.confirm.value, l->confirm, auth_len(l));
+    send_pdu(l, &p, now);
+}
+
+static void send_random(struct bm_prov_link *l, uint64_t now)
+{
+    struct bm_prov_pdu p = {.type = BM_PROV_RANDOM};
+    p.u.random.len = (uint8_t)auth_len(l);
+    memcpy(p.u.random.value, l->random, auth_len(l));
+    send_pdu(l, &p, now);
+}
+
+static void send_pub_key(struct bm_prov_link *l, uint64_t now)
+{
+    struct bm_prov_pdu p = {.type = BM_PROV_PUB_KEY};
+    memcpy(p.u.pub_key, l->pub, BM_P256_PUB_LEN);
+    send_pdu(l, &p, now);
+}
+
+/* Parameters of a PDU as sent (without the type octet), for the
+ * confirmation inputs. */
+static void raw_params(const struct bm_prov_pdu *p, uint8_t *out, size_t len)
+{
+    uint8_t buf[BM_PROV_PDU_MAX_LEN];
+    size_t n = 0;
+    if (bm_prov_pdu_build(p, buf, sizeof(buf), &n) == BM_OK && n == len + 1)
+        memcpy(out, buf + 1, len);
+}
+
+static bool derive_session(struct bm_prov_link *l, struct bm_prov_session *s)
+{
+    uint8_t salt[BM_PROV_SALT_LEN];
+    bool device = l->role == BM_PROV_ROLE_DEVICE;
+    int rc = bm_prov_prov_salt(l->alg, l->conf_salt, device ? l->peer_random : l->random,
+                               device ? l->random : l->peer_random, salt);
+    if (rc == BM_OK)
+        rc = bm_prov_session_derive(l->secret, salt, s);
+    return rc == BM_OK;
+}
+
+static void device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now)
+{
+    int rc;
+    switch (p->type) {
+    case BM_PROV_INVITE: {
+        l->invite[0] = p->u.attention_duration_s;
+        struct bm_prov_pdu caps = {.type = BM_PROV_CAPABILITIES};
+        caps.u.caps = l->dev_cfg.caps;
+        raw_params(&caps, l->caps_raw, BM_PROV_CAPS_LEN);
+        send_pdu(l, &caps, now);
+        l->expect = BM_PROV_START;
+        log_event(l, "invite");
+        return;
+    }
+    case BM_PROV_START:
+        if (bm_prov_start_fits_caps(&p->u.start, &l->dev_cfg.caps) != BM_OK ||
+            p->u.start.pub_key != BM_PROV_PUB_KEY_NO_OOB ||
+            p->u.start.auth_method == BM_PROV_AUTH_STATIC ||
+            p->u.start.auth_method == BM_PROV_AUTH_INPUT) {
+            fail(l, BM_EMALFORMED, BM_PROV_ERR_INVALID_FORMAT, now);
+            return;
+        }
+        l->start = p->u.start;
+        l->alg = p->u.start.algorithm;
+        raw_params(p, l->start_raw, BM_PROV_START_LEN);
+        if (gen_keys(l) != BM_OK) {
+            fail(l, BM_ECRYPTO, BM_PROV_ERR_UNEXPECTED_ERROR, now);
+            return;
+        }
+        l->expect = BM_PROV_PUB_KEY;
+        return;
+    case BM_PROV_PUB_KEY:
+        memcpy(l->peer_pub, p->u.pub_key, BM_P256_PUB_LEN);
+        rc = key_exchange(l);
+        if (rc != BM_OK) {
+            fail(l, rc, BM_PROV_ERR_INVALID_FORMAT, now);
+            return;
+        }
+        send_pub_key(l, now);
+        if (l->start.auth_method == BM_PROV_AUTH_OUTPUT) {
+            /* Mesh Profile 5.4.2.4: the device outputs its value once the
+             * public keys are exchanged; a fresh one every attempt. */
+            uint8_t rnd[BM_PROV_OOB_RANDOM_LEN];
+            struct bm_prov_oob oob;
+            if (l->ops->random(l->ctx, rnd, sizeof(rnd)) != 0 ||
+                bm_prov_oob_generate(&l->start, rnd, &oob) != BM_OK ||
+                bm_prov_auth_from_oob(l->alg, &oob, l->auth) != BM_OK) {
+                fail(l, BM_ECRYPTO, BM_PROV_ERR_UNEXPECTED_ERROR, now);
+                return;
+            }
+            l->ops->output_oob(l->ctx, l->start.auth_action, oob.number,
+                               oob.alphanumeric ? oob.str : NULL);
+            bm_crypto_wipe(&oob, sizeof(oob));
+        } else {
+            bm_prov_auth_no_oob(l->alg, l->auth);
+        }
+        if (make_confirmation(l) != BM_OK) {
+            fail(l, BM_ECRYPTO, BM_PROV_ERR_UNEXPECTED_ERROR, now);
+            return;
+        }
+        l->expect = BM_PROV_CONFIRM;
+        return;
+    case BM_PROV_CONFIRM:
+        if (p->u.confirm.len != auth_len(l) ||
+            bm_prov_is_reflection(l->confirm, p->u.confirm.value, auth_len(l))) {
+            fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED, now);
+            return;
+        }
+        memcpy(l->peer_confirm, p->u.confirm.value, auth_len(l));
+        send_confirm(l, now);
+        l->expect = BM_PROV_RANDOM;
+        return;
+    case BM_PROV_RANDOM:
+        if (bm_prov_confirmation_check(l->alg, l->conf_key, p->u.random.value, l->auth,
+                                       l->peer_confirm, l->random) != BM_OK) {
+            fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED, now);
+            return;
+        }
+        memcpy(l->peer_random, p->u.random.value, auth_len(l));
+        send_random(l, now);
+        l->expect = BM_PROV_DATA;
+        return;
+    case BM_PROV_DATA: {
+        struct bm_prov_session s;
+        struct bm_prov_data d;
+        if (!derive_session(l, &s)) {
+            fail(l, BM_ECRYPTO, BM_PROV_ERR_UNEXPECTED_ERROR, now);
+            return;
+        }
+        rc = bm_prov_data_decrypt(&s, p->u.data.enc, p->u.data.mic, &d);
+        if (rc != BM_OK) {
+            bm_crypto_wipe(&s, sizeof(s));
+            fail(l, rc, rc == BM_EAUTH ? BM_PROV_ERR_DECRYPTION_FAILED
+                                       : BM_PROV_ERR_INVALID_FORMAT, now);
+            return;
+        }
+        struct bm_prov_result_data r;
+        memcpy(r.net_key, d.net_key, BM_KEY_LEN);
+        r.net_idx = d.net_key_index;
+        r.flags = d.flags;
+        r.iv_index = d.iv_index;
+        r.addr = d.unicast_addr;
+        r.algorithm = l->alg;
+        memcpy(r.dev_key, s.dev_key, BM_KEY_LEN);
+        bm_crypto_wipe(&s, sizeof(s));
+        bm_crypto_wipe(&d, sizeof(d));
+        struct bm_prov_pdu c = {.type = BM_PROV_COMPLETE};
+        wipe_protocol(l);
+        send_pdu(l, &c, now);
+        l->expect = EXPECT_NONE;
+        l->done = true;
+        /* provisioned: no more links until a reset re-enables us */
+        l->device_enabled = false;
+        log_event(l, "complete");
+        l->ops->complete(l->ctx, l->dev_cfg.uuid, &r, l->dev_cfg.caps.num_elements);
+        bm_crypto_wipe(&r, sizeof(r));
+        return;
+    }
+    default:
+        fail(l, BM_EMALFORMED, BM_PROV_ERR_UNEXPECTED_PDU, now);
+        return;
+    }
+}
+
+/* Provisioner: pick the algorithm and authentication from Capabilities. */
+static int choose_start(struct bm_prov_link *l, const struct bm_prov_caps *caps,
+                        struct bm_prov_start *st)
+{
+    memset(st, 0, sizeof(*st));
+    uint16_t common = (uint16_t)(caps->algorithms & l->pv_cfg.algorithms);
+    if (common & BM_PROV_ALG_BIT(BM_PROV_ALG_HMAC))
+        st->algorithm = BM_PROV_ALG_HMAC; /* the stronger one (CVE-2020-26556/26557) */
+    else if (common & BM_PROV_ALG_BIT(BM_PROV_ALG_CMAC))
+        st->algorithm = BM_PROV_ALG_CMAC;
+    else
+        return BM_ENOTSUP;
+    st->pub_key = BM_PROV_PUB_KEY_NO_OOB;
+    if (caps->output_oob_size && caps->output_oob_action) {
+        static const uint8_t prefer[] = {BM_PROV_OUT_NUMERIC, BM_PROV_OUT_ALPHANUMERIC,
+                                         BM_PROV_OUT_BLINK, BM_PROV_OUT_BEEP,
+                                         BM_PROV_OUT_VIBRATE};
+        for (size_t i = 0; i < sizeof(prefer); i++) {
+            if (caps->output_oob_action & BM_PROV_ACTION_BIT(prefer[i])) {
+                st->auth_method = BM_PROV_AUTH_OUTPUT;
+                st->auth_action = prefer[i];
+                st->auth_size = caps->output_oob_size;
+                break;
+            }
+        }
+    }
+    if (st->auth_method == BM_PROV_AUTH_NO_OOB && l->pv_cfg.refuse_no_oob)
+        return BM_EAUTH;
+    return bm_prov_start_fits_caps(st, caps) == BM_OK ? BM_OK : BM_ENOTSUP;
+}
+
+static void provisioner_confirm_if_ready(struct bm_prov_link *l, uint64_t now)
+{
+    if (!l->auth_ready || !l->peer_pub_ready || l->expect != BM_PROV_CONFIRM)
+        return;
+    if (make_confirmation(l) != BM_OK) {
+        fail(l, BM_ECRYPTO, 0, now);
+        return;
+    }
+    send_confirm(l, now);
+}
+
+static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now)
+{
+    int rc;
+    if (p->type == BM_PROV_FAILED) {
+        uint8_t reason = p->u.error_code;
+        fail(l, err_of_reason(reason), reason, now);
+        return;
+    }
+    switch (p->type) {
+    case BM_PROV_CAPABILITIES: {
+        struct bm_prov_start st;
+        l->peer_caps = p->u.caps;
+        raw_params(p, l->caps_raw, BM_PROV_CAPS_LEN);
+        rc = choose_start(l, &p->u.caps, &st);
+        if (rc != BM_OK) {
+            fail(l, rc, 0, now);
+            return;
+        }
+        l->start = st;
+        l->alg = st.algorithm;
+        struct bm_prov_pdu sp = {.type = BM_PROV_START};
+        sp.u.start = st;
+        raw_params(&sp, l->start_raw, BM_PROV_START_LEN);
+        if (gen_keys(l) != BM_OK) {
+            fail(l, BM_ECRYPTO, 0, now);
+            return;
+        }
+        send_pdu(l, &sp, now);
+        send_pub_key(l, now);
+        if (st.auth_method == BM_PROV_AUTH_NO_OOB) {
+            bm_prov_auth_no_oob(l->alg, l->auth);
+            l->auth_ready = true;
+        }
+        l->expect = BM_PROV_PUB_KEY;
+        return;
+    }
+    case BM_PROV_PUB_KEY:
+        memcpy(l->peer_pub, p->u.pub_key, BM_P256_PUB_LEN);
+        rc = key_exchange(l);
+        if (rc != BM_OK) {
+            fail(l, rc, BM_PROV_ERR_INVALID_FORMAT, now);
+            return;
+        }
+        l->peer_pub_ready = true;
+        l->expect = BM_PROV_CONFIRM;
+        if (l->start.auth_method == BM_PROV_AUTH_OUTPUT && !l->auth_ready)
+            l->ops->oob_needed(l->ctx, l->start.auth_action, l->start.auth_size);
+        provisioner_confirm_if_ready(l, now);
+        return;
+    case BM_PROV_CONFIRM:
+        if (!l->auth_ready || p->u.confirm.len != auth_len(l) ||
+            bm_prov_is_reflection(l->confirm, p->u.confirm.value, auth_len(l))) {
+            fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED, now);
+            return;
+        }
+        memcpy(l->peer_confirm, p->u.confirm.value, auth_len(l));
+        send_random(l, now);
+        l->expect = BM_PROV_RANDOM;
+        return;
+    case BM_PROV_RANDOM: {
+        if (bm_prov_confirmation_check(l->alg, l->conf_key, p->u.random.value, l->auth,
+                                       l->peer_confirm, l->random) != BM_OK) {
+            fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED, now);
+            return;
+        }
+        memcpy(l->peer_random, p->u.random.value, auth_len(l));
+        struct bm_prov_session s;
+        struct bm_prov_data d = {.net_key_index = l->pv_cfg.net_idx,
+                                 .flags = l->pv_cfg.flags,
+                                 .iv_index = l->pv_cfg.iv_index,
+                                 .unicast_addr = l->pv_cfg.addr};
+        memcpy(d.net_key, l->pv_cfg.net_key, BM_KEY_LEN);
+        struct bm_prov_pdu dp = {.type = BM_PROV_DATA};
+        bool ok = derive_session(l, &s) &&
+                  bm_prov_data_encrypt(&s, &d, dp.u.data.enc, dp.u.data.mic) == BM_OK;
+        bm_crypto_wipe(&d, sizeof(d));
+        if (!ok) {
+            bm_crypto_wipe(&s, sizeof(s));
+            fail(l, BM_ECRYPTO, 0, now);
+            return;
+        }
+        /* the device key is ours to keep until Complete arrives */
+        memcpy(l->secret, s.dev_key, BM_KEY_LEN);
+        bm_crypto_wipe(&s, sizeof(s));
+        send_pdu(l, &dp, now);
+        bm_crypto_wipe(&dp, sizeof(dp));
+        l->expect = BM_PROV_COMPLETE;
+        return;
+    }
+    case BM_PROV_COMPLETE: {
+        struct bm_prov_result_data r;
+        memcpy(r.net_key, l->pv_cfg.net_key, BM_KEY_LEN);
+        r.net_idx = l->pv_cfg.net_idx;
+        r.flags = l->pv_cfg.flags;
+        r.iv_index = l->pv_cfg.iv_index;
+        r.addr = l->pv_cfg.addr;
+        r.algorithm = l->alg;
+        memcpy(r.dev_key, l->secret, BM_KEY_LEN);
+        uint8_t uuid[16];
+        memcpy(uuid, l->pv_cfg.uuid, 16);
+        uint8_t elements = l->peer_caps.num_elements;
+        l->done = true;
+        close_link(l, BM_PBADV_CLOSE_SUCCESS, now);
+        log_event(l, "complete");
+        l->ops->complete(l->ctx, uuid, &r, elements);
+        bm_crypto_wipe(&r, sizeof(r));
+        return;
+    }
+    default:
+        fail(l, BM_EMALFORMED, BM_PROV_ERR_UNEXPECTED_PDU, now);
+        return;
+    }
+}
+
+static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len, uint64_t now)
+{
+    if (l->done || l->expect == EXPECT_NONE)
+        return; /* after the end, retransmissions are only acknowledged */
+    struct bm_prov_pdu p;
+    uint8_t code = 0;
+    uint8_t alg = l->expect >= BM_PROV_CONFIRM ? l->alg : BM_PROV_ALG_UNKNOWN;
+    if (bm_prov_pdu_parse(buf, len, alg, &p, &code) != BM_OK) {
+        fail(l, BM_EMALFORMED, code, now);
+        return;
+    }
+    /* A Provisioning Failed from the device is always expected. */
+    if (p.type != l->expect && !(p.type == BM_PROV_FAILED && l->role == BM_PROV_ROLE_PROVISIONER)) {
+        fail(l, BM_EMALFORMED, BM_PROV_ERR_UNEXPECTED_PDU, now);
+        return;
+    }
+    l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+    if (l->role == BM_PROV_ROLE_DEVICE)
+        device_pdu(l, &p, now);
+    else
+        provisioner_pdu(l, &p, now);
+    bm_crypto_wipe(&p, sizeof(p));
+}
+
+/* --- bearer: receiving --- */
+
+static void send_tx_ack(struct bm_prov_link *l, uint8_t tn)
+{
+    uint8_t out[BM_PBADV_MAX_LEN];
+    size_t len;
+    if (bm_pbadv_build_tx_ack(l->link_id, tn, out, sizeof(out), &len) == BM_OK)
+        send_raw(l, out, len);
+}
+
+static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p, uint64_t now)
+{
+    switch (p->u.ctl.opcode) {
+    case BM_PBADV_LINK_OPEN:
+        if (l->role != BM_PROV_ROLE_DEVICE || !l->device_enabled ||
+            memcmp(p->u.ctl.uuid, l->dev_cfg.uuid, 16) != 0)
+            return;
+        if (l->state == LINK_OPEN && p->link_id == l->link_id) {
+            send_ctl(l, BM_PBADV_LINK_ACK); /* our Link Ack was lost */
+            return;
+        }
+        if (l->state != LINK_IDLE)
+            return;
+        wipe_protocol(l);
+        l->link_id = p->link_id;
+        l->state = LINK_OPEN;
+        l->done = false;
+        l->tx_trans = BM_PBADV_TN_DEVICE_FIRST;
+        l->rx_trans = BM_PBADV_TN_PROVISIONER_FIRST;
+        l->rx_any = false;
+        l->expect = BM_PROV_INVITE;
+        l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+        log_event(l, "link open");
+        send_ctl(l, BM_PBADV_LINK_ACK);
+        return;
+    case BM_PBADV_LINK_ACK:
+        if (l->role != BM_PROV_ROLE_PROVISIONER || l->state != LINK_OPENING ||
+            p->link_id != l->link_id)
+            return;
+        l->state = LINK_OPEN;
+        l->tx_deadline = 0;
+        l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+        log_event(l, "link ack");
+        {
+            struct bm_prov_pdu inv = {.type = BM_PROV_INVITE};
+            inv.u.attention_duration_s = l->pv_cfg.attention_s;
+            l->invite[0] = l->pv_cfg.attention_s;
+            l->expect = BM_PROV_CAPABILITIES;
+            send_pdu(l, &inv, now);
+        }
+        return;
+    case BM_PBADV_LINK_CLOSE:
+        if (l->state == LINK_IDLE || p->link_id != l->link_id)
+            return;
+        log_event(l, "link closed by peer");
+        if (!l->done) {
+            l->done = true;
+            uint8_t uuid[16];
+            memcpy(uuid, peer_uuid(l), 16);
+            to_idle(l);
+            l->ops->failed(l->ctx, uuid,
+                           p->u.ctl.reason == BM_PBADV_CLOSE_TIMEOUT ? BM_ETIMEOUT : BM_ESTATE, 0);
+            return;
+        }
+        to_idle(l);
+        return;
+    default:
+        return;
+    }
+}
+
+void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, uint64_t now)
+{
+    struct bm_pbadv_pdu p;
+    if (bm_pbadv_parse(buf, len, &p) != BM_OK)
+        return;
+    if (p.gpcf == BM_PBADV_GPCF_CTL) {
+        rx_ctl(l, &p, now);
+        return;
+    }
+    if (l->state != LINK_OPEN || p.link_id != l->link_id)
+        return;
+    if (p.gpcf == BM_PBADV_GPCF_ACK) {
+        if (l->tx_pending && p.tn == l->tx_trans)
+            tx_acked(l, now);
+        return;
+    }
+    /* Transaction segments must come from the peer's number range. */
+    bool from_device = bm_pbadv_tn_is_device(p.tn);
+    if (from_device != (l->role == BM_PROV_ROLE_PROVISIONER))
+        return;
+    if (l->rx_any && p.tn == l->last_rx_trans) {
+        send_tx_ack(l, p.tn); /* a retransmission of what we already have */
+        return;
+    }
+    if (p.tn != l->rx_trans)
+        return;
+    const uint8_t *pdu;
+    size_t pdu_len;
+    int rc = bm_pbadv_rx_add(&l->rx, &p, &pdu, &pdu_len);
+    if (rc == BM_ESTATE) {
+        bm_pbadv_rx_reset(&l->rx);
+        rc = bm_pbadv_rx_add(&l->rx, &p, &pdu, &pdu_len);
+    }
+    if (rc == BM_EDUP) {
+        send_tx_ack(l, p.tn);
+        return;
+    }
+    if (rc != BM_OK)
+        return;
+    /* A new transaction from the peer means it received ours. */
+    if (l->tx_pending)
+        tx_acked(l, now);
+    send_tx_ack(l, p.tn);
+    l->last_rx_trans = p.tn;
+    l->rx_any = true;
+    l->rx_trans = bm_pbadv_tn_next(p.tn);
+    uint8_t copy[BM_PBADV_RX_MAX_LEN];
+    memcpy(copy, pdu, pdu_len);
+    bm_pbadv_rx_reset(&l->rx);
+    handle_pdu(l, copy, pdu_len, now);
+    bm_crypto_wipe(copy, sizeof(copy));
+}
+
+/* --- roles and timers --- */
+
+void bm_prov_link_device_enable(struct bm_prov_link *l, const struct bm_prov_device_cfg *cfg,
+                                bool enable)
+{
+    if (cfg)
+        l->dev_cfg = *cfg;
+    l->device_enabled = enable;
+    if (l->state == LINK_IDLE)
+        l->role = enable ? BM_PROV_ROLE_DEVICE : BM_PROV_ROLE_NONE;
+}
+
+int bm_prov_link_open(struct bm_prov_link *l, const struct bm_prov_provisioner_cfg *cfg,
+                      uint64_t now)
+{
+    if (l->state != LINK_IDLE)
+        return BM_EBUSY;
+    uint8_t id[4];
+    if (l->ops->random(l->ctx, id, sizeof(id)) != 0)
+        return BM_ECRYPTO;
+    wipe_protocol(l);
+    l->device_enabled = false;
+    l->role = BM_PROV_ROLE_PROVISIONER;
+    l->pv_cfg = *cfg;
+    l->link_id = (uint32_t)id[0] << 24 | (uint32_t)id[1] << 16 | (uint32_t)id[2] << 8 | id[3];
+    l->state = LINK_OPENING;
+    l->done = false;
+    l->tx_trans = BM_PBADV_TN_PROVISIONER_FIRST;
+    l->rx_trans = BM_PBADV_TN_DEVICE_FIRST;
+    l->rx_any = false;
+    l->expect = EXPECT_NONE;
+    l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+    l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+    log_event(l, "link open");
+    send_ctl(l, BM_PBADV_LINK_OPEN);
+    return BM_OK;
+}
+
+int bm_prov_link_input_oob(struct bm_prov_link *l, const char *value, uint64_t now)
+{
+    if (l->role != BM_PROV_ROLE_PROVISIONER || l->state != LINK_OPEN || l->done ||
+        l->start.auth_method != BM_PROV_AUTH_OUTPUT || l->auth_ready)
+        return BM_ESTATE;
+    struct bm_prov_oob oob;
+    int rc = bm_prov_oob_from_text(&l->start, value, strlen(value), &oob);
+    if (rc != BM_OK)
+        return rc;
+    rc = bm_prov_auth_from_oob(l->alg, &oob, l->auth);
+    bm_crypto_wipe(&oob, sizeof(oob));
+    if (rc != BM_OK)
+        return rc;
+    l->auth_ready = true;
+    provisioner_confirm_if_ready(l, now);
+    return BM_OK;
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+    if (!a)
+        return b;
+    if (!b)
+        return a;
+    return a < b ? a : b;
+}
+
+uint64_t bm_prov_link_process(struct bm_prov_link *l, uint64_t now)
+{
+    if (l->state == LINK_IDLE)
+        return UINT64_MAX;
+    if ((l->link_deadline && now >= l->link_deadline) ||
+        (l->trans_deadline && now >= l->trans_deadline)) {
+        log_event(l, "timeout");
+        uint8_t uuid[16];
+        memcpy(uuid, peer_uuid(l), 16);
+        bool report = !l->done;
+        l->done = true;
+        if (l->role == BM_PROV_ROLE_PROVISIONER)
+            close_link(l, BM_PBADV_CLOSE_TIMEOUT, now);
+        else
+            to_idle(l);
+        if (report)
+            l->ops->failed(l->ctx, uuid, BM_ETIMEOUT, 0);
+    }
+    if (l->tx_deadline && now >= l->tx_deadline) {
+        if (l->state == LINK_OPENING) {
+            send_ctl(l, BM_PBADV_LINK_OPEN);
+            l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+        } else if (l->state == LINK_CLOSING) {
+            if (l->close_left) {
+                l->close_left--;
+                send_ctl(l, BM_PBADV_LINK_CLOSE);
+                l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+            } else {
+                to_idle(l);
+                return UINT64_MAX;
+            }
+        } else if (l->tx_pending) {
+            send_segments(l);
+            l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+        } else {
+            l->tx_deadline = 0;
+        }
+    }
+    if (l->state == LINK_IDLE)
+        return UINT64_MAX;
+    uint64_t next = earliest(earliest(l->link_deadline, l->trans_deadline), l->tx_deadline);
+    return next ? next : UINT64_MAX;
+}

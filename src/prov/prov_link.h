@@ -1,0 +1,148 @@
+/* The provisioning procedure over PB-ADV, both roles (Mesh Profile 5.2.1,
+ * 5.3, 5.4): link establishment (Link Open / Ack / Close), transactions
+ * (segmentation, acknowledgement, retransmission every 500 ms, 30 s
+ * transaction timeout, 60 s link timeout) and the provisioning protocol
+ * (Invite .. Complete / Failed) with ECDH, confirmation and data
+ * encryption.
+ *
+ * The link knows nothing of the node: it sends PB-ADV PDUs and reports
+ * results through struct bm_prov_link_ops. Time is passed in; the link
+ * returns the deadline of its next timer. One link at a time per node. */
+#ifndef BM_PROV_LINK_H
+#define BM_PROV_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/crypto.h"
+#include "prov/pb_adv.h"
+#include "prov/prov_pdu.h"
+
+#define BM_PROV_LINK_TIMEOUT_MS 60000u  /* Mesh Profile 5.4.4: provisioning protocol timeout */
+#define BM_PROV_TRANS_TIMEOUT_MS 30000u /* 5.3.3: transaction given up after 30 s */
+#define BM_PROV_RETRANSMIT_MS 500u      /* our retransmission interval (implementation choice) */
+#define BM_PROV_CLOSE_REPEAT 3          /* Link Close is sent this many times */
+
+/* What a device receives at the end (Provisioning Data, 5.4.2.5). */
+struct bm_prov_result_data {
+    uint8_t net_key[BM_KEY_LEN];
+    uint16_t net_idx;
+    uint8_t flags;
+    uint32_t iv_index;
+    uint16_t addr;
+    uint8_t dev_key[BM_KEY_LEN];
+    uint8_t algorithm;
+};
+
+struct bm_prov_link_ops {
+    /* one PB-ADV PDU (LinkID .. payload), sent as AD type 0x29 */
+    int (*send)(void *ctx, const uint8_t *pdu, size_t len);
+    int (*random)(void *ctx, uint8_t *buf, size_t len);
+    /* device: show this Output OOB value now (string for alphanumeric) */
+    void (*output_oob)(void *ctx, uint8_t action, uint32_t number, const char *string);
+    /* provisioner: the device shows a value; call bm_prov_link_input_oob() */
+    void (*oob_needed)(void *ctx, uint8_t action, uint8_t size);
+    /* device: provisioned with data; provisioner: the device took data */
+    void (*complete)(void *ctx, const uint8_t uuid[16], const struct bm_prov_result_data *data,
+                     uint8_t elements);
+    /* both: the procedure failed: err is a BM_E* cause, reason the
+     * Provisioning Failed code sent or received (0 if none) */
+    void (*failed)(void *ctx, const uint8_t uuid[16], int err, uint8_t reason);
+    void (*log)(void *ctx, const char *event);
+};
+
+enum bm_prov_role { BM_PROV_ROLE_NONE = 0, BM_PROV_ROLE_DEVICE, BM_PROV_ROLE_PROVISIONER };
+
+/* The device's side of provisioning, set before links are accepted. */
+struct bm_prov_device_cfg {
+    uint8_t uuid[16];
+    struct bm_prov_caps caps;
+};
+
+/* What a provisioner hands a device. */
+struct bm_prov_provisioner_cfg {
+    uint8_t uuid[16];
+    uint8_t attention_s;
+    bool refuse_no_oob;
+    uint16_t algorithms; /* BM_PROV_ALG_BIT mask allowed */
+    uint8_t net_key[BM_KEY_LEN];
+    uint16_t net_idx;
+    uint8_t flags;
+    uint32_t iv_index;
+    uint16_t addr;
+};
+
+struct bm_prov_link {
+    const struct bm_prov_link_ops *ops;
+    void *ctx;
+    enum bm_prov_role role;
+    bool device_enabled;
+    struct bm_prov_device_cfg dev_cfg;
+    struct bm_prov_provisioner_cfg pv_cfg;
+
+    /* bearer */
+    uint8_t state; /* see prov_link.c */
+    uint32_t link_id;
+    uint64_t link_deadline; /* 0: none */
+    uint64_t tx_deadline;   /* next retransmission */
+    uint64_t trans_deadline;
+    uint8_t tx_trans; /* number of the transaction we send */
+    uint8_t tx_pdu[BM_PROV_PDU_MAX_LEN];
+    size_t tx_len;
+    bool tx_pending;                         /* unacknowledged transaction */
+    uint8_t queued_pdu[BM_PROV_PDU_MAX_LEN]; /* sent once tx_pdu is acknowledged */
+    size_t queued_len;
+    uint8_t close_left; /* Link Close repeats still to send */
+    uint8_t close_reason;
+    uint8_t rx_trans;      /* number of the next transaction we expect */
+    bool rx_any;           /* a transaction was completed on this link */
+    uint8_t last_rx_trans; /* to re-ack a retransmitted, completed one */
+    bool done;             /* the protocol ended (complete or failed) */
+    struct bm_pbadv_rx rx;
+
+    /* protocol */
+    uint8_t expect; /* next PDU type expected */
+    uint8_t alg;
+    struct bm_prov_start start;
+    struct bm_prov_caps peer_caps;
+    uint8_t invite[BM_PROV_INVITE_LEN];
+    uint8_t caps_raw[BM_PROV_CAPS_LEN];
+    uint8_t start_raw[BM_PROV_START_LEN];
+    uint8_t conf_salt[32];
+    uint8_t conf_key[32];
+    uint8_t priv[BM_P256_PRIV_LEN];
+    uint8_t pub[BM_P256_PUB_LEN];
+    uint8_t peer_pub[BM_P256_PUB_LEN];
+    uint8_t secret[BM_P256_SECRET_LEN];
+    uint8_t random[32];
+    uint8_t peer_random[32];
+    uint8_t auth[32];
+    bool auth_ready;     /* AuthValue known (provisioner: entered) */
+    bool peer_pub_ready; /* provisioner: the device's public key arrived */
+    uint8_t confirm[32]; /* ours */
+    uint8_t peer_confirm[32];
+    bool peer_confirm_ready;
+};
+
+void bm_prov_link_init(struct bm_prov_link *l, const struct bm_prov_link_ops *ops, void *ctx);
+/* Wipes every secret and drops any link (without sending Link Close). */
+void bm_prov_link_reset(struct bm_prov_link *l);
+
+/* Device role: accept Link Open for cfg->uuid (enable) or stop (disable). */
+void bm_prov_link_device_enable(struct bm_prov_link *l, const struct bm_prov_device_cfg *cfg,
+                                bool enable);
+/* Provisioner role: open a link to cfg->uuid and provision it.
+ * BM_EBUSY if a link is active. */
+int bm_prov_link_open(struct bm_prov_link *l, const struct bm_prov_provisioner_cfg *cfg,
+                      uint64_t now_ms);
+/* Provisioner role: the value the device output (digits or characters). */
+int bm_prov_link_input_oob(struct bm_prov_link *l, const char *value, uint64_t now_ms);
+/* One received PB-ADV PDU (AD type 0x29 data). Untrusted bytes: anything
+ * malformed or for another link is dropped. */
+void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uint64_t now_ms);
+/* Runs due timers; returns the next deadline or UINT64_MAX. */
+uint64_t bm_prov_link_process(struct bm_prov_link *l, uint64_t now_ms);
+bool bm_prov_link_active(const struct bm_prov_link *l);
+
+#endif
