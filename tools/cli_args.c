@@ -9,7 +9,7 @@
 #include <string.h>
 
 void bm_cli_iter_init(struct bm_cli_iter *it, const char *cmd, int argc, char **argv, int first,
-                   const struct bm_cli_opt *opts, size_t opt_count)
+                      const struct bm_cli_opt *opts, size_t opt_count)
 {
     it->cmd = cmd;
     it->argc = argc;
@@ -123,9 +123,9 @@ uint32_t bm_cli_uint(const char *cmd, const char *opt, const char *s, uint32_t m
     if (bm_cli_parse_uint(s, max, &v) != 0) {
         if (strlen(s) > 24)
             bm_cli_fail(cmd, "%s: not a number in 0..0x%x (decimal or 0x-prefixed hex)", opt,
-                     (unsigned)max);
+                        (unsigned)max);
         bm_cli_fail(cmd, "%s: \"%s\" is not a number in 0..0x%x (decimal or 0x-prefixed hex)", opt,
-                 s, (unsigned)max);
+                    s, (unsigned)max);
     }
     return v;
 }
@@ -161,16 +161,21 @@ int bm_cli_parse_hex(const char *s, size_t slen, uint8_t *out, size_t out_size)
 const char *bm_cli_hex_reason(int err)
 {
     switch (err) {
-    case BM_CLI_HEX_EMPTY: return "empty hex string";
-    case BM_CLI_HEX_ODD: return "odd number of hex digits";
-    case BM_CLI_HEX_CHAR: return "not a hex string";
-    case BM_CLI_HEX_LONG: return "hex string too long";
-    default: return "bad hex string";
+    case BM_CLI_HEX_EMPTY:
+        return "empty hex string";
+    case BM_CLI_HEX_ODD:
+        return "odd number of hex digits";
+    case BM_CLI_HEX_CHAR:
+        return "not a hex string";
+    case BM_CLI_HEX_LONG:
+        return "hex string too long";
+    default:
+        return "bad hex string";
     }
 }
 
 void bm_cli_key(const char *cmd, const char *opt, const char *s, size_t slen,
-             uint8_t key[BM_KEY_LEN])
+                uint8_t key[BM_KEY_LEN])
 {
     int n = bm_cli_parse_hex(s, slen, key, BM_KEY_LEN);
     if (n == BM_CLI_HEX_LONG || (n >= 0 && n != BM_KEY_LEN))
@@ -191,7 +196,7 @@ void bm_cli_uuid(const char *cmd, const char *opt, const char *s, uint8_t uuid[1
         if (dashed && dash_pos) {
             if (s[k] != '-')
                 bm_cli_fail(cmd, "%s: a Label UUID is 32 hex digits (dashes allowed as 8-4-4-4-12)",
-                         opt);
+                            opt);
             continue;
         }
         if (n == sizeof digits - 1)

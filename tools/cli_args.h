@@ -23,11 +23,11 @@ struct bm_cli_opt {
 
 /* Walks argv of one command. */
 struct bm_cli_iter {
-    const char *cmd;          /* "decode", "beacon encode": prefixes error lines */
+    const char *cmd; /* "decode", "beacon encode": prefixes error lines */
     int argc;
     char **argv;
-    int i;                    /* next argv index to look at */
-    bool only_positional;     /* after "--" */
+    int i;                /* next argv index to look at */
+    bool only_positional; /* after "--" */
     const struct bm_cli_opt *opts;
     size_t opt_count;
 };
@@ -35,7 +35,7 @@ struct bm_cli_iter {
 enum bm_cli_kind { BM_CLI_END = 0, BM_CLI_OPTION = 1, BM_CLI_POSITIONAL = 2 };
 
 void bm_cli_iter_init(struct bm_cli_iter *it, const char *cmd, int argc, char **argv, int first,
-                   const struct bm_cli_opt *opts, size_t opt_count);
+                      const struct bm_cli_opt *opts, size_t opt_count);
 
 /* Returns BM_CLI_OPTION with *name (without "--") and *value (NULL for a flag),
  * BM_CLI_POSITIONAL with *value, or BM_CLI_END. An unknown option or a missing
@@ -66,7 +66,7 @@ const char *bm_cli_hex_reason(int err);
 /* A 16-octet key given as 32 hex digits; fails with exit 2 naming only the
  * option. s may stop at slen (for HEX:SUFFIX forms). */
 void bm_cli_key(const char *cmd, const char *opt, const char *s, size_t slen,
-             uint8_t key[BM_KEY_LEN]);
+                uint8_t key[BM_KEY_LEN]);
 /* A Label UUID: 32 hex digits, dashes allowed (8-4-4-4-12 form). */
 void bm_cli_uuid(const char *cmd, const char *opt, const char *s, uint8_t uuid[16]);
 

@@ -20,7 +20,7 @@
 #define MAX_BEACON_ARG 64
 
 static const struct bm_cli_opt enc_opts[] = {
-    {"netkey", true}, {"iv-index", true}, {"key-refresh", false},
+    {"netkey", true},     {"iv-index", true}, {"key-refresh", false},
     {"iv-update", false}, {"help", false},
 };
 static const struct bm_cli_opt dec_opts[] = {
@@ -30,35 +30,34 @@ static const struct bm_cli_opt dec_opts[] = {
 
 void bm_cli_beacon_help(FILE *f)
 {
-    fputs(
-        "usage: blemesh beacon encode --netkey HEX --iv-index N [--key-refresh] [--iv-update]\n"
-        "       blemesh beacon decode [--netkey HEX] BEACON_HEX...\n"
-        "\n"
-        "beacon encode prints the secure network beacon (22 octets, hex) of a network\n"
-        "key. options:\n"
-        "  --netkey HEX      the network key (32 hex digits); required\n"
-        "  --iv-index N      the IV index to announce (decimal or 0x-prefixed hex);\n"
-        "                    required\n"
-        "  --key-refresh     set the Key Refresh flag\n"
-        "  --iv-update       set the IV Update flag\n"
-        "  --help, -h        this help\n"
-        "\n"
-        "beacon decode prints one JSON object per beacon (the beacon type octet\n"
-        "first, as in AD type 0x2B). options:\n"
-        "  --netkey HEX      the network key to verify secure network beacons with;\n"
-        "                    required when a secure network beacon is given\n"
-        "  --help, -h        this help\n"
-        "JSON keys of a secure network beacon (type 1): type, flags, key_refresh,\n"
-        "  iv_update (true/false), network_id (hex), iv_index, auth (hex, the\n"
-        "  authentication value), valid (true when the NetworkID is that of --netkey\n"
-        "  and the authentication value verifies).\n"
-        "JSON keys of an unprovisioned device beacon (type 0): type, uuid (hex),\n"
-        "  oob_info (number), uri_hash (hex, only when present).\n"
-        "A beacon that does not parse or verify gets an error key (exit status 1).\n"
-        "\n"
-        "exit status: 0 ok, 1 a beacon did not parse or verify, 2 bad command-line\n"
-        "input (one line on stderr)\n",
-        f);
+    fputs("usage: blemesh beacon encode --netkey HEX --iv-index N [--key-refresh] [--iv-update]\n"
+          "       blemesh beacon decode [--netkey HEX] BEACON_HEX...\n"
+          "\n"
+          "beacon encode prints the secure network beacon (22 octets, hex) of a network\n"
+          "key. options:\n"
+          "  --netkey HEX      the network key (32 hex digits); required\n"
+          "  --iv-index N      the IV index to announce (decimal or 0x-prefixed hex);\n"
+          "                    required\n"
+          "  --key-refresh     set the Key Refresh flag\n"
+          "  --iv-update       set the IV Update flag\n"
+          "  --help, -h        this help\n"
+          "\n"
+          "beacon decode prints one JSON object per beacon (the beacon type octet\n"
+          "first, as in AD type 0x2B). options:\n"
+          "  --netkey HEX      the network key to verify secure network beacons with;\n"
+          "                    required when a secure network beacon is given\n"
+          "  --help, -h        this help\n"
+          "JSON keys of a secure network beacon (type 1): type, flags, key_refresh,\n"
+          "  iv_update (true/false), network_id (hex), iv_index, auth (hex, the\n"
+          "  authentication value), valid (true when the NetworkID is that of --netkey\n"
+          "  and the authentication value verifies).\n"
+          "JSON keys of an unprovisioned device beacon (type 0): type, uuid (hex),\n"
+          "  oob_info (number), uri_hash (hex, only when present).\n"
+          "A beacon that does not parse or verify gets an error key (exit status 1).\n"
+          "\n"
+          "exit status: 0 ok, 1 a beacon did not parse or verify, 2 bad command-line\n"
+          "input (one line on stderr)\n",
+          f);
 }
 
 static int beacon_encode(int argc, char **argv, int first)
@@ -231,8 +230,7 @@ static int beacon_decode(int argc, char **argv, int first)
             lens[k] = (size_t)n;
         }
         if (bufs[k][0] == BM_BEACON_SECURE && !have_netkey)
-            bm_cli_fail(cmd, "beacon %zu is a secure network beacon: --netkey is required",
-                        k + 1);
+            bm_cli_fail(cmd, "beacon %zu is a secure network beacon: --netkey is required", k + 1);
     }
 
     uint8_t beacon_key[BM_KEY_LEN], network_id[8];
@@ -244,8 +242,7 @@ static int beacon_decode(int argc, char **argv, int first)
             r = bm_crypto_beacon_key(net_key, beacon_key);
         bm_crypto_wipe(net_key, sizeof net_key);
         if (r != 0) {
-            fprintf(stderr, "blemesh %s: cannot derive the beacon key: %s\n", cmd,
-                    bm_strerror(r));
+            fprintf(stderr, "blemesh %s: cannot derive the beacon key: %s\n", cmd, bm_strerror(r));
             return 1;
         }
     }

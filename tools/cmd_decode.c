@@ -283,8 +283,8 @@ static void print_segmented(struct decoder *d, const struct seg_msg *g, const ui
     const char *err = NULL;
     if (upper) {
         bm_jw_hex(&w, "upper_transport_pdu", upper, upper_len);
-        err = put_upper(d, &w, &h->lh, g->src, g->dst, g->first_seq, g->iv_index, upper,
-                        upper_len, buf, sizeof buf);
+        err = put_upper(d, &w, &h->lh, g->src, g->dst, g->first_seq, g->iv_index, upper, upper_len,
+                        buf, sizeof buf);
     } else {
         uint32_t have = 0;
         for (size_t k = 0; k < g->nseg; k++)
@@ -365,8 +365,8 @@ static void rx_segment(struct decoder *d, const struct pdu_rx *p, const uint8_t 
         return;
     }
     struct bm_lower_msg msg;
-    int r = bm_lower_reasm_rx(&g->pool, p->hdr.src, p->hdr.dst, p->hdr.ttl, p->hdr.seq,
-                              p->iv_index, &p->lh, payload, payload_len, 0, &msg);
+    int r = bm_lower_reasm_rx(&g->pool, p->hdr.src, p->hdr.dst, p->hdr.ttl, p->hdr.seq, p->iv_index,
+                              &p->lh, payload, payload_len, 0, &msg);
     if (r != 0 && r != BM_EINCOMPLETE) {
         char buf[96];
         snprintf(buf, sizeof buf, "segment does not fit its message: %s", bm_strerror(r));
@@ -450,8 +450,7 @@ static void rx_pdu(struct decoder *d, int arg, const uint8_t *pdu, size_t len)
     }
     const uint8_t *payload;
     size_t payload_len;
-    int r = bm_lower_parse(p.hdr.ctl, p.transport, p.transport_len, &p.lh, &payload,
-                           &payload_len);
+    int r = bm_lower_parse(p.hdr.ctl, p.transport, p.transport_len, &p.lh, &payload, &payload_len);
     if (r != 0) {
         print_pdu_error(d, &p, "malformed lower transport PDU");
         return;
@@ -470,64 +469,63 @@ static const struct bm_cli_opt opts[] = {
 
 void bm_cli_decode_help(FILE *f)
 {
-    fputs(
-        "usage: blemesh decode --netkey HEX --iv-index N [--appkey HEX[:INDEX]]...\n"
-        "                      [--devkey HEX:ADDR]... [--label UUID]...\n"
-        "                      [--friend LPN:FRIEND:LPNCOUNTER:FRIENDCOUNTER]... [--proxy]\n"
-        "                      PDU...\n"
-        "\n"
-        "Decodes network PDUs (hex) and prints one JSON object per line for each\n"
-        "message. The segments of a segmented message, given together in any order,\n"
-        "are reassembled into one message.\n"
-        "\n"
-        "options:\n"
-        "  --netkey HEX      the network key (32 hex digits); required\n"
-        "  --iv-index N      the current IV index; required. A PDU whose IVI differs\n"
-        "                    from the LSB of N is decoded with N-1 (Mesh Profile 3.10.5)\n"
-        "  --appkey HEX[:INDEX]\n"
-        "                    an application key; its index is INDEX (0..4095) or, when\n"
-        "                    omitted, N-1 for the N-th --appkey. Repeatable\n"
-        "  --devkey HEX:ADDR a device key of the node with unicast address ADDR; it\n"
-        "                    applies to messages from or to ADDR. Repeatable\n"
-        "  --label UUID      a Label UUID (32 hex digits, dashes allowed), needed to\n"
-        "                    decrypt messages to its virtual address. Repeatable\n"
-        "  --friend LPN:FRIEND:LPNCOUNTER:FRIENDCOUNTER\n"
-        "                    also try the friendship credentials of this friendship\n"
-        "                    (four 16-bit numbers). Repeatable\n"
-        "  --proxy           use the proxy nonce: PDUs are proxy configuration messages\n"
-        "                    (CTL=1, TransportPDU = opcode || parameters)\n"
-        "  --help, -h        this help\n"
-        "\n"
-        "Numbers are decimal or 0x-prefixed hex.\n"
-        "\n"
-        "JSON keys (numbers unless noted; byte strings as lowercase hex):\n"
-        "  ivi nid ctl ttl seq src dst   network header fields\n"
-        "  iv_index                      the IV index the PDU was decoded with\n"
-        "  credentials                   \"master\" or \"friendship\"\n"
-        "  net_mic (hex)                 the NetMIC\n"
-        "  transport_pdu (hex)           unsegmented: the network TransportPDU (lower\n"
-        "                                transport header + upper transport PDU);\n"
-        "                                segmented: the reassembled upper transport PDU\n"
-        "  upper_transport_pdu (hex)     the upper transport PDU (both kinds)\n"
-        "  seg                           0 unsegmented, 1 segmented\n"
-        "  pdu                           position of the PDU among the PDU arguments\n"
-        "                                (1-based; per segment for segmented messages)\n"
-        "  access messages: akf aid szmic, key (\"app:<index>\" or \"dev:0x<addr>\"),\n"
-        "    access (hex, decrypted access payload), opcode (hex, its 1-3 octets, such\n"
-        "    as \"8003\"), params (hex)\n"
-        "  control messages: opcode (two hex digits), params (hex); a Segment\n"
-        "    Acknowledgment also gets seg_ack {obo, seq_zero, block_ack}\n"
-        "  segmented messages: seq is SeqAuth's SEQ (the SEQ of segment 0 as first\n"
-        "    sent, from SeqZero); ttl and net_mic are those of the PDU carrying\n"
-        "    segment 0; also seq_zero, seg_n and segments: [{pdu, seq, ttl, seg_o,\n"
-        "    net_mic, transport_pdu}] with each PDU's own values\n"
-        "  a retransmitted segment of a message already printed: duplicate: true\n"
-        "  error (string)                why a PDU or message does not decode; the\n"
-        "                                object keeps the fields decoded so far\n"
-        "\n"
-        "exit status: 0 all decoded, 1 some PDU or message did not decode, 2 bad\n"
-        "command-line input (one line on stderr, nothing on stdout)\n",
-        f);
+    fputs("usage: blemesh decode --netkey HEX --iv-index N [--appkey HEX[:INDEX]]...\n"
+          "                      [--devkey HEX:ADDR]... [--label UUID]...\n"
+          "                      [--friend LPN:FRIEND:LPNCOUNTER:FRIENDCOUNTER]... [--proxy]\n"
+          "                      PDU...\n"
+          "\n"
+          "Decodes network PDUs (hex) and prints one JSON object per line for each\n"
+          "message. The segments of a segmented message, given together in any order,\n"
+          "are reassembled into one message.\n"
+          "\n"
+          "options:\n"
+          "  --netkey HEX      the network key (32 hex digits); required\n"
+          "  --iv-index N      the current IV index; required. A PDU whose IVI differs\n"
+          "                    from the LSB of N is decoded with N-1 (Mesh Profile 3.10.5)\n"
+          "  --appkey HEX[:INDEX]\n"
+          "                    an application key; its index is INDEX (0..4095) or, when\n"
+          "                    omitted, N-1 for the N-th --appkey. Repeatable\n"
+          "  --devkey HEX:ADDR a device key of the node with unicast address ADDR; it\n"
+          "                    applies to messages from or to ADDR. Repeatable\n"
+          "  --label UUID      a Label UUID (32 hex digits, dashes allowed), needed to\n"
+          "                    decrypt messages to its virtual address. Repeatable\n"
+          "  --friend LPN:FRIEND:LPNCOUNTER:FRIENDCOUNTER\n"
+          "                    also try the friendship credentials of this friendship\n"
+          "                    (four 16-bit numbers). Repeatable\n"
+          "  --proxy           use the proxy nonce: PDUs are proxy configuration messages\n"
+          "                    (CTL=1, TransportPDU = opcode || parameters)\n"
+          "  --help, -h        this help\n"
+          "\n"
+          "Numbers are decimal or 0x-prefixed hex.\n"
+          "\n"
+          "JSON keys (numbers unless noted; byte strings as lowercase hex):\n"
+          "  ivi nid ctl ttl seq src dst   network header fields\n"
+          "  iv_index                      the IV index the PDU was decoded with\n"
+          "  credentials                   \"master\" or \"friendship\"\n"
+          "  net_mic (hex)                 the NetMIC\n"
+          "  transport_pdu (hex)           unsegmented: the network TransportPDU (lower\n"
+          "                                transport header + upper transport PDU);\n"
+          "                                segmented: the reassembled upper transport PDU\n"
+          "  upper_transport_pdu (hex)     the upper transport PDU (both kinds)\n"
+          "  seg                           0 unsegmented, 1 segmented\n"
+          "  pdu                           position of the PDU among the PDU arguments\n"
+          "                                (1-based; per segment for segmented messages)\n"
+          "  access messages: akf aid szmic, key (\"app:<index>\" or \"dev:0x<addr>\"),\n"
+          "    access (hex, decrypted access payload), opcode (hex, its 1-3 octets, such\n"
+          "    as \"8003\"), params (hex)\n"
+          "  control messages: opcode (two hex digits), params (hex); a Segment\n"
+          "    Acknowledgment also gets seg_ack {obo, seq_zero, block_ack}\n"
+          "  segmented messages: seq is SeqAuth's SEQ (the SEQ of segment 0 as first\n"
+          "    sent, from SeqZero); ttl and net_mic are those of the PDU carrying\n"
+          "    segment 0; also seq_zero, seg_n and segments: [{pdu, seq, ttl, seg_o,\n"
+          "    net_mic, transport_pdu}] with each PDU's own values\n"
+          "  a retransmitted segment of a message already printed: duplicate: true\n"
+          "  error (string)                why a PDU or message does not decode; the\n"
+          "                                object keeps the fields decoded so far\n"
+          "\n"
+          "exit status: 0 all decoded, 1 some PDU or message did not decode, 2 bad\n"
+          "command-line input (one line on stderr, nothing on stdout)\n",
+          f);
 }
 
 static void add_appkey(struct decoder *d, const char *v, size_t nth)
@@ -675,8 +673,7 @@ int bm_cli_decode(int argc, char **argv, int first)
     bm_crypto_wipe(net_key, sizeof net_key);
     d.ncreds = 1 + nfriends;
     if (r != 0) {
-        fprintf(stderr, "blemesh " CMD ": cannot derive network credentials: %s\n",
-                bm_strerror(r));
+        fprintf(stderr, "blemesh " CMD ": cannot derive network credentials: %s\n", bm_strerror(r));
         free_decoder(&d);
         return 1;
     }

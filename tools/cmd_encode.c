@@ -29,58 +29,57 @@
 #define MAX_PARAMS (BM_ACCESS_MAX_PAYLOAD + 1)
 
 static const struct bm_cli_opt opts[] = {
-    {"netkey", true},    {"iv-index", true}, {"seq", true},    {"src", true},
-    {"dst", true},       {"ttl", true},      {"appkey", true}, {"devkey", true},
-    {"szmic", false},    {"segmented", false}, {"label", true}, {"ctl", false},
-    {"opcode", true},    {"friend", true},   {"proxy", false}, {"help", false},
+    {"netkey", true}, {"iv-index", true},   {"seq", true},    {"src", true},
+    {"dst", true},    {"ttl", true},        {"appkey", true}, {"devkey", true},
+    {"szmic", false}, {"segmented", false}, {"label", true},  {"ctl", false},
+    {"opcode", true}, {"friend", true},     {"proxy", false}, {"help", false},
 };
 
 void bm_cli_encode_help(FILE *f)
 {
-    fputs(
-        "usage: blemesh encode --netkey HEX --iv-index N --seq N --src ADDR --dst ADDR\n"
-        "                      --ttl N [--friend LPN:FRIEND:LPNCOUNTER:FRIENDCOUNTER]\n"
-        "                      (--appkey HEX | --devkey HEX) [--szmic] [--segmented]\n"
-        "                      [--label UUID] ACCESS_HEX\n"
-        "   or: blemesh encode ... --ctl --opcode N [--segmented] [--proxy] [PARAMS_HEX]\n"
-        "\n"
-        "Builds the network PDU(s) of one message and prints them in hex, one per\n"
-        "line, and nothing else.\n"
-        "\n"
-        "options:\n"
-        "  --netkey HEX      the network key (32 hex digits); required\n"
-        "  --iv-index N      the IV index to encrypt with (IVI = its LSB); required\n"
-        "  --seq N           the SEQ of the (first) PDU, 0..0xffffff; segment i of a\n"
-        "                    segmented message uses N+i; required\n"
-        "  --src ADDR        source, a unicast address; required\n"
-        "  --dst ADDR        destination; required (0x0000 only with --proxy)\n"
-        "  --ttl N           0..127; required\n"
-        "  --appkey HEX[:INDEX]\n"
-        "                    encrypt the access payload with this application key\n"
-        "                    (AKF=1, AID from k4); INDEX is accepted and ignored\n"
-        "  --devkey HEX[:ADDR]\n"
-        "                    encrypt with this device key (AKF=0, device nonce); ADDR\n"
-        "                    is accepted and ignored\n"
-        "  --szmic           64-bit TransMIC; implies --segmented\n"
-        "  --segmented       send segmented even when one unsegmented PDU would do;\n"
-        "                    without it a message is segmented only when needed\n"
-        "                    (upper transport PDU over 15 octets, control parameters\n"
-        "                    over 11 octets)\n"
-        "  --label UUID      the Label UUID of a virtual --dst (32 hex digits, dashes\n"
-        "                    allowed); its virtual address must equal --dst\n"
-        "  --ctl             a transport control message: --opcode N (0..0x7f) and\n"
-        "                    PARAMS_HEX (may be omitted when empty)\n"
-        "  --opcode N        the control opcode (with --ctl)\n"
-        "  --friend LPN:FRIEND:LPNCOUNTER:FRIENDCOUNTER\n"
-        "                    encrypt with these friendship credentials instead of the\n"
-        "                    master credentials (four 16-bit numbers)\n"
-        "  --proxy           a proxy configuration message: needs --ctl, uses the\n"
-        "                    proxy nonce; --opcode 0..0xff, parameters at most 11 octets\n"
-        "  --help, -h        this help\n"
-        "\n"
-        "Numbers are decimal or 0x-prefixed hex.\n"
-        "exit status: 0 printed, 2 bad command-line input (one line on stderr)\n",
-        f);
+    fputs("usage: blemesh encode --netkey HEX --iv-index N --seq N --src ADDR --dst ADDR\n"
+          "                      --ttl N [--friend LPN:FRIEND:LPNCOUNTER:FRIENDCOUNTER]\n"
+          "                      (--appkey HEX | --devkey HEX) [--szmic] [--segmented]\n"
+          "                      [--label UUID] ACCESS_HEX\n"
+          "   or: blemesh encode ... --ctl --opcode N [--segmented] [--proxy] [PARAMS_HEX]\n"
+          "\n"
+          "Builds the network PDU(s) of one message and prints them in hex, one per\n"
+          "line, and nothing else.\n"
+          "\n"
+          "options:\n"
+          "  --netkey HEX      the network key (32 hex digits); required\n"
+          "  --iv-index N      the IV index to encrypt with (IVI = its LSB); required\n"
+          "  --seq N           the SEQ of the (first) PDU, 0..0xffffff; segment i of a\n"
+          "                    segmented message uses N+i; required\n"
+          "  --src ADDR        source, a unicast address; required\n"
+          "  --dst ADDR        destination; required (0x0000 only with --proxy)\n"
+          "  --ttl N           0..127; required\n"
+          "  --appkey HEX[:INDEX]\n"
+          "                    encrypt the access payload with this application key\n"
+          "                    (AKF=1, AID from k4); INDEX is accepted and ignored\n"
+          "  --devkey HEX[:ADDR]\n"
+          "                    encrypt with this device key (AKF=0, device nonce); ADDR\n"
+          "                    is accepted and ignored\n"
+          "  --szmic           64-bit TransMIC; implies --segmented\n"
+          "  --segmented       send segmented even when one unsegmented PDU would do;\n"
+          "                    without it a message is segmented only when needed\n"
+          "                    (upper transport PDU over 15 octets, control parameters\n"
+          "                    over 11 octets)\n"
+          "  --label UUID      the Label UUID of a virtual --dst (32 hex digits, dashes\n"
+          "                    allowed); its virtual address must equal --dst\n"
+          "  --ctl             a transport control message: --opcode N (0..0x7f) and\n"
+          "                    PARAMS_HEX (may be omitted when empty)\n"
+          "  --opcode N        the control opcode (with --ctl)\n"
+          "  --friend LPN:FRIEND:LPNCOUNTER:FRIENDCOUNTER\n"
+          "                    encrypt with these friendship credentials instead of the\n"
+          "                    master credentials (four 16-bit numbers)\n"
+          "  --proxy           a proxy configuration message: needs --ctl, uses the\n"
+          "                    proxy nonce; --opcode 0..0xff, parameters at most 11 octets\n"
+          "  --help, -h        this help\n"
+          "\n"
+          "Numbers are decimal or 0x-prefixed hex.\n"
+          "exit status: 0 printed, 2 bad command-line input (one line on stderr)\n",
+          f);
 }
 
 struct enc_args {
@@ -203,8 +202,7 @@ static void parse(struct enc_args *a, int argc, char **argv, int first)
             bm_cli_fail(CMD, "--label: its virtual address is 0x%04x, not --dst 0x%04x", va,
                         (unsigned)a->dst);
     } else if (!a->ctl && bm_addr_is_virtual((uint16_t)a->dst)) {
-        bm_cli_fail(CMD, "--dst 0x%04x is a virtual address: give its --label",
-                    (unsigned)a->dst);
+        bm_cli_fail(CMD, "--dst 0x%04x is a virtual address: give its --label", (unsigned)a->dst);
     }
 }
 
@@ -274,8 +272,7 @@ int bm_cli_encode(int argc, char **argv, int first)
     if (a.payload_arg && a.payload_arg[0] != '\0') {
         int n = bm_cli_parse_hex(a.payload_arg, strlen(a.payload_arg), payload, sizeof payload);
         if (n < 0)
-            bm_cli_fail(CMD, "%s: %s", a.ctl ? "PARAMS_HEX" : "ACCESS_HEX",
-                        bm_cli_hex_reason(n));
+            bm_cli_fail(CMD, "%s: %s", a.ctl ? "PARAMS_HEX" : "ACCESS_HEX", bm_cli_hex_reason(n));
         payload_len = (size_t)n;
     }
 
@@ -288,8 +285,7 @@ int bm_cli_encode(int argc, char **argv, int first)
         r = bm_net_creds_master(&c, a.net_key);
     bm_crypto_wipe(a.net_key, sizeof a.net_key);
     if (r != 0) {
-        fprintf(stderr, "blemesh " CMD ": cannot derive network credentials: %s\n",
-                bm_strerror(r));
+        fprintf(stderr, "blemesh " CMD ": cannot derive network credentials: %s\n", bm_strerror(r));
         return 1;
     }
 
@@ -301,8 +297,9 @@ int bm_cli_encode(int argc, char **argv, int first)
     if (a.proxy) {
         /* Mesh Profile 6.6: the TransportPDU is Opcode (8 bits) || Parameters. */
         if (payload_len > BM_LOWER_UNSEG_CTL_MAX)
-            bm_cli_fail(CMD, "PARAMS_HEX: a proxy configuration message carries at most %d "
-                             "octets of parameters",
+            bm_cli_fail(CMD,
+                        "PARAMS_HEX: a proxy configuration message carries at most %d "
+                        "octets of parameters",
                         BM_LOWER_UNSEG_CTL_MAX);
         uint8_t t[1 + BM_LOWER_UNSEG_CTL_MAX];
         t[0] = (uint8_t)a.opcode;

@@ -93,7 +93,10 @@ void bm_jw_array_begin(struct bm_jw *w, const char *k)
     push(w, '[');
 }
 
-void bm_jw_array_end(struct bm_jw *w) { pop(w, ']'); }
+void bm_jw_array_end(struct bm_jw *w)
+{
+    pop(w, ']');
+}
 
 void bm_jw_obj_begin(struct bm_jw *w)
 {
@@ -101,7 +104,10 @@ void bm_jw_obj_begin(struct bm_jw *w)
     push(w, '{');
 }
 
-void bm_jw_obj_end(struct bm_jw *w) { pop(w, '}'); }
+void bm_jw_obj_end(struct bm_jw *w)
+{
+    pop(w, '}');
+}
 
 void bm_jw_obj_key_begin(struct bm_jw *w, const char *k)
 {

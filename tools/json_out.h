@@ -13,7 +13,7 @@
 
 struct bm_jw {
     FILE *f;
-    int depth;                    /* open objects/arrays */
+    int depth; /* open objects/arrays */
     bool need_comma[BM_JW_MAX_DEPTH];
 };
 
