@@ -1,3 +1,5 @@
 bm_add_test(test_net_vectors pipeline net/test_net_vectors.c)
 bm_add_test(test_net_rx pipeline net/test_net_rx.c)
 bm_add_test(test_net_negative pipeline net/test_net_negative.c)
+bm_add_test(test_subnet pipeline net/test_subnet.c)
+bm_add_test(test_beacon pipeline net/test_beacon.c)
