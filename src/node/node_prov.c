@@ -156,7 +156,9 @@ static void link_complete(void *ctx, const uint8_t uuid[16], const struct bm_pro
     struct bm_provision_result r = {.event = BM_PROVISION_EVT_COMPLETE,
                                     .addr = d->addr,
                                     .elements = elements,
-                                    .algorithm = d->algorithm};
+                                    .algorithm = d->algorithm == BM_PROV_ALG_HMAC
+                                                     ? BM_PROV_ALG_HMAC_SHA256
+                                                     : BM_PROV_ALG_CMAC_AES128};
     memcpy(r.uuid, uuid, 16);
     if (slot) {
         slot->used = true;

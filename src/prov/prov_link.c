@@ -37,6 +37,7 @@ static void wipe_protocol(struct bm_prov_link *l)
     bm_pbadv_rx_reset(&l->rx);
     l->auth_ready = false;
     l->peer_pub_ready = false;
+    l->confirm_sent = false;
     l->peer_confirm_ready = false;
     l->tx_pending = false;
     l->tx_len = 0;
@@ -73,7 +74,7 @@ void bm_prov_link_reset(struct bm_prov_link *l)
 
 bool bm_prov_link_active(const struct bm_prov_link *l)
 {
-    return l->state != LINK_IDLE;
+    return l->state != LINK_IDLE && l->state != LINK_CLOSING;
 }
 
 /* --- bearer: sending --- */
@@ -451,8 +452,9 @@ static int choose_start(struct bm_prov_link *l, const struct bm_prov_caps *caps,
 
 static void provisioner_confirm_if_ready(struct bm_prov_link *l, uint64_t now)
 {
-    if (!l->auth_ready || !l->peer_pub_ready || l->expect != BM_PROV_CONFIRM)
+    if (!l->auth_ready || !l->peer_pub_ready || l->confirm_sent || l->expect != BM_PROV_CONFIRM)
         return;
+    l->confirm_sent = true;
     if (make_confirmation(l) != BM_OK) {
         fail(l, BM_ECRYPTO, 0, now);
         return;
@@ -510,7 +512,7 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p,
         provisioner_confirm_if_ready(l, now);
         return;
     case BM_PROV_CONFIRM:
-        if (!l->auth_ready || p->u.confirm.len != auth_len(l) ||
+        if (!l->confirm_sent || p->u.confirm.len != auth_len(l) ||
             bm_prov_is_reflection(l->confirm, p->u.confirm.value, auth_len(l))) {
             fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED, now);
             return;
@@ -737,7 +739,8 @@ void bm_prov_link_device_enable(struct bm_prov_link *l, const struct bm_prov_dev
 int bm_prov_link_open(struct bm_prov_link *l, const struct bm_prov_provisioner_cfg *cfg,
                       uint64_t now)
 {
-    if (l->state != LINK_IDLE)
+    /* a link still repeating its Link Close is finished: a new one may start */
+    if (l->state != LINK_IDLE && l->state != LINK_CLOSING)
         return BM_EBUSY;
     uint8_t id[4];
     if (l->ops->random(l->ctx, id, sizeof(id)) != 0)

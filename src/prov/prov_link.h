@@ -120,6 +120,7 @@ struct bm_prov_link {
     uint8_t auth[32];
     bool auth_ready;     /* AuthValue known (provisioner: entered) */
     bool peer_pub_ready; /* provisioner: the device's public key arrived */
+    bool confirm_sent;   /* provisioner: our Confirmation went out */
     uint8_t confirm[32]; /* ours */
     uint8_t peer_confirm[32];
     bool peer_confirm_ready;

@@ -1,0 +1,6 @@
+add_library(bm_mesh_sim STATIC node/mesh_sim.c)
+target_link_libraries(bm_mesh_sim PUBLIC blemesh_sim bm_testsupport)
+target_include_directories(bm_mesh_sim PUBLIC node)
+
+bm_add_test(test_prov_network provisioning node/test_prov_network.c)
+target_link_libraries(test_prov_network PRIVATE bm_mesh_sim)
