@@ -127,8 +127,7 @@ int bm_beacon_udb_parse(const uint8_t *data, size_t len, struct bm_udb *b)
 {
     if (!b)
         return BM_EINVAL;
-    if (!data || (len != BM_UDB_LEN && len != BM_UDB_URI_LEN) ||
-        data[0] != BM_BEACON_UNPROVISIONED)
+    if (!data || (len != BM_UDB_LEN && len != BM_UDB_URI_LEN) || data[0] != BM_BEACON_UNPROVISIONED)
         return BM_EMALFORMED;
     memcpy(b->uuid, data + 1, 16);
     b->oob_info = (uint16_t)(data[17] << 8 | data[18]);

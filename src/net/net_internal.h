@@ -13,9 +13,9 @@
  * bm_net_rx() needs it to tell a PDU that authenticated but breaks a field
  * rule (BM_EMALFORMED, the sender's fault) from one a key with a colliding
  * NID merely failed to deobfuscate into a sane header (not authenticated). */
-int bm_net_decode_auth(const struct bm_net_creds *c, uint32_t iv_index,
-                       enum bm_net_nonce_kind kind, const uint8_t *pdu, size_t pdu_len,
-                       struct bm_net_hdr *hdr, uint8_t transport[BM_NET_MAX_TRANSPORT],
-                       size_t *transport_len, bool *authentic);
+int bm_net_decode_auth(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_nonce_kind kind,
+                       const uint8_t *pdu, size_t pdu_len, struct bm_net_hdr *hdr,
+                       uint8_t transport[BM_NET_MAX_TRANSPORT], size_t *transport_len,
+                       bool *authentic);
 
 #endif

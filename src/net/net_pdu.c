@@ -41,8 +41,8 @@ static uint32_t get_be24(const uint8_t *p)
     return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
 }
 
-static int creds_from_p(struct bm_net_creds *c, const uint8_t net_key[BM_KEY_LEN],
-                        const uint8_t *p, size_t p_len)
+static int creds_from_p(struct bm_net_creds *c, const uint8_t net_key[BM_KEY_LEN], const uint8_t *p,
+                        size_t p_len)
 {
     struct bm_net_creds tmp;
     int rc = bm_crypto_k2(net_key, p, p_len, &tmp.nid, tmp.enc_key, tmp.privacy_key);
@@ -146,8 +146,8 @@ int bm_net_encode(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_n
     make_nonce(nonce, kind, ctl_ttl, hdr->seq, hdr->src, iv_index);
     /* Mesh Profile 3.8.7.2: EncDST || EncTransportPDU, NetMIC =
      * AES-CCM(EncryptionKey, nonce, DST || TransportPDU). */
-    int rc = bm_crypto_ccm_encrypt(c->enc_key, nonce, NULL, 0, pdu + 7, 2 + transport_len,
-                                   pdu + 7, pdu + BM_NET_HDR_LEN + transport_len, mic_len);
+    int rc = bm_crypto_ccm_encrypt(c->enc_key, nonce, NULL, 0, pdu + 7, 2 + transport_len, pdu + 7,
+                                   pdu + BM_NET_HDR_LEN + transport_len, mic_len);
     if (rc == BM_OK)
         rc = bm_crypto_obfuscate(c->privacy_key, iv_index, pdu, total);
     if (rc == BM_OK) {
@@ -167,10 +167,10 @@ int bm_net_decode(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_n
                               &authentic);
 }
 
-int bm_net_decode_auth(const struct bm_net_creds *c, uint32_t iv_index,
-                       enum bm_net_nonce_kind kind, const uint8_t *pdu, size_t pdu_len,
-                       struct bm_net_hdr *hdr, uint8_t transport[BM_NET_MAX_TRANSPORT],
-                       size_t *transport_len, bool *authentic)
+int bm_net_decode_auth(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_nonce_kind kind,
+                       const uint8_t *pdu, size_t pdu_len, struct bm_net_hdr *hdr,
+                       uint8_t transport[BM_NET_MAX_TRANSPORT], size_t *transport_len,
+                       bool *authentic)
 {
     uint8_t buf[BM_NET_MAX_PDU_LEN];
     uint8_t plain[2 + BM_NET_MAX_TRANSPORT];

@@ -39,6 +39,8 @@ static int derive_keyset(struct bm_net_keyset *ks, const uint8_t net_key[BM_KEY_
 
 static const struct bm_subnet *find_const(const struct bm_net *net, uint16_t net_idx)
 {
+    if (!net)
+        return NULL;
     for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
         const struct bm_subnet *s = &net->subnets[i];
         if (s->used && s->net_idx == net_idx)
@@ -74,8 +76,7 @@ int bm_net_subnet_add(struct bm_net *net, uint16_t net_idx, const uint8_t net_ke
      * Already Stored". */
     struct bm_subnet *s = bm_net_subnet_find(net, net_idx);
     if (s)
-        return bm_crypto_memcmp(s->keys[0].net_key, net_key, BM_KEY_LEN) == 0 ? BM_OK
-                                                                              : BM_EEXIST;
+        return bm_crypto_memcmp(s->keys[0].net_key, net_key, BM_KEY_LEN) == 0 ? BM_OK : BM_EEXIST;
 
     struct bm_subnet *slot = NULL;
     for (size_t i = 0; i < BM_CFG_SUBNETS && !slot; i++) {
@@ -111,8 +112,7 @@ int bm_net_subnet_update(struct bm_net *net, uint16_t net_idx, const uint8_t new
      * update with the same key in phase 1 succeeds and changes nothing;
      * anything else is not allowed in the current state. */
     if (s->kr_phase == BM_KR_PHASE1)
-        return bm_crypto_memcmp(s->keys[1].net_key, new_key, BM_KEY_LEN) == 0 ? BM_OK
-                                                                               : BM_ESTATE;
+        return bm_crypto_memcmp(s->keys[1].net_key, new_key, BM_KEY_LEN) == 0 ? BM_OK : BM_ESTATE;
     if (s->kr_phase != BM_KR_NORMAL)
         return BM_ESTATE;
 
@@ -169,6 +169,8 @@ const struct bm_net_keyset *bm_net_tx_keys(const struct bm_subnet *sub)
 {
     /* Mesh Profile 3.10.4.2: from phase 2 on the node transmits with the
      * new key; in phase 1 it still transmits with the old one. */
+    if (!sub)
+        return NULL;
     return sub->kr_phase == BM_KR_PHASE2 ? &sub->keys[1] : &sub->keys[0];
 }
 
@@ -192,8 +194,8 @@ uint32_t bm_net_tx_iv_index(const struct bm_net *net)
 static int try_keyset(const struct bm_net_keyset *ks, uint32_t iv_index, const uint8_t *pdu,
                       size_t pdu_len, struct bm_net_rx *out, bool *authentic)
 {
-    return bm_net_decode_auth(&ks->master, iv_index, BM_NET_NONCE_NETWORK, pdu, pdu_len,
-                              &out->hdr, out->transport, &out->transport_len, authentic);
+    return bm_net_decode_auth(&ks->master, iv_index, BM_NET_NONCE_NETWORK, pdu, pdu_len, &out->hdr,
+                              out->transport, &out->transport_len, authentic);
 }
 
 int bm_net_rx(struct bm_net *net, const uint8_t *pdu, size_t pdu_len, struct bm_net_rx *rx)
@@ -270,7 +272,6 @@ int bm_net_tx(const struct bm_net *net, uint16_t net_idx, const struct bm_net_hd
     const struct bm_subnet *s = find_const(net, net_idx);
     if (!s)
         return BM_ENOENT;
-    return bm_net_encode(&bm_net_tx_keys(s)->master, bm_net_tx_iv_index(net),
-                         BM_NET_NONCE_NETWORK, hdr, transport, transport_len, out, out_size,
-                         out_len);
+    return bm_net_encode(&bm_net_tx_keys(s)->master, bm_net_tx_iv_index(net), BM_NET_NONCE_NETWORK,
+                         hdr, transport, transport_len, out, out_size, out_len);
 }

@@ -39,8 +39,7 @@ static void load_message(struct sample *s, int num, int seg)
         CHECK_EQ(bm_net_creds_master(&s->creds, s->net_key), BM_OK);
     } else {
         const cJSON *f = bm_vec_get(m, "friendship_credentials");
-        CHECK_EQ(bm_net_creds_friend(&s->creds, s->net_key,
-                                     (uint16_t)bm_vec_num(f, "lpn_address"),
+        CHECK_EQ(bm_net_creds_friend(&s->creds, s->net_key, (uint16_t)bm_vec_num(f, "lpn_address"),
                                      (uint16_t)bm_vec_num(f, "friend_address"),
                                      (uint16_t)bm_vec_num(f, "lpn_counter"),
                                      (uint16_t)bm_vec_num(f, "friend_counter")),
@@ -132,9 +131,9 @@ static void test_samples_decode(void)
         struct bm_net_hdr h;
         uint8_t tp[BM_NET_MAX_TRANSPORT];
         size_t tl;
-        CHECK_EQ(bm_net_decode(&s[i].creds, s[i].iv_index, s[i].kind, s[i].pdu, s[i].len, &h,
-                               tp, &tl),
-                 BM_OK);
+        CHECK_EQ(
+            bm_net_decode(&s[i].creds, s[i].iv_index, s[i].kind, s[i].pdu, s[i].len, &h, tp, &tl),
+            BM_OK);
     }
 }
 
@@ -253,9 +252,9 @@ static void test_wrong_key(void)
 
 /* Builds a network PDU from raw fields with the crypto primitives alone,
  * with no field rule applied: transport_len may be 0, SRC anything. */
-static size_t seal_raw(const struct bm_net_creds *c, uint32_t iv_index,
-                       enum bm_net_nonce_kind kind, uint8_t ctl, uint8_t ttl, uint32_t seq,
-                       uint16_t src, uint16_t dst, const uint8_t *tp, size_t tl, uint8_t *out)
+static size_t seal_raw(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_nonce_kind kind,
+                       uint8_t ctl, uint8_t ttl, uint32_t seq, uint16_t src, uint16_t dst,
+                       const uint8_t *tp, size_t tl, uint8_t *out)
 {
     uint8_t nonce[BM_NONCE_LEN];
     size_t mic = ctl ? 8 : 4;
@@ -291,8 +290,8 @@ static void test_seal_raw_matches_sample(void)
     const cJSON *n = bm_vec_get(root, "messages.0.lower_transport_pdus.0.network");
     uint8_t tp[32], out[40];
     size_t tl = bm_vec_hex(n, "transport_pdu", tp, sizeof(tp));
-    size_t l = seal_raw(&s[0].creds, s[0].iv_index, BM_NET_NONCE_NETWORK, 1, 0, 0x000001,
-                        0x1201, 0xfffd, tp, tl, out);
+    size_t l = seal_raw(&s[0].creds, s[0].iv_index, BM_NET_NONCE_NETWORK, 1, 0, 0x000001, 0x1201,
+                        0xfffd, tp, tl, out);
     CHECK_MEM("seal_raw = Message #1", out, l, s[0].pdu, s[0].len);
 }
 
@@ -349,18 +348,14 @@ static void test_authenticated_but_malformed(void)
         struct bm_net_hdr h;
         uint8_t dtp[BM_NET_MAX_TRANSPORT];
         size_t dtl;
-        l = seal_raw(&px->creds, px->iv_index, px->kind, 1, 0, 0x000002, 0x0001, 0x0000, tp, 2,
-                     p);
+        l = seal_raw(&px->creds, px->iv_index, px->kind, 1, 0, 0x000002, 0x0001, 0x0000, tp, 2, p);
         CHECK_EQ(bm_net_decode(&px->creds, px->iv_index, px->kind, p, l, &h, dtp, &dtl), BM_OK);
         CHECK_EQ(h.dst, 0x0000);
-        l = seal_raw(&px->creds, px->iv_index, px->kind, 1, 5, 0x000003, 0x0001, 0x0000, tp, 2,
-                     p);
+        l = seal_raw(&px->creds, px->iv_index, px->kind, 1, 5, 0x000003, 0x0001, 0x0000, tp, 2, p);
         CHECK_EQ(decode_rejected(px, px->iv_index, p, l), BM_EMALFORMED);
-        l = seal_raw(&px->creds, px->iv_index, px->kind, 0, 0, 0x000004, 0x0001, 0x0000, tp, 2,
-                     p);
+        l = seal_raw(&px->creds, px->iv_index, px->kind, 0, 0, 0x000004, 0x0001, 0x0000, tp, 2, p);
         CHECK_EQ(decode_rejected(px, px->iv_index, p, l), BM_EMALFORMED);
-        l = seal_raw(&px->creds, px->iv_index, px->kind, 1, 0, 0x000005, 0x8001, 0x0000, tp, 2,
-                     p);
+        l = seal_raw(&px->creds, px->iv_index, px->kind, 1, 0, 0x000005, 0x8001, 0x0000, tp, 2, p);
         CHECK_EQ(decode_rejected(px, px->iv_index, p, l), BM_EMALFORMED);
     }
     bm_net_deinit(&net);
@@ -393,17 +388,25 @@ static void test_encode_rejects(void)
         {{.ctl = 2, .ttl = 3, .seq = 1, .src = 0x1201, .dst = 0xffff}, 4, 0, 29, BM_EINVAL},
         {{.ctl = 0, .ttl = 128, .seq = 1, .src = 0x1201, .dst = 0xffff}, 4, 0, 29, BM_EINVAL},
         {{.ctl = 0, .ttl = 127, .seq = 0xffffff, .src = 0x7fff, .dst = 1}, 4, 0, 29, BM_OK},
-        {{.ctl = 0, .ttl = 3, .seq = 0x1000000, .src = 0x1201, .dst = 0xffff}, 4, 0, 29,
-         BM_EINVAL},
+        {{.ctl = 0, .ttl = 3, .seq = 0x1000000, .src = 0x1201, .dst = 0xffff}, 4, 0, 29, BM_EINVAL},
         {{.ctl = 0, .ttl = 3, .seq = 1, .src = 0x0000, .dst = 0xffff}, 4, 0, 29, BM_EINVAL},
         {{.ctl = 0, .ttl = 3, .seq = 1, .src = 0x8000, .dst = 0xffff}, 4, 0, 29, BM_EINVAL},
         {{.ctl = 0, .ttl = 3, .seq = 1, .src = 0xc105, .dst = 0xffff}, 4, 0, 29, BM_EINVAL},
         {{.ctl = 0, .ttl = 3, .seq = 1, .src = 0x1201, .dst = 0x0000}, 4, 0, 29, BM_EINVAL},
-        {{.ctl = 1, .ttl = 0, .seq = 1, .src = 0x1201, .dst = 0x0000}, 4, BM_NET_NONCE_PROXY, 29,
+        {{.ctl = 1, .ttl = 0, .seq = 1, .src = 0x1201, .dst = 0x0000},
+         4,
+         BM_NET_NONCE_PROXY,
+         29,
          BM_OK},
-        {{.ctl = 1, .ttl = 1, .seq = 1, .src = 0x1201, .dst = 0x0000}, 4, BM_NET_NONCE_PROXY, 29,
+        {{.ctl = 1, .ttl = 1, .seq = 1, .src = 0x1201, .dst = 0x0000},
+         4,
+         BM_NET_NONCE_PROXY,
+         29,
          BM_EINVAL},
-        {{.ctl = 0, .ttl = 0, .seq = 1, .src = 0x1201, .dst = 0x0000}, 4, BM_NET_NONCE_PROXY, 29,
+        {{.ctl = 0, .ttl = 0, .seq = 1, .src = 0x1201, .dst = 0x0000},
+         4,
+         BM_NET_NONCE_PROXY,
+         29,
          BM_EINVAL},
         {ok, 4, (enum bm_net_nonce_kind)2, 29, BM_EINVAL},
         {ok, 4, BM_NET_NONCE_NETWORK, 16, BM_ENOSPC},

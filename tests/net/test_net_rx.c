@@ -271,8 +271,11 @@ static void test_tx_s8_3_iv_index(void)
         int num;
         uint32_t iv_index;
         bool iv_update;
-    } rows[] = {{1, 0x12345678, false}, {6, 0x12345678, false}, {20, 0x12345678, true},
-                {24, 0x12345678, true}, {3, 0x12345679, true}};
+    } rows[] = {{1, 0x12345678, false},
+                {6, 0x12345678, false},
+                {20, 0x12345678, true},
+                {24, 0x12345678, true},
+                {3, 0x12345679, true}};
     for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
         struct bm_net net;
         struct bm_net_hdr h;
@@ -421,9 +424,9 @@ static void test_rx_key_refresh_phases(void)
             struct bm_net_hdr dh;
             uint8_t dtp[BM_NET_MAX_TRANSPORT];
             size_t dtl = 0;
-            CHECK_EQ(bm_net_decode(&cnew, 0x12345678, BM_NET_NONCE_NETWORK, out, ol, &dh, dtp,
-                                   &dtl),
-                     BM_OK);
+            CHECK_EQ(
+                bm_net_decode(&cnew, 0x12345678, BM_NET_NONCE_NETWORK, out, ol, &dh, dtp, &dtl),
+                BM_OK);
             CHECK_MEM("phase 2 tx = new key", dtp, dtl, tp, tl);
         }
 
@@ -488,7 +491,8 @@ static void test_cache_ring(void)
         bm_net_cache_add(&c, 0x7000, k);
         CHECK_EQ(c.count, BM_CFG_NET_CACHE_SIZE);
         CHECK(!bm_net_cache_has(&c, (uint16_t)(0x100 + k), 0x10 * k));
-        CHECK(bm_net_cache_has(&c, (uint16_t)(0x100 + k + 1), 0x10 * (k + 1)));
+        if (k + 1 < BM_CFG_NET_CACHE_SIZE)
+            CHECK(bm_net_cache_has(&c, (uint16_t)(0x100 + k + 1), 0x10 * (k + 1)));
         CHECK(bm_net_cache_has(&c, 0x7000, k));
     }
 }

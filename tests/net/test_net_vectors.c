@@ -72,11 +72,11 @@ static void load_creds(const cJSON *m, const cJSON *n, struct bm_net_creds *c)
 
 /* Encodes v and compares with v->pdu; decodes v->pdu and compares every
  * field; the decoder must leave its input untouched. */
-static void check_round_trip(const struct netvec *v, enum bm_net_nonce_kind kind,
-                             uint8_t *out, size_t *out_len)
+static void check_round_trip(const struct netvec *v, enum bm_net_nonce_kind kind, uint8_t *out,
+                             size_t *out_len)
 {
-    CHECK_EQ(bm_net_encode(&v->creds, v->iv_index, kind, &v->hdr, v->transport,
-                           v->transport_len, out, 29, out_len),
+    CHECK_EQ(bm_net_encode(&v->creds, v->iv_index, kind, &v->hdr, v->transport, v->transport_len,
+                           out, 29, out_len),
              BM_OK);
     CHECK_MEM(v->name, out, *out_len, v->pdu, v->pdu_len);
 
@@ -133,8 +133,8 @@ static void check_intermediates(const cJSON *iv, const cJSON *fix, const struct 
     CHECK_MEM("privacy plaintext", pp, 16, want, wl);
 
     if (bm_vec_find(iv, "network_nonce")) {
-        bm_crypto_net_nonce(nonce, (uint8_t)(v->hdr.ctl << 7 | v->hdr.ttl), v->hdr.seq,
-                            v->hdr.src, v->iv_index);
+        bm_crypto_net_nonce(nonce, (uint8_t)(v->hdr.ctl << 7 | v->hdr.ttl), v->hdr.seq, v->hdr.src,
+                            v->iv_index);
         wl = bm_vec_hex(iv, "network_nonce", want, sizeof(want));
         CHECK_MEM("network nonce", nonce, BM_NONCE_LEN, want, wl);
     }
@@ -185,8 +185,8 @@ static void test_s8_3_every_network_pdu(void)
             n_pdus++;
         }
     }
-    CHECK_EQ(n_pdus, 26);  /* 24 messages, #6 and #24 have two segments */
-    CHECK_EQ(n_fixed, 1);  /* Message #16 */
+    CHECK_EQ(n_pdus, 26); /* 24 messages, #6 and #24 have two segments */
+    CHECK_EQ(n_fixed, 1); /* Message #16 */
 }
 
 /* Messages #11/#13 as BlueZ prints them (AKF=1): same header fields, the

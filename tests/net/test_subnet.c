@@ -29,12 +29,12 @@ static void key_n(uint8_t k[16], uint8_t n)
 }
 
 /* Runs call and checks it returned want without changing *net. */
-#define CHECK_REFUSED(net, call, want)                                                       \
-    do {                                                                                     \
-        struct bm_net before_;                                                               \
-        memcpy(&before_, (net), sizeof(before_));                                            \
-        CHECK_EQ((call), (want));                                                            \
-        CHECK(memcmp(&before_, (net), sizeof(before_)) == 0);                                \
+#define CHECK_REFUSED(net, call, want)                                                             \
+    do {                                                                                           \
+        struct bm_net before_;                                                                     \
+        memcpy(&before_, (net), sizeof(before_));                                                  \
+        CHECK_EQ((call), (want));                                                                  \
+        CHECK(memcmp(&before_, (net), sizeof(before_)) == 0);                                      \
     } while (0)
 
 /* The key set of the sample NetKey: master credentials (8.2.2), Network ID
