@@ -31,6 +31,22 @@ void bm_cli_fail(const char *cmd, const char *fmt, ...)
     exit(BM_CLI_EXIT_USAGE);
 }
 
+bool bm_cli_echo_ok(const char *s, size_t len)
+{
+    if (len > 40)
+        return false;
+    if (len <= 12)
+        return true;
+    for (size_t k = 0; k < len; k++) {
+        char c = s[k];
+        bool hexish = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+                      c == 'x' || c == 'X';
+        if (!hexish)
+            return true;
+    }
+    return false;
+}
+
 static const struct bm_cli_opt *find_opt(const struct bm_cli_iter *it, const char *name, size_t len)
 {
     for (size_t k = 0; k < it->opt_count; k++) {
@@ -68,7 +84,7 @@ enum bm_cli_kind bm_cli_next(struct bm_cli_iter *it, const char **name, const ch
     size_t len = eq ? (size_t)(eq - n) : strlen(n);
     const struct bm_cli_opt *o = find_opt(it, n, len);
     if (o == NULL) {
-        if (len > 40)
+        if (!bm_cli_echo_ok(n, len))
             bm_cli_fail(it->cmd, "unknown option (see --help)");
         bm_cli_fail(it->cmd, "unknown option --%.*s (see --help)", (int)len, n);
     }
@@ -121,7 +137,7 @@ uint32_t bm_cli_uint(const char *cmd, const char *opt, const char *s, uint32_t m
 {
     uint32_t v;
     if (bm_cli_parse_uint(s, max, &v) != 0) {
-        if (strlen(s) > 24)
+        if (!bm_cli_echo_ok(s, strlen(s)))
             bm_cli_fail(cmd, "%s: not a number in 0..0x%x (decimal or 0x-prefixed hex)", opt,
                         (unsigned)max);
         bm_cli_fail(cmd, "%s: \"%s\" is not a number in 0..0x%x (decimal or 0x-prefixed hex)", opt,
@@ -242,7 +258,8 @@ void bm_cli_friend_arg(const char *cmd, const char *s, struct bm_cli_friend *f)
         memcpy(part, p, len);
         part[len] = '\0';
         if (bm_cli_parse_uint(part, 0xffff, &v[k]) != 0)
-            bm_cli_fail(cmd, "--friend: \"%s\" is not a number in 0..0xffff", part);
+            bm_cli_fail(cmd, "--friend: \"%s\" is not a number in 0..0xffff",
+                        bm_cli_echo_ok(part, len) ? part : "...");
         p = colon ? colon + 1 : p + len;
     }
     if (v[0] == 0 || v[0] > 0x7fff || v[1] == 0 || v[1] > 0x7fff)

@@ -49,6 +49,10 @@ _Noreturn void bm_cli_fail(const char *cmd, const char *fmt, ...)
 #endif
     ;
 
+/* True when the first len chars of s may be repeated in an error message:
+ * short, or not made of hex digits alone (so it cannot be key material). */
+bool bm_cli_echo_ok(const char *s, size_t len);
+
 /* Parses a decimal or 0x-prefixed hex number in 0..max. Returns 0 or -1. */
 int bm_cli_parse_uint(const char *s, uint32_t max, uint32_t *out);
 /* As bm_cli_parse_uint, failing with exit 2 and a message naming the option. */

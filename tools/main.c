@@ -71,8 +71,8 @@ int main(int argc, char **argv)
             return 0;
         }
         if (command_help(argv[2]) != 0)
-            bm_cli_fail("help", "unknown command \"%.20s\" (commands: decode, encode, beacon)",
-                        argv[2]);
+            bm_cli_fail("help", "unknown command \"%s\" (commands: decode, encode, beacon)",
+                        bm_cli_echo_ok(argv[2], strlen(argv[2])) ? argv[2] : "...");
         return 0;
     }
     if (strcmp(cmd, "decode") == 0)
@@ -84,6 +84,7 @@ int main(int argc, char **argv)
     if (cmd[0] == '-')
         fprintf(stderr, "blemesh: unknown option (see blemesh --help)\n");
     else
-        fprintf(stderr, "blemesh: unknown command \"%.20s\" (see blemesh --help)\n", cmd);
+        fprintf(stderr, "blemesh: unknown command \"%s\" (see blemesh --help)\n",
+                bm_cli_echo_ok(cmd, strlen(cmd)) ? cmd : "...");
     return BM_CLI_EXIT_USAGE;
 }

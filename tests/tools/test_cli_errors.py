@@ -119,6 +119,12 @@ def test_usage_errors():
         (["help", "frobnicate"], "help of an unknown command"),
         ([], "no command"),
     ]
+    # A key typed where a command, option or number belongs is not echoed
+    # (check_no_keys below scans these runs too).
+    cases += [([NETKEY], "key as command"), (["help", NETKEY], "key as help topic"),
+              (["decode", "--" + NETKEY], "key as option"),
+              (dec + ["--iv-index", NETKEY, PDU1], "key as number"),
+              (dec + ["--friend", "1:2:3:" + NETKEY, PDU1], "key in --friend")]
     for bad in BAD_KEYS:
         cases.append((["decode", "--netkey", bad, "--iv-index", IV, PDU1], "bad key " + bad[:6]))
         cases.append((dec + ["--appkey", bad, PDU1], "bad app key " + bad[:6]))
