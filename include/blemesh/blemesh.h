@@ -69,6 +69,12 @@ int bm_get_uuid(const struct bm_node *node, uint8_t uuid[16]);
 #define BM_OOB_ACT_NUMERIC 3
 #define BM_OOB_ACT_ALPHANUMERIC 4
 
+/* Which Output OOB actions the device offers (a mask of
+ * 1 << BM_OOB_ACT_*) and how many digits or characters (1..8). Without a
+ * call, an Output OOB device offers a 4-digit number or 4 blinks' worth.
+ * BM_EINVAL for an empty mask, an unknown action or a size out of range. */
+int bm_set_output_oob(struct bm_node *node, uint8_t actions, uint8_t size);
+
 /* Provisioning events given to the set_node_prov callback. */
 enum bm_prov_event {
     BM_PROV_EVT_OUTPUT_OOB = 0, /* show oob_value (action oob_action) now */

@@ -77,6 +77,8 @@ struct bm_node *bm_node_create(void *mem, size_t mem_len, const struct bm_platfo
     node->net_xmit.count = 3;
     node->net_xmit.interval_ms = 20;
     node->prov_bearers = BM_PROV_NONE;
+    node->out_actions = 1u << BM_OOB_ACT_NUMERIC | 1u << BM_OOB_ACT_BLINK;
+    node->out_size = 4;
     bm_net_init(&node->net, 0, false);
     bm_lower_reasm_init(&node->reasm);
     bm_node_prov_link_setup(node);
@@ -176,6 +178,17 @@ static void start_unprov_beacon(struct bm_node *node)
         bm_node_timer_stop(node, BM_TIMER_UNPROV_BEACON);
     else
         bm_node_timer_set(node, BM_TIMER_UNPROV_BEACON, 0);
+}
+
+int bm_set_output_oob(struct bm_node *node, uint8_t actions, uint8_t size)
+{
+    if (!node || actions == 0 || (actions & ~0x1fu) || size < 1 || size > 8)
+        return BM_EINVAL;
+    node->out_actions = actions;
+    node->out_size = size;
+    if (node->initialized && (node->prov_bearers & BM_PROV_ADV))
+        bm_node_prov_device_enable(node, true);
+    return BM_OK;
 }
 
 int bm_set_node_prov(struct bm_node *node, uint8_t bearers, bm_prov_fn cb, void *user)

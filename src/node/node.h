@@ -54,6 +54,8 @@ struct bm_node {
     char name[BM_NAME_MAX + 1];
     uint8_t uuid[16];
     uint8_t auth;          /* BM_OOB_* */
+    uint8_t out_actions;   /* 1 << BM_OOB_ACT_* offered with Output OOB */
+    uint8_t out_size;      /* 1..8 */
     uint8_t prov_bearers;  /* BM_PROV_* */
     bm_prov_fn prov_cb;
     void *prov_user;

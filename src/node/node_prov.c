@@ -232,9 +232,9 @@ static void device_caps(const struct bm_node *node, struct bm_prov_caps *caps)
     caps->num_elements = node->element_count ? node->element_count : 1;
     caps->algorithms = BM_PROV_ALG_BIT(BM_PROV_ALG_CMAC) | BM_PROV_ALG_BIT(BM_PROV_ALG_HMAC);
     if (node->auth == BM_OOB_OUTPUT) {
-        caps->output_oob_size = 4;
-        caps->output_oob_action = BM_PROV_ACTION_BIT(BM_PROV_OUT_NUMERIC) |
-                                  BM_PROV_ACTION_BIT(BM_PROV_OUT_BLINK);
+        /* BM_OOB_ACT_* equal the spec's Output OOB action numbers */
+        caps->output_oob_size = node->out_size;
+        caps->output_oob_action = node->out_actions;
     }
 }
 

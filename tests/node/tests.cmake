@@ -4,3 +4,6 @@ target_include_directories(bm_mesh_sim PUBLIC node)
 
 bm_add_test(test_prov_network provisioning node/test_prov_network.c)
 target_link_libraries(test_prov_network PRIVATE bm_mesh_sim)
+
+bm_add_test(test_seed_api provisioning node/test_seed_api.c)
+target_link_libraries(test_seed_api PRIVATE bm_mesh_sim)
