@@ -5,10 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The node's own drop counters feed the simulator's per-node counters. */
 static void glue_rx(void *user, const uint8_t *adv, size_t len, int8_t rssi)
 {
     struct test_node *n = user;
+    struct bm_node_stats before, after;
+    bm_node_get_stats(n->node, &before);
     bm_node_rx_adv(n->node, adv, len, rssi);
+    bm_node_get_stats(n->node, &after);
+    struct bm_sim_stats *st = bm_sim_stats(n->sim, n->id);
+    st->dropped_cache += after.cache_dropped - before.cache_dropped;
+    st->dropped_replay += after.replay_dropped - before.replay_dropped;
 }
 
 static uint64_t glue_process(void *user, uint64_t now_ms)
@@ -22,6 +29,7 @@ static const struct bm_sim_node_ops glue_ops = {.rx = glue_rx, .process = glue_p
 struct test_node *mesh_sim_add(struct bm_sim *sim)
 {
     struct test_node *n = calloc(1, sizeof(*n));
+    n->sim = sim;
     if (bm_sim_add_node(sim, &glue_ops, n, &n->id) != BM_OK) {
         free(n);
         return NULL;

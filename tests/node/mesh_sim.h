@@ -11,6 +11,7 @@
 
 struct test_node {
     struct bm_node *node;
+    struct bm_sim *sim;
     uint32_t id;
     /* what the device's provisioning callback saw */
     int complete;
