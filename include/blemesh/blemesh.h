@@ -113,6 +113,57 @@ int bm_reset_node_prov(struct bm_node *node);
 int bm_create_element(struct bm_node *node, bool primary, uint8_t feature, bool beacon,
                       uint8_t ttl, int *index);
 
+/* --- models: add_model, value, set_state --- */
+
+/* Model types, functionalities and roles, with the board firmware's values. */
+#define BM_GENERIC 0
+#define BM_SENSORS 1
+#define BM_TIME_SCENES 2
+#define BM_LIGHTNING 3
+#define BM_ONOFF 0
+#define BM_LEVEL 1
+#define BM_SERVER 0
+#define BM_CLIENT 1
+
+struct bm_model;
+
+/* What a model's callback is told. */
+enum bm_model_event {
+    BM_EVT_STATE_CHANGED = 0, /* server: a remote Set changed the state */
+    BM_EVT_STATUS = 1,        /* client: a Status arrived (reply or publication) */
+    BM_EVT_TIMEOUT = 2,       /* client: an acknowledged Set got no Status in time */
+};
+
+struct bm_model_event_info {
+    enum bm_model_event event;
+    uint32_t recv_op; /* the received opcode, e.g. 0x8202; the Set's opcode on a timeout */
+    int32_t value;    /* the new state (OnOff 0/1, Level -32768..32767) */
+    uint16_t src;     /* who sent it (0 on a timeout) */
+};
+
+typedef void (*bm_model_fn)(void *user, struct bm_model *model,
+                            const struct bm_model_event_info *e);
+
+/* add_model(type, functionality, server_client, callback, value) on
+ * element `element`: GENERIC x ONOFF|LEVEL x SERVER|CLIENT. Other types
+ * (SENSORS, TIME_SCENES, LIGHTNING) are BM_ENOTSUP. value is the initial
+ * state (OnOff 0/1, Level -32768..32767). */
+int bm_add_model(struct bm_node *node, int element, uint8_t type, uint8_t functionality,
+                 uint8_t server_client, bm_model_fn cb, void *user, int32_t value,
+                 struct bm_model **out);
+/* value(): a server's state, or the last value a client heard. */
+int bm_model_get_value(const struct bm_model *model, int32_t *value);
+/* value(v) on a server: sets the state a remote Get sees and publishes one
+ * Status to the publication address (if configured). BM_ESTATE on a
+ * client, BM_EINVAL for a value out of range. */
+int bm_model_set_value(struct bm_node *node, struct bm_model *model, int32_t value);
+/* set_state(value, addr, app_idx) on a client: sends a Set (acknowledged
+ * when ack is true, then BM_EVT_STATUS or BM_EVT_TIMEOUT follows) to addr,
+ * BM_ADDR_PUBLISH meaning the model's publication address, with the
+ * element's default TTL. BM_ESTATE on a server or without a bound key. */
+int bm_model_set_state(struct bm_node *node, struct bm_model *model, int32_t value,
+                       uint16_t addr, uint16_t app_idx, bool ack);
+
 /* --- driving the node (the port calls these) --- */
 
 /* One received advertisement: its advertising data (AD structures, as on

@@ -98,4 +98,50 @@
 #error "BM_CFG_SCAN_RESULTS out of range (1..256)"
 #endif
 
+/* Models on all elements of a node, the foundation models included. RAM:
+ * ~120 bytes each. Range 2..256. */
+#ifndef BM_CFG_MODELS
+#define BM_CFG_MODELS 12
+#endif
+#if BM_CFG_MODELS < 2 || BM_CFG_MODELS > 256
+#error "BM_CFG_MODELS out of range (2..256)"
+#endif
+
+/* Application keys one model can be bound to. RAM: 2 bytes each per model.
+ * Range 1..16. */
+#ifndef BM_CFG_MODEL_KEYS
+#define BM_CFG_MODEL_KEYS 4
+#endif
+#if BM_CFG_MODEL_KEYS < 1 || BM_CFG_MODEL_KEYS > 16
+#error "BM_CFG_MODEL_KEYS out of range (1..16)"
+#endif
+
+/* Subscription list entries per model. RAM: 2 bytes each per model.
+ * Range 1..32. */
+#ifndef BM_CFG_MODEL_SUBS
+#define BM_CFG_MODEL_SUBS 4
+#endif
+#if BM_CFG_MODEL_SUBS < 1 || BM_CFG_MODEL_SUBS > 32
+#error "BM_CFG_MODEL_SUBS out of range (1..32)"
+#endif
+
+/* Segmented messages being sent at once (waiting for acknowledgements).
+ * RAM: ~400 bytes each. Range 1..8. */
+#ifndef BM_CFG_TX_SEG_CTX
+#define BM_CFG_TX_SEG_CTX 2
+#endif
+#if BM_CFG_TX_SEG_CTX < 1 || BM_CFG_TX_SEG_CTX > 8
+#error "BM_CFG_TX_SEG_CTX out of range (1..8)"
+#endif
+
+/* Sequence numbers reserved in storage at a time: a restart resumes at the
+ * reserved mark, so a crash skips at most this many, never repeats one.
+ * Costs one store write per block. Range 1..65536. */
+#ifndef BM_CFG_SEQ_BLOCK
+#define BM_CFG_SEQ_BLOCK 128
+#endif
+#if BM_CFG_SEQ_BLOCK < 1 || BM_CFG_SEQ_BLOCK > 65536
+#error "BM_CFG_SEQ_BLOCK out of range (1..65536)"
+#endif
+
 #endif

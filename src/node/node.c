@@ -79,6 +79,9 @@ struct bm_node *bm_node_create(void *mem, size_t mem_len, const struct bm_platfo
     node->prov_bearers = BM_PROV_NONE;
     node->out_actions = 1u << BM_OOB_ACT_NUMERIC | 1u << BM_OOB_ACT_BLINK;
     node->out_size = 4;
+    node->relay_xmit.count = 3;
+    node->relay_xmit.interval_ms = 20;
+    node->relay = BM_FEAT_STATE_UNSUPPORTED;
     bm_net_init(&node->net, 0, false);
     bm_lower_reasm_init(&node->reasm);
     bm_node_prov_link_setup(node);
@@ -89,6 +92,8 @@ static void wipe_secrets(struct bm_node *node)
 {
     bm_net_deinit(&node->net);
     bm_crypto_wipe(node->dev_key, sizeof(node->dev_key));
+    bm_crypto_wipe(node->app_keys, sizeof(node->app_keys));
+    node->app_count = 0;
     for (size_t i = 0; i < BM_CFG_PROV_NODES; i++)
         bm_crypto_wipe(node->db[i].dev_key, sizeof(node->db[i].dev_key));
     bm_prov_link_reset(&node->link);
@@ -226,6 +231,18 @@ int bm_reset_node_prov(struct bm_node *node)
     node->provisioned = false;
     node->addr = 0;
     node->seq = 0;
+    node->seq_reserved = 0;
+    node->rpl_count = 0;
+    memset(node->sar_tx, 0, sizeof(node->sar_tx));
+    memset(node->label_refs, 0, sizeof(node->label_refs));
+    /* configuration goes with the keys: models forget keys, subs, pub */
+    for (size_t i = 0; i < BM_CFG_MODELS; i++) {
+        struct bm_model *m = &node->models[i];
+        m->key_count = 0;
+        m->sub_count = 0;
+        memset(&m->pub, 0, sizeof(m->pub));
+        m->pub.ttl = BM_TTL_DEFAULT;
+    }
     bm_net_init(&node->net, 0, false);
     bm_lower_reasm_init(&node->reasm);
     bm_node_timer_stop(node, BM_TIMER_NET_BEACON);
@@ -262,6 +279,7 @@ int bm_create_element(struct bm_node *node, bool primary, uint8_t feature, bool 
     node->elements[idx].primary = primary;
     if (primary) {
         node->features = feature;
+        node->relay = (feature & BM_RELAY) ? BM_FEAT_STATE_ENABLED : BM_FEAT_STATE_UNSUPPORTED;
         node->net_beacon = beacon;
         node->default_ttl = ttl;
     }
@@ -307,6 +325,11 @@ static void run_timer(struct bm_node *node, enum bm_timer_id id, uint64_t now)
     case BM_TIMER_PROV_LINK:
         bm_node_prov_process(node, now);
         break;
+    case BM_TIMER_SAR_TX:
+        bm_node_sar_process(node, now);
+        break;
+    case BM_TIMER_MODELS:
+        break; /* a kick: bm_access_process runs on every call below */
     case BM_TIMER_COUNT:
         break;
     }
@@ -321,7 +344,7 @@ uint64_t bm_node_process(struct bm_node *node, uint64_t now_ms)
         }
     }
     bm_lower_reasm_expire(&node->reasm, (uint32_t)now_ms);
-    uint64_t next = UINT64_MAX;
+    uint64_t next = node->provisioned ? bm_access_process(node, now_ms) : UINT64_MAX;
     for (int id = 0; id < BM_TIMER_COUNT; id++)
         if (node->timers[id] && node->timers[id] < next)
             next = node->timers[id];

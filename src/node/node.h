@@ -12,14 +12,23 @@
 #include "blemesh/config.h"
 #include "blemesh/provisioner.h"
 #include "net/net.h"
+#include "access/model.h"
 #include "prov/prov_link.h"
 #include "transport/lower.h"
+#include "transport/upper.h"
+
+/* Relay / proxy / friend state values (Mesh Profile 4.2.8-4.2.12). */
+#define BM_FEAT_STATE_DISABLED 0
+#define BM_FEAT_STATE_ENABLED 1
+#define BM_FEAT_STATE_UNSUPPORTED 2
 
 /* Timers the node owns; each holds an absolute deadline (0 = stopped). */
 enum bm_timer_id {
     BM_TIMER_UNPROV_BEACON,
     BM_TIMER_NET_BEACON,
     BM_TIMER_PROV_LINK,
+    BM_TIMER_SAR_TX,
+    BM_TIMER_MODELS,
     BM_TIMER_COUNT
 };
 
@@ -41,6 +50,27 @@ struct bm_prov_db_node {
     uint16_t addr;
     uint8_t elements;
     uint8_t dev_key[BM_KEY_LEN];
+};
+
+/* Replay protection list entry (Mesh Profile 3.8.8). */
+struct bm_rpl_entry {
+    uint16_t src;
+    uint32_t seq;
+    uint32_t iv_index;
+};
+
+/* An outgoing segmented message (Mesh Profile 3.5.3.3). */
+struct bm_sar_tx {
+    bool busy;
+    uint16_t src, dst, net_idx;
+    uint8_t ttl;
+    struct bm_lower_hdr hdr; /* ctl, akf/aid or opcode, szmic, seq_zero */
+    uint32_t acked;          /* bit i: segment i acknowledged */
+    uint8_t seg_n;
+    uint8_t retries_left;
+    uint64_t next_ms;
+    uint8_t upper[BM_LOWER_MAX_UPPER];
+    size_t upper_len;
 };
 
 struct bm_scan_entry {
@@ -75,6 +105,18 @@ struct bm_node {
     uint32_t seq;
     struct bm_net net;
     struct bm_reasm_pool reasm;
+    uint32_t seq_reserved;   /* stored mark: seq never reaches it unstored */
+    struct bm_upper_appkey app_keys[BM_CFG_APP_KEYS]; /* compact: [0, app_count) */
+    uint16_t app_net_idx[BM_CFG_APP_KEYS];
+    uint8_t app_count;
+    struct bm_rpl_entry rpl[BM_CFG_RPL_SIZE];
+    uint16_t rpl_count;
+    struct bm_sar_tx sar_tx[BM_CFG_TX_SEG_CTX];
+    uint8_t relay;           /* BM_FEAT_STATE_* */
+    struct bm_adv_xmit relay_xmit;
+    struct bm_model models[BM_CFG_MODELS];
+    uint8_t labels[BM_CFG_LABELS][16]; /* Label UUIDs in use by subscriptions */
+    uint16_t label_refs[BM_CFG_LABELS];
 
     /* provisioning (either role, one link at a time) */
     struct bm_prov_link link;
@@ -117,6 +159,36 @@ void bm_node_send_unprov_beacon(struct bm_node *node);
 /* Handles a received mesh beacon AD (node_beacon.c). */
 void bm_node_rx_beacon(struct bm_node *node, const uint8_t *data, size_t len, int8_t rssi,
                        const char *name);
+
+/* Message path (node_msg.c). */
+struct bm_send {
+    uint16_t src;       /* our element address */
+    uint16_t dst;
+    uint16_t net_idx;
+    uint16_t app_idx;   /* or BM_APP_IDX_DEV */
+    uint8_t ttl;        /* or BM_TTL_DEFAULT */
+    const uint8_t *label; /* Label UUID when dst is virtual */
+    bool segmented;     /* force segmentation */
+};
+/* Encrypts and sends one access message (segmented when needed). */
+int bm_node_send_access(struct bm_node *node, const struct bm_send *s, const uint8_t *access,
+                        size_t len);
+/* Sends one unsegmented transport control message. */
+int bm_node_send_ctl(struct bm_node *node, uint16_t net_idx, uint16_t dst, uint8_t ttl,
+                     uint8_t opcode, const uint8_t *params, size_t len);
+/* The network PDU path up from the bearer. */
+void bm_node_rx_network(struct bm_node *node, const uint8_t *pdu, size_t len, int8_t rssi);
+void bm_node_sar_process(struct bm_node *node, uint64_t now);
+/* True if addr is one of our element addresses. */
+bool bm_node_is_local(const struct bm_node *node, uint16_t addr);
+/* AppKey table (node_keys.c). */
+int bm_node_app_key_add(struct bm_node *node, uint16_t net_idx, uint16_t app_idx,
+                        const uint8_t key[BM_KEY_LEN]);
+int bm_node_app_key_del(struct bm_node *node, uint16_t app_idx);
+const struct bm_upper_appkey *bm_node_app_key(const struct bm_node *node, uint16_t app_idx,
+                                              uint16_t *net_idx);
+/* The device key of addr: ours, or a provisioned node's (provisioner). */
+const uint8_t *bm_node_dev_key(const struct bm_node *node, uint16_t addr);
 
 /* Provisioning glue (node_prov.c). */
 void bm_node_prov_link_setup(struct bm_node *node);

@@ -105,6 +105,7 @@ int bm_node_provisioned(struct bm_node *node, const uint8_t net_key[BM_KEY_LEN],
     node->addr = addr;
     memcpy(node->dev_key, dev_key, BM_KEY_LEN);
     node->seq = 0;
+    node->seq_reserved = 0;
     node->provisioned = true;
     rc = save_provisioning(node, net_key, net_idx, flags);
     if (rc != BM_OK)
@@ -131,7 +132,16 @@ int bm_node_load_provisioning(struct bm_node *node)
     uint32_t iv = (uint32_t)get_le16(rec + 37) | (uint32_t)get_le16(rec + 39) << 16;
     rc = bm_node_provisioned(node, rec + 5, net_idx, rec[41], iv, addr, rec + 21);
     bm_crypto_wipe(rec, sizeof(rec));
-    return rc;
+    if (rc != BM_OK)
+        return rc;
+    /* resume at the reserved mark: numbers below it may have been used */
+    uint8_t seq[4];
+    if (bm_store_get(node, BM_REC_SEQ, seq, sizeof(seq), &len) == BM_OK && len == sizeof(seq)) {
+        node->seq = (uint32_t)seq[0] | (uint32_t)seq[1] << 8 | (uint32_t)seq[2] << 16 |
+                    (uint32_t)seq[3] << 24;
+        node->seq_reserved = node->seq;
+    }
+    return BM_OK;
 }
 
 static void link_complete(void *ctx, const uint8_t uuid[16], const struct bm_prov_result_data *d,

@@ -32,25 +32,6 @@ static size_t split_ads(const uint8_t *adv, size_t len, struct ad_view *out, siz
     return n;
 }
 
-static void rx_network(struct bm_node *node, const uint8_t *data, size_t len)
-{
-    if (!node->provisioned)
-        return;
-    struct bm_net_rx rx;
-    int rc = bm_net_rx(&node->net, data, len, &rx);
-    if (rc == BM_EDUP) {
-        node->stats.cache_dropped++;
-        return;
-    }
-    if (rc != BM_OK) {
-        node->stats.net_dropped++;
-        return;
-    }
-    node->stats.net_rx++;
-    bm_node_log(node, BM_LOG_DBG, "net", "rx src=0x%04x dst=0x%04x seq=0x%06x ttl=%u",
-                rx.hdr.src, rx.hdr.dst, (unsigned)rx.hdr.seq, rx.hdr.ttl);
-}
-
 void bm_node_rx_adv(struct bm_node *node, const uint8_t *adv, size_t len, int8_t rssi)
 {
     struct ad_view ads[BM_ADV_MAX_LEN / 2];
@@ -74,7 +55,7 @@ void bm_node_rx_adv(struct bm_node *node, const uint8_t *adv, size_t len, int8_t
             bm_node_prov_rx(node, ads[i].data, ads[i].len);
             break;
         case BM_AD_MESH_MESSAGE:
-            rx_network(node, ads[i].data, ads[i].len);
+            bm_node_rx_network(node, ads[i].data, ads[i].len, rssi);
             break;
         case BM_AD_MESH_BEACON:
             bm_node_rx_beacon(node, ads[i].data, ads[i].len, rssi, name);

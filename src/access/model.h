@@ -1,0 +1,143 @@
+/* Models and their dispatch (Mesh Profile 3.7.4-3.7.6, 4.2.2-4.2.5):
+ * elements hold models; a received access message goes to every model on
+ * an addressed element whose opcode table has the opcode and whose bound
+ * keys include the message's key; publication and subscription state live
+ * here. Models are described by a const struct bm_model_type (an opcode
+ * table and hooks) and keep their own state in the model's st[] storage. */
+#ifndef BM_MODEL_H
+#define BM_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blemesh/blemesh.h"
+#include "blemesh/config.h"
+
+#define BM_APP_IDX_DEV 0xfffe  /* "the device key" where an AppKey index goes */
+#define BM_TTL_DEFAULT 0xff    /* "use the node's Default TTL" */
+#define BM_COMPANY_SIG 0xffff  /* a SIG model: 16-bit model ID */
+#define BM_MODEL_STATE_MAX 96  /* octets of per-model state */
+
+/* Context of one access message received or to be sent. */
+struct bm_msg_ctx {
+    uint16_t net_idx;
+    uint16_t app_idx;     /* or BM_APP_IDX_DEV */
+    uint16_t src;
+    uint16_t dst;
+    uint8_t ttl;          /* received TTL, or TTL to send (BM_TTL_DEFAULT) */
+    int8_t rssi;
+    const uint8_t *label; /* Label UUID of a virtual dst, else NULL */
+};
+
+struct bm_model;
+struct bm_node;
+
+/* Handles one message; params are the parameters after the opcode. */
+typedef int (*bm_op_fn)(struct bm_node *node, struct bm_model *model,
+                        const struct bm_msg_ctx *ctx, const uint8_t *params, size_t len);
+
+struct bm_model_op {
+    uint32_t opcode;  /* as on the air, see access.h */
+    uint16_t min_len; /* parameters; shorter messages are dropped */
+    uint16_t max_len;
+    bm_op_fn fn;
+};
+
+struct bm_model_type {
+    uint16_t company; /* BM_COMPANY_SIG or a company ID */
+    uint16_t id;
+    const struct bm_model_op *ops;
+    size_t op_count;
+    bool dev_key;     /* messages travel under the device key (config models) */
+    /* Builds the Status to publish (periodic publication); may be NULL. */
+    int (*publish)(struct bm_node *node, struct bm_model *model, uint8_t *out, size_t size,
+                   size_t *len);
+    /* Timer work of the model (transitions, retries); returns the next
+     * deadline or UINT64_MAX. May be NULL. */
+    uint64_t (*process)(struct bm_node *node, struct bm_model *model, uint64_t now_ms);
+};
+
+/* Model Publication state (Mesh Profile 4.2.2). */
+struct bm_model_pub {
+    uint16_t addr;        /* 0 = not publishing */
+    uint8_t label[16];    /* when addr is virtual */
+    uint16_t app_idx;
+    bool cred;            /* friendship credentials flag */
+    uint8_t ttl;          /* 0..127 or BM_TTL_DEFAULT */
+    uint8_t period;       /* steps (2 bits) | number of steps (6 bits) */
+    uint8_t retransmit;   /* count (3 bits) | interval steps (5 bits) */
+    uint64_t next_ms;     /* next periodic publication, 0 = none */
+    uint8_t retx_left;    /* retransmissions of the last publication still due */
+    uint64_t retx_ms;     /* when the next one is due */
+};
+
+struct bm_model {
+    bool used;
+    uint8_t elem;
+    const struct bm_model_type *type;
+    uint16_t keys[BM_CFG_MODEL_KEYS];
+    uint8_t key_count;
+    uint16_t subs[BM_CFG_MODEL_SUBS];
+    uint8_t sub_count;
+    struct bm_model_pub pub;
+    bm_model_fn cb; /* the seed API's callback */
+    void *user;
+    union {
+        uint64_t align;
+        uint8_t bytes[BM_MODEL_STATE_MAX];
+    } st;
+};
+
+/* --- the access layer's functions (access/dispatch.c, access/pub.c) --- */
+
+/* Adds a model of type to element elem. BM_ENOSPC when the pool is full,
+ * BM_EEXIST if the element already has this model. */
+int bm_access_model_add(struct bm_node *node, uint8_t elem, const struct bm_model_type *type,
+                        struct bm_model **out);
+/* The model with this ID on the element at addr, or NULL. */
+struct bm_model *bm_access_model_find(struct bm_node *node, uint16_t elem_addr,
+                                      uint16_t company, uint16_t id);
+/* The unicast address of the model's element. */
+uint16_t bm_access_model_addr(const struct bm_node *node, const struct bm_model *model);
+
+/* Delivers a decrypted access payload to every model it is for. Returns
+ * the number of models that took it. */
+int bm_access_rx(struct bm_node *node, const struct bm_msg_ctx *ctx, const uint8_t *payload,
+                 size_t len);
+/* The Label UUIDs whose virtual address is va (for decryption). */
+size_t bm_access_labels(const struct bm_node *node, uint16_t va, uint8_t (*out)[16],
+                        size_t max);
+
+/* Sends opcode || params from the model's element. ctx gives dst,
+ * app_idx (or BM_APP_IDX_DEV), ttl, net_idx (ignored for app keys) and
+ * label. */
+int bm_access_send(struct bm_node *node, const struct bm_model *model,
+                   const struct bm_msg_ctx *ctx, uint32_t opcode, const uint8_t *params,
+                   size_t len);
+/* Publishes opcode || params to the model's publication address, then its
+ * retransmissions. BM_ENOENT when the model has no publication address,
+ * BM_ENOKEY when its publication key is gone. */
+int bm_access_publish(struct bm_node *node, struct bm_model *model, uint32_t opcode,
+                      const uint8_t *params, size_t len);
+/* Publication period in ms from the 8-bit Publish Period (4.2.2.2). */
+uint64_t bm_access_period_ms(uint8_t period);
+/* Runs periodic publications, retransmissions and model timers; returns
+ * the next deadline or UINT64_MAX. */
+uint64_t bm_access_process(struct bm_node *node, uint64_t now_ms);
+
+/* Bindings (4.2.4) and subscriptions (4.2.3); a virtual address comes with
+ * its label. */
+int bm_access_bind(struct bm_model *model, uint16_t app_idx);
+int bm_access_unbind(struct bm_model *model, uint16_t app_idx);
+bool bm_access_is_bound(const struct bm_model *model, uint16_t app_idx);
+int bm_access_sub_add(struct bm_node *node, struct bm_model *model, uint16_t addr,
+                      const uint8_t *label);
+int bm_access_sub_del(struct bm_node *node, struct bm_model *model, uint16_t addr);
+void bm_access_sub_clear(struct bm_node *node, struct bm_model *model);
+/* Keeps a Label UUID in the node's table (refcounted); returns its
+ * virtual address. */
+int bm_access_label_ref(struct bm_node *node, const uint8_t label[16], uint16_t *va);
+void bm_access_label_unref(struct bm_node *node, uint16_t va);
+
+#endif

@@ -1,0 +1,494 @@
+/* The message path of a node: sequence numbers (reserved in blocks in
+ * storage), the transmit side (upper transport encryption, segmentation
+ * with SAR retransmission until acknowledged, network encoding, relay) and
+ * the receive side (network -> lower transport reassembly and segment
+ * acknowledgements -> upper transport decryption -> replay protection ->
+ * access dispatch).
+ *
+ * Invariants: a sequence number is never used twice, also across a
+ * restart (the stored mark is always ahead of seq); our own PDUs go into
+ * the network cache so they are not relayed back to us; the replay list is
+ * updated only for messages that decrypted. */
+#include <string.h>
+
+#include "access/access.h"
+#include "node.h"
+#include "storage/records.h"
+
+bool bm_node_is_local(const struct bm_node *node, uint16_t addr)
+{
+    uint8_t count = node->element_count ? node->element_count : 1;
+    return node->provisioned && addr >= node->addr && addr < node->addr + count;
+}
+
+/* --- sequence numbers --- */
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static int next_seq(struct bm_node *node, uint32_t *seq)
+{
+    if (node->seq > BM_SEQ_MAX)
+        return BM_ENOSPC; /* the IV Update procedure must run first (issue #5) */
+    if (node->seq >= node->seq_reserved) {
+        uint32_t mark = node->seq + BM_CFG_SEQ_BLOCK;
+        uint8_t rec[4];
+        put_le32(rec, mark);
+        int rc = bm_store_put(node, BM_REC_SEQ, rec, sizeof(rec));
+        if (rc != BM_OK)
+            return rc; /* never send a number we could repeat after a crash */
+        node->seq_reserved = mark;
+    }
+    *seq = node->seq++;
+    return BM_OK;
+}
+
+/* --- transmit --- */
+
+static int send_net(struct bm_node *node, uint16_t net_idx, struct bm_net_hdr *hdr,
+                    const uint8_t *transport, size_t len, const struct bm_adv_xmit *xmit)
+{
+    uint8_t pdu[BM_NET_MAX_PDU_LEN];
+    size_t pdu_len;
+    int rc = next_seq(node, &hdr->seq);
+    if (rc != BM_OK)
+        return rc;
+    rc = bm_net_tx(&node->net, net_idx, hdr, transport, len, pdu, sizeof(pdu), &pdu_len);
+    if (rc != BM_OK)
+        return rc;
+    bm_net_cache_add(&node->net.cache, hdr->src, hdr->seq);
+    return bm_node_send_ad(node, BM_AD_MESH_MESSAGE, pdu, pdu_len, xmit);
+}
+
+static uint8_t resolve_ttl(const struct bm_node *node, uint8_t ttl)
+{
+    return ttl == BM_TTL_DEFAULT ? node->default_ttl : ttl;
+}
+
+/* Block ack mask of a message whose last segment is seg_n. */
+static uint32_t seg_mask(uint8_t seg_n)
+{
+    return seg_n >= 31 ? 0xffffffffu : ((1u << (seg_n + 1)) - 1);
+}
+
+/* Sends the segments of t not yet acknowledged. */
+static void sar_send(struct bm_node *node, struct bm_sar_tx *t)
+{
+    for (uint8_t i = 0; i <= t->seg_n; i++) {
+        if (t->acked & (1u << i))
+            continue;
+        uint8_t out[BM_NET_MAX_TRANSPORT];
+        size_t len;
+        if (bm_lower_segment(&t->hdr, t->upper, t->upper_len, i, out, sizeof(out), &len) != BM_OK)
+            continue;
+        struct bm_net_hdr nh = {.ctl = t->hdr.ctl, .ttl = t->ttl, .src = t->src, .dst = t->dst};
+        send_net(node, t->net_idx, &nh, out, len, NULL);
+    }
+}
+
+static void sar_schedule(struct bm_node *node)
+{
+    uint64_t next = 0;
+    for (size_t i = 0; i < BM_CFG_TX_SEG_CTX; i++)
+        if (node->sar_tx[i].busy && (!next || node->sar_tx[i].next_ms < next))
+            next = node->sar_tx[i].next_ms;
+    node->timers[BM_TIMER_SAR_TX] = next;
+}
+
+static int send_upper(struct bm_node *node, uint16_t net_idx, uint16_t src, uint16_t dst,
+                      uint8_t ttl, const struct bm_lower_hdr *hdr, uint32_t seq0,
+                      const uint8_t *upper, size_t upper_len, bool segmented)
+{
+    size_t unseg_max = hdr->ctl ? BM_LOWER_UNSEG_CTL_MAX : BM_LOWER_UNSEG_ACCESS_MAX;
+    if (!segmented && upper_len <= unseg_max) {
+        uint8_t out[BM_NET_MAX_TRANSPORT];
+        size_t len;
+        struct bm_lower_hdr h = *hdr;
+        h.seg = 0;
+        int rc = bm_lower_build(&h, upper, upper_len, out, sizeof(out), &len);
+        if (rc != BM_OK)
+            return rc;
+        struct bm_net_hdr nh = {.ctl = hdr->ctl, .ttl = ttl, .src = src, .dst = dst};
+        /* the upper transport nonce used seq0: the PDU must carry it */
+        nh.seq = seq0;
+        uint8_t pdu[BM_NET_MAX_PDU_LEN];
+        size_t pdu_len;
+        rc = bm_net_tx(&node->net, net_idx, &nh, out, len, pdu, sizeof(pdu), &pdu_len);
+        if (rc != BM_OK)
+            return rc;
+        bm_net_cache_add(&node->net.cache, src, seq0);
+        return bm_node_send_ad(node, BM_AD_MESH_MESSAGE, pdu, pdu_len, NULL);
+    }
+    struct bm_sar_tx *t = NULL;
+    for (size_t i = 0; i < BM_CFG_TX_SEG_CTX && !t; i++)
+        if (!node->sar_tx[i].busy)
+            t = &node->sar_tx[i];
+    if (!t)
+        return BM_EBUSY;
+    int count = bm_lower_seg_count(hdr->ctl, upper_len);
+    if (count < 0)
+        return count;
+    memset(t, 0, sizeof(*t));
+    t->busy = true;
+    t->src = src;
+    t->dst = dst;
+    t->net_idx = net_idx;
+    t->ttl = ttl;
+    t->hdr = *hdr;
+    t->hdr.seg = 1;
+    t->hdr.seq_zero = bm_lower_seq_zero(seq0);
+    t->seg_n = (uint8_t)(count - 1);
+    memcpy(t->upper, upper, upper_len);
+    t->upper_len = upper_len;
+    /* Mesh Profile 3.5.3.3: group and virtual destinations get no acks, so
+     * their segments are simply repeated; unicast ones until acked. */
+    t->retries_left = bm_addr_is_unicast(dst) ? BM_SAR_TX_RETRIES : 2;
+    /* segment 0 carries seq0, which the nonce used: the rest take fresh
+     * numbers. Rewind so the first segment gets exactly seq0. */
+    node->seq = seq0;
+    sar_send(node, t);
+    t->next_ms = bm_node_now(node) + bm_lower_seg_tx_timer_ms(ttl);
+    sar_schedule(node);
+    return BM_OK;
+}
+
+int bm_node_send_access(struct bm_node *node, const struct bm_send *s, const uint8_t *access,
+                        size_t len)
+{
+    if (!node->provisioned)
+        return BM_ESTATE;
+    if (!len || len > BM_ACCESS_MAX_PAYLOAD || !bm_node_is_local(node, s->src) ||
+        s->dst == BM_ADDR_UNASSIGNED)
+        return BM_EINVAL;
+    if (bm_addr_is_virtual(s->dst) && !s->label)
+        return BM_EINVAL;
+    const uint8_t *key;
+    uint16_t net_idx = s->net_idx;
+    struct bm_lower_hdr hdr = {.ctl = 0};
+    if (s->app_idx == BM_APP_IDX_DEV) {
+        /* a configuration client uses the target's device key, a server
+         * its own */
+        key = bm_addr_is_unicast(s->dst) ? bm_node_dev_key(node, s->dst) : NULL;
+        if (!key || bm_node_is_local(node, s->dst))
+            key = node->dev_key;
+    } else {
+        const struct bm_upper_appkey *ak = bm_node_app_key(node, s->app_idx, &net_idx);
+        if (!ak)
+            return BM_ENOKEY;
+        key = ak->key;
+        hdr.akf = 1;
+        hdr.aid = ak->aid;
+    }
+    if (!bm_net_subnet_find(&node->net, net_idx))
+        return BM_ENOKEY;
+    uint8_t ttl = resolve_ttl(node, s->ttl);
+    uint32_t seq0;
+    int rc = next_seq(node, &seq0);
+    if (rc != BM_OK)
+        return rc;
+    node->seq = seq0; /* taken again by the first PDU below */
+    struct bm_upper_params p = {.dev_key = s->app_idx == BM_APP_IDX_DEV,
+                                .seq = seq0,
+                                .src = s->src,
+                                .dst = s->dst,
+                                .iv_index = bm_net_tx_iv_index(&node->net),
+                                .label = bm_addr_is_virtual(s->dst) ? s->label : NULL};
+    uint8_t upper[BM_LOWER_MAX_UPPER];
+    size_t upper_len;
+    rc = bm_upper_encrypt(key, &p, access, len, upper, sizeof(upper), &upper_len);
+    if (rc != BM_OK)
+        return rc;
+    bool seg = s->segmented || upper_len > BM_LOWER_UNSEG_ACCESS_MAX;
+    if (!seg)
+        node->seq = seq0 + 1;
+    rc = send_upper(node, net_idx, s->src, s->dst, ttl, &hdr, seq0, upper, upper_len, seg);
+    bm_node_log(node, BM_LOG_DBG, "access", "tx src=0x%04x dst=0x%04x seq=0x%06x len=%u rc=%d",
+                s->src, s->dst, (unsigned)seq0, (unsigned)len, rc);
+    return rc;
+}
+
+int bm_node_send_ctl(struct bm_node *node, uint16_t net_idx, uint16_t dst, uint8_t ttl,
+                     uint8_t opcode, const uint8_t *params, size_t len)
+{
+    if (!node->provisioned)
+        return BM_ESTATE;
+    if (len > BM_LOWER_UNSEG_CTL_MAX)
+        return BM_EINVAL;
+    struct bm_lower_hdr hdr = {.ctl = 1, .opcode = opcode};
+    uint8_t out[BM_NET_MAX_TRANSPORT];
+    size_t out_len;
+    int rc = bm_lower_build(&hdr, params, len, out, sizeof(out), &out_len);
+    if (rc != BM_OK)
+        return rc;
+    struct bm_net_hdr nh = {.ctl = 1, .ttl = resolve_ttl(node, ttl), .src = node->addr, .dst = dst};
+    return send_net(node, net_idx, &nh, out, out_len, NULL);
+}
+
+void bm_node_sar_process(struct bm_node *node, uint64_t now)
+{
+    for (size_t i = 0; i < BM_CFG_TX_SEG_CTX; i++) {
+        struct bm_sar_tx *t = &node->sar_tx[i];
+        if (!t->busy || t->next_ms > now)
+            continue;
+        if (t->retries_left == 0) {
+            bm_node_log(node, BM_LOG_WRN, "lower", "tx to 0x%04x seq_zero=0x%04x %s", t->dst,
+                        t->hdr.seq_zero, bm_addr_is_unicast(t->dst) ? "not acknowledged" : "done");
+            t->busy = false;
+            continue;
+        }
+        t->retries_left--;
+        sar_send(node, t);
+        t->next_ms = now + bm_lower_seg_tx_timer_ms(t->ttl);
+    }
+    sar_schedule(node);
+}
+
+static void rx_seg_ack(struct bm_node *node, uint16_t src, const uint8_t *params, size_t len)
+{
+    struct bm_seg_ack ack;
+    if (bm_lower_ack_decode(params, len, &ack) != BM_OK)
+        return;
+    for (size_t i = 0; i < BM_CFG_TX_SEG_CTX; i++) {
+        struct bm_sar_tx *t = &node->sar_tx[i];
+        if (!t->busy || t->dst != src || t->hdr.seq_zero != ack.seq_zero)
+            continue;
+        uint32_t all = seg_mask(t->seg_n);
+        if (ack.block_ack == 0) {
+            t->busy = false; /* the receiver cannot take it (3.5.3.3) */
+        } else {
+            t->acked |= ack.block_ack & all;
+            if (t->acked == all)
+                t->busy = false;
+        }
+    }
+    sar_schedule(node);
+}
+
+/* Acknowledges the segments received of a message sent to our unicast
+ * address (Mesh Profile 3.5.3.4). */
+static void send_seg_ack(struct bm_node *node, uint16_t net_idx, uint16_t our_addr, uint16_t dst,
+                         uint8_t rx_ttl, uint16_t seq_zero, uint32_t block)
+{
+    struct bm_seg_ack ack = {.obo = 0, .seq_zero = seq_zero, .block_ack = block};
+    uint8_t params[BM_SEG_ACK_LEN];
+    if (bm_lower_ack_encode(&ack, params) != BM_OK)
+        return;
+    /* answer with TTL 0 to a neighbour that sent with TTL 0 */
+    uint8_t ttl = rx_ttl == 0 ? 0 : node->default_ttl;
+    struct bm_lower_hdr hdr = {.ctl = 1, .opcode = BM_CTL_OP_SEG_ACK};
+    uint8_t out[BM_NET_MAX_TRANSPORT];
+    size_t out_len;
+    if (bm_lower_build(&hdr, params, sizeof(params), out, sizeof(out), &out_len) != BM_OK)
+        return;
+    struct bm_net_hdr nh = {.ctl = 1, .ttl = ttl, .src = our_addr, .dst = dst};
+    send_net(node, net_idx, &nh, out, out_len, NULL);
+}
+
+/* --- receive --- */
+
+/* Replay protection (Mesh Profile 3.8.8): accepts (src, seq, iv) only if
+ * newer than what src sent before; records it when record is true. */
+static int rpl_check(struct bm_node *node, uint16_t src, uint32_t seq, uint32_t iv, bool record)
+{
+    struct bm_rpl_entry *e = NULL;
+    for (uint16_t i = 0; i < node->rpl_count; i++)
+        if (node->rpl[i].src == src)
+            e = &node->rpl[i];
+    if (e && (iv < e->iv_index || (iv == e->iv_index && seq <= e->seq)))
+        return BM_EREPLAY;
+    if (!record)
+        return BM_OK;
+    if (!e) {
+        if (node->rpl_count >= BM_CFG_RPL_SIZE)
+            return BM_ENOSPC; /* a full list must refuse new sources, not forget old ones */
+        e = &node->rpl[node->rpl_count++];
+        e->src = src;
+    }
+    e->seq = seq;
+    e->iv_index = iv;
+    return BM_OK;
+}
+
+static bool dst_is_ours(struct bm_node *node, uint16_t dst)
+{
+    if (bm_node_is_local(node, dst))
+        return true;
+    switch (dst) {
+    case BM_ADDR_ALL_NODES:
+        return true;
+    case BM_ADDR_ALL_RELAYS:
+        return node->relay == BM_FEAT_STATE_ENABLED;
+    case BM_ADDR_ALL_PROXIES:
+        return (node->features & BM_GATT_PROXY) != 0;
+    case BM_ADDR_ALL_FRIENDS:
+        return (node->features & BM_FRIEND) != 0;
+    default:
+        break;
+    }
+    if (bm_addr_is_group(dst) || bm_addr_is_virtual(dst)) {
+        for (size_t i = 0; i < BM_CFG_MODELS; i++) {
+            const struct bm_model *m = &node->models[i];
+            for (uint8_t k = 0; m->used && k < m->sub_count; k++)
+                if (m->subs[k] == dst)
+                    return true;
+        }
+    }
+    return false;
+}
+
+static void relay(struct bm_node *node, const struct bm_net_rx *rx)
+{
+    /* Mesh Profile 3.4.6.3: relay only with the feature on, only TTL >= 2,
+     * never what is addressed to us alone. */
+    if (node->relay != BM_FEAT_STATE_ENABLED || rx->hdr.ttl < 2 ||
+        bm_node_is_local(node, rx->hdr.dst))
+        return;
+    const struct bm_subnet *sub = bm_net_subnet_find(&node->net, rx->net_idx);
+    if (!sub)
+        return;
+    struct bm_net_hdr h = rx->hdr;
+    h.ttl = (uint8_t)(h.ttl - 1);
+    uint8_t pdu[BM_NET_MAX_PDU_LEN];
+    size_t len;
+    if (bm_net_encode(&sub->keys[rx->key_set].master, rx->iv_index, BM_NET_NONCE_NETWORK, &h,
+                      rx->transport, rx->transport_len, pdu, sizeof(pdu), &len) == BM_OK)
+        bm_node_send_ad(node, BM_AD_MESH_MESSAGE, pdu, len, &node->relay_xmit);
+}
+
+static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx, uint8_t akf,
+                           uint8_t aid, uint8_t szmic, uint32_t seq, const uint8_t *upper,
+                           size_t upper_len)
+{
+    if (rpl_check(node, rx->hdr.src, seq, rx->iv_index, false) != BM_OK) {
+        node->stats.replay_dropped++;
+        return;
+    }
+    /* the labels our models subscribe or publish to */
+    uint8_t labels[BM_CFG_MODELS][16];
+    size_t nlabels = 0;
+    if (bm_addr_is_virtual(rx->hdr.dst))
+        nlabels = bm_access_labels(node, rx->hdr.dst, labels, BM_CFG_MODELS);
+    struct bm_upper_devkey dev[2];
+    size_t ndev = 0;
+    const uint8_t *k;
+    if ((k = bm_node_dev_key(node, rx->hdr.dst)) && bm_node_is_local(node, rx->hdr.dst)) {
+        dev[ndev].addr = rx->hdr.dst;
+        memcpy(dev[ndev++].key, k, BM_KEY_LEN);
+    }
+    if ((k = bm_node_dev_key(node, rx->hdr.src))) {
+        dev[ndev].addr = rx->hdr.src;
+        memcpy(dev[ndev++].key, k, BM_KEY_LEN);
+    }
+    struct bm_upper_keyring ring = {.app = node->app_keys,
+                                    .app_count = node->app_count,
+                                    .dev = dev,
+                                    .dev_count = ndev,
+                                    .labels = (const uint8_t(*)[16])labels,
+                                    .label_count = nlabels};
+    struct bm_upper_params p = {.szmic = szmic,
+                                .seq = seq,
+                                .src = rx->hdr.src,
+                                .dst = rx->hdr.dst,
+                                .iv_index = rx->iv_index};
+    uint8_t access[BM_LOWER_MAX_UPPER];
+    size_t access_len;
+    struct bm_upper_match match;
+    int rc = bm_upper_decrypt_any(&ring, akf, aid, p, upper, upper_len, access, sizeof(access),
+                                  &access_len, &match);
+    bm_crypto_wipe(dev, sizeof(dev));
+    if (rc != BM_OK)
+        return;
+    if (rpl_check(node, rx->hdr.src, seq, rx->iv_index, true) != BM_OK) {
+        node->stats.replay_dropped++;
+        bm_crypto_wipe(access, sizeof(access));
+        return;
+    }
+    struct bm_msg_ctx ctx = {.net_idx = rx->net_idx,
+                             .app_idx = match.dev_key ? BM_APP_IDX_DEV : match.index,
+                             .src = rx->hdr.src,
+                             .dst = rx->hdr.dst,
+                             .ttl = rx->hdr.ttl,
+                             .label = NULL};
+    uint8_t label[16];
+    if (match.label) {
+        memcpy(label, match.label, 16);
+        ctx.label = label;
+    }
+    bm_access_rx(node, &ctx, access, access_len);
+    /* decrypted payloads can carry keys (AppKey Add): do not leave them */
+    bm_crypto_wipe(access, sizeof(access));
+}
+
+static void rx_control(struct bm_node *node, const struct bm_net_rx *rx, uint8_t opcode,
+                       const uint8_t *params, size_t len)
+{
+    if (opcode == BM_CTL_OP_SEG_ACK) {
+        if (bm_node_is_local(node, rx->hdr.dst))
+            rx_seg_ack(node, rx->hdr.src, params, len);
+        return;
+    }
+    /* Heartbeat, friendship: issues #4 and #6. */
+}
+
+static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx)
+{
+    struct bm_lower_hdr h;
+    const uint8_t *payload;
+    size_t plen;
+    if (bm_lower_parse(rx->hdr.ctl, rx->transport, rx->transport_len, &h, &payload, &plen) !=
+        BM_OK)
+        return;
+    if (!h.seg) {
+        if (h.ctl)
+            rx_control(node, rx, h.opcode, payload, plen);
+        else
+            deliver_access(node, rx, h.akf, h.aid, 0, rx->hdr.seq, payload, plen);
+        return;
+    }
+    struct bm_lower_msg msg;
+    int rc = bm_lower_reasm_rx(&node->reasm, rx->hdr.src, rx->hdr.dst, rx->hdr.ttl, rx->hdr.seq,
+                               rx->iv_index, &h, payload, plen, (uint32_t)bm_node_now(node), &msg);
+    bool unicast = bm_node_is_local(node, rx->hdr.dst);
+    if (rc == BM_EDUP && unicast) {
+        send_seg_ack(node, rx->net_idx, rx->hdr.dst, rx->hdr.src, rx->hdr.ttl, h.seq_zero,
+                     seg_mask(h.seg_n));
+        return;
+    }
+    if (rc != BM_OK)
+        return;
+    if (unicast)
+        send_seg_ack(node, rx->net_idx, rx->hdr.dst, rx->hdr.src, rx->hdr.ttl, h.seq_zero,
+                     seg_mask(h.seg_n));
+    if (msg.ctl)
+        rx_control(node, rx, msg.opcode, msg.upper, msg.upper_len);
+    else
+        deliver_access(node, rx, msg.akf, msg.aid, msg.szmic, msg.seq, msg.upper, msg.upper_len);
+}
+
+void bm_node_rx_network(struct bm_node *node, const uint8_t *pdu, size_t len, int8_t rssi)
+{
+    (void)rssi;
+    if (!node->provisioned)
+        return;
+    struct bm_net_rx rx;
+    int rc = bm_net_rx(&node->net, pdu, len, &rx);
+    if (rc == BM_EDUP) {
+        node->stats.cache_dropped++;
+        return;
+    }
+    if (rc != BM_OK) {
+        node->stats.net_dropped++;
+        return;
+    }
+    node->stats.net_rx++;
+    if (bm_node_is_local(node, rx.hdr.src))
+        return; /* our own message, heard back */
+    bm_node_log(node, BM_LOG_DBG, "net", "rx src=0x%04x dst=0x%04x seq=0x%06x ttl=%u",
+                rx.hdr.src, rx.hdr.dst, (unsigned)rx.hdr.seq, rx.hdr.ttl);
+    if (dst_is_ours(node, rx.hdr.dst))
+        rx_lower(node, &rx);
+    relay(node, &rx);
+}
