@@ -66,11 +66,21 @@ struct bm_sar_tx {
     uint8_t ttl;
     struct bm_lower_hdr hdr; /* ctl, akf/aid or opcode, szmic, seq_zero */
     uint32_t acked;          /* bit i: segment i acknowledged */
+    uint32_t sent;           /* bit i: segment i sent in this round */
     uint8_t seg_n;
     uint8_t retries_left;
     uint64_t next_ms;
     uint8_t upper[BM_LOWER_MAX_UPPER];
     size_t upper_len;
+};
+
+/* A segment acknowledgement we owe (Mesh Profile 3.5.3.4). */
+struct bm_sar_ack {
+    bool pending;
+    uint16_t src, dst, net_idx;
+    uint16_t seq_zero;
+    uint8_t ttl;
+    uint64_t due_ms;
 };
 
 struct bm_scan_entry {
@@ -112,6 +122,7 @@ struct bm_node {
     struct bm_rpl_entry rpl[BM_CFG_RPL_SIZE];
     uint16_t rpl_count;
     struct bm_sar_tx sar_tx[BM_CFG_TX_SEG_CTX];
+    struct bm_sar_ack sar_ack[BM_CFG_RX_SEG_CTX];
     uint8_t relay;           /* BM_FEAT_STATE_* */
     struct bm_adv_xmit relay_xmit;
     struct bm_model models[BM_CFG_MODELS];

@@ -74,20 +74,28 @@ static uint32_t seg_mask(uint8_t seg_n)
     return seg_n >= 31 ? 0xffffffffu : ((1u << (seg_n + 1)) - 1);
 }
 
-/* Sends the segments of t not yet acknowledged. */
-static void sar_send(struct bm_node *node, struct bm_sar_tx *t)
+/* Sends the segments of t not yet acknowledged nor sent in this round,
+ * as many as the bearer takes. Returns true when the round is complete. */
+static bool sar_send(struct bm_node *node, struct bm_sar_tx *t)
 {
     for (uint8_t i = 0; i <= t->seg_n; i++) {
-        if (t->acked & (1u << i))
+        uint32_t bit = 1u << i;
+        if ((t->acked | t->sent) & bit)
             continue;
         uint8_t out[BM_NET_MAX_TRANSPORT];
         size_t len;
         if (bm_lower_segment(&t->hdr, t->upper, t->upper_len, i, out, sizeof(out), &len) != BM_OK)
             continue;
         struct bm_net_hdr nh = {.ctl = t->hdr.ctl, .ttl = t->ttl, .src = t->src, .dst = t->dst};
-        send_net(node, t->net_idx, &nh, out, len, NULL);
+        if (send_net(node, t->net_idx, &nh, out, len, NULL) == BM_ENOSPC)
+            return false; /* the bearer is full: continue shortly */
+        t->sent |= bit;
     }
+    return true;
 }
+
+/* When the bearer queue is full, the rest of a round follows this soon. */
+#define SAR_PACE_MS 20u
 
 static void sar_schedule(struct bm_node *node)
 {
@@ -95,7 +103,18 @@ static void sar_schedule(struct bm_node *node)
     for (size_t i = 0; i < BM_CFG_TX_SEG_CTX; i++)
         if (node->sar_tx[i].busy && (!next || node->sar_tx[i].next_ms < next))
             next = node->sar_tx[i].next_ms;
+    for (size_t i = 0; i < BM_CFG_RX_SEG_CTX; i++)
+        if (node->sar_ack[i].pending && (!next || node->sar_ack[i].due_ms < next))
+            next = node->sar_ack[i].due_ms;
     node->timers[BM_TIMER_SAR_TX] = next;
+}
+
+/* Starts a round: every unacknowledged segment once more. */
+static void sar_round(struct bm_node *node, struct bm_sar_tx *t, uint64_t now)
+{
+    t->sent = 0;
+    bool done = sar_send(node, t);
+    t->next_ms = now + (done ? bm_lower_seg_tx_timer_ms(t->ttl) : SAR_PACE_MS);
 }
 
 static int send_upper(struct bm_node *node, uint16_t net_idx, uint16_t src, uint16_t dst,
@@ -149,8 +168,7 @@ static int send_upper(struct bm_node *node, uint16_t net_idx, uint16_t src, uint
     /* segment 0 carries seq0, which the nonce used: the rest take fresh
      * numbers. Rewind so the first segment gets exactly seq0. */
     node->seq = seq0;
-    sar_send(node, t);
-    t->next_ms = bm_node_now(node) + bm_lower_seg_tx_timer_ms(ttl);
+    sar_round(node, t, bm_node_now(node));
     sar_schedule(node);
     return BM_OK;
 }
@@ -227,12 +245,32 @@ int bm_node_send_ctl(struct bm_node *node, uint16_t net_idx, uint16_t dst, uint8
     return send_net(node, net_idx, &nh, out, out_len, NULL);
 }
 
+static void send_seg_ack(struct bm_node *node, uint16_t net_idx, uint16_t our_addr, uint16_t dst,
+                         uint8_t rx_ttl, uint16_t seq_zero, uint32_t block);
+
+/* The segments received so far of the message from src with seq_zero. */
+static uint32_t reasm_mask(const struct bm_node *node, uint16_t src, uint16_t seq_zero)
+{
+    for (size_t i = 0; i < BM_CFG_RX_SEG_CTX; i++) {
+        const struct bm_reasm *r = &node->reasm.ctx[i];
+        if (r->busy && r->src == src && bm_lower_seq_zero(r->seq_first) == seq_zero)
+            return r->received;
+    }
+    return 0;
+}
+
 void bm_node_sar_process(struct bm_node *node, uint64_t now)
 {
     for (size_t i = 0; i < BM_CFG_TX_SEG_CTX; i++) {
         struct bm_sar_tx *t = &node->sar_tx[i];
         if (!t->busy || t->next_ms > now)
             continue;
+        /* finish a round the bearer could not take at once */
+        if ((t->sent | t->acked) != seg_mask(t->seg_n)) {
+            bool done = sar_send(node, t);
+            t->next_ms = now + (done ? bm_lower_seg_tx_timer_ms(t->ttl) : SAR_PACE_MS);
+            continue;
+        }
         if (t->retries_left == 0) {
             bm_node_log(node, BM_LOG_WRN, "lower", "tx to 0x%04x seq_zero=0x%04x %s", t->dst,
                         t->hdr.seq_zero, bm_addr_is_unicast(t->dst) ? "not acknowledged" : "done");
@@ -240,10 +278,49 @@ void bm_node_sar_process(struct bm_node *node, uint64_t now)
             continue;
         }
         t->retries_left--;
-        sar_send(node, t);
-        t->next_ms = now + bm_lower_seg_tx_timer_ms(t->ttl);
+        sar_round(node, t, now);
+    }
+    for (size_t i = 0; i < BM_CFG_RX_SEG_CTX; i++) {
+        struct bm_sar_ack *a = &node->sar_ack[i];
+        if (!a->pending || a->due_ms > now)
+            continue;
+        a->pending = false;
+        uint32_t mask = reasm_mask(node, a->src, a->seq_zero);
+        if (mask)
+            send_seg_ack(node, a->net_idx, a->dst, a->src, a->ttl, a->seq_zero, mask);
     }
     sar_schedule(node);
+}
+
+/* Arms the acknowledgement timer for a message in progress (3.5.3.4):
+ * 150 + 50 * TTL ms after a segment, unless one is already armed. */
+static void arm_ack(struct bm_node *node, const struct bm_net_rx *rx, uint16_t seq_zero)
+{
+    struct bm_sar_ack *slot = NULL;
+    for (size_t i = 0; i < BM_CFG_RX_SEG_CTX; i++) {
+        struct bm_sar_ack *a = &node->sar_ack[i];
+        if (a->pending && a->src == rx->hdr.src && a->seq_zero == seq_zero)
+            return;
+        if (!a->pending && !slot)
+            slot = a;
+    }
+    if (!slot)
+        return;
+    slot->pending = true;
+    slot->src = rx->hdr.src;
+    slot->dst = rx->hdr.dst;
+    slot->net_idx = rx->net_idx;
+    slot->seq_zero = seq_zero;
+    slot->ttl = rx->hdr.ttl;
+    slot->due_ms = bm_node_now(node) + bm_lower_ack_timer_ms(rx->hdr.ttl);
+    sar_schedule(node);
+}
+
+static void disarm_ack(struct bm_node *node, uint16_t src, uint16_t seq_zero)
+{
+    for (size_t i = 0; i < BM_CFG_RX_SEG_CTX; i++)
+        if (node->sar_ack[i].src == src && node->sar_ack[i].seq_zero == seq_zero)
+            node->sar_ack[i].pending = false;
 }
 
 static void rx_seg_ack(struct bm_node *node, uint16_t src, const uint8_t *params, size_t len)
@@ -251,6 +328,7 @@ static void rx_seg_ack(struct bm_node *node, uint16_t src, const uint8_t *params
     struct bm_seg_ack ack;
     if (bm_lower_ack_decode(params, len, &ack) != BM_OK)
         return;
+    uint64_t now = bm_node_now(node);
     for (size_t i = 0; i < BM_CFG_TX_SEG_CTX; i++) {
         struct bm_sar_tx *t = &node->sar_tx[i];
         if (!t->busy || t->dst != src || t->hdr.seq_zero != ack.seq_zero)
@@ -258,10 +336,16 @@ static void rx_seg_ack(struct bm_node *node, uint16_t src, const uint8_t *params
         uint32_t all = seg_mask(t->seg_n);
         if (ack.block_ack == 0) {
             t->busy = false; /* the receiver cannot take it (3.5.3.3) */
-        } else {
-            t->acked |= ack.block_ack & all;
-            if (t->acked == all)
-                t->busy = false;
+            continue;
+        }
+        uint32_t before = t->acked;
+        t->acked |= ack.block_ack & all;
+        if (t->acked == all) {
+            t->busy = false;
+        } else if (t->acked != before) {
+            /* progress: resend what is missing now, with fresh retries */
+            t->retries_left = BM_SAR_TX_RETRIES;
+            sar_round(node, t, now);
         }
     }
     sar_schedule(node);
@@ -452,6 +536,8 @@ static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx)
     int rc = bm_lower_reasm_rx(&node->reasm, rx->hdr.src, rx->hdr.dst, rx->hdr.ttl, rx->hdr.seq,
                                rx->iv_index, &h, payload, plen, (uint32_t)bm_node_now(node), &msg);
     bool unicast = bm_node_is_local(node, rx->hdr.dst);
+    if (rc == BM_EINCOMPLETE && unicast)
+        arm_ack(node, rx, h.seq_zero);
     if (rc == BM_EDUP && unicast) {
         send_seg_ack(node, rx->net_idx, rx->hdr.dst, rx->hdr.src, rx->hdr.ttl, h.seq_zero,
                      seg_mask(h.seg_n));
@@ -459,9 +545,11 @@ static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx)
     }
     if (rc != BM_OK)
         return;
-    if (unicast)
+    if (unicast) {
+        disarm_ack(node, rx->hdr.src, h.seq_zero);
         send_seg_ack(node, rx->net_idx, rx->hdr.dst, rx->hdr.src, rx->hdr.ttl, h.seq_zero,
                      seg_mask(h.seg_n));
+    }
     if (msg.ctl)
         rx_control(node, rx, msg.opcode, msg.upper, msg.upper_len);
     else
