@@ -7,3 +7,6 @@ target_link_libraries(test_prov_network PRIVATE bm_mesh_sim)
 
 bm_add_test(test_seed_api provisioning node/test_seed_api.c)
 target_link_libraries(test_seed_api PRIVATE bm_mesh_sim)
+
+bm_add_test(test_prov_failures provisioning node/test_prov_failures.c node/rogue.c)
+target_link_libraries(test_prov_failures PRIVATE bm_mesh_sim)
