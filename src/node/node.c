@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "node.h"
+#include "models/models.h"
 #include "storage/records.h"
 
 size_t bm_node_size(void)
@@ -278,6 +279,12 @@ int bm_create_element(struct bm_node *node, bool primary, uint8_t feature, bool 
     node->elements[idx].used = true;
     node->elements[idx].primary = primary;
     if (primary) {
+        int rc = bm_models_add_foundation(node);
+        if (rc != BM_OK) {
+            node->element_count--;
+            node->elements[idx].used = false;
+            return rc;
+        }
         node->features = feature;
         node->relay = (feature & BM_RELAY) ? BM_FEAT_STATE_ENABLED : BM_FEAT_STATE_UNSUPPORTED;
         node->net_beacon = beacon;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "access/access.h"
+#include "models/models.h"
 #include "node.h"
 #include "storage/records.h"
 
@@ -67,6 +68,8 @@ static uint8_t resolve_ttl(const struct bm_node *node, uint8_t ttl)
 {
     return ttl == BM_TTL_DEFAULT ? node->default_ttl : ttl;
 }
+
+#define BM_CTL_OP_HEARTBEAT 0x0a
 
 /* Block ack mask of a message whose last segment is seg_n. */
 static uint32_t seg_mask(uint8_t seg_n)
@@ -514,7 +517,11 @@ static void rx_control(struct bm_node *node, const struct bm_net_rx *rx, uint8_t
             rx_seg_ack(node, rx->hdr.src, params, len);
         return;
     }
-    /* Heartbeat, friendship: issues #4 and #6. */
+    if (opcode == BM_CTL_OP_HEARTBEAT) {
+        bm_heartbeat_rx(node, rx->hdr.src, rx->hdr.dst, rx->hdr.ttl, params, len);
+        return;
+    }
+    /* friendship: issue #6 */
 }
 
 static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx)
