@@ -160,6 +160,11 @@ int bm_net_tx(const struct bm_net *net, uint16_t net_idx, const struct bm_net_hd
               const uint8_t *transport, size_t transport_len, uint8_t *out, size_t out_size,
               size_t *out_len);
 
+/* Node Identity hash for Mesh Proxy Service advertising (7.2.2.2.4):
+ * the last 8 octets of e(IdentityKey, 6 x 0x00 || Random || Address). */
+int bm_net_node_identity_hash(const uint8_t identity_key[BM_KEY_LEN], const uint8_t random[8],
+                              uint16_t addr, uint8_t hash[8]);
+
 /* Cache: returns true if (src, seq) is present; bm_net_cache_add inserts. */
 bool bm_net_cache_has(const struct bm_net_cache *c, uint16_t src, uint32_t seq);
 void bm_net_cache_add(struct bm_net_cache *c, uint16_t src, uint32_t seq);
