@@ -1,6 +1,4 @@
 /* Mesh Proxy Service identification values against the sample data of
-#include <stdio.h>
-#include <string.h>
  * Mesh Profile 8.6.1 (Network ID) and 8.6.2 (Node Identity). The service
  * data framing around them is checked when the GATT bearer exists. */
 #include <stdio.h>
