@@ -295,6 +295,19 @@ static bool derive_session(struct bm_prov_link *l, struct bm_prov_session *s)
     return rc == BM_OK;
 }
 
+/* Both roles: the peer's Public Key, then ECDH. A reflected or invalid key
+ * fails with Invalid Format (Mesh Profile 5.4.4; CVE-2020-26560). */
+static bool take_peer_pub(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now)
+{
+    memcpy(l->peer_pub, p->u.pub_key, BM_P256_PUB_LEN);
+    int rc = key_exchange(l);
+    if (rc != BM_OK) {
+        fail(l, rc, BM_PROV_ERR_INVALID_FORMAT, now);
+        return false;
+    }
+    return true;
+}
+
 static void device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now)
 {
     int rc;
@@ -327,12 +340,8 @@ static void device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint
         l->expect = BM_PROV_PUB_KEY;
         return;
     case BM_PROV_PUB_KEY:
-        memcpy(l->peer_pub, p->u.pub_key, BM_P256_PUB_LEN);
-        rc = key_exchange(l);
-        if (rc != BM_OK) {
-            fail(l, rc, BM_PROV_ERR_INVALID_FORMAT, now);
+        if (!take_peer_pub(l, p, now))
             return;
-        }
         send_pub_key(l, now);
         if (l->start.auth_method == BM_PROV_AUTH_OUTPUT) {
             /* Mesh Profile 5.4.2.4: the device outputs its value once the
@@ -499,12 +508,8 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p,
         return;
     }
     case BM_PROV_PUB_KEY:
-        memcpy(l->peer_pub, p->u.pub_key, BM_P256_PUB_LEN);
-        rc = key_exchange(l);
-        if (rc != BM_OK) {
-            fail(l, rc, BM_PROV_ERR_INVALID_FORMAT, now);
+        if (!take_peer_pub(l, p, now))
             return;
-        }
         l->peer_pub_ready = true;
         l->expect = BM_PROV_CONFIRM;
         if (l->start.auth_method == BM_PROV_AUTH_OUTPUT && !l->auth_ready)
