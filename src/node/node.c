@@ -322,7 +322,9 @@ static void run_timer(struct bm_node *node, enum bm_timer_id id, uint64_t now)
 {
     switch (id) {
     case BM_TIMER_UNPROV_BEACON:
-        bm_node_send_unprov_beacon(node);
+        /* quiet while a provisioning link is open: the provisioner found us */
+        if (!bm_prov_link_active(&node->link))
+            bm_node_send_unprov_beacon(node);
         bm_node_timer_set(node, id, BM_UNPROV_BEACON_MS);
         break;
     case BM_TIMER_NET_BEACON:
