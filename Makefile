@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 VECTORS ?= $(abspath ../shared/vectors)
 
-.PHONY: all deps build demo check check-gcc check-asan clean
+.PHONY: all deps build demo check check-gcc check-asan cross clean
 
 all: build
 
@@ -31,8 +31,11 @@ check-asan: deps
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	      ctest --output-on-failure -j$(JOBS)
 
-check: check-gcc check-asan
-	@echo "check: all tests passed (gcc, and clang with ASan+UBSan)"
+cross: deps
+	scripts/cross.sh $(BUILD)-cross
+
+check: check-gcc check-asan cross
+	@echo "check: all tests passed (gcc, and clang with ASan+UBSan); the core builds for Cortex-M0+/M4"
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-cross

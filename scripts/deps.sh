@@ -5,8 +5,10 @@ set -euo pipefail
 
 # build-essential/cmake: the build; clang: the second compiler and the
 # sanitizer build; libmbedtls-dev: AES, CMAC, CCM, ECDH P-256; libcjson-dev:
-# the tests' reader of the JSON sample data; python3: the CLI tests.
-PACKAGES=(build-essential cmake clang libmbedtls-dev libcjson-dev python3)
+# the tests' reader of the JSON sample data; python3: the CLI tests;
+# gcc-arm-none-eabi + libnewlib-arm-none-eabi: the Cortex-M build of the core.
+PACKAGES=(build-essential cmake clang libmbedtls-dev libcjson-dev python3 gcc-arm-none-eabi
+          libnewlib-arm-none-eabi)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
