@@ -1,0 +1,147 @@
+/* Shared parts of the Generic OnOff and Generic Level models (Mesh Model
+ * 1.0.1): the TID rule (3.3.1.2.2), the Generic Default Transition Time
+ * encoding used by the Transition Time and Remaining Time fields (3.1.3),
+ * the Delay field (3.2.1.2), and the client's acknowledged Set: fresh TID
+ * per call, retries with the same TID, timeout.
+ *
+ * Invariant: a client has at most one acknowledged Set pending; a new
+ * set_state replaces it (the older one is no longer waited for). */
+#include <string.h>
+
+#include "blemesh/errors.h"
+#include "models/generic_common.h"
+#include "node/node.h"
+
+bool bm_gen_tid_same(struct bm_gen_tid *c, uint8_t tid, uint16_t src, uint16_t dst,
+                     uint64_t now_ms)
+{
+    bool same = c->valid && c->tid == tid && c->src == src && c->dst == dst &&
+                now_ms - c->at_ms < BM_GEN_TID_WINDOW_MS;
+    c->valid = true;
+    c->tid = tid;
+    c->src = src;
+    c->dst = dst;
+    c->at_ms = now_ms;
+    return same;
+}
+
+/* Step resolutions of the 2-bit field (3.1.3.1): 100 ms, 1 s, 10 s, 10 min. */
+static const uint32_t tt_step_ms[4] = {100u, 1000u, 10000u, 600000u};
+
+int bm_gen_tt_decode(uint8_t tt, uint32_t *ms)
+{
+    uint8_t steps = tt & 0x3f;
+    if (steps == BM_GEN_TT_UNKNOWN)
+        return BM_EMALFORMED;
+    *ms = steps * tt_step_ms[tt >> 6];
+    return BM_OK;
+}
+
+uint8_t bm_gen_tt_encode(uint64_t ms)
+{
+    for (uint8_t res = 0; res < 4; res++) {
+        uint64_t steps = (ms + tt_step_ms[res] - 1) / tt_step_ms[res];
+        if (steps <= 0x3e)
+            return (uint8_t)(res << 6 | steps);
+    }
+    return BM_GEN_TT_UNKNOWN;
+}
+
+int bm_gen_timing(const uint8_t *tail, size_t len, uint32_t *trans_ms, uint32_t *delay_ms)
+{
+    *trans_ms = 0;
+    *delay_ms = 0;
+    if (len == 0)
+        return BM_OK;
+    if (len != 2)
+        return BM_EMALFORMED; /* Delay is present exactly when Transition Time is */
+    if (bm_gen_tt_decode(tail[0], trans_ms) != BM_OK)
+        return BM_EMALFORMED;
+    *delay_ms = tail[1] * BM_GEN_DELAY_STEP_MS;
+    return BM_OK;
+}
+
+void bm_gen_notify(struct bm_model *model, enum bm_model_event ev, uint32_t op, int32_t value,
+                   uint16_t src)
+{
+    if (!model->cb)
+        return;
+    struct bm_model_event_info e = {.event = ev, .recv_op = op, .value = value, .src = src};
+    model->cb(model->user, model, &e);
+}
+
+static int cli_transmit(struct bm_node *node, struct bm_model *model, struct bm_gen_cli *c)
+{
+    struct bm_msg_ctx ctx = {.dst = c->dst,
+                             .app_idx = c->app_idx,
+                             .ttl = BM_TTL_DEFAULT,
+                             .label = c->pub_label ? model->pub.label : NULL};
+    return bm_access_send(node, model, &ctx, c->set_op, c->params, c->params_len);
+}
+
+int bm_gen_cli_send(struct bm_node *node, struct bm_model *model, uint32_t set_op, bool ack,
+                    int32_t value, const uint8_t *params, size_t len, uint16_t dst,
+                    uint16_t app_idx)
+{
+    struct bm_gen_cli *c = (struct bm_gen_cli *)model->st.bytes;
+    bool pub_label = false;
+    if (len > sizeof(c->params))
+        return BM_EINVAL;
+    if (!bm_access_is_bound(model, app_idx))
+        return BM_ESTATE;
+    if (dst == BM_ADDR_PUBLISH) {
+        dst = model->pub.addr;
+        if (dst == BM_ADDR_UNASSIGNED)
+            return BM_ESTATE;
+        pub_label = bm_addr_is_virtual(dst);
+    } else if (bm_addr_is_virtual(dst)) {
+        return BM_EINVAL; /* no Label UUID to send to a virtual address with */
+    }
+    c->pending = false;
+    c->dst = dst;
+    c->pub_label = pub_label;
+    c->app_idx = app_idx;
+    c->set_op = set_op;
+    c->set_value = value;
+    memcpy(c->params, params, len);
+    c->params_len = (uint8_t)len;
+    int rc = cli_transmit(node, model, c);
+    if (rc != BM_OK)
+        return rc;
+    if (ack) {
+        c->pending = true;
+        c->retries_left = BM_GEN_CLI_RETRIES;
+        c->deadline_ms = bm_node_now(node) + BM_GEN_CLI_TIMEOUT_MS;
+        bm_node_timer_set(node, BM_TIMER_MODELS, BM_GEN_CLI_TIMEOUT_MS);
+    }
+    return BM_OK;
+}
+
+void bm_gen_cli_status(struct bm_model *model, const struct bm_msg_ctx *ctx, uint32_t op,
+                       int32_t value)
+{
+    struct bm_gen_cli *c = (struct bm_gen_cli *)model->st.bytes;
+    c->value = value;
+    /* a Set to a group is answered by any of its members */
+    if (c->pending && (!bm_addr_is_unicast(c->dst) || ctx->src == c->dst))
+        c->pending = false;
+    bm_gen_notify(model, BM_EVT_STATUS, op, value, ctx->src);
+}
+
+uint64_t bm_gen_cli_process(struct bm_node *node, struct bm_model *model, uint64_t now_ms)
+{
+    struct bm_gen_cli *c = (struct bm_gen_cli *)model->st.bytes;
+    if (!c->pending)
+        return UINT64_MAX;
+    if (now_ms < c->deadline_ms)
+        return c->deadline_ms;
+    if (c->retries_left) {
+        c->retries_left--;
+        c->deadline_ms = now_ms + BM_GEN_CLI_TIMEOUT_MS;
+        cli_transmit(node, model, c);
+        return c->deadline_ms;
+    }
+    c->pending = false;
+    bm_gen_notify(model, BM_EVT_TIMEOUT, c->set_op, c->set_value, 0);
+    return UINT64_MAX;
+}

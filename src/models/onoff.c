@@ -1,0 +1,246 @@
+/* Generic OnOff Server and Client (Mesh Model 1.0.1: state 3.1.1, messages
+ * 3.2.1, server 3.3.1.2, client 3.3.1.1).
+ *
+ * Server: Get, Set and Set Unacknowledged change the Generic OnOff state,
+ * after the Delay and over the Transition Time when given (absent: the
+ * Generic Default Transition Time, 0 here: immediate). A binary state
+ * cannot move gradually (3.1.1): towards On it becomes 1 when the
+ * transition starts, towards Off it becomes 0 when the transition ends.
+ * A Set repeating the previous message's TID, source and destination
+ * within 6 s is not applied again; an acknowledged one is still answered.
+ * The server publishes a Status (to its publication address, if any) when
+ * it accepts a Set that changes something, when the present state changes
+ * and when a transition ends.
+ *
+ * Client: sends Set / Set Unacknowledged (generic_common.c) and takes
+ * every Status, answer or publication, as the last value heard.
+ *
+ * Invariant: present and target are 0 or 1; when busy, start_ms <= end_ms. */
+#include <string.h>
+
+#include "access/access.h"
+#include "blemesh/errors.h"
+#include "models/generic_common.h"
+#include "models/models.h"
+#include "node/node.h"
+
+#define OP_ONOFF_GET 0x8201
+#define OP_ONOFF_SET 0x8202
+#define OP_ONOFF_SET_UNACK 0x8203
+#define OP_ONOFF_STATUS 0x8204
+
+struct onoff_srv {
+    struct bm_gen_tid tid;
+    uint8_t present;
+    uint8_t target;
+    bool busy;         /* a change waits for its delay or runs its transition */
+    bool started;      /* the delay is over */
+    uint64_t start_ms; /* end of the delay */
+    uint64_t end_ms;   /* end of the transition */
+    uint32_t op;       /* the Set that asked for the change, for the callback */
+    uint16_t src;
+};
+
+_Static_assert(sizeof(struct onoff_srv) <= BM_MODEL_STATE_MAX, "OnOff Server state fits st[]");
+_Static_assert(sizeof(struct bm_gen_cli) <= BM_MODEL_STATE_MAX, "client state fits st[]");
+
+static struct onoff_srv *srv_of(struct bm_model *m)
+{
+    return (struct onoff_srv *)m->st.bytes;
+}
+
+/* Present OnOff, and Target OnOff + Remaining Time while a change is due
+ * (3.2.1.4). */
+static size_t status_params(struct bm_node *node, struct onoff_srv *s, uint8_t out[3])
+{
+    out[0] = s->present;
+    if (!s->busy)
+        return 1;
+    uint64_t now = bm_node_now(node);
+    out[1] = s->target;
+    out[2] = bm_gen_tt_encode(s->end_ms > now ? s->end_ms - now : 0);
+    return 3;
+}
+
+static void publish(struct bm_node *node, struct bm_model *m)
+{
+    uint8_t p[3];
+    size_t n = status_params(node, srv_of(m), p);
+    bm_access_publish(node, m, OP_ONOFF_STATUS, p, n); /* BM_ENOENT: no publication set */
+}
+
+static void set_present(struct bm_model *m, uint8_t v, bool *changed)
+{
+    struct onoff_srv *s = srv_of(m);
+    if (s->present == v)
+        return;
+    s->present = v;
+    *changed = true;
+    bm_gen_notify(m, BM_EVT_STATE_CHANGED, s->op, v, s->src);
+}
+
+/* Runs the due parts of a change; returns true when it ended now. */
+static bool step(struct bm_model *m, uint64_t now, bool *changed)
+{
+    struct onoff_srv *s = srv_of(m);
+    if (!s->busy)
+        return false;
+    if (!s->started && now >= s->start_ms) {
+        s->started = true;
+        if (s->target == 1)
+            set_present(m, 1, changed);
+    }
+    if (s->started && now >= s->end_ms) {
+        s->busy = false;
+        set_present(m, s->target, changed);
+        return true;
+    }
+    return false;
+}
+
+static int srv_get(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                   const uint8_t *p, size_t len)
+{
+    (void)p;
+    (void)len;
+    uint8_t st[3];
+    size_t n = status_params(node, srv_of(m), st);
+    struct bm_msg_ctx reply = *ctx;
+    reply.dst = ctx->src;
+    reply.ttl = BM_TTL_DEFAULT;
+    return bm_access_send(node, m, &reply, OP_ONOFF_STATUS, st, n);
+}
+
+static int srv_set(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                   const uint8_t *p, size_t len, uint32_t op)
+{
+    struct onoff_srv *s = srv_of(m);
+    uint32_t trans_ms, delay_ms;
+    /* 3.2.1.2: OnOff 0x02..0xFF is prohibited */
+    if (p[0] > 1 || bm_gen_timing(p + 2, len - 2, &trans_ms, &delay_ms) != BM_OK)
+        return BM_EMALFORMED;
+    uint64_t now = bm_node_now(node);
+    if (!bm_gen_tid_same(&s->tid, p[1], ctx->src, ctx->dst, now)) {
+        bool changed = s->busy; /* a new Set cancels a running change */
+        s->busy = false;
+        if (p[0] != s->present) {
+            s->busy = true;
+            s->started = false;
+            s->target = p[0];
+            s->start_ms = now + delay_ms;
+            s->end_ms = s->start_ms + trans_ms;
+            s->src = ctx->src;
+            s->op = op;
+            changed = true;
+            step(m, now, &changed);
+        }
+        if (changed)
+            publish(node, m);
+    }
+    return BM_OK;
+}
+
+static int srv_set_ack(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                       const uint8_t *p, size_t len)
+{
+    int rc = srv_set(node, m, ctx, p, len, OP_ONOFF_SET);
+    if (rc != BM_OK)
+        return rc;
+    return srv_get(node, m, ctx, NULL, 0);
+}
+
+static int srv_set_unack(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                         const uint8_t *p, size_t len)
+{
+    return srv_set(node, m, ctx, p, len, OP_ONOFF_SET_UNACK);
+}
+
+static uint64_t srv_process(struct bm_node *node, struct bm_model *m, uint64_t now)
+{
+    struct onoff_srv *s = srv_of(m);
+    bool changed = false;
+    bool ended = step(m, now, &changed);
+    if (changed || ended)
+        publish(node, m);
+    if (!s->busy)
+        return UINT64_MAX;
+    return s->started ? s->end_ms : s->start_ms;
+}
+
+static int srv_pub(struct bm_node *node, struct bm_model *m, uint8_t *out, size_t size,
+                   size_t *len)
+{
+    uint8_t p[3];
+    size_t n = status_params(node, srv_of(m), p);
+    return bm_access_build(OP_ONOFF_STATUS, p, n, out, size, len);
+}
+
+static const struct bm_model_op srv_ops[] = {
+    {OP_ONOFF_GET, 0, 0, srv_get},
+    {OP_ONOFF_SET, 2, 4, srv_set_ack},
+    {OP_ONOFF_SET_UNACK, 2, 4, srv_set_unack},
+};
+
+const struct bm_model_type bm_onoff_srv_type = {.company = BM_COMPANY_SIG,
+                                                .id = BM_MODEL_ONOFF_SRV,
+                                                .ops = srv_ops,
+                                                .op_count = sizeof(srv_ops) / sizeof(srv_ops[0]),
+                                                .publish = srv_pub,
+                                                .process = srv_process};
+
+static int cli_status(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    (void)node;
+    /* 3.2.1.4: Target and Remaining Time come together; values 0 or 1 */
+    if (len == 2 || p[0] > 1 || (len == 3 && p[1] > 1))
+        return BM_EMALFORMED;
+    bm_gen_cli_status(m, ctx, OP_ONOFF_STATUS, p[0]);
+    return BM_OK;
+}
+
+static const struct bm_model_op cli_ops[] = {{OP_ONOFF_STATUS, 1, 3, cli_status}};
+
+const struct bm_model_type bm_onoff_cli_type = {.company = BM_COMPANY_SIG,
+                                                .id = BM_MODEL_ONOFF_CLI,
+                                                .ops = cli_ops,
+                                                .op_count = 1,
+                                                .process = bm_gen_cli_process};
+
+void bm_onoff_init(struct bm_model *model, int32_t value)
+{
+    if (model->type == &bm_onoff_srv_type)
+        srv_of(model)->present = (uint8_t)value;
+    else
+        ((struct bm_gen_cli *)model->st.bytes)->value = value;
+}
+
+int32_t bm_onoff_srv_value(const struct bm_model *model)
+{
+    return ((const struct onoff_srv *)model->st.bytes)->present;
+}
+
+int bm_onoff_srv_set(struct bm_node *node, struct bm_model *model, int32_t value)
+{
+    if (value < 0 || value > 1)
+        return BM_EINVAL;
+    struct onoff_srv *s = srv_of(model);
+    s->busy = false;
+    s->present = (uint8_t)value;
+    int rc = bm_access_publish(node, model, OP_ONOFF_STATUS, &s->present, 1);
+    return rc == BM_ENOENT ? BM_OK : rc;
+}
+
+int bm_onoff_cli_set(struct bm_node *node, struct bm_model *model, int32_t value, uint16_t dst,
+                     uint16_t app_idx, bool ack)
+{
+    if (value < 0 || value > 1)
+        return BM_EINVAL;
+    struct bm_gen_cli *c = (struct bm_gen_cli *)model->st.bytes;
+    uint8_t p[2] = {(uint8_t)value, (uint8_t)(c->tid + 1)};
+    int rc = bm_gen_cli_send(node, model, ack ? OP_ONOFF_SET : OP_ONOFF_SET_UNACK, ack, value, p,
+                             sizeof(p), dst, app_idx);
+    if (rc == BM_OK)
+        c->tid++;
+    return rc;
+}
