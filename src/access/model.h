@@ -56,6 +56,10 @@ struct bm_model_type {
     /* Timer work of the model (transitions, retries); returns the next
      * deadline or UINT64_MAX. May be NULL. */
     uint64_t (*process)(struct bm_node *node, struct bm_model *model, uint64_t now_ms);
+    /* While it returns n > 0 the Publish Period is divided by 2^n (the
+     * Health Server's Fast Period Divisor while it has faults, Mesh Profile
+     * 4.2.17). May be NULL. */
+    uint8_t (*period_shift)(const struct bm_model *model);
 };
 
 /* Model Publication state (Mesh Profile 4.2.2). */

@@ -14,6 +14,10 @@ uint64_t bm_access_period_ms(uint8_t period)
     return (uint64_t)(period & 0x3f) * step_ms[period >> 6];
 }
 
+/* A divided publish period (period_shift) goes no lower than this: 100 ms
+ * divided by 2^15 would otherwise flood the bearer. */
+#define BM_ACCESS_MIN_FAST_PERIOD_MS 10u
+
 /* Retransmit interval: (steps + 1) * 50 ms (4.2.2.7). */
 static uint64_t retx_interval_ms(uint8_t retransmit)
 {
@@ -83,6 +87,11 @@ uint64_t bm_access_process(struct bm_node *node, uint64_t now)
         if (p->retx_left && p->retx_ms < next)
             next = p->retx_ms;
         uint64_t period = bm_access_period_ms(p->period);
+        if (period && m->type->period_shift) {
+            period >>= m->type->period_shift(m);
+            if (period < BM_ACCESS_MIN_FAST_PERIOD_MS)
+                period = BM_ACCESS_MIN_FAST_PERIOD_MS;
+        }
         if (p->addr != BM_ADDR_UNASSIGNED && period && m->type->publish) {
             if (!p->next_ms)
                 p->next_ms = now + period;

@@ -1,9 +1,529 @@
-/* Health Server and Health Client (Mesh Profile 4.4.3, 4.4.4). Placeholder
- * so the primary element can carry a Health Server while the messages
- * (4.3.3) are being written: no opcodes yet. */
+/* Health Server and Health Client (Mesh Profile 1.0.1: models 4.4.3 and
+ * 4.4.4, messages 4.3.3, states 4.2.15 Registered Fault, 4.2.16 Current
+ * Fault, 4.2.17 Health Period, 4.2.18 Attention Timer).
+ *
+ * Server (one, on the primary element):
+ * - Health Fault Get / Clear / Test name a Company ID; messages for a
+ *   Company ID other than the server's are ignored. The answer is a Health
+ *   Fault Status with the Registered Fault array.
+ * - Test ID 0x00 (the standard test) is the only test; it finds no new
+ *   fault. Other Test IDs are ignored (no status).
+ * - Health Current Status (Current Fault array) is what periodic
+ *   publication sends; while there are current faults the period is
+ *   divided by 2^Fast Period Divisor (access layer period_shift hook), and
+ *   a fault added by the application is published at once.
+ * - Attention Timer: seconds, counting down from a Set; Get reports the
+ *   whole seconds left, rounded up.
+ * - Prohibited values (Fast Period Divisor > 15) drop the message.
+ *
+ * Client: sends the requests and decodes the four statuses for a callback;
+ * no retries (the application repeats a request).
+ *
+ * State lives in the model's st[]; the server's is set up on first use,
+ * since the primary element's Health Server is added by foundation.c. */
+#include <string.h>
+
+#include "access/access.h"
+#include "blemesh/errors.h"
+#include "blemesh/health.h"
 #include "models/models.h"
+#include "node/node.h"
+
+#define OP_HEALTH_CURRENT_STATUS 0x04
+#define OP_HEALTH_FAULT_STATUS 0x05
+#define OP_ATTENTION_GET 0x8004
+#define OP_ATTENTION_SET 0x8005
+#define OP_ATTENTION_SET_UNACK 0x8006
+#define OP_ATTENTION_STATUS 0x8007
+#define OP_FAULT_CLEAR 0x802f
+#define OP_FAULT_CLEAR_UNACK 0x8030
+#define OP_FAULT_GET 0x8031
+#define OP_FAULT_TEST 0x8032
+#define OP_FAULT_TEST_UNACK 0x8033
+#define OP_PERIOD_GET 0x8034
+#define OP_PERIOD_SET 0x8035
+#define OP_PERIOD_SET_UNACK 0x8036
+#define OP_PERIOD_STATUS 0x8037
+
+#define TEST_STANDARD 0x00
+#define DIVISOR_MAX 15 /* 4.2.17: 0x10..0xFF prohibited */
+
+struct health_srv {
+    bool ready;               /* the fields below are set up */
+    uint16_t company;
+    uint8_t test_id;          /* the most recent test run */
+    uint8_t divisor;          /* Fast Period Divisor, 0..15 */
+    uint8_t cur[BM_CFG_HEALTH_FAULTS];
+    uint8_t cur_n;
+    uint8_t reg[BM_CFG_HEALTH_FAULTS];
+    uint8_t reg_n;
+    uint64_t attention_end_ms; /* 0: the timer is off */
+    bm_attention_fn attention_cb;
+    void *attention_user;
+};
+
+struct health_cli {
+    bm_health_fn cb;
+    void *user;
+};
+
+_Static_assert(sizeof(struct health_srv) <= BM_MODEL_STATE_MAX, "Health Server state fits st[]");
+_Static_assert(sizeof(struct health_cli) <= BM_MODEL_STATE_MAX, "Health Client state fits st[]");
+
+static struct health_srv *srv_of(struct bm_model *m)
+{
+    struct health_srv *s = (struct health_srv *)m->st.bytes;
+    if (!s->ready) {
+        memset(s, 0, sizeof(*s));
+        s->ready = true;
+        s->company = BM_HEALTH_COMPANY_DEFAULT;
+    }
+    return s;
+}
+
+static struct bm_model *find_srv(struct bm_node *node)
+{
+    for (size_t i = 0; node && i < BM_CFG_MODELS; i++) {
+        struct bm_model *m = &node->models[i];
+        if (m->used && m->elem == 0 && m->type == &bm_health_srv_type)
+            return m;
+    }
+    return NULL;
+}
+
+/* Test ID, Company ID, fault codes (4.3.3.2, 4.3.3.3). */
+static size_t fault_params(const struct health_srv *s, bool current, uint8_t *out)
+{
+    out[0] = s->test_id;
+    out[1] = (uint8_t)s->company;
+    out[2] = (uint8_t)(s->company >> 8);
+    uint8_t n = current ? s->cur_n : s->reg_n;
+    memcpy(out + 3, current ? s->cur : s->reg, n);
+    return 3u + n;
+}
+
+static uint8_t attention_left(const struct health_srv *s, uint64_t now)
+{
+    if (!s->attention_end_ms || now >= s->attention_end_ms)
+        return 0;
+    uint64_t secs = (s->attention_end_ms - now + 999) / 1000;
+    return (uint8_t)(secs > 255 ? 255 : secs);
+}
+
+static int reply(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                 uint32_t op, const uint8_t *p, size_t len)
+{
+    struct bm_msg_ctx r = *ctx;
+    r.dst = ctx->src;
+    r.ttl = BM_TTL_DEFAULT;
+    return bm_access_send(node, m, &r, op, p, len);
+}
+
+static int reply_faults(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx)
+{
+    uint8_t p[3 + BM_CFG_HEALTH_FAULTS];
+    size_t n = fault_params(srv_of(m), false, p);
+    return reply(node, m, ctx, OP_HEALTH_FAULT_STATUS, p, n);
+}
+
+static bool our_company(struct bm_model *m, const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8) == srv_of(m)->company;
+}
+
+static int fault_get(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                     const uint8_t *p, size_t len)
+{
+    (void)len;
+    if (!our_company(m, p))
+        return BM_OK;
+    return reply_faults(node, m, ctx);
+}
+
+static int clear(struct bm_model *m, const uint8_t *p)
+{
+    if (!our_company(m, p))
+        return BM_ENOENT;
+    srv_of(m)->reg_n = 0;
+    return BM_OK;
+}
+
+static int fault_clear(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                       const uint8_t *p, size_t len)
+{
+    (void)len;
+    return clear(m, p) == BM_OK ? reply_faults(node, m, ctx) : BM_OK;
+}
+
+static int fault_clear_unack(struct bm_node *node, struct bm_model *m,
+                             const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
+{
+    (void)node;
+    (void)ctx;
+    (void)len;
+    clear(m, p);
+    return BM_OK;
+}
+
+/* Test ID (1), Company ID (2) (4.3.3.7). */
+static int run_test(struct bm_model *m, const uint8_t *p)
+{
+    if (p[0] != TEST_STANDARD || !our_company(m, p + 1))
+        return BM_ENOTSUP;
+    srv_of(m)->test_id = p[0];
+    return BM_OK;
+}
+
+static int fault_test(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    (void)len;
+    return run_test(m, p) == BM_OK ? reply_faults(node, m, ctx) : BM_OK;
+}
+
+static int fault_test_unack(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                            const uint8_t *p, size_t len)
+{
+    (void)node;
+    (void)ctx;
+    (void)len;
+    run_test(m, p);
+    return BM_OK;
+}
+
+static int period_get(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    (void)p;
+    (void)len;
+    return reply(node, m, ctx, OP_PERIOD_STATUS, &srv_of(m)->divisor, 1);
+}
+
+static int period_set_unack(struct bm_node *node, struct bm_model *m,
+                            const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
+{
+    (void)node;
+    (void)ctx;
+    (void)len;
+    if (p[0] > DIVISOR_MAX)
+        return BM_EMALFORMED;
+    struct health_srv *s = srv_of(m);
+    if (s->divisor != p[0])
+        m->pub.next_ms = 0; /* the next periodic publication follows the new period */
+    s->divisor = p[0];
+    return BM_OK;
+}
+
+static int period_set(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    int rc = period_set_unack(node, m, ctx, p, len);
+    return rc == BM_OK ? period_get(node, m, ctx, p, len) : rc;
+}
+
+static int attention_get(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                         const uint8_t *p, size_t len)
+{
+    (void)p;
+    (void)len;
+    uint8_t left = attention_left(srv_of(m), bm_node_now(node));
+    return reply(node, m, ctx, OP_ATTENTION_STATUS, &left, 1);
+}
+
+static void attention_set(struct bm_node *node, struct bm_model *m, uint8_t secs)
+{
+    struct health_srv *s = srv_of(m);
+    bool was_on = s->attention_end_ms != 0;
+    s->attention_end_ms = secs ? bm_node_now(node) + secs * 1000u : 0;
+    if (s->attention_cb && (secs || was_on))
+        s->attention_cb(s->attention_user, secs);
+}
+
+static int attention_set_unack(struct bm_node *node, struct bm_model *m,
+                               const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
+{
+    (void)ctx;
+    (void)len;
+    attention_set(node, m, p[0]);
+    return BM_OK;
+}
+
+static int attention_set_ack(struct bm_node *node, struct bm_model *m,
+                             const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
+{
+    attention_set(node, m, p[0]);
+    return attention_get(node, m, ctx, p, len);
+}
+
+static uint64_t srv_process(struct bm_node *node, struct bm_model *m, uint64_t now)
+{
+    (void)node;
+    struct health_srv *s = srv_of(m);
+    if (!s->attention_end_ms)
+        return UINT64_MAX;
+    if (now < s->attention_end_ms)
+        return s->attention_end_ms;
+    s->attention_end_ms = 0;
+    if (s->attention_cb)
+        s->attention_cb(s->attention_user, 0);
+    return UINT64_MAX;
+}
+
+static int srv_pub(struct bm_node *node, struct bm_model *m, uint8_t *out, size_t size,
+                   size_t *len)
+{
+    (void)node;
+    uint8_t p[3 + BM_CFG_HEALTH_FAULTS];
+    size_t n = fault_params(srv_of(m), true, p);
+    return bm_access_build(OP_HEALTH_CURRENT_STATUS, p, n, out, size, len);
+}
+
+static uint8_t srv_period_shift(const struct bm_model *m)
+{
+    const struct health_srv *s = (const struct health_srv *)m->st.bytes;
+    return s->ready && s->cur_n ? s->divisor : 0;
+}
+
+static const struct bm_model_op srv_ops[] = {
+    {OP_ATTENTION_GET, 0, 0, attention_get},
+    {OP_ATTENTION_SET, 1, 1, attention_set_ack},
+    {OP_ATTENTION_SET_UNACK, 1, 1, attention_set_unack},
+    {OP_FAULT_CLEAR, 2, 2, fault_clear},
+    {OP_FAULT_CLEAR_UNACK, 2, 2, fault_clear_unack},
+    {OP_FAULT_GET, 2, 2, fault_get},
+    {OP_FAULT_TEST, 3, 3, fault_test},
+    {OP_FAULT_TEST_UNACK, 3, 3, fault_test_unack},
+    {OP_PERIOD_GET, 0, 0, period_get},
+    {OP_PERIOD_SET, 1, 1, period_set},
+    {OP_PERIOD_SET_UNACK, 1, 1, period_set_unack},
+};
 
 const struct bm_model_type bm_health_srv_type = {.company = BM_COMPANY_SIG,
-                                                 .id = BM_MODEL_HEALTH_SRV};
+                                                 .id = BM_MODEL_HEALTH_SRV,
+                                                 .ops = srv_ops,
+                                                 .op_count = sizeof(srv_ops) / sizeof(srv_ops[0]),
+                                                 .publish = srv_pub,
+                                                 .process = srv_process,
+                                                 .period_shift = srv_period_shift};
+
+int bm_health_srv_set_company(struct bm_node *node, uint16_t company_id)
+{
+    struct bm_model *m = find_srv(node);
+    if (!m)
+        return BM_ENOENT;
+    srv_of(m)->company = company_id;
+    return BM_OK;
+}
+
+int bm_health_srv_fault_add(struct bm_node *node, uint8_t fault)
+{
+    if (fault == 0x00)
+        return BM_EINVAL;
+    struct bm_model *m = find_srv(node);
+    if (!m)
+        return BM_ENOENT;
+    struct health_srv *s = srv_of(m);
+    bool in_cur = memchr(s->cur, fault, s->cur_n) != NULL;
+    bool in_reg = memchr(s->reg, fault, s->reg_n) != NULL;
+    if ((!in_cur && s->cur_n >= BM_CFG_HEALTH_FAULTS) ||
+        (!in_reg && s->reg_n >= BM_CFG_HEALTH_FAULTS))
+        return BM_ENOSPC;
+    if (!in_reg)
+        s->reg[s->reg_n++] = fault;
+    if (in_cur)
+        return BM_OK;
+    s->cur[s->cur_n++] = fault;
+    m->pub.next_ms = 0; /* the periodic publication speeds up from now */
+    if (node->provisioned) {
+        uint8_t p[3 + BM_CFG_HEALTH_FAULTS];
+        size_t n = fault_params(s, true, p);
+        bm_access_publish(node, m, OP_HEALTH_CURRENT_STATUS, p, n); /* BM_ENOENT: none set */
+    }
+    bm_node_timer_set(node, BM_TIMER_MODELS, 0);
+    return BM_OK;
+}
+
+int bm_health_srv_fault_remove(struct bm_node *node, uint8_t fault)
+{
+    struct bm_model *m = find_srv(node);
+    if (!m)
+        return BM_ENOENT;
+    struct health_srv *s = srv_of(m);
+    for (uint8_t i = 0; i < s->cur_n; i++) {
+        if (s->cur[i] != fault)
+            continue;
+        memmove(s->cur + i, s->cur + i + 1, (size_t)(s->cur_n - i - 1));
+        s->cur_n--;
+        m->pub.next_ms = 0;
+        bm_node_timer_set(node, BM_TIMER_MODELS, 0);
+        return BM_OK;
+    }
+    return BM_ENOENT;
+}
+
+int bm_health_srv_attention(struct bm_node *node, uint8_t *seconds)
+{
+    struct bm_model *m = find_srv(node);
+    if (!m || !seconds)
+        return m ? BM_EINVAL : BM_ENOENT;
+    *seconds = attention_left(srv_of(m), bm_node_now(node));
+    return BM_OK;
+}
+
+int bm_health_srv_set_attention_cb(struct bm_node *node, bm_attention_fn cb, void *user)
+{
+    struct bm_model *m = find_srv(node);
+    if (!m)
+        return BM_ENOENT;
+    srv_of(m)->attention_cb = cb;
+    srv_of(m)->attention_user = user;
+    return BM_OK;
+}
+
+/* --- client --- */
+
+static void tell(struct bm_model *m, struct bm_health_status *st, const struct bm_msg_ctx *ctx)
+{
+    const struct health_cli *c = (const struct health_cli *)m->st.bytes;
+    st->src = ctx->src;
+    if (c->cb)
+        c->cb(c->user, st);
+}
+
+static int faults_rx(struct bm_model *m, const struct bm_msg_ctx *ctx, const uint8_t *p,
+                     size_t len, enum bm_health_status_kind kind)
+{
+    struct bm_health_status st = {.kind = kind,
+                                  .test_id = p[0],
+                                  .company_id = (uint16_t)(p[1] | p[2] << 8),
+                                  .faults = p + 3,
+                                  .fault_count = len - 3};
+    tell(m, &st, ctx);
+    return BM_OK;
+}
+
+static int cli_current(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                       const uint8_t *p, size_t len)
+{
+    (void)node;
+    return faults_rx(m, ctx, p, len, BM_HEALTH_CURRENT_STATUS);
+}
+
+static int cli_fault(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                     const uint8_t *p, size_t len)
+{
+    (void)node;
+    return faults_rx(m, ctx, p, len, BM_HEALTH_FAULT_STATUS);
+}
+
+static int cli_period(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    (void)node;
+    (void)len;
+    if (p[0] > DIVISOR_MAX)
+        return BM_EMALFORMED;
+    struct bm_health_status st = {.kind = BM_HEALTH_PERIOD_STATUS, .divisor = p[0]};
+    tell(m, &st, ctx);
+    return BM_OK;
+}
+
+static int cli_attention(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                         const uint8_t *p, size_t len)
+{
+    (void)node;
+    (void)len;
+    struct bm_health_status st = {.kind = BM_HEALTH_ATTENTION_STATUS, .attention = p[0]};
+    tell(m, &st, ctx);
+    return BM_OK;
+}
+
+static const struct bm_model_op cli_ops[] = {
+    {OP_HEALTH_CURRENT_STATUS, 3, BM_ACCESS_MAX_PAYLOAD - 1, cli_current},
+    {OP_HEALTH_FAULT_STATUS, 3, BM_ACCESS_MAX_PAYLOAD - 1, cli_fault},
+    {OP_PERIOD_STATUS, 1, 1, cli_period},
+    {OP_ATTENTION_STATUS, 1, 1, cli_attention},
+};
+
 const struct bm_model_type bm_health_cli_type = {.company = BM_COMPANY_SIG,
-                                                 .id = BM_MODEL_HEALTH_CLI};
+                                                 .id = BM_MODEL_HEALTH_CLI,
+                                                 .ops = cli_ops,
+                                                 .op_count = sizeof(cli_ops) / sizeof(cli_ops[0])};
+
+int bm_health_cli_add(struct bm_node *node, int element, bm_health_fn cb, void *user,
+                      struct bm_model **out)
+{
+    if (!node || element < 0 || element >= node->element_count)
+        return BM_EINVAL;
+    struct bm_model *m;
+    int rc = bm_access_model_add(node, (uint8_t)element, &bm_health_cli_type, &m);
+    if (rc != BM_OK)
+        return rc;
+    struct health_cli *c = (struct health_cli *)m->st.bytes;
+    c->cb = cb;
+    c->user = user;
+    if (out)
+        *out = m;
+    return BM_OK;
+}
+
+static int cli_send(struct bm_node *node, struct bm_model *cli, uint16_t dst, uint16_t app_idx,
+                    uint32_t op, const uint8_t *p, size_t len)
+{
+    if (!node || !cli || cli->type != &bm_health_cli_type || bm_addr_is_virtual(dst) ||
+        dst == BM_ADDR_UNASSIGNED)
+        return BM_EINVAL;
+    if (!node->provisioned || !bm_access_is_bound(cli, app_idx))
+        return BM_ESTATE;
+    struct bm_msg_ctx ctx = {.dst = dst, .app_idx = app_idx, .ttl = BM_TTL_DEFAULT};
+    return bm_access_send(node, cli, &ctx, op, p, len);
+}
+
+int bm_health_cli_fault_get(struct bm_node *node, struct bm_model *cli, uint16_t dst,
+                            uint16_t app_idx, uint16_t company_id)
+{
+    uint8_t p[2] = {(uint8_t)company_id, (uint8_t)(company_id >> 8)};
+    return cli_send(node, cli, dst, app_idx, OP_FAULT_GET, p, 2);
+}
+
+int bm_health_cli_fault_clear(struct bm_node *node, struct bm_model *cli, uint16_t dst,
+                              uint16_t app_idx, uint16_t company_id, bool ack)
+{
+    uint8_t p[2] = {(uint8_t)company_id, (uint8_t)(company_id >> 8)};
+    return cli_send(node, cli, dst, app_idx, ack ? OP_FAULT_CLEAR : OP_FAULT_CLEAR_UNACK, p, 2);
+}
+
+int bm_health_cli_fault_test(struct bm_node *node, struct bm_model *cli, uint16_t dst,
+                             uint16_t app_idx, uint8_t test_id, uint16_t company_id, bool ack)
+{
+    uint8_t p[3] = {test_id, (uint8_t)company_id, (uint8_t)(company_id >> 8)};
+    return cli_send(node, cli, dst, app_idx, ack ? OP_FAULT_TEST : OP_FAULT_TEST_UNACK, p, 3);
+}
+
+int bm_health_cli_period_get(struct bm_node *node, struct bm_model *cli, uint16_t dst,
+                             uint16_t app_idx)
+{
+    return cli_send(node, cli, dst, app_idx, OP_PERIOD_GET, NULL, 0);
+}
+
+int bm_health_cli_period_set(struct bm_node *node, struct bm_model *cli, uint16_t dst,
+                             uint16_t app_idx, uint8_t divisor, bool ack)
+{
+    if (divisor > DIVISOR_MAX)
+        return BM_EINVAL;
+    return cli_send(node, cli, dst, app_idx, ack ? OP_PERIOD_SET : OP_PERIOD_SET_UNACK, &divisor,
+                    1);
+}
+
+int bm_health_cli_attention_get(struct bm_node *node, struct bm_model *cli, uint16_t dst,
+                                uint16_t app_idx)
+{
+    return cli_send(node, cli, dst, app_idx, OP_ATTENTION_GET, NULL, 0);
+}
+
+int bm_health_cli_attention_set(struct bm_node *node, struct bm_model *cli, uint16_t dst,
+                                uint16_t app_idx, uint8_t seconds, bool ack)
+{
+    return cli_send(node, cli, dst, app_idx, ack ? OP_ATTENTION_SET : OP_ATTENTION_SET_UNACK,
+                    &seconds, 1);
+}
