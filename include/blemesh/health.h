@@ -68,8 +68,8 @@ struct bm_health_status {
     uint16_t company_id;   /* Current/Fault */
     const uint8_t *faults; /* Current/Fault: fault codes, valid during the call */
     size_t fault_count;
-    uint8_t divisor;       /* Period: Fast Period Divisor 0..15 */
-    uint8_t attention;     /* Attention: seconds left */
+    uint8_t divisor;   /* Period: Fast Period Divisor 0..15 */
+    uint8_t attention; /* Attention: seconds left */
 };
 
 typedef void (*bm_health_fn)(void *user, const struct bm_health_status *status);

@@ -12,8 +12,7 @@
 #include "models/generic_common.h"
 #include "node/node.h"
 
-bool bm_gen_tid_same(struct bm_gen_tid *c, uint8_t tid, uint16_t src, uint16_t dst,
-                     uint64_t now_ms)
+bool bm_gen_tid_same(struct bm_gen_tid *c, uint8_t tid, uint16_t src, uint16_t dst, uint64_t now_ms)
 {
     bool same = c->valid && c->tid == tid && c->src == src && c->dst == dst &&
                 now_ms - c->at_ms < BM_GEN_TID_WINDOW_MS;

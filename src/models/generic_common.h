@@ -63,10 +63,10 @@ int bm_gen_timing(const uint8_t *tail, size_t len, uint32_t *trans_ms, uint32_t 
 /* Client state, the same for the OnOff and Level clients (st[] of the
  * model). */
 struct bm_gen_cli {
-    int32_t value;     /* the last Present value heard */
-    uint8_t tid;       /* the last TID sent */
-    bool pending;      /* an acknowledged Set waits for its Status */
-    bool pub_label;    /* dst is the publication's virtual address */
+    int32_t value;  /* the last Present value heard */
+    uint8_t tid;    /* the last TID sent */
+    bool pending;   /* an acknowledged Set waits for its Status */
+    bool pub_label; /* dst is the publication's virtual address */
     uint8_t retries_left;
     uint16_t dst;
     uint16_t app_idx;

@@ -49,10 +49,10 @@
 #define DIVISOR_MAX 15 /* 4.2.17: 0x10..0xFF prohibited */
 
 struct health_srv {
-    bool ready;               /* the fields below are set up */
+    bool ready; /* the fields below are set up */
     uint16_t company;
-    uint8_t test_id;          /* the most recent test run */
-    uint8_t divisor;          /* Fast Period Divisor, 0..15 */
+    uint8_t test_id; /* the most recent test run */
+    uint8_t divisor; /* Fast Period Divisor, 0..15 */
     uint8_t cur[BM_CFG_HEALTH_FAULTS];
     uint8_t cur_n;
     uint8_t reg[BM_CFG_HEALTH_FAULTS];
@@ -155,8 +155,8 @@ static int fault_clear(struct bm_node *node, struct bm_model *m, const struct bm
     return clear(m, p) == BM_OK ? reply_faults(node, m, ctx) : BM_OK;
 }
 
-static int fault_clear_unack(struct bm_node *node, struct bm_model *m,
-                             const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
+static int fault_clear_unack(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                             const uint8_t *p, size_t len)
 {
     (void)node;
     (void)ctx;
@@ -199,8 +199,8 @@ static int period_get(struct bm_node *node, struct bm_model *m, const struct bm_
     return reply(node, m, ctx, OP_PERIOD_STATUS, &srv_of(m)->divisor, 1);
 }
 
-static int period_set_unack(struct bm_node *node, struct bm_model *m,
-                            const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
+static int period_set_unack(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                            const uint8_t *p, size_t len)
 {
     (void)node;
     (void)ctx;
@@ -248,8 +248,8 @@ static int attention_set_unack(struct bm_node *node, struct bm_model *m,
     return BM_OK;
 }
 
-static int attention_set_ack(struct bm_node *node, struct bm_model *m,
-                             const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
+static int attention_set_ack(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                             const uint8_t *p, size_t len)
 {
     attention_set(node, m, p[0]);
     return attention_get(node, m, ctx, p, len);
@@ -269,8 +269,7 @@ static uint64_t srv_process(struct bm_node *node, struct bm_model *m, uint64_t n
     return UINT64_MAX;
 }
 
-static int srv_pub(struct bm_node *node, struct bm_model *m, uint8_t *out, size_t size,
-                   size_t *len)
+static int srv_pub(struct bm_node *node, struct bm_model *m, uint8_t *out, size_t size, size_t *len)
 {
     (void)node;
     uint8_t p[3 + BM_CFG_HEALTH_FAULTS];
@@ -390,8 +389,8 @@ static void tell(struct bm_model *m, struct bm_health_status *st, const struct b
         c->cb(c->user, st);
 }
 
-static int faults_rx(struct bm_model *m, const struct bm_msg_ctx *ctx, const uint8_t *p,
-                     size_t len, enum bm_health_status_kind kind)
+static int faults_rx(struct bm_model *m, const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len,
+                     enum bm_health_status_kind kind)
 {
     struct bm_health_status st = {.kind = kind,
                                   .test_id = p[0],

@@ -47,17 +47,17 @@
 
 struct level_srv {
     struct bm_gen_tid tid;
-    int16_t present;     /* settled level; while a transition runs, its start level */
-    int16_t target;      /* a Set/Delta target, or a Move's limit */
-    int16_t tx_base;     /* the level when the current Delta transaction began */
-    bool busy;           /* a change waits for its delay or runs */
-    bool started;        /* the delay is over */
-    bool move;           /* speed-based (Move) rather than to a target */
-    int16_t move_delta;  /* Move: level change per move_ms */
+    int16_t present;    /* settled level; while a transition runs, its start level */
+    int16_t target;     /* a Set/Delta target, or a Move's limit */
+    int16_t tx_base;    /* the level when the current Delta transaction began */
+    bool busy;          /* a change waits for its delay or runs */
+    bool started;       /* the delay is over */
+    bool move;          /* speed-based (Move) rather than to a target */
+    int16_t move_delta; /* Move: level change per move_ms */
     uint32_t move_ms;
-    uint64_t start_ms;   /* end of the delay */
-    uint64_t end_ms;     /* end of the transition (Move: when the limit is reached) */
-    uint32_t op;         /* the message behind the change, for the callback */
+    uint64_t start_ms; /* end of the delay */
+    uint64_t end_ms;   /* end of the transition (Move: when the limit is reached) */
+    uint32_t op;       /* the message behind the change, for the callback */
     uint16_t src;
 };
 
@@ -315,8 +315,7 @@ static uint64_t srv_process(struct bm_node *node, struct bm_model *m, uint64_t n
     return s->started ? s->end_ms : s->start_ms;
 }
 
-static int srv_pub(struct bm_node *node, struct bm_model *m, uint8_t *out, size_t size,
-                   size_t *len)
+static int srv_pub(struct bm_node *node, struct bm_model *m, uint8_t *out, size_t size, size_t *len)
 {
     uint8_t p[5];
     size_t n = status_params(node, srv_of(m), p);
@@ -324,8 +323,8 @@ static int srv_pub(struct bm_node *node, struct bm_model *m, uint8_t *out, size_
 }
 
 static const struct bm_model_op srv_ops[] = {
-    {OP_LEVEL_GET, 0, 0, srv_get},       {OP_LEVEL_SET, 3, 5, set_ack},
-    {OP_LEVEL_SET_UNACK, 3, 5, set_unack}, {OP_DELTA_SET, 5, 7, delta_ack},
+    {OP_LEVEL_GET, 0, 0, srv_get},           {OP_LEVEL_SET, 3, 5, set_ack},
+    {OP_LEVEL_SET_UNACK, 3, 5, set_unack},   {OP_DELTA_SET, 5, 7, delta_ack},
     {OP_DELTA_SET_UNACK, 5, 7, delta_unack}, {OP_MOVE_SET, 3, 5, move_ack},
     {OP_MOVE_SET_UNACK, 3, 5, move_unack},
 };

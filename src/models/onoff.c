@@ -167,8 +167,7 @@ static uint64_t srv_process(struct bm_node *node, struct bm_model *m, uint64_t n
     return s->started ? s->end_ms : s->start_ms;
 }
 
-static int srv_pub(struct bm_node *node, struct bm_model *m, uint8_t *out, size_t size,
-                   size_t *len)
+static int srv_pub(struct bm_node *node, struct bm_model *m, uint8_t *out, size_t size, size_t *len)
 {
     uint8_t p[3];
     size_t n = status_params(node, srv_of(m), p);

@@ -53,8 +53,8 @@ int bm_add_model(struct bm_node *node, int element, uint8_t type, uint8_t functi
     if (!value_ok(functionality == BM_ONOFF, value))
         return BM_EINVAL;
     struct bm_model *m;
-    int rc = bm_access_model_add(node, (uint8_t)element, pick_type(functionality, server_client),
-                                 &m);
+    int rc =
+        bm_access_model_add(node, (uint8_t)element, pick_type(functionality, server_client), &m);
     if (rc != BM_OK)
         return rc;
     m->cb = cb;
@@ -93,8 +93,8 @@ int bm_model_set_value(struct bm_node *node, struct bm_model *model, int32_t val
     return rc;
 }
 
-int bm_model_set_state(struct bm_node *node, struct bm_model *model, int32_t value,
-                       uint16_t addr, uint16_t app_idx, bool ack)
+int bm_model_set_state(struct bm_node *node, struct bm_model *model, int32_t value, uint16_t addr,
+                       uint16_t app_idx, bool ack)
 {
     if (!node || !model || !(is_onoff(model) || is_level(model)))
         return BM_EINVAL;

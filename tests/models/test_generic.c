@@ -68,7 +68,7 @@ static int on_spy(struct bm_node *node, struct bm_model *model, const struct bm_
 /* One op per entry so the spy knows which opcode it got. */
 #define SPY_OP(code)                                                                               \
     static int spy_##code(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,       \
-                          const uint8_t *p, size_t l)                                             \
+                          const uint8_t *p, size_t l)                                              \
     {                                                                                              \
         int rc = on_spy(n, m, c, p, l);                                                            \
         struct spy *s = m->user;                                                                   \
@@ -94,8 +94,8 @@ static const struct bm_model_op spy_ops[] = {
     {0x8207, 0, 8, spy_0x8207}, {0x8208, 0, 8, spy_0x8208}, {0x8209, 0, 8, spy_0x8209},
     {0x820a, 0, 8, spy_0x820a}, {0x820b, 0, 8, spy_0x820b}, {0x820c, 0, 8, spy_0x820c},
 };
-static const struct bm_model_type spy_type = {.company = 0x000a, .id = 0x0002, .ops = spy_ops,
-                                              .op_count = 12};
+static const struct bm_model_type spy_type = {
+    .company = 0x000a, .id = 0x0002, .ops = spy_ops, .op_count = 12};
 
 static const uint8_t net_key[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 static const uint8_t app_key[16] = {0x63, 0x96, 0x47, 0x71, 0x73, 0x4f, 0xbd, 0x76,
@@ -136,12 +136,12 @@ static void fx_setup(struct fx *f, uint8_t fn, int32_t initial)
     f->srv_n = make_node(f, SRV_ADDR);
     f->cli_n = make_node(f, CLI_ADDR);
     bm_sim_link(f->sim, f->srv_n->id, f->cli_n->id, 1.0);
-    CHECK_EQ(bm_add_model(f->srv_n->node, 0, BM_GENERIC, fn, BM_SERVER, on_event, &f->s_ev,
-                          initial, &f->srv),
+    CHECK_EQ(bm_add_model(f->srv_n->node, 0, BM_GENERIC, fn, BM_SERVER, on_event, &f->s_ev, initial,
+                          &f->srv),
              BM_OK);
-    CHECK_EQ(bm_add_model(f->cli_n->node, 0, BM_GENERIC, fn, BM_CLIENT, on_event, &f->c_ev, 0,
-                          &f->cli),
-             BM_OK);
+    CHECK_EQ(
+        bm_add_model(f->cli_n->node, 0, BM_GENERIC, fn, BM_CLIENT, on_event, &f->c_ev, 0, &f->cli),
+        BM_OK);
     CHECK_EQ(bm_access_model_add(f->srv_n->node, 0, &spy_type, &f->srv_spy), BM_OK);
     CHECK_EQ(bm_access_model_add(f->cli_n->node, 0, &spy_type, &f->cli_spy), BM_OK);
     f->srv_spy->user = &f->s_spy;
@@ -508,8 +508,7 @@ static void test_level_move_then_stop(void)
     bm_sim_run_for(f.sim, 500);
     const struct rec *m0 = NULL, *m1 = NULL;
     for (int i = 0; i < f.s_spy.n; i++)
-        if (f.s_spy.r[i].op == 0x820c)
-        {
+        if (f.s_spy.r[i].op == 0x820c) {
             if (!m0)
                 m0 = &f.s_spy.r[i];
             else

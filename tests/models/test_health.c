@@ -104,8 +104,8 @@ static const struct bm_model_op spy_ops[] = {
     {0x8007, 0, 8, spy_att},
     {0x8037, 0, 8, spy_period},
 };
-static const struct bm_model_type spy_type = {.company = 0x000a, .id = 0x0003, .ops = spy_ops,
-                                              .op_count = 4};
+static const struct bm_model_type spy_type = {
+    .company = 0x000a, .id = 0x0003, .ops = spy_ops, .op_count = 4};
 
 static const uint8_t net_key[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 static const uint8_t app_key[16] = {0x63, 0x96, 0x47, 0x71, 0x73, 0x4f, 0xbd, 0x76,
@@ -287,10 +287,8 @@ static void test_fault_test_standard_only(void)
     CHECK_EQ(f.seen.last.test_id, 0x00);
     /* an unknown test, a foreign company, an unacknowledged test: silence */
     CHECK_EQ(bm_health_cli_fault_test(f.cli_n->node, f.hc, SRV_ADDR, 1, 0x42, CID, true), BM_OK);
-    CHECK_EQ(bm_health_cli_fault_test(f.cli_n->node, f.hc, SRV_ADDR, 1, 0x00, 0x0001, true),
-             BM_OK);
-    CHECK_EQ(bm_health_cli_fault_test(f.cli_n->node, f.hc, SRV_ADDR, 1, 0x00, CID, false),
-             BM_OK);
+    CHECK_EQ(bm_health_cli_fault_test(f.cli_n->node, f.hc, SRV_ADDR, 1, 0x00, 0x0001, true), BM_OK);
+    CHECK_EQ(bm_health_cli_fault_test(f.cli_n->node, f.hc, SRV_ADDR, 1, 0x00, CID, false), BM_OK);
     settle(&f, 1000);
     CHECK_EQ(count_of(&f.spy, 0x05), 1);
     fx_free(&f);

@@ -85,8 +85,8 @@ static const struct bm_model_op spy_ops[] = {
     {0x8204, 0, 8, spy_onoff_status},
     {0x8208, 0, 8, spy_level_status},
 };
-static const struct bm_model_type spy_type = {.company = 0x000a, .id = 0x0004, .ops = spy_ops,
-                                              .op_count = 3};
+static const struct bm_model_type spy_type = {
+    .company = 0x000a, .id = 0x0004, .ops = spy_ops, .op_count = 3};
 
 static const uint8_t net_key[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 static const uint8_t app_key[16] = {0x63, 0x96, 0x47, 0x71, 0x73, 0x4f, 0xbd, 0x76,
@@ -136,12 +136,12 @@ static void fx_setup(struct fx *f, uint8_t fn)
     f->srv_n = make_node(f, SRV_ADDR);
     f->cli_n = make_node(f, CLI_ADDR);
     bm_sim_link(f->sim, f->srv_n->id, f->cli_n->id, 1.0);
-    CHECK_EQ(bm_add_model(f->srv_n->node, 0, BM_GENERIC, fn, BM_SERVER, on_event, &f->s_ev, 0,
-                          &f->srv),
-             BM_OK);
-    CHECK_EQ(bm_add_model(f->cli_n->node, 0, BM_GENERIC, fn, BM_CLIENT, on_event, &f->c_ev, 0,
-                          &f->cli),
-             BM_OK);
+    CHECK_EQ(
+        bm_add_model(f->srv_n->node, 0, BM_GENERIC, fn, BM_SERVER, on_event, &f->s_ev, 0, &f->srv),
+        BM_OK);
+    CHECK_EQ(
+        bm_add_model(f->cli_n->node, 0, BM_GENERIC, fn, BM_CLIENT, on_event, &f->c_ev, 0, &f->cli),
+        BM_OK);
     CHECK_EQ(bm_access_bind(f->srv, 1), BM_OK);
     CHECK_EQ(bm_access_bind(f->cli, 1), BM_OK);
     add_spy(f->srv_n, &f->srv_spy, &f->s_spy);
@@ -183,13 +183,10 @@ static void test_add_model_argument_errors(void)
     struct bm_node *node = n->node;
     struct bm_model *m = NULL;
     /* no element yet */
-    CHECK_EQ(bm_add_model(node, 0, BM_GENERIC, BM_ONOFF, BM_SERVER, NULL, NULL, 0, &m),
-             BM_EINVAL);
+    CHECK_EQ(bm_add_model(node, 0, BM_GENERIC, BM_ONOFF, BM_SERVER, NULL, NULL, 0, &m), BM_EINVAL);
     CHECK_EQ(bm_create_element(node, true, 0, true, 7, NULL), BM_OK);
-    CHECK_EQ(bm_add_model(NULL, 0, BM_GENERIC, BM_ONOFF, BM_SERVER, NULL, NULL, 0, &m),
-             BM_EINVAL);
-    CHECK_EQ(bm_add_model(node, 0, BM_SENSORS, BM_ONOFF, BM_SERVER, NULL, NULL, 0, &m),
-             BM_ENOTSUP);
+    CHECK_EQ(bm_add_model(NULL, 0, BM_GENERIC, BM_ONOFF, BM_SERVER, NULL, NULL, 0, &m), BM_EINVAL);
+    CHECK_EQ(bm_add_model(node, 0, BM_SENSORS, BM_ONOFF, BM_SERVER, NULL, NULL, 0, &m), BM_ENOTSUP);
     CHECK_EQ(bm_add_model(node, 0, BM_TIME_SCENES, BM_ONOFF, BM_SERVER, NULL, NULL, 0, &m),
              BM_ENOTSUP);
     CHECK_EQ(bm_add_model(node, 0, BM_LIGHTNING, BM_LEVEL, BM_CLIENT, NULL, NULL, 0, &m),
@@ -197,25 +194,20 @@ static void test_add_model_argument_errors(void)
     CHECK_EQ(bm_add_model(node, 0, 4, BM_ONOFF, BM_SERVER, NULL, NULL, 0, &m), BM_EINVAL);
     CHECK_EQ(bm_add_model(node, 0, BM_GENERIC, 2, BM_SERVER, NULL, NULL, 0, &m), BM_EINVAL);
     CHECK_EQ(bm_add_model(node, 0, BM_GENERIC, BM_ONOFF, 2, NULL, NULL, 0, &m), BM_EINVAL);
-    CHECK_EQ(bm_add_model(node, 1, BM_GENERIC, BM_ONOFF, BM_SERVER, NULL, NULL, 0, &m),
-             BM_EINVAL);
-    CHECK_EQ(bm_add_model(node, -1, BM_GENERIC, BM_ONOFF, BM_SERVER, NULL, NULL, 0, &m),
-             BM_EINVAL);
-    CHECK_EQ(bm_add_model(node, 0, BM_GENERIC, BM_ONOFF, BM_SERVER, NULL, NULL, 2, &m),
-             BM_EINVAL);
+    CHECK_EQ(bm_add_model(node, 1, BM_GENERIC, BM_ONOFF, BM_SERVER, NULL, NULL, 0, &m), BM_EINVAL);
+    CHECK_EQ(bm_add_model(node, -1, BM_GENERIC, BM_ONOFF, BM_SERVER, NULL, NULL, 0, &m), BM_EINVAL);
+    CHECK_EQ(bm_add_model(node, 0, BM_GENERIC, BM_ONOFF, BM_SERVER, NULL, NULL, 2, &m), BM_EINVAL);
     CHECK_EQ(bm_add_model(node, 0, BM_GENERIC, BM_LEVEL, BM_SERVER, NULL, NULL, 32768, &m),
              BM_EINVAL);
     CHECK_EQ(bm_add_model(node, 0, BM_GENERIC, BM_LEVEL, BM_SERVER, NULL, NULL, -32769, &m),
              BM_EINVAL);
     CHECK(m == NULL);
     /* the limits themselves are fine; a second server of a kind is not */
-    CHECK_EQ(bm_add_model(node, 0, BM_GENERIC, BM_LEVEL, BM_SERVER, NULL, NULL, -32768, &m),
-             BM_OK);
+    CHECK_EQ(bm_add_model(node, 0, BM_GENERIC, BM_LEVEL, BM_SERVER, NULL, NULL, -32768, &m), BM_OK);
     int32_t v = 0;
     CHECK_EQ(bm_model_get_value(m, &v), BM_OK);
     CHECK_EQ(v, -32768);
-    CHECK_EQ(bm_add_model(node, 0, BM_GENERIC, BM_LEVEL, BM_SERVER, NULL, NULL, 0, &m),
-             BM_EEXIST);
+    CHECK_EQ(bm_add_model(node, 0, BM_GENERIC, BM_LEVEL, BM_SERVER, NULL, NULL, 0, &m), BM_EEXIST);
     /* a second element takes its own */
     int idx = -1;
     CHECK_EQ(bm_create_element(node, false, 0, false, 0, &idx), BM_OK);
@@ -236,8 +228,8 @@ static void test_add_model_before_init(void)
     CHECK_EQ(bm_sim_create(&f.sim, &cfg), BM_OK);
     f.srv_n = mesh_sim_add(f.sim);
     CHECK_EQ(bm_create_element(f.srv_n->node, true, 0, true, 7, NULL), BM_OK);
-    CHECK_EQ(bm_add_model(f.srv_n->node, 0, BM_GENERIC, BM_ONOFF, BM_SERVER, on_event, &f.s_ev,
-                          1, &f.srv),
+    CHECK_EQ(bm_add_model(f.srv_n->node, 0, BM_GENERIC, BM_ONOFF, BM_SERVER, on_event, &f.s_ev, 1,
+                          &f.srv),
              BM_OK);
     CHECK_EQ(bm_init(f.srv_n->node, "early", BM_OOB_NONE), BM_OK);
     provision(f.srv_n, SRV_ADDR);
