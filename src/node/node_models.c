@@ -4,7 +4,12 @@
  *
  * Only GENERIC x ONOFF|LEVEL x SERVER|CLIENT exist; the firmware's other
  * model groups (SENSORS, TIME_SCENES, LIGHTNING) are BM_ENOTSUP. Models can
- * be added before or after bm_init, on any element already created. */
+ * be added before or after bm_init, on any element already created.
+ *
+ * value() on a server reads the settled state: while a Level transition
+ * runs it is the level the transition started from until it ends (a remote
+ * Get sees the interpolated level). Events, timeouts and retries: see
+ * models/generic_common.h (1.5 s per try, 2 retries). */
 #include "blemesh/blemesh.h"
 #include "models/generic_common.h"
 #include "models/models.h"

@@ -568,6 +568,40 @@ static void test_level_set_duplicate_tid_ignored(void)
     fx_free(&f);
 }
 
+/* Statuses a client must drop (3.2.1.4, 3.2.2.8): prohibited OnOff
+ * values, a Target without a Remaining Time, lengths out of the layout. */
+static void test_client_drops_malformed_status(void)
+{
+    struct fx f;
+    fx_setup(&f, BM_ONOFF, 0);
+    struct bm_msg_ctx ctx = {.dst = CLI_ADDR, .app_idx = 1, .ttl = BM_TTL_DEFAULT};
+    static const uint8_t bad_present[] = {0x02};
+    static const uint8_t no_remaining[] = {0x01, 0x00};
+    static const uint8_t bad_target[] = {0x00, 0x07, 0x05};
+    static const uint8_t too_long[] = {0x01, 0x01, 0x05, 0x00};
+    struct bm_node *s = f.srv_n->node;
+    CHECK_EQ(bm_access_send(s, f.srv, &ctx, 0x8204, bad_present, 1), BM_OK);
+    bm_sim_kick(f.sim, f.srv_n->id);
+    bm_sim_run_for(f.sim, 200); /* one at a time through the bearer queue */
+    CHECK_EQ(bm_access_send(s, f.srv, &ctx, 0x8204, no_remaining, 2), BM_OK);
+    bm_sim_kick(f.sim, f.srv_n->id);
+    bm_sim_run_for(f.sim, 200);
+    CHECK_EQ(bm_access_send(s, f.srv, &ctx, 0x8204, bad_target, 3), BM_OK);
+    bm_sim_kick(f.sim, f.srv_n->id);
+    bm_sim_run_for(f.sim, 200);
+    CHECK_EQ(bm_access_send(s, f.srv, &ctx, 0x8204, too_long, 4), BM_OK);
+    bm_sim_kick(f.sim, f.srv_n->id);
+    bm_sim_run_for(f.sim, 200);
+    bm_sim_kick(f.sim, f.srv_n->id);
+    bm_sim_run_for(f.sim, 1000);
+    CHECK_EQ(count_of(&f.c_spy, 0x8204), 4); /* they did arrive */
+    CHECK_EQ(f.c_ev.n, 0);
+    int32_t v = -1;
+    CHECK_EQ(bm_model_get_value(f.cli, &v), BM_OK);
+    CHECK_EQ(v, 0);
+    fx_free(&f);
+}
+
 int main(void)
 {
     BM_RUN(test_onoff_acked_set_answers_status);
@@ -584,5 +618,6 @@ int main(void)
     BM_RUN(test_level_move_then_stop);
     BM_RUN(test_level_move_stops_at_limit);
     BM_RUN(test_level_set_duplicate_tid_ignored);
+    BM_RUN(test_client_drops_malformed_status);
     return bm_test_done();
 }
