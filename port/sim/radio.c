@@ -10,6 +10,11 @@
  * hears an event on the channel it listens to when the event starts, so
  * each neighbour gets exactly one chance per event.
  *
+ * The bearer queue is first in, first out, as a legacy advertiser's is: an
+ * advertisement starts its events only when the one queued before it has
+ * finished all of its own (so a node's messages leave in the order it sent
+ * them, which the receivers' replay protection relies on).
+ *
  * Invariants: a slot is active from adv_send until its last event ends and
  * its heap handle is queued exactly while it is active; a node's radio runs
  * one advertising event at a time (an event due while another runs waits
@@ -67,6 +72,9 @@ int bm_sim_adv_send(void *ctx, const uint8_t *adv_data, size_t len,
         return BM_EINVAL;
     }
     uint32_t i;
+    bool busy = false;
+    for (uint32_t k = 0; k < sim->cfg.queue_len; k++)
+        busy = busy || n->slots[k].active;
     for (i = 0; i < sim->cfg.queue_len && n->slots[i].active; i++)
         ;
     if (i == sim->cfg.queue_len) {
@@ -80,9 +88,14 @@ int bm_sim_adv_send(void *ctx, const uint8_t *adv_data, size_t len,
     memcpy(s->data, adv_data, len);
     s->remaining = xmit->count;
     s->interval_ms = xmit->interval_ms;
+    s->order = ++n->slot_order;
+    n->stats.queued++;
+    if (busy) {
+        s->waiting = true; /* starts when the ones before it are done */
+        return 0;
+    }
     s->t_event_us = sim->now_us + draw_delay(sim);
     bm_sim_schedule(sim, slot_handle(sim, n, i), s->t_event_us);
-    n->stats.queued++;
     return 0;
 }
 
@@ -226,11 +239,32 @@ static bool event_start(struct bm_sim *sim, struct bm_sim_node *n, struct bm_sim
     return true;
 }
 
-static void event_finish(struct bm_sim *sim, struct bm_sim_slot *s, uint32_t h)
+/* Starts the oldest advertisement waiting in n's queue, if any. */
+static void start_next(struct bm_sim *sim, struct bm_sim_node *n)
+{
+    struct bm_sim_slot *next = NULL;
+    uint32_t idx = 0;
+    for (uint32_t k = 0; k < sim->cfg.queue_len; k++) {
+        struct bm_sim_slot *w = &n->slots[k];
+        if (w->active && w->waiting && (!next || w->order < next->order)) {
+            next = w;
+            idx = k;
+        }
+    }
+    if (!next)
+        return;
+    next->waiting = false;
+    next->t_event_us = sim->now_us + draw_delay(sim);
+    bm_sim_schedule(sim, slot_handle(sim, n, idx), next->t_event_us);
+}
+
+static void event_finish(struct bm_sim *sim, struct bm_sim_node *n, struct bm_sim_slot *s,
+                         uint32_t h)
 {
     if (--s->remaining == 0) {
         s->active = false;
         bm_sim_heap_del(&sim->heap, h);
+        start_next(sim, n);
         return;
     }
     s->phase = 0;
@@ -268,7 +302,7 @@ void bm_sim_slot_event(struct bm_sim *sim, struct bm_sim_node *n, uint32_t slot)
         return; /* a callback restarted the sender */
     s->started = false;
     if (ch + 1 == CHANNELS) {
-        event_finish(sim, s, h);
+        event_finish(sim, n, s, h);
     } else if (coll) {
         s->phase++;
         bm_sim_schedule(sim, h, s->t_event_us + (ch + 1) * step);

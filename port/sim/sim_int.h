@@ -56,6 +56,8 @@ struct bm_sim_slot {
     uint8_t phase;     /* 0 start of event, then PDU start/end per channel */
     uint8_t len; /* 1..BM_ADV_MAX_LEN */
     bool active;
+    bool waiting; /* queued behind an earlier advertisement (FIFO) */
+    uint64_t order; /* queue position: lower goes first */
     bool started; /* the current PDU's start has run */
     bool on_air;  /* the current PDU was transmitted (sender's radio on) */
     uint8_t data[BM_ADV_MAX_LEN];
@@ -93,6 +95,7 @@ struct bm_sim_node {
      * is never needed for two events at once. */
     uint64_t ch_serial, ch_gen;
     struct bm_sim_slot *slots; /* queue_len of them */
+    uint64_t slot_order;       /* order of the last queued advertisement */
 
     struct bm_sim_rec *recs; /* BM_SIM_STORE_RECORDS, allocated on first put */
     uint16_t n_recs;

@@ -238,6 +238,24 @@ static void test_no_relay_without_feature(void)
     line_free(&l);
 }
 
+/* A node's advertisements leave in the order it queued them, so messages
+ * sent back to back all pass the receiver's replay protection. */
+static void test_back_to_back_messages_all_arrive(void)
+{
+    struct line l;
+    line_setup(&l, 2, 1.0, 8);
+    bm_sim_run_for(l.sim, 100);
+    for (uint8_t i = 0; i < 4; i++)
+        CHECK_EQ(send_echo(&l, 0, 0x0101, &i, 1), BM_OK);
+    bm_sim_run_for(l.sim, 2000);
+    CHECK_EQ(l.got[1].count, 4);
+    CHECK_EQ(l.got[1].data[0], 3); /* the last one came last */
+    struct bm_node_stats st;
+    bm_node_get_stats(l.n[1]->node, &st);
+    CHECK_EQ(st.replay_dropped, 0);
+    line_free(&l);
+}
+
 int main(void)
 {
     BM_RUN(test_unsegmented_to_neighbour);
@@ -247,5 +265,6 @@ int main(void)
     BM_RUN(test_group_by_subscription);
     BM_RUN(test_replayed_message_is_dropped);
     BM_RUN(test_no_relay_without_feature);
+    BM_RUN(test_back_to_back_messages_all_arrive);
     return bm_test_done();
 }
