@@ -236,6 +236,9 @@ int bm_reset_node_prov(struct bm_node *node)
     node->rpl_count = 0;
     memset(node->sar_tx, 0, sizeof(node->sar_tx));
     memset(node->label_refs, 0, sizeof(node->label_refs));
+    memset(&node->hb_pub, 0, sizeof(node->hb_pub));
+    memset(&node->hb_sub, 0, sizeof(node->hb_sub));
+    node->reset_due_ms = 0;
     /* configuration goes with the keys: models forget keys, subs, pub */
     for (size_t i = 0; i < BM_CFG_MODELS; i++) {
         struct bm_model *m = &node->models[i];

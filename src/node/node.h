@@ -83,6 +83,27 @@ struct bm_sar_ack {
     uint64_t due_ms;
 };
 
+/* Heartbeat Publication state (Mesh Profile 4.2.17), heartbeat.c. */
+struct bm_hb_pub {
+    uint16_t dst;        /* 0 = not publishing */
+    uint16_t count;      /* heartbeats still to send; 0xffff = indefinitely */
+    uint8_t period_log;  /* period 2^(n-1) s; 0 = no periodic heartbeats */
+    uint8_t ttl;         /* 0..127 */
+    uint16_t features;   /* features whose change triggers a heartbeat (4.2.17.5) */
+    uint16_t net_idx;
+    uint64_t next_ms;    /* next periodic heartbeat, 0 = none */
+};
+
+/* Heartbeat Subscription state (Mesh Profile 4.2.18), heartbeat.c. */
+struct bm_hb_sub {
+    uint16_t src;        /* 0 = not subscribed */
+    uint16_t dst;
+    uint64_t end_ms;     /* when the subscription period ends, 0 = stopped */
+    uint16_t count;      /* heartbeats received in the period, saturates at 0xffff */
+    uint8_t min_hops;    /* 0x01..0x7f; 0x00 = none received (4.2.18.5) */
+    uint8_t max_hops;    /* 0x01..0x7f; 0x00 = none received */
+};
+
 struct bm_scan_entry {
     bool used;
     struct bm_unprov_device dev;
@@ -118,6 +139,7 @@ struct bm_node {
     uint32_t seq_reserved;   /* stored mark: seq never reaches it unstored */
     struct bm_upper_appkey app_keys[BM_CFG_APP_KEYS]; /* compact: [0, app_count) */
     uint16_t app_net_idx[BM_CFG_APP_KEYS];
+    bool app_new[BM_CFG_APP_KEYS]; /* the entry is an index's new key (key refresh) */
     uint8_t app_count;
     struct bm_rpl_entry rpl[BM_CFG_RPL_SIZE];
     uint16_t rpl_count;
@@ -128,6 +150,15 @@ struct bm_node {
     struct bm_model models[BM_CFG_MODELS];
     uint8_t labels[BM_CFG_LABELS][16]; /* Label UUIDs in use by subscriptions */
     uint16_t label_refs[BM_CFG_LABELS];
+
+    /* Configuration Server state kept beside the layers' own (cfg_srv.c,
+     * heartbeat.c): heartbeats, a pending Node Reset, and the identifiers
+     * of Composition Data page 0 (4.2.1). */
+    struct bm_hb_pub hb_pub;
+    struct bm_hb_sub hb_sub;
+    uint64_t reset_due_ms;   /* Config Node Reset: reset once the Status is out; 0 = none */
+    bool comp_ids_set;       /* false: the defaults of cfg_srv.c */
+    uint16_t comp_cid, comp_pid, comp_vid;
 
     /* provisioning (either role, one link at a time) */
     struct bm_prov_link link;
@@ -196,8 +227,17 @@ bool bm_node_is_local(const struct bm_node *node, uint16_t addr);
 int bm_node_app_key_add(struct bm_node *node, uint16_t net_idx, uint16_t app_idx,
                         const uint8_t key[BM_KEY_LEN]);
 int bm_node_app_key_del(struct bm_node *node, uint16_t app_idx);
+/* The key to transmit with: during key refresh the new key from phase 2 on. */
 const struct bm_upper_appkey *bm_node_app_key(const struct bm_node *node, uint16_t app_idx,
                                               uint16_t *net_idx);
+/* Key refresh of an AppKey (Config AppKey Update, 4.3.2.38): keeps new_key
+ * beside the old one. BM_OK also when new_key is already the new key,
+ * BM_EEXIST for a different new key, BM_ENOENT for an unknown index,
+ * BM_ENOSPC when the table is full. */
+int bm_node_app_key_update(struct bm_node *node, uint16_t app_idx, const uint8_t key[BM_KEY_LEN]);
+/* End of key refresh on subnet net_idx: the old AppKeys bound to it go,
+ * the new ones stay (Mesh Profile 3.10.4.3). */
+void bm_node_app_key_revoke(struct bm_node *node, uint16_t net_idx);
 /* The device key of addr: ours, or a provisioned node's (provisioner). */
 const uint8_t *bm_node_dev_key(const struct bm_node *node, uint16_t addr);
 

@@ -415,6 +415,9 @@ static bool dst_is_ours(struct bm_node *node, uint16_t dst)
     default:
         break;
     }
+    /* Heartbeats to the group of the Heartbeat Subscription (4.2.18) */
+    if (node->hb_sub.dst == dst && node->hb_sub.src != BM_ADDR_UNASSIGNED)
+        return true;
     if (bm_addr_is_group(dst) || bm_addr_is_virtual(dst)) {
         for (size_t i = 0; i < BM_CFG_MODELS; i++) {
             const struct bm_model *m = &node->models[i];
