@@ -1,21 +1,14 @@
-/* Foundation models on the primary element. Placeholder until the
- * Configuration and Health Servers land (issue #4): adds nothing. */
+/* Foundation models on the primary element (Mesh Profile 4.4): every node
+ * has a Configuration Server and a Health Server there (4.4.1, 4.4.3). The
+ * Configuration Client is optional: bm_cfg_cli_enable() adds it. */
 #include "blemesh/errors.h"
 #include "models/models.h"
 
 int bm_models_add_foundation(struct bm_node *node)
 {
-    (void)node;
-    return BM_OK;
-}
-
-void bm_heartbeat_rx(struct bm_node *node, uint16_t src, uint16_t dst, uint8_t rx_ttl,
-                     const uint8_t *params, size_t len)
-{
-    (void)node;
-    (void)src;
-    (void)dst;
-    (void)rx_ttl;
-    (void)params;
-    (void)len;
+    int rc = bm_access_model_add(node, 0, &bm_cfg_srv_type, NULL);
+    if (rc != BM_OK && rc != BM_EEXIST)
+        return rc;
+    rc = bm_access_model_add(node, 0, &bm_health_srv_type, NULL);
+    return rc == BM_EEXIST ? BM_OK : rc;
 }

@@ -1,0 +1,646 @@
+/* Configuration Server (Mesh Profile 4.4.1), node-wide states: Composition
+ * Data (4.2.1), Secure Network Beacon, Default TTL, GATT Proxy, Friend,
+ * Relay and Network Transmit (4.2.7-4.2.11, 4.2.19-4.2.20), the NetKey and
+ * AppKey lists with key refresh (4.2.13-4.2.14), Node Identity (4.2.12),
+ * the LPN PollTimeout (4.2.21) and Node Reset; and the opcode table of the
+ * whole model (the per-model states are in cfg_srv_model.c, heartbeats in
+ * heartbeat.c).
+ *
+ * Rules every handler follows (4.3.2, 4.4.1.2): a message of the wrong
+ * length is dropped by the access layer's length check (or here, where
+ * the two lengths of SIG and vendor forms leave a gap); a message with a
+ * prohibited field value is ignored; every other message is answered with
+ * its Status, whose Status Code (4.3.5) names the first error found. A
+ * rejected request changes nothing. Key material is never logged. */
+#include <string.h>
+
+#include "access/access.h"
+#include "models/cfg_srv.h"
+#include "models/models.h"
+#include "node/node.h"
+
+#define IDX_MAX 0x0fff
+/* Node Reset: the Status leaves before the keys go (4.4.1.2.12). */
+#define RESET_DELAY_MS 100u
+
+int bm_cfg_srv_reply(struct bm_node *node, const struct bm_model *model,
+                     const struct bm_msg_ctx *ctx, uint32_t opcode, const uint8_t *params,
+                     size_t len)
+{
+    struct bm_msg_ctx out = {
+        .net_idx = ctx->net_idx, .app_idx = BM_APP_IDX_DEV, .dst = ctx->src, .ttl = BM_TTL_DEFAULT};
+    int rc = bm_access_send(node, model, &out, opcode, params, len);
+    bm_node_log(node, rc == BM_OK ? BM_LOG_DBG : BM_LOG_WRN, "cfg",
+                "status op=0x%04x dst=0x%04x len=%u rc=%d", (unsigned)opcode, ctx->src,
+                (unsigned)len, rc);
+    return rc;
+}
+
+size_t bm_cfg_pack_indexes(const uint16_t *idx, size_t count, uint8_t *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < count; i += 2) {
+        if (i + 1 < count) {
+            out[n++] = (uint8_t)idx[i];
+            out[n++] = (uint8_t)((idx[i] >> 8 & 0x0f) | (idx[i + 1] & 0x0f) << 4);
+            out[n++] = (uint8_t)(idx[i + 1] >> 4);
+        } else {
+            bm_cfg_put_le16(out + n, idx[i]);
+            n += 2;
+        }
+    }
+    return n;
+}
+
+/* --- Composition Data (4.2.1, 4.3.2.4-4.3.2.5) --- */
+
+/* Features field bits of Composition Data page 0 (4.2.1.1). */
+#define COMP_FEAT_RELAY 0x0001
+
+static size_t comp_page0(const struct bm_node *node, uint8_t *out, size_t size)
+{
+    uint16_t cid = node->comp_ids_set ? node->comp_cid : BM_CFG_DEFAULT_CID;
+    uint16_t pid = node->comp_ids_set ? node->comp_pid : BM_CFG_DEFAULT_PID;
+    uint16_t vid = node->comp_ids_set ? node->comp_vid : BM_CFG_DEFAULT_VID;
+    /* a feature is listed when supported: relay today; proxy, friend and
+     * low power come with their issues (#6) */
+    uint16_t feat = (node->features & BM_RELAY) ? COMP_FEAT_RELAY : 0;
+    bm_cfg_put_le16(out, cid);
+    bm_cfg_put_le16(out + 2, pid);
+    bm_cfg_put_le16(out + 4, vid);
+    bm_cfg_put_le16(out + 6, BM_CFG_RPL_SIZE);
+    bm_cfg_put_le16(out + 8, feat);
+    size_t n = 10;
+    for (uint8_t e = 0; e < node->element_count; e++) {
+        size_t nsig = 0, nvnd = 0;
+        for (size_t i = 0; i < BM_CFG_MODELS; i++) {
+            const struct bm_model *m = &node->models[i];
+            if (m->used && m->elem == e) {
+                if (m->type->company == BM_COMPANY_SIG)
+                    nsig++;
+                else
+                    nvnd++;
+            }
+        }
+        size_t need = 4 + 2 * nsig + 4 * nvnd;
+        if (n + need > size)
+            break;                        /* whole elements only: what fits in one message */
+        bm_cfg_put_le16(out + n, 0x0000); /* Loc: unknown (GATT namespace) */
+        out[n + 2] = (uint8_t)nsig;
+        out[n + 3] = (uint8_t)nvnd;
+        n += 4;
+        for (int vnd = 0; vnd < 2; vnd++) {
+            for (size_t i = 0; i < BM_CFG_MODELS; i++) {
+                const struct bm_model *m = &node->models[i];
+                if (!m->used || m->elem != e || (m->type->company != BM_COMPANY_SIG) != vnd)
+                    continue;
+                if (vnd) {
+                    bm_cfg_put_le16(out + n, m->type->company);
+                    n += 2;
+                }
+                bm_cfg_put_le16(out + n, m->type->id);
+                n += 2;
+            }
+        }
+    }
+    return n;
+}
+
+static int comp_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                    const uint8_t *p, size_t len)
+{
+    (void)p;
+    (void)len;
+    uint8_t out[BM_ACCESS_MAX_PAYLOAD - 1];
+    /* only page 0 exists: any other page is answered with it (4.3.2.5:
+     * the highest page the node has) */
+    out[0] = 0;
+    size_t n = comp_page0(node, out + 1, sizeof(out) - 1);
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_COMP_STATUS, out, n + 1);
+}
+
+/* --- one-octet states --- */
+
+static int beacon_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    (void)p;
+    (void)len;
+    uint8_t v = node->net_beacon ? 1 : 0;
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_BEACON_STATUS, &v, 1);
+}
+
+static int beacon_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    (void)len;
+    if (p[0] > 1)
+        return BM_EMALFORMED; /* 4.2.10: 0x02..0xff prohibited */
+    bool on = p[0] == 1;
+    if (on != node->net_beacon) {
+        node->net_beacon = on;
+        if (on)
+            bm_node_timer_set(node, BM_TIMER_NET_BEACON, 0);
+        else
+            bm_node_timer_stop(node, BM_TIMER_NET_BEACON);
+    }
+    return beacon_get(node, model, ctx, p, 0);
+}
+
+static int ttl_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                   const uint8_t *p, size_t len)
+{
+    (void)p;
+    (void)len;
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_TTL_STATUS, &node->default_ttl, 1);
+}
+
+static int ttl_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                   const uint8_t *p, size_t len)
+{
+    (void)len;
+    if (p[0] == 1 || p[0] > BM_TTL_MAX)
+        return BM_EMALFORMED; /* 4.2.7: 0x01 and 0x80..0xff prohibited */
+    node->default_ttl = p[0];
+    return ttl_get(node, model, ctx, p, 0);
+}
+
+/* GATT Proxy and Friend: not supported until the GATT and friendship
+ * issues (#6), so the state is 0x02 and a Set changes nothing (4.2.11,
+ * 4.2.13). */
+static int proxy_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                     const uint8_t *p, size_t len)
+{
+    (void)p;
+    (void)len;
+    uint8_t v = BM_FEAT_STATE_UNSUPPORTED;
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_PROXY_STATUS, &v, 1);
+}
+
+static int proxy_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                     const uint8_t *p, size_t len)
+{
+    if (p[0] > 1)
+        return BM_EMALFORMED;
+    return proxy_get(node, model, ctx, p, len);
+}
+
+static int friend_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    (void)p;
+    (void)len;
+    uint8_t v = BM_FEAT_STATE_UNSUPPORTED;
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_FRIEND_STATUS, &v, 1);
+}
+
+static int friend_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    if (p[0] > 1)
+        return BM_EMALFORMED;
+    return friend_get(node, model, ctx, p, len);
+}
+
+/* Count (3 bits, transmissions - 1) and interval steps (5 bits, (n + 1) *
+ * 10 ms) of the Relay Retransmit and Network Transmit states (4.2.19-20). */
+static uint8_t xmit_encode(const struct bm_adv_xmit *x)
+{
+    uint8_t count = x->count ? (uint8_t)(x->count - 1) : 0;
+    uint8_t steps = x->interval_ms >= 10 ? (uint8_t)(x->interval_ms / 10 - 1) : 0;
+    return (uint8_t)((count & 0x07) | (steps & 0x1f) << 3);
+}
+
+static void xmit_decode(uint8_t v, struct bm_adv_xmit *x)
+{
+    x->count = (uint8_t)((v & 0x07) + 1);
+    x->interval_ms = (uint16_t)(((v >> 3) + 1) * 10);
+}
+
+static int relay_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                     const uint8_t *p, size_t len)
+{
+    (void)p;
+    (void)len;
+    uint8_t out[2] = {node->relay, xmit_encode(&node->relay_xmit)};
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_RELAY_STATUS, out, 2);
+}
+
+static int relay_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                     const uint8_t *p, size_t len)
+{
+    if (p[0] > 1)
+        return BM_EMALFORMED; /* 4.2.8: 0x02..0xff prohibited */
+    /* 4.4.1.2.7: without the feature the state stays "not supported" and
+     * the Status reports it */
+    if (node->relay != BM_FEAT_STATE_UNSUPPORTED) {
+        bool changed = node->relay != p[0];
+        node->relay = p[0];
+        xmit_decode(p[1], &node->relay_xmit);
+        if (changed)
+            bm_heartbeat_features_changed(node, 0x0001);
+    }
+    return relay_get(node, model, ctx, p, len);
+}
+
+static int net_tx_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    (void)p;
+    (void)len;
+    uint8_t v = xmit_encode(&node->net_xmit);
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_NET_TX_STATUS, &v, 1);
+}
+
+static int net_tx_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    xmit_decode(p[0], &node->net_xmit);
+    return net_tx_get(node, model, ctx, p, len);
+}
+
+/* --- NetKeys (4.3.2.31-4.3.2.36) --- */
+
+static int netkey_status(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                         uint8_t status, uint16_t idx)
+{
+    uint8_t out[3] = {status};
+    bm_cfg_put_le16(out + 1, idx);
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_NETKEY_STATUS, out, 3);
+}
+
+static uint8_t key_rc_status(int rc)
+{
+    switch (rc) {
+    case BM_OK:
+        return BM_CFG_ST_SUCCESS;
+    case BM_EEXIST:
+        return BM_CFG_ST_KEY_INDEX_ALREADY_STORED;
+    case BM_ENOSPC:
+        return BM_CFG_ST_INSUFFICIENT_RESOURCES;
+    case BM_ESTATE:
+        return BM_CFG_ST_CANNOT_UPDATE;
+    default:
+        return BM_CFG_ST_UNSPECIFIED;
+    }
+}
+
+static int netkey_add(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    (void)len;
+    uint16_t idx = bm_cfg_get_le16(p);
+    if (idx > IDX_MAX)
+        return BM_EMALFORMED;
+    int rc = bm_net_subnet_add(&node->net, idx, p + 2);
+    bm_node_log(node, BM_LOG_INF, "cfg", "netkey add idx=0x%03x rc=%d", idx, rc);
+    return netkey_status(node, model, ctx, key_rc_status(rc), idx);
+}
+
+static int netkey_update(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                         const uint8_t *p, size_t len)
+{
+    (void)len;
+    uint16_t idx = bm_cfg_get_le16(p);
+    if (idx > IDX_MAX)
+        return BM_EMALFORMED;
+    if (!bm_net_subnet_find(&node->net, idx))
+        return netkey_status(node, model, ctx, BM_CFG_ST_INVALID_NETKEY, idx);
+    int rc = bm_net_subnet_update(&node->net, idx, p + 2);
+    bm_node_log(node, BM_LOG_INF, "cfg", "netkey update idx=0x%03x rc=%d", idx, rc);
+    return netkey_status(node, model, ctx, key_rc_status(rc), idx);
+}
+
+/* Forgets an AppKey: its bindings, and publications that used it. */
+static void app_key_forget(struct bm_node *node, uint16_t app_idx)
+{
+    for (size_t i = 0; i < BM_CFG_MODELS; i++)
+        if (node->models[i].used)
+            bm_access_unbind(&node->models[i], app_idx);
+    bm_node_app_key_del(node, app_idx);
+}
+
+static int netkey_del(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    (void)len;
+    uint16_t idx = bm_cfg_get_le16(p);
+    if (idx > IDX_MAX)
+        return BM_EMALFORMED;
+    /* a repeated Delete whose Status was lost finds nothing: success */
+    if (!bm_net_subnet_find(&node->net, idx))
+        return netkey_status(node, model, ctx, BM_CFG_ST_SUCCESS, idx);
+    int subnets = 0;
+    for (size_t i = 0; i < BM_CFG_SUBNETS; i++)
+        subnets += node->net.subnets[i].used;
+    /* 4.4.1.2.8: the key that carried the request, or the last one, would
+     * cut the node off */
+    if (idx == ctx->net_idx || subnets <= 1)
+        return netkey_status(node, model, ctx, BM_CFG_ST_CANNOT_REMOVE, idx);
+    /* 4.3.2.34: the AppKeys bound to it go with it */
+    for (uint8_t i = 0; i < node->app_count;) {
+        if (node->app_net_idx[i] == idx)
+            app_key_forget(node, node->app_keys[i].app_idx);
+        else
+            i++;
+    }
+    bm_heartbeat_subnet_deleted(node, idx);
+    bm_net_subnet_del(&node->net, idx);
+    bm_node_log(node, BM_LOG_INF, "cfg", "netkey del idx=0x%03x", idx);
+    return netkey_status(node, model, ctx, BM_CFG_ST_SUCCESS, idx);
+}
+
+static int netkey_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    (void)p;
+    (void)len;
+    uint16_t idx[BM_CFG_SUBNETS];
+    size_t n = 0;
+    for (size_t i = 0; i < BM_CFG_SUBNETS; i++)
+        if (node->net.subnets[i].used)
+            idx[n++] = node->net.subnets[i].net_idx;
+    uint8_t out[BM_CFG_SUBNETS * 2];
+    size_t olen = bm_cfg_pack_indexes(idx, n, out);
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_NETKEY_LIST, out, olen);
+}
+
+/* --- AppKeys (4.3.2.37-4.3.2.42) --- */
+
+static void unpack_pair(const uint8_t *p, uint16_t *net_idx, uint16_t *app_idx)
+{
+    *net_idx = (uint16_t)(p[0] | (p[1] & 0x0f) << 8);
+    *app_idx = (uint16_t)(p[1] >> 4 | p[2] << 4);
+}
+
+static int appkey_status(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                         uint8_t status, const uint8_t *pair)
+{
+    uint8_t out[4] = {status, pair[0], pair[1], pair[2]};
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_APPKEY_STATUS, out, 4);
+}
+
+/* The first entry of app_idx: its NetKey index, or -1. */
+static int app_net(const struct bm_node *node, uint16_t app_idx)
+{
+    for (uint8_t i = 0; i < node->app_count; i++)
+        if (node->app_keys[i].app_idx == app_idx)
+            return node->app_net_idx[i];
+    return -1;
+}
+
+static int appkey_add(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    (void)len;
+    uint16_t net_idx, app_idx;
+    unpack_pair(p, &net_idx, &app_idx);
+    uint8_t st;
+    int bound = app_net(node, app_idx);
+    if (!bm_net_subnet_find(&node->net, net_idx))
+        st = BM_CFG_ST_INVALID_NETKEY;
+    else if (bound >= 0 && bound != net_idx)
+        st = BM_CFG_ST_INVALID_NETKEY; /* 4.4.1.2.10: the index belongs to another NetKey */
+    else
+        st = key_rc_status(bm_node_app_key_add(node, net_idx, app_idx, p + 3));
+    bm_node_log(node, BM_LOG_INF, "cfg", "appkey add net=0x%03x app=0x%03x st=%u", net_idx, app_idx,
+                st);
+    return appkey_status(node, model, ctx, st, p);
+}
+
+static int appkey_update(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                         const uint8_t *p, size_t len)
+{
+    (void)len;
+    uint16_t net_idx, app_idx;
+    unpack_pair(p, &net_idx, &app_idx);
+    const struct bm_subnet *sub = bm_net_subnet_find(&node->net, net_idx);
+    int bound = app_net(node, app_idx);
+    uint8_t st;
+    if (!sub)
+        st = BM_CFG_ST_INVALID_NETKEY;
+    else if (bound < 0)
+        st = BM_CFG_ST_INVALID_APPKEY;
+    else if (bound != net_idx)
+        st = BM_CFG_ST_INVALID_BINDING;
+    else if (sub->kr_phase != BM_KR_PHASE1)
+        st = BM_CFG_ST_CANNOT_UPDATE; /* 3.10.4.1: AppKeys update in phase 1 only */
+    else
+        st = key_rc_status(bm_node_app_key_update(node, app_idx, p + 3));
+    bm_node_log(node, BM_LOG_INF, "cfg", "appkey update net=0x%03x app=0x%03x st=%u", net_idx,
+                app_idx, st);
+    return appkey_status(node, model, ctx, st, p);
+}
+
+static int appkey_del(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    (void)len;
+    uint16_t net_idx, app_idx;
+    unpack_pair(p, &net_idx, &app_idx);
+    int bound = app_net(node, app_idx);
+    uint8_t st = BM_CFG_ST_SUCCESS; /* an unknown AppKey: a repeated Delete */
+    if (!bm_net_subnet_find(&node->net, net_idx))
+        st = BM_CFG_ST_INVALID_NETKEY;
+    else if (bound >= 0 && bound != net_idx)
+        st = BM_CFG_ST_INVALID_BINDING;
+    else if (bound >= 0)
+        app_key_forget(node, app_idx);
+    return appkey_status(node, model, ctx, st, p);
+}
+
+static int appkey_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    (void)len;
+    uint16_t net_idx = bm_cfg_get_le16(p);
+    if (net_idx > IDX_MAX)
+        return BM_EMALFORMED;
+    uint8_t out[3 + BM_CFG_APP_KEYS * 2] = {BM_CFG_ST_SUCCESS, p[0], p[1]};
+    size_t n = 0;
+    uint16_t idx[BM_CFG_APP_KEYS];
+    if (!bm_net_subnet_find(&node->net, net_idx)) {
+        out[0] = BM_CFG_ST_INVALID_NETKEY;
+    } else {
+        for (uint8_t i = 0; i < node->app_count; i++)
+            if (node->app_net_idx[i] == net_idx && !node->app_new[i])
+                idx[n++] = node->app_keys[i].app_idx;
+    }
+    size_t olen = 3 + bm_cfg_pack_indexes(idx, n, out + 3);
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_APPKEY_LIST, out, olen);
+}
+
+/* --- Node Identity, Key Refresh Phase, PollTimeout (4.3.2.43-45, 4.3.2.54-56) --- */
+
+static int idx_status(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      uint32_t op, uint8_t status, uint16_t idx, uint8_t value)
+{
+    uint8_t out[4] = {status, 0, 0, value};
+    bm_cfg_put_le16(out + 1, idx);
+    return bm_cfg_srv_reply(node, model, ctx, op, out, 4);
+}
+
+/* Node Identity advertising needs the GATT Proxy (issue #6): 0x02. */
+static int identity_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                        const uint8_t *p, size_t len)
+{
+    (void)len;
+    uint16_t idx = bm_cfg_get_le16(p);
+    if (idx > IDX_MAX)
+        return BM_EMALFORMED;
+    if (!bm_net_subnet_find(&node->net, idx))
+        return idx_status(node, model, ctx, BM_CFG_OP_IDENTITY_STATUS, BM_CFG_ST_INVALID_NETKEY,
+                          idx, 0);
+    return idx_status(node, model, ctx, BM_CFG_OP_IDENTITY_STATUS, BM_CFG_ST_SUCCESS, idx,
+                      BM_FEAT_STATE_UNSUPPORTED);
+}
+
+static int identity_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                        const uint8_t *p, size_t len)
+{
+    if (p[2] > 1)
+        return BM_EMALFORMED; /* 4.2.12: 0x02..0xff prohibited in a Set */
+    return identity_get(node, model, ctx, p, len);
+}
+
+static int krp_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                   const uint8_t *p, size_t len)
+{
+    (void)len;
+    uint16_t idx = bm_cfg_get_le16(p);
+    if (idx > IDX_MAX)
+        return BM_EMALFORMED;
+    const struct bm_subnet *sub = bm_net_subnet_find(&node->net, idx);
+    if (!sub)
+        return idx_status(node, model, ctx, BM_CFG_OP_KRP_STATUS, BM_CFG_ST_INVALID_NETKEY, idx, 0);
+    return idx_status(node, model, ctx, BM_CFG_OP_KRP_STATUS, BM_CFG_ST_SUCCESS, idx,
+                      sub->kr_phase);
+}
+
+static int krp_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                   const uint8_t *p, size_t len)
+{
+    uint16_t idx = bm_cfg_get_le16(p);
+    uint8_t transition = p[2];
+    if (idx > IDX_MAX || (transition != BM_KR_PHASE2 && transition != BM_KR_PHASE3))
+        return BM_EMALFORMED; /* 4.2.14: only transitions 0x02 and 0x03 */
+    const struct bm_subnet *sub = bm_net_subnet_find(&node->net, idx);
+    if (sub) {
+        /* 4.2.14 table: phase 0 + transition 2 is prohibited: ignored */
+        if (bm_net_subnet_set_phase(&node->net, idx, transition) == BM_ESTATE)
+            return BM_EMALFORMED;
+        if (transition == BM_KR_PHASE3)
+            bm_node_app_key_revoke(node, idx);
+        bm_node_log(node, BM_LOG_INF, "cfg", "key refresh idx=0x%03x phase=%u", idx, sub->kr_phase);
+    }
+    return krp_get(node, model, ctx, p, len);
+}
+
+static int lpn_timeout_get(struct bm_node *node, struct bm_model *model,
+                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
+{
+    (void)len;
+    if (!bm_addr_is_unicast(bm_cfg_get_le16(p)))
+        return BM_EMALFORMED; /* 4.3.2.67: the LPN address is unicast */
+    /* no friendship yet (issue #6): no LPN is polling us, timeout 0 */
+    uint8_t out[5] = {p[0], p[1], 0, 0, 0};
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_LPN_TIMEOUT_STATUS, out, 5);
+}
+
+static int node_reset(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    (void)p;
+    (void)len;
+    int rc = bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_NODE_RESET_STATUS, NULL, 0);
+    node->reset_due_ms = bm_node_now(node) + RESET_DELAY_MS;
+    bm_node_timer_set(node, BM_TIMER_MODELS, RESET_DELAY_MS);
+    return rc;
+}
+
+static uint64_t cfg_srv_process(struct bm_node *node, struct bm_model *model, uint64_t now)
+{
+    (void)model;
+    if (node->reset_due_ms && now >= node->reset_due_ms) {
+        node->reset_due_ms = 0;
+        bm_node_log(node, BM_LOG_INF, "cfg", "node reset");
+        bm_reset_node_prov(node);
+        return UINT64_MAX;
+    }
+    uint64_t next = bm_heartbeat_process(node, now);
+    if (node->reset_due_ms && node->reset_due_ms < next)
+        next = node->reset_due_ms;
+    return next;
+}
+
+int bm_cfg_srv_set_ids(struct bm_node *node, uint16_t cid, uint16_t pid, uint16_t vid)
+{
+    if (!node)
+        return BM_EINVAL;
+    if (node->provisioned)
+        return BM_ESTATE; /* 4.2.1: composition is fixed while provisioned */
+    node->comp_ids_set = true;
+    node->comp_cid = cid;
+    node->comp_pid = pid;
+    node->comp_vid = vid;
+    return BM_OK;
+}
+
+/* Parameter lengths from 4.3.2; SIG|vendor forms give min|max. */
+static const struct bm_model_op cfg_srv_ops[] = {
+    {BM_CFG_OP_COMP_GET, 1, 1, comp_get},
+    {BM_CFG_OP_BEACON_GET, 0, 0, beacon_get},
+    {BM_CFG_OP_BEACON_SET, 1, 1, beacon_set},
+    {BM_CFG_OP_TTL_GET, 0, 0, ttl_get},
+    {BM_CFG_OP_TTL_SET, 1, 1, ttl_set},
+    {BM_CFG_OP_PROXY_GET, 0, 0, proxy_get},
+    {BM_CFG_OP_PROXY_SET, 1, 1, proxy_set},
+    {BM_CFG_OP_FRIEND_GET, 0, 0, friend_get},
+    {BM_CFG_OP_FRIEND_SET, 1, 1, friend_set},
+    {BM_CFG_OP_RELAY_GET, 0, 0, relay_get},
+    {BM_CFG_OP_RELAY_SET, 2, 2, relay_set},
+    {BM_CFG_OP_NET_TX_GET, 0, 0, net_tx_get},
+    {BM_CFG_OP_NET_TX_SET, 1, 1, net_tx_set},
+    {BM_CFG_OP_PUB_GET, 4, 6, bm_cfg_srv_pub_get},
+    {BM_CFG_OP_PUB_SET, 11, 13, bm_cfg_srv_pub_set},
+    {BM_CFG_OP_PUB_VA_SET, 25, 27, bm_cfg_srv_pub_va_set},
+    {BM_CFG_OP_SUB_ADD, 6, 8, bm_cfg_srv_sub_add},
+    {BM_CFG_OP_SUB_DEL, 6, 8, bm_cfg_srv_sub_del},
+    {BM_CFG_OP_SUB_OVERWRITE, 6, 8, bm_cfg_srv_sub_overwrite},
+    {BM_CFG_OP_SUB_VA_ADD, 20, 22, bm_cfg_srv_sub_va_add},
+    {BM_CFG_OP_SUB_VA_DEL, 20, 22, bm_cfg_srv_sub_va_del},
+    {BM_CFG_OP_SUB_VA_OVERWRITE, 20, 22, bm_cfg_srv_sub_va_overwrite},
+    {BM_CFG_OP_SUB_DEL_ALL, 4, 6, bm_cfg_srv_sub_del_all},
+    {BM_CFG_OP_SIG_SUB_GET, 4, 4, bm_cfg_srv_sig_sub_get},
+    {BM_CFG_OP_VND_SUB_GET, 6, 6, bm_cfg_srv_vnd_sub_get},
+    {BM_CFG_OP_NETKEY_ADD, 18, 18, netkey_add},
+    {BM_CFG_OP_NETKEY_UPDATE, 18, 18, netkey_update},
+    {BM_CFG_OP_NETKEY_DEL, 2, 2, netkey_del},
+    {BM_CFG_OP_NETKEY_GET, 0, 0, netkey_get},
+    {BM_CFG_OP_APPKEY_ADD, 19, 19, appkey_add},
+    {BM_CFG_OP_APPKEY_UPDATE, 19, 19, appkey_update},
+    {BM_CFG_OP_APPKEY_DEL, 3, 3, appkey_del},
+    {BM_CFG_OP_APPKEY_GET, 2, 2, appkey_get},
+    {BM_CFG_OP_APP_BIND, 6, 8, bm_cfg_srv_app_bind},
+    {BM_CFG_OP_APP_UNBIND, 6, 8, bm_cfg_srv_app_unbind},
+    {BM_CFG_OP_SIG_APP_GET, 4, 4, bm_cfg_srv_sig_app_get},
+    {BM_CFG_OP_VND_APP_GET, 6, 6, bm_cfg_srv_vnd_app_get},
+    {BM_CFG_OP_IDENTITY_GET, 2, 2, identity_get},
+    {BM_CFG_OP_IDENTITY_SET, 3, 3, identity_set},
+    {BM_CFG_OP_KRP_GET, 2, 2, krp_get},
+    {BM_CFG_OP_KRP_SET, 3, 3, krp_set},
+    {BM_CFG_OP_HB_PUB_GET, 0, 0, bm_cfg_srv_hb_pub_get},
+    {BM_CFG_OP_HB_PUB_SET, 9, 9, bm_cfg_srv_hb_pub_set},
+    {BM_CFG_OP_HB_SUB_GET, 0, 0, bm_cfg_srv_hb_sub_get},
+    {BM_CFG_OP_HB_SUB_SET, 5, 5, bm_cfg_srv_hb_sub_set},
+    {BM_CFG_OP_LPN_TIMEOUT_GET, 2, 2, lpn_timeout_get},
+    {BM_CFG_OP_NODE_RESET, 0, 0, node_reset},
+};
+
+const struct bm_model_type bm_cfg_srv_type = {.company = BM_COMPANY_SIG,
+                                              .id = BM_MODEL_CFG_SRV,
+                                              .ops = cfg_srv_ops,
+                                              .op_count =
+                                                  sizeof(cfg_srv_ops) / sizeof(cfg_srv_ops[0]),
+                                              .dev_key = true,
+                                              .process = cfg_srv_process};

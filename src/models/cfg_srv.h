@@ -1,0 +1,82 @@
+/* Internal to the Configuration Server (cfg_srv.c, cfg_srv_model.c,
+ * heartbeat.c): the message handlers each file provides to the opcode
+ * table in cfg_srv.c, and the helpers they share. */
+#ifndef BM_CFG_SRV_H
+#define BM_CFG_SRV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "access/model.h"
+#include "blemesh/cfg_client.h"
+
+static inline uint16_t bm_cfg_get_le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline void bm_cfg_put_le16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+/* Sends a Status back to the message's source under the device key. */
+int bm_cfg_srv_reply(struct bm_node *node, const struct bm_model *model,
+                     const struct bm_msg_ctx *ctx, uint32_t opcode, const uint8_t *params,
+                     size_t len);
+/* Packs 12-bit key indexes two per three octets, an odd last one in two
+ * (Mesh Profile 4.3.1.1); returns the octets written. */
+size_t bm_cfg_pack_indexes(const uint16_t *idx, size_t count, uint8_t *out);
+
+/* Model Publication, Subscription and App Bind messages (cfg_srv_model.c). */
+int bm_cfg_srv_pub_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                       const uint8_t *p, size_t len);
+int bm_cfg_srv_pub_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                       const uint8_t *p, size_t len);
+int bm_cfg_srv_pub_va_set(struct bm_node *node, struct bm_model *model,
+                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
+int bm_cfg_srv_sub_add(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                       const uint8_t *p, size_t len);
+int bm_cfg_srv_sub_del(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                       const uint8_t *p, size_t len);
+int bm_cfg_srv_sub_overwrite(struct bm_node *node, struct bm_model *model,
+                             const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
+int bm_cfg_srv_sub_va_add(struct bm_node *node, struct bm_model *model,
+                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
+int bm_cfg_srv_sub_va_del(struct bm_node *node, struct bm_model *model,
+                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
+int bm_cfg_srv_sub_va_overwrite(struct bm_node *node, struct bm_model *model,
+                                const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
+int bm_cfg_srv_sub_del_all(struct bm_node *node, struct bm_model *model,
+                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
+int bm_cfg_srv_sig_sub_get(struct bm_node *node, struct bm_model *model,
+                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
+int bm_cfg_srv_vnd_sub_get(struct bm_node *node, struct bm_model *model,
+                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
+int bm_cfg_srv_app_bind(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                        const uint8_t *p, size_t len);
+int bm_cfg_srv_app_unbind(struct bm_node *node, struct bm_model *model,
+                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
+int bm_cfg_srv_sig_app_get(struct bm_node *node, struct bm_model *model,
+                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
+int bm_cfg_srv_vnd_app_get(struct bm_node *node, struct bm_model *model,
+                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
+
+/* Heartbeat Publication and Subscription messages and timers (heartbeat.c). */
+int bm_cfg_srv_hb_pub_get(struct bm_node *node, struct bm_model *model,
+                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
+int bm_cfg_srv_hb_pub_set(struct bm_node *node, struct bm_model *model,
+                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
+int bm_cfg_srv_hb_sub_get(struct bm_node *node, struct bm_model *model,
+                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
+int bm_cfg_srv_hb_sub_set(struct bm_node *node, struct bm_model *model,
+                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
+/* Sends due periodic heartbeats; returns the next deadline or UINT64_MAX. */
+uint64_t bm_heartbeat_process(struct bm_node *node, uint64_t now_ms);
+/* Features (bits as in 4.2.17.5) changed state: a triggered heartbeat. */
+void bm_heartbeat_features_changed(struct bm_node *node, uint16_t changed);
+/* A subnet is going away: heartbeat publication on it stops. */
+void bm_heartbeat_subnet_deleted(struct bm_node *node, uint16_t net_idx);
+
+#endif
