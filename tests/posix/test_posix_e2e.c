@@ -2,7 +2,8 @@
  * on the socket bearer and the event loop, on an air of their own.
  *
  *   1. A provisioner process creates a network, scans, and provisions the
- *      device it sees over PB-ADV, every PDU a real UDP datagram.
+ *      device it sees over PB-ADV, every PDU a real UDP datagram (once
+ *      clean, once with every receiver dropping 15%).
  *   2. The device process is SIGKILLed (a crash, no chance to flush); its
  *      store holds the UUID and provisioning records, the latter masked in
  *      the JSON dump.
@@ -26,6 +27,7 @@
 
 static char base[400], dev_dir[512], pv_dir[512], group[32];
 static uint16_t port;
+static double loss; /* each bearer's drop_rate in the current scenario */
 
 static const uint8_t dev_uuid[16] = {0x70, 0x6f, 0x73, 0x69, 0x78, 0x2d, 0x4d, 0x0e,
                                      0x8d, 0xe0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66};
@@ -45,6 +47,7 @@ static void opts_for(struct bm_posix_opts *o, const char *store, const char *nam
     o->bearer.group = group;
     o->bearer.port = port;
     o->name = name;
+    o->bearer.drop_rate = loss;
 }
 
 static void send_report(int fd, const struct report *r)
@@ -130,7 +133,7 @@ static int provisioner_main(int ready_fd, int result_fd)
     rep.rc = rc;
     send_report(ready_fd, &rep); /* scanning (or not): the device may start */
     if (rc == BM_OK) {
-        bm_posix_run_for(p.px, node, 10000);
+        bm_posix_run_for(p.px, node, 20000); /* beacons every 5 s */
         rc = p.found ? bm_prov_provision(node, dev_uuid, NULL, on_provision, &p) : BM_ETIMEOUT;
     }
     if (rc == BM_OK) {
@@ -212,8 +215,14 @@ static bool is_secret(void *user, uint16_t key)
     return key == BM_REC_PROV || key == BM_REC_SEQ;
 }
 
-static void test_provision_over_udp_then_survive_a_kill(void)
+static void provision_then_survive_a_kill(const char *tag, unsigned salt)
 {
+    snprintf(dev_dir, sizeof(dev_dir), "%s/%s-dev", base, tag);
+    snprintf(pv_dir, sizeof(pv_dir), "%s/%s-pv", base, tag);
+    port = posix_test_port(salt);
+    posix_test_group(group, sizeof(group), salt);
+    printf("    air %s:%u, drop rate %.2f, stores in %s\n", group, port, loss, base);
+
     int pv_ready[2], pv_result[2], dev_rep[2];
     CHECK_EQ(pipe(pv_ready), 0);
     CHECK_EQ(pipe(pv_result), 0);
@@ -236,7 +245,7 @@ static void test_provision_over_udp_then_survive_a_kill(void)
     /* 1. provisioning over the air */
     uint64_t t0 = bm_posix_now_ms();
     memset(&rep, 0, sizeof(rep));
-    CHECK_EQ(read_report(pv_result[0], &rep, 35000), 0);
+    CHECK_EQ(read_report(pv_result[0], &rep, 50000), 0);
     CHECK_EQ(rep.rc, BM_OK);
     CHECK_EQ(rep.event, BM_PROVISION_EVT_COMPLETE);
     CHECK_EQ(rep.addr, 0x0002);
@@ -291,18 +300,28 @@ static void test_provision_over_udp_then_survive_a_kill(void)
     close(dev_rep[1]);
 }
 
+static void test_provision_over_udp_then_survive_a_kill(void)
+{
+    loss = 0;
+    provision_then_survive_a_kill("clean", 2);
+}
+
+/* Every receiver drops 15% of what it hears: PB-ADV's retransmissions
+ * and the bearer's repeats carry the procedure through. */
+static void test_provision_over_lossy_udp(void)
+{
+    loss = 0.15;
+    provision_then_survive_a_kill("lossy", 4);
+}
+
 int main(void)
 {
     if (posix_tmpdir(base, sizeof(base)) != 0) {
         printf("FAIL cannot create a scratch directory\n");
         return 1;
     }
-    snprintf(dev_dir, sizeof(dev_dir), "%s/dev", base);
-    snprintf(pv_dir, sizeof(pv_dir), "%s/pv", base);
-    port = posix_test_port(2);
-    posix_test_group(group, sizeof(group), 2);
-    printf("    air %s:%u, stores in %s\n", group, port, base);
     BM_RUN(test_provision_over_udp_then_survive_a_kill);
+    BM_RUN(test_provision_over_lossy_udp);
     posix_rmtree(base);
     return bm_test_done();
 }
