@@ -19,7 +19,7 @@ build: deps
 	cmake --build $(BUILD) -j$(JOBS)
 
 demo: build
-	@scripts/demo.sh $(BUILD)/blemesh $(VECTORS)
+	@scripts/demo.sh $(BUILD)/blemesh $(VECTORS) $(DEMO_ARGS)
 
 check-gcc: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)

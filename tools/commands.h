@@ -17,4 +17,7 @@ void bm_cli_encode_help(FILE *f);
 int bm_cli_beacon(int argc, char **argv, int first);
 void bm_cli_beacon_help(FILE *f);
 
+int bm_cli_demo(int argc, char **argv, int first);
+void bm_cli_demo_help(FILE *f);
+
 #endif

@@ -18,6 +18,8 @@ static void usage(FILE *f)
           "Bluetooth Mesh (Mesh Profile 1.0.1) PDU tool.\n"
           "\n"
           "commands:\n"
+          "  demo            a whole mesh in the simulated air: provisioning,\n"
+          "                  configuration, a switch turning lights on and off\n"
           "  decode          decode network PDUs (hex) into JSON lines, reassembling\n"
           "                  segmented messages\n"
           "  encode          build the network PDU(s) of an access or control message\n"
@@ -39,7 +41,9 @@ static void usage(FILE *f)
 /* The help of one command, or -1 if there is no such command. */
 static int command_help(const char *cmd)
 {
-    if (strcmp(cmd, "decode") == 0)
+    if (strcmp(cmd, "demo") == 0)
+        bm_cli_demo_help(stdout);
+    else if (strcmp(cmd, "decode") == 0)
         bm_cli_decode_help(stdout);
     else if (strcmp(cmd, "encode") == 0)
         bm_cli_encode_help(stdout);
@@ -71,10 +75,12 @@ int main(int argc, char **argv)
             return 0;
         }
         if (command_help(argv[2]) != 0)
-            bm_cli_fail("help", "unknown command \"%s\" (commands: decode, encode, beacon)",
+            bm_cli_fail("help", "unknown command \"%s\" (commands: demo, decode, encode, beacon)",
                         bm_cli_echo_ok(argv[2], strlen(argv[2])) ? argv[2] : "...");
         return 0;
     }
+    if (strcmp(cmd, "demo") == 0)
+        return bm_cli_demo(argc, argv, 2);
     if (strcmp(cmd, "decode") == 0)
         return bm_cli_decode(argc, argv, 2);
     if (strcmp(cmd, "encode") == 0)

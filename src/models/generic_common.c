@@ -107,6 +107,12 @@ int bm_gen_cli_send(struct bm_node *node, struct bm_model *model, uint32_t set_o
     int rc = cli_transmit(node, model, c);
     if (rc != BM_OK)
         return rc;
+    c->retx_left = pub_label || dst == model->pub.addr ? (uint8_t)(model->pub.retransmit & 0x07)
+                                                       : 0;
+    if (c->retx_left) {
+        c->retx_ms = bm_node_now(node) + (uint64_t)((model->pub.retransmit >> 3) + 1) * 50u;
+        bm_node_timer_set(node, BM_TIMER_MODELS, 0);
+    }
     if (ack) {
         c->pending = true;
         c->retries_left = BM_GEN_CLI_RETRIES;
@@ -127,20 +133,36 @@ void bm_gen_cli_status(struct bm_model *model, const struct bm_msg_ctx *ctx, uin
     bm_gen_notify(model, BM_EVT_STATUS, op, value, ctx->src);
 }
 
+/* The publication's retransmissions of the last Set (same TID, so servers
+ * apply it once). Returns the next deadline or UINT64_MAX. */
+static uint64_t cli_retransmit(struct bm_node *node, struct bm_model *model, struct bm_gen_cli *c,
+                               uint64_t now_ms)
+{
+    if (!c->retx_left)
+        return UINT64_MAX;
+    if (now_ms >= c->retx_ms) {
+        c->retx_left--;
+        cli_transmit(node, model, c);
+        c->retx_ms = now_ms + (uint64_t)((model->pub.retransmit >> 3) + 1) * 50u;
+    }
+    return c->retx_left ? c->retx_ms : UINT64_MAX;
+}
+
 uint64_t bm_gen_cli_process(struct bm_node *node, struct bm_model *model, uint64_t now_ms)
 {
     struct bm_gen_cli *c = (struct bm_gen_cli *)model->st.bytes;
+    uint64_t retx = cli_retransmit(node, model, c, now_ms);
     if (!c->pending)
-        return UINT64_MAX;
+        return retx;
     if (now_ms < c->deadline_ms)
-        return c->deadline_ms;
+        return c->deadline_ms < retx ? c->deadline_ms : retx;
     if (c->retries_left) {
         c->retries_left--;
         c->deadline_ms = now_ms + BM_GEN_CLI_TIMEOUT_MS;
         cli_transmit(node, model, c);
-        return c->deadline_ms;
+        return c->deadline_ms < retx ? c->deadline_ms : retx;
     }
     c->pending = false;
     bm_gen_notify(model, BM_EVT_TIMEOUT, c->set_op, c->set_value, 0);
-    return UINT64_MAX;
+    return retx;
 }

@@ -75,11 +75,14 @@ struct bm_gen_cli {
     uint8_t params[4];
     uint8_t params_len;
     uint64_t deadline_ms;
+    uint8_t retx_left;   /* Publish Retransmit copies still to send (4.2.2.6) */
+    uint64_t retx_ms;    /* when the next one goes */
 };
 
 /* Sends set_op(params) from a client to dst under app_idx with the node's
  * default TTL; when ack, waits for status_op (see BM_GEN_CLI_TIMEOUT_MS).
- * dst BM_ADDR_PUBLISH means the publication address. BM_ESTATE without a
+ * dst BM_ADDR_PUBLISH means the publication address, and then the
+ * model's Publish Retransmit state repeats the message (same TID). BM_ESTATE without a
  * publication address or when app_idx is not bound. */
 int bm_gen_cli_send(struct bm_node *node, struct bm_model *model, uint32_t set_op, bool ack,
                     int32_t value, const uint8_t *params, size_t len, uint16_t dst,

@@ -32,17 +32,19 @@ static void test_composition_page0_bytes(void)
     CHECK_EQ(r->err, BM_OK);
     CHECK_EQ(r->opcode, BM_CFG_OP_COMP_STATUS);
     /* Mesh Profile 4.2.1.1, little-endian fields: Page 0, CID 0x05F1, PID
-     * 0x0001, VID 0x0001, CRPL = 32 (the replay list size), Features bit 0
+     * 0x0001, VID 0x0001, CRPL = BM_CFG_RPL_SIZE (the replay list size: 32
+     * in config.h, 256 in the host build), Features bit 0
      * (relay; no proxy, friend, LPN); element 0: Loc 0x0000, NumS 2, NumV
      * 0, Configuration Server 0x0000, Health Server 0x0002; element 1:
      * Loc 0x0000, NumS 0, NumV 1, company 0x000A then model 0x0001. */
-    static const uint8_t want[] = {0x00, 0xf1, 0x05, 0x01, 0x00, 0x01, 0x00, 0x20, 0x00,
+    const uint8_t want[] = {0x00, 0xf1, 0x05, 0x01, 0x00, 0x01, 0x00,
+                                   (uint8_t)BM_CFG_RPL_SIZE, (uint8_t)(BM_CFG_RPL_SIZE >> 8),
                                    0x01, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02,
                                    0x00, 0x00, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x01, 0x00};
     /* the decoded struct, field by field */
     CHECK_EQ(r->u.comp.page, 0);
     CHECK_EQ(r->u.comp.cid, 0x05f1);
-    CHECK_EQ(r->u.comp.crpl, 32);
+    CHECK_EQ(r->u.comp.crpl, BM_CFG_RPL_SIZE);
     CHECK_EQ(r->u.comp.features, 1);
     CHECK_EQ(r->u.comp.elem_count, 2);
     CHECK_EQ(r->u.comp.elems[0].nsig, 2);

@@ -3,3 +3,4 @@
 bm_add_py_test(tools_cli_messages pipeline tools/test_cli_messages.py)
 bm_add_py_test(tools_cli_beacons pipeline tools/test_cli_beacons.py)
 bm_add_py_test(tools_cli_errors pipeline tools/test_cli_errors.py)
+bm_add_py_test(tools_demo models tools/test_demo.py)
