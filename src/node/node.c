@@ -276,8 +276,11 @@ int bm_create_element(struct bm_node *node, bool primary, uint8_t feature, bool 
         return BM_EINVAL;
     if (node->element_count >= BM_CFG_ELEMENTS)
         return BM_ENOSPC;
-    if (node->provisioned)
-        return BM_ESTATE; /* composition is fixed once provisioned */
+    /* Composition is fixed once provisioned: after a restart that restored
+     * provisioning, the script may create again the elements it had, not
+     * more than the addresses the provisioner gave it. */
+    if (node->provisioned && node->element_count >= node->prov_elements)
+        return BM_ESTATE;
     int idx = node->element_count++;
     node->elements[idx].used = true;
     node->elements[idx].primary = primary;

@@ -131,6 +131,7 @@ struct bm_node {
 
     /* provisioned state */
     bool provisioned;
+    uint8_t prov_elements;   /* elements the provisioner gave addresses to */
     uint16_t addr;
     uint8_t dev_key[BM_KEY_LEN];
     uint32_t seq;

@@ -18,8 +18,9 @@
 
 bool bm_node_is_local(const struct bm_node *node, uint16_t addr)
 {
-    uint8_t count = node->element_count ? node->element_count : 1;
-    return node->provisioned && addr >= node->addr && addr < node->addr + count;
+    /* the addresses the provisioner assigned, whether or not the script
+     * has created every element again yet after a restart */
+    return node->provisioned && addr >= node->addr && addr < node->addr + node->prov_elements;
 }
 
 /* --- sequence numbers --- */

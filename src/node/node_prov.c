@@ -4,14 +4,15 @@
  * creation, scanning, provisioning, the network database).
  *
  * Stored record BM_REC_PROV (version 1): ver(1) addr(2) net_idx(2)
- * net_key(16) dev_key(16) iv_index(4) flags(1), little-endian. */
+ * net_key(16) dev_key(16) iv_index(4) flags(1) elements(1), little-endian.
+ * The element count is the one the provisioner allocated addresses for. */
 #include <string.h>
 
 #include "node.h"
 #include "storage/records.h"
 
 #define PROV_REC_VERSION 1
-#define PROV_REC_LEN 42
+#define PROV_REC_LEN 43
 
 static struct bm_node *node_of(void *ctx)
 {
@@ -81,6 +82,7 @@ static int save_provisioning(struct bm_node *node, const uint8_t net_key[BM_KEY_
     put_le16(rec + 37, (uint16_t)node->net.iv_index);
     put_le16(rec + 39, (uint16_t)(node->net.iv_index >> 16));
     rec[41] = flags;
+    rec[42] = node->prov_elements;
     int rc = bm_store_put(node, BM_REC_PROV, rec, sizeof(rec));
     bm_crypto_wipe(rec, sizeof(rec));
     return rc;
@@ -107,6 +109,7 @@ int bm_node_provisioned(struct bm_node *node, const uint8_t net_key[BM_KEY_LEN],
     node->seq = 0;
     node->seq_reserved = 0;
     node->provisioned = true;
+    node->prov_elements = node->element_count ? node->element_count : 1;
     rc = save_provisioning(node, net_key, net_idx, flags);
     if (rc != BM_OK)
         bm_node_log(node, BM_LOG_ERR, "node", "store provisioning failed: %d", rc);
@@ -130,8 +133,10 @@ int bm_node_load_provisioning(struct bm_node *node)
     uint16_t addr = get_le16(rec + 1);
     uint16_t net_idx = get_le16(rec + 3);
     uint32_t iv = (uint32_t)get_le16(rec + 37) | (uint32_t)get_le16(rec + 39) << 16;
+    uint8_t elements = rec[42];
     rc = bm_node_provisioned(node, rec + 5, net_idx, rec[41], iv, addr, rec + 21);
     bm_crypto_wipe(rec, sizeof(rec));
+    node->prov_elements = elements;
     if (rc != BM_OK)
         return rc;
     /* resume at the reserved mark: numbers below it may have been used */

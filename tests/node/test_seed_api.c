@@ -374,6 +374,22 @@ static void test_reset_node_prov_forgets_durably_and_beacons_again(void)
     pair_free(&p);
 }
 
+/* After a restart that restored provisioning, a script that calls init
+ * first may create its elements again, but not more than were provisioned. */
+static void test_elements_after_init_on_a_provisioned_node(void)
+{
+    struct pair p;
+    pair_setup(&p, BM_OOB_NONE);
+    CHECK_EQ(pair_provision(&p), BM_OK);
+    bm_node_destroy(p.dev->node);
+    bm_node_create(p.dev->node, bm_node_size(), bm_sim_platform(p.sim, p.dev->id));
+    CHECK_EQ(bm_init(p.dev->node, "dev", BM_OOB_NONE), BM_OK);
+    CHECK(bm_node_is_provisioned(p.dev->node));
+    CHECK_EQ(bm_create_element(p.dev->node, true, BM_RELAY, true, 7, NULL), BM_OK);
+    CHECK_EQ(bm_create_element(p.dev->node, false, 0, false, 7, NULL), BM_ESTATE);
+    pair_free(&p);
+}
+
 static int scan_hits;
 static void count_scan(void *user, const struct bm_unprov_device *dev)
 {
@@ -425,5 +441,6 @@ int main(void)
     BM_RUN(test_output_oob_kinds);
     BM_RUN(test_reset_node_prov_forgets_durably_and_beacons_again);
     BM_RUN(test_provisioner_scan_shows_names);
+    BM_RUN(test_elements_after_init_on_a_provisioned_node);
     return bm_test_done();
 }
