@@ -328,6 +328,7 @@ static bool configure(struct demo *d, struct dnode *n, const uint8_t app_key[16]
 static int toggle(struct demo *d, int32_t value, uint64_t *slowest_ms)
 {
     uint64_t t0 = bm_sim_now_ms(d->sim);
+    *slowest_ms = 0;
     for (int i = 0; i < d->nlights; i++) {
         d->lights[i].changed = false;
         d->lights[i].changed_ms = 0;
@@ -341,7 +342,6 @@ static int toggle(struct demo *d, int32_t value, uint64_t *slowest_ms)
     say(d, "switch: %s", value ? "ON" : "OFF");
     /* watch the lights for 3 s, noting when each changed */
     int followed = 0;
-    *slowest_ms = 0;
     for (uint64_t t = 0; t < 3000; t += 5) {
         bm_sim_run_for(d->sim, 5);
         for (int i = 0; i < d->nlights; i++) {
