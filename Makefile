@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 VECTORS ?= $(abspath ../shared/vectors)
 
-.PHONY: all deps build demo check check-gcc check-asan cross clean
+.PHONY: all deps build demo check check-gcc check-asan cross clean fuzz fuzz-replay
 
 all: build
 
@@ -34,8 +34,18 @@ check-asan: deps
 cross: deps
 	scripts/cross.sh $(BUILD)-cross
 
-check: check-gcc check-asan cross
+check: check-gcc check-asan cross fuzz-replay
 	@echo "check: all tests passed (gcc, and clang with ASan+UBSan); the core builds for Cortex-M0+/M4"
 
+# Fuzzing (docs/fuzzing.md): libFuzzer targets built with clang into $(BUILD)-fuzz.
+# fuzz: each target for FUZZ_SECONDS (default 60); fuzz-replay: every
+# checked-in corpus file once through its target (part of check).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(MAKE) -C fuzz run OUT=$(abspath $(BUILD))-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) -j$(JOBS)
+
+fuzz-replay: deps
+	$(MAKE) -C fuzz replay OUT=$(abspath $(BUILD))-fuzz -j$(JOBS)
+
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-cross
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz $(BUILD)-cross

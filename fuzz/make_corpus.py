@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzz targets into fuzz/corpus/<target>/.
+
+From the specification's sample data (../shared/vectors/*.json: network
+PDUs, beacons, PB-ADV PDUs, Provisioning PDUs) and, if the capture tool is
+given, from captured simulated traffic (fuzz/capture.c). Standard library
+only. Usage: make_corpus.py [--vectors DIR] [--capture build-fuzz/capture]
+"""
+import argparse
+import hashlib
+import json
+import os
+import struct
+import subprocess
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, "corpus")
+
+
+def put(target, name, data):
+    d = os.path.join(CORPUS, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(bytes(data))
+
+
+def ad(ad_type, payload):
+    return bytes([len(payload) + 1, ad_type]) + payload
+
+
+def node_rec(ctl, adv):
+    return bytes([ctl, len(adv)]) + adv
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vectors", default=os.path.join(HERE, "..", "..", "shared", "vectors"))
+    ap.add_argument("--capture", help="path of the built capture tool")
+    args = ap.parse_args()
+    load = lambda n: json.load(open(os.path.join(args.vectors, n)))
+    msgs = load("messages.json")
+    beacons = load("beacons.json")
+    prov = load("provisioning.json")
+
+    # --- network PDUs (Mesh Profile 8.3) ---
+    all_pdus = []
+    for m in msgs["messages"]:
+        n = m["message_number"]
+        pdus = [bytes.fromhex(l["network"]["network_pdu"]) for l in m["lower_transport_pdus"] if "network" in l]
+        all_pdus += pdus
+        for i, pdu in enumerate(pdus):
+            put("fuzz_net_decode", "msg%02d_%d" % (n, i), b"\x00" + pdu)
+            if m.get("security_credentials", "").startswith("friend"):
+                put("fuzz_net_decode", "msg%02d_%d_friend" % (n, i), b"\x20" + pdu)
+        # structure-aware: the same header and transport PDUs for fuzz_net_valid
+        for i, l in enumerate(m["lower_transport_pdus"]):
+            tp = bytes.fromhex(l.get("lower_transport_pdu", l.get("transport_pdu", "")))
+            if not tp:
+                continue
+            ctl = int(m["ctl"])
+            ttl = int(m["ttl"], 16)
+            seq = int(l.get("seq", m["seq"]), 16)
+            sel = 2 if m.get("security_credentials", "").startswith("friend") else 0
+            if int(m["iv_index"], 16) != 0x12345678:
+                sel |= 4  # the previous IV index
+            hdr = bytes([sel, ctl << 7 | ttl]) + seq.to_bytes(3, "big") + \
+                bytes.fromhex(m["src"]) + bytes.fromhex(m["dst"]) + b"\x00"
+            put("fuzz_net_valid", "msg%02d_%d" % (n, i), hdr + tp)
+            # reassembly: raw records (flags 0x04 | ctl<<3, seq, len, pdu)
+        segs = [l for l in m["lower_transport_pdus"] if l.get("seg") == 1]
+        if segs:
+            out = b"\x00"
+            for l in segs:
+                tp = bytes.fromhex(l.get("lower_transport_pdu", l.get("transport_pdu", "")))
+                seq = int(l.get("seq", m["seq"]), 16)
+                out += bytes([0x04 | int(m["ctl"]) << 3]) + seq.to_bytes(3, "big") + bytes([len(tp)]) + tp
+            put("fuzz_reasm", "msg%02d" % n, out)
+            put("fuzz_reasm", "msg%02d_reversed" % n, b"\x00" + b"".join(
+                bytes([0x04 | int(m["ctl"]) << 3]) + int(l.get("seq", m["seq"]), 16).to_bytes(3, "big")
+                + bytes([len(bytes.fromhex(l.get("lower_transport_pdu", l.get("transport_pdu", ""))))])
+                + bytes.fromhex(l.get("lower_transport_pdu", l.get("transport_pdu", "")))
+                for l in reversed(segs)))
+        if "access_message" in m:
+            put("fuzz_access_parse", "msg%02d" % n, bytes.fromhex(m["access_message"]["access_payload"]))
+    # node: every sample PDU in one advertisement each, to both nodes
+    put("fuzz_node_rx", "sample_messages",
+        b"".join(node_rec(0x08, ad(0x2A, p)) for p in all_pdus))
+    # structured reassembly: a 3-segment access message, out of order, with a duplicate
+    rec = lambda flags, segn, sego, sz, hi, ln, fill: bytes([flags, segn, sego]) + sz.to_bytes(2, "big") + bytes([hi]) + (bytes([ln]) if sego == segn else b"") + bytes([fill]) * 12
+    put("fuzz_reasm", "structured_3seg",
+        b"\x00" + rec(0x20, 2, 1, 0x123, 1, 0, 0xa1) + rec(0x20, 2, 0, 0x123, 1, 0, 0xa0) +
+        rec(0x20, 2, 1, 0x123, 1, 0, 0xa1) + rec(0x20, 2, 2, 0x123, 1, 5, 0xa2) +
+        rec(0x81, 0, 0, 0x050, 0, 3, 0xb0) + b"\x64")
+
+    # --- beacons (8.4) ---
+    for i, b in enumerate(beacons["secure_network_beacons"]):
+        put("fuzz_beacon", "snb%d" % i, bytes.fromhex(b["beacon"]))
+    for i, b in enumerate(beacons["unprovisioned_device_beacons"]):
+        put("fuzz_beacon", "udb%d" % i, bytes.fromhex(b["beacon"]))
+    put("fuzz_node_rx", "sample_beacons", b"".join(
+        node_rec(0x08, ad(0x2B, bytes.fromhex(b["beacon"])))
+        for b in beacons["secure_network_beacons"] + beacons["unprovisioned_device_beacons"]))
+
+    # --- PB-ADV and Provisioning PDUs (8.7) ---
+    pbadv = []
+    for s in prov["pb_adv"]["steps"]:
+        if "pb_adv_pdu" in s:
+            pbadv.append(bytes.fromhex(s["pb_adv_pdu"]))
+        for p in s.get("pb_adv_pdus", []):
+            pbadv.append(bytes.fromhex(p))
+        if "provisioning_pdu" in s:
+            pdu = bytes.fromhex(s["provisioning_pdu"])
+            name = s["title"].lower().replace(" ", "_").replace("/", "_")
+            for alg in (0, 2):
+                put("fuzz_prov_pdu", "%s_alg%d" % (name, alg), bytes([alg]) + pdu)
+    put("fuzz_pbadv", "sample_run", b"".join(bytes([len(p)]) + p for p in pbadv))
+    put("fuzz_node_rx", "sample_pbadv", b"".join(node_rec(0x48, ad(0x29, p)) for p in pbadv))
+    for role in ("fuzz_prov_device", "fuzz_prov_provisioner"):
+        put(role, "sample_raw", b"\x00" + b"".join(b"\x05" + bytes([len(p)]) + p for p in pbadv))
+        # the honest protocol: pump, let time pass, pump (No OOB / Output OOB / CMAC only / refuse)
+        for cfg in (0x00, 0x01, 0x02, 0x06, 0x80, 0x82):
+            honest = bytes([cfg]) + (b"\x0b\x09\x00" * 12)
+            if cfg & 2:
+                honest = bytes([cfg]) + b"\x0b\x09\x00" * 6 + b"\x0a\x00" + b"\x0b\x09\x00" * 8
+            put(role, "honest_cfg%02x" % cfg, honest)
+        # wrapped Provisioning PDUs straight into the link
+        wr = b"\x00\x0b"
+        for s in prov["pb_adv"]["steps"]:
+            if "provisioning_pdu" in s:
+                p = bytes.fromhex(s["provisioning_pdu"])
+                wr += b"\x06" + bytes([len(p)]) + p + b"\x07"
+        put(role, "sample_wrapped", wr)
+
+    # --- access valid: one record per interesting opcode ---
+    ops = [
+        ("onoff_get", 1, "8201"), ("onoff_set", 1, "82020105"), ("onoff_set_unack", 1, "8203000a0101"),
+        ("level_get", 1, "8205"), ("level_set", 1, "82063412070000"), ("level_delta", 1, "820900100000090a05"),
+        ("level_move", 1, "820b0001050a01"), ("echo", 1, "c10a00686921"),
+        ("comp_get", 0, "800800"), ("ttl_set", 0, "800d05"), ("relay_set", 0, "80270121"),
+        ("beacon_set", 0, "800a01"), ("appkey_add", 0, "0023010063964771734fbd76e3b40519d1d94a48"),
+        ("model_app_bind", 0, "803d01120123001000"), ("sub_add", 0, "801b011201c0001000"),
+        ("pub_set", 0, "03011203c02301ff0a15001010"), ("node_reset", 0, "8049"),
+        ("hb_pub_set", 0, "8039c00103030701000000"), ("hb_sub_set", 0, "803b000301121005"),
+        ("netkey_add", 0, "80405604" + "11" * 16), ("kr_phase_set", 0, "8017000002"),
+        ("net_transmit_set", 0, "802423"), ("friend_get", 0, "800f"), ("gatt_proxy_get", 0, "8012"),
+    ]
+    for name, akf, hexp in ops:
+        payload = bytes.fromhex(hexp)
+        flags = akf  # dst primary, unsegmented when it fits, no time step
+        recd = bytes([flags, 0x00, 0x05, 0x00]) + len(payload).to_bytes(2, "big") + payload
+        put("fuzz_access_valid", name, recd)
+        put("fuzz_access_valid", name + "_seg", bytes([flags | 0x04 | 0x40, 0x01, 0x05, 0x81]) +
+            len(payload).to_bytes(2, "big") + payload)
+    # a long echo that the node answers segmented, then acks for its reply
+    long = bytes.fromhex("c10a00") + bytes(range(100))
+    put("fuzz_access_valid", "echo_long_then_acks",
+        bytes([0x41, 0x02, 0x05, 0x00]) + len(long).to_bytes(2, "big") + long +
+        bytes([0x40, 0x82, 0x05, 0x80, 0x04, 0x00, 0x00, 0x00, 0x03]) +
+        bytes([0x40, 0x82, 0x05, 0x80, 0x04, 0x00, 0x02, 0x00, 0x00]))
+
+    if args.capture:
+        subprocess.run([args.capture, CORPUS], check=True)
+    total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(CORPUS) for f in fs)
+    print("corpus: %d octets" % total)
+
+
+if __name__ == "__main__":
+    main()
