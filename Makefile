@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 VECTORS ?= $(abspath ../shared/vectors)
 
-.PHONY: all deps build demo check check-gcc check-asan cross clean fuzz fuzz-replay
+.PHONY: all deps build demo check check-gcc check-asan cross clean python fuzz fuzz-replay
 
 all: build
 
@@ -33,6 +33,13 @@ check-asan: deps
 
 cross: deps
 	scripts/cross.sh $(BUILD)-cross
+
+# The Python module (docs/python.md): builds it, runs its tests, and
+# installs the blemesh package for /usr/bin/python3 (Debian's), so that
+# `python3 -m blemesh.run SCRIPT.py` works afterwards.
+python: build
+	cd $(BUILD) && ctest -L python --output-on-failure
+	cmake --install $(BUILD) --component python
 
 check: check-gcc check-asan cross fuzz-replay
 	@echo "check: all tests passed (gcc, and clang with ASan+UBSan); the core builds for Cortex-M0+/M4"
