@@ -144,4 +144,16 @@
 #error "BM_CFG_SEQ_BLOCK out of range (1..65536)"
 #endif
 
+/* Replay protection entries are written to storage in blocks: an entry is
+ * stored only when its source's sequence number passes the stored mark,
+ * which then moves this far ahead. After a restart up to this many new
+ * messages of a source may be refused as replays (never a replay
+ * accepted). Costs one store write per block per source. Range 1..65536. */
+#ifndef BM_CFG_RPL_STORE_BLOCK
+#define BM_CFG_RPL_STORE_BLOCK 16
+#endif
+#if BM_CFG_RPL_STORE_BLOCK < 1 || BM_CFG_RPL_STORE_BLOCK > 65536
+#error "BM_CFG_RPL_STORE_BLOCK out of range (1..65536)"
+#endif
+
 #endif

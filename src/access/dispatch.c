@@ -35,6 +35,8 @@ int bm_access_model_add(struct bm_node *node, uint8_t elem, const struct bm_mode
     free_slot->elem = elem;
     free_slot->type = type;
     free_slot->pub.ttl = BM_TTL_DEFAULT;
+    /* a model created after a restart takes back its stored configuration */
+    bm_persist_model_created(node, free_slot);
     if (out)
         *out = free_slot;
     return BM_OK;

@@ -29,6 +29,10 @@ int bm_cfg_srv_reply(struct bm_node *node, const struct bm_model *model,
 {
     struct bm_msg_ctx out = {
         .net_idx = ctx->net_idx, .app_idx = BM_APP_IDX_DEV, .dst = ctx->src, .ttl = BM_TTL_DEFAULT};
+    /* every handler answers through here: what it changed is stored
+     * before the Status says it is done (unchanged records are not
+     * rewritten) */
+    bm_persist_sync(node);
     int rc = bm_access_send(node, model, &out, opcode, params, len);
     bm_node_log(node, rc == BM_OK ? BM_LOG_DBG : BM_LOG_WRN, "cfg",
                 "status op=0x%04x dst=0x%04x len=%u rc=%d", (unsigned)opcode, ctx->src,

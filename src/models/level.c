@@ -322,6 +322,22 @@ static int srv_pub(struct bm_node *node, struct bm_model *m, uint8_t *out, size_
     return bm_access_build(OP_LEVEL_STATUS, p, n, out, size, len);
 }
 
+/* Persisted state: the settled present level (storage/persist.c keeps it
+ * across a power cut). */
+static size_t srv_state_save(const struct bm_model *m, uint8_t *out)
+{
+    bm_gen_put_le16(out, (uint16_t)((const struct level_srv *)m->st.bytes)->present);
+    return 2;
+}
+
+static int srv_state_load(struct bm_model *m, const uint8_t *in, size_t len)
+{
+    if (len != 2)
+        return BM_EMALFORMED;
+    srv_of(m)->present = (int16_t)bm_gen_get_le16(in);
+    return BM_OK;
+}
+
 static const struct bm_model_op srv_ops[] = {
     {OP_LEVEL_GET, 0, 0, srv_get},           {OP_LEVEL_SET, 3, 5, set_ack},
     {OP_LEVEL_SET_UNACK, 3, 5, set_unack},   {OP_DELTA_SET, 5, 7, delta_ack},
@@ -334,7 +350,9 @@ const struct bm_model_type bm_level_srv_type = {.company = BM_COMPANY_SIG,
                                                 .ops = srv_ops,
                                                 .op_count = sizeof(srv_ops) / sizeof(srv_ops[0]),
                                                 .publish = srv_pub,
-                                                .process = srv_process};
+                                                .process = srv_process,
+                                                .state_save = srv_state_save,
+                                                .state_load = srv_state_load};
 
 static int cli_status(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
                       const uint8_t *p, size_t len)

@@ -174,6 +174,22 @@ static int srv_pub(struct bm_node *node, struct bm_model *m, uint8_t *out, size_
     return bm_access_build(OP_ONOFF_STATUS, p, n, out, size, len);
 }
 
+/* Persisted state: the present OnOff (storage/persist.c keeps it across a
+ * power cut). */
+static size_t srv_state_save(const struct bm_model *m, uint8_t *out)
+{
+    out[0] = ((const struct onoff_srv *)m->st.bytes)->present;
+    return 1;
+}
+
+static int srv_state_load(struct bm_model *m, const uint8_t *in, size_t len)
+{
+    if (len != 1 || in[0] > 1)
+        return BM_EMALFORMED;
+    srv_of(m)->present = in[0];
+    return BM_OK;
+}
+
 static const struct bm_model_op srv_ops[] = {
     {OP_ONOFF_GET, 0, 0, srv_get},
     {OP_ONOFF_SET, 2, 4, srv_set_ack},
@@ -185,7 +201,9 @@ const struct bm_model_type bm_onoff_srv_type = {.company = BM_COMPANY_SIG,
                                                 .ops = srv_ops,
                                                 .op_count = sizeof(srv_ops) / sizeof(srv_ops[0]),
                                                 .publish = srv_pub,
-                                                .process = srv_process};
+                                                .process = srv_process,
+                                                .state_save = srv_state_save,
+                                                .state_load = srv_state_load};
 
 static int cli_status(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
                       const uint8_t *p, size_t len)

@@ -83,6 +83,8 @@ struct bm_node *bm_node_create(void *mem, size_t mem_len, const struct bm_platfo
     node->relay_xmit.count = 3;
     node->relay_xmit.interval_ms = 20;
     node->relay = BM_FEAT_STATE_UNSUPPORTED;
+    for (size_t i = 0; i < BM_CFG_MODELS; i++)
+        node->model_slot[i] = 0xffff; /* no record slot yet */
     bm_net_init(&node->net, 0, false);
     bm_lower_reasm_init(&node->reasm);
     bm_node_prov_link_setup(node);
@@ -150,8 +152,14 @@ int bm_init(struct bm_node *node, const char *name, uint8_t auth)
     node->auth = auth;
     node->initialized = true;
     rc = bm_node_load_provisioning(node);
-    if (rc != BM_OK && rc != BM_ENOENT)
-        return rc;
+    if (rc != BM_OK) {
+        /* Not provisioned (or PROV is unreadable, which leaves the node
+         * unable to join anyway): whatever a reset cut short by a power
+         * cut left behind goes now, keys first of all. */
+        if (rc != BM_ENOENT)
+            bm_node_log(node, BM_LOG_WRN, "node", "stored provisioning unreadable: %d", rc);
+        bm_persist_erase(node);
+    }
     if (node->provisioned) {
         bm_node_log(node, BM_LOG_INF, "node", "restored addr=0x%04x", node->addr);
         if (node->net_beacon)
@@ -221,14 +229,19 @@ int bm_reset_node_prov(struct bm_node *node)
 {
     if (!node)
         return BM_EINVAL;
-    int rc = bm_store_del(node, BM_REC_PROV);
-    if (rc != BM_OK && rc != BM_ENOENT)
-        return rc;
-    rc = bm_store_del(node, BM_REC_SEQ);
-    if (rc != BM_OK && rc != BM_ENOENT)
+    /* durably first: a node that forgot its keys in memory but not in
+     * storage would come back provisioned */
+    int rc = bm_persist_erase(node);
+    if (rc != BM_OK)
         return rc;
     bool was = node->provisioned;
     wipe_secrets(node);
+    node->is_provisioner = false;
+    for (size_t i = 0; i < BM_CFG_PROV_NODES; i++)
+        node->db[i].used = false;
+    node->iv_recovered = false;
+    node->iv_want_normal = false;
+    bm_node_timer_stop(node, BM_TIMER_IV);
     node->provisioned = false;
     node->addr = 0;
     node->seq = 0;
@@ -295,6 +308,8 @@ int bm_create_element(struct bm_node *node, bool primary, uint8_t feature, bool 
         node->relay = (feature & BM_RELAY) ? BM_FEAT_STATE_ENABLED : BM_FEAT_STATE_UNSUPPORTED;
         node->net_beacon = beacon;
         node->default_ttl = ttl;
+        /* created again after a restart: the stored configuration wins */
+        bm_persist_reapply_cfg(node);
     }
     if (index)
         *index = idx;
@@ -345,6 +360,9 @@ static void run_timer(struct bm_node *node, enum bm_timer_id id, uint64_t now)
         break;
     case BM_TIMER_MODELS:
         break; /* a kick: bm_access_process runs on every call below */
+    case BM_TIMER_IV:
+        bm_node_iv_process(node, now);
+        break;
     case BM_TIMER_COUNT:
         break;
     }
@@ -360,6 +378,7 @@ uint64_t bm_node_process(struct bm_node *node, uint64_t now_ms)
     }
     bm_lower_reasm_expire(&node->reasm, (uint32_t)now_ms);
     uint64_t next = node->provisioned ? bm_access_process(node, now_ms) : UINT64_MAX;
+    bm_persist_model_states(node);
     for (int id = 0; id < BM_TIMER_COUNT; id++)
         if (node->timers[id] && node->timers[id] < next)
             next = node->timers[id];

@@ -14,6 +14,7 @@
 #include "net/net.h"
 #include "access/model.h"
 #include "prov/prov_link.h"
+#include "storage/records.h"
 #include "transport/lower.h"
 #include "transport/upper.h"
 
@@ -29,6 +30,7 @@ enum bm_timer_id {
     BM_TIMER_PROV_LINK,
     BM_TIMER_SAR_TX,
     BM_TIMER_MODELS,
+    BM_TIMER_IV,
     BM_TIMER_COUNT
 };
 
@@ -57,6 +59,11 @@ struct bm_rpl_entry {
     uint16_t src;
     uint32_t seq;
     uint32_t iv_index;
+    /* what storage holds (records.h RPL): messages up to this mark are
+     * refused after a restart */
+    uint32_t mark_seq;
+    uint32_t mark_iv;
+    bool marked;
 };
 
 /* An outgoing segmented message (Mesh Profile 3.5.3.3). */
@@ -175,6 +182,21 @@ struct bm_node {
     bm_provision_fn provision_cb;
     void *provision_user;
 
+    /* persistence (storage/persist.c) */
+    bool persist_live;       /* provisioning loaded or written: model records apply */
+    uint16_t model_slot[BM_CFG_MODELS]; /* record slot of models[i]; 0xffff unknown */
+    uint8_t model_saved[BM_CFG_MODELS][BM_MODEL_SAVED_MAX]; /* last stored state */
+    uint8_t model_saved_len[BM_CFG_MODELS];                 /* 0: none stored */
+
+    /* IV Update procedure (node_iv.c, Mesh Profile 3.10.5) */
+    uint64_t iv_since_ms;    /* platform clock when this boot began counting the state */
+    uint64_t iv_base_ms;     /* time spent in the state before that (IV record hours) */
+    uint16_t iv_hours_saved; /* hours last written to the IV record */
+    bool iv_recovered;       /* an IV Index Recovery happened in the current state */
+    bool iv_test;            /* test mode: iv_min_ms replaces the 96 hours */
+    uint32_t iv_min_ms;
+    bool iv_want_normal;     /* leaving In Progress waits for segmented sends */
+
     uint64_t timers[BM_TIMER_COUNT];
     struct bm_node_stats stats;
 };
@@ -249,5 +271,33 @@ void bm_node_prov_process(struct bm_node *node, uint64_t now);
 void bm_node_prov_rx(struct bm_node *node, const uint8_t *data, size_t len);
 /* Loads BM_REC_PROV; BM_ENOENT if never provisioned. */
 int bm_node_load_provisioning(struct bm_node *node);
+
+/* IV Update procedure (node_iv.c, Mesh Profile 3.10.5). */
+/* Sequence numbers past this start the procedure (3.10.5: a node must not
+ * run out of them; half the 24-bit space leaves 8 million messages for the
+ * 96 hours of each state). */
+#define BM_IV_SEQ_LIMIT 0x800000u
+/* Minimum time in each state (3.10.5), and between two IV Index
+ * Recoveries twice that (3.10.6). */
+#define BM_IV_MIN_MS (96ull * 3600 * 1000)
+/* IV Index Recovery accepts at most this far ahead (3.10.6). */
+#define BM_IV_RECOVERY_MAX 42u
+/* The IV state restarts its clock (provisioning, restore, transitions). */
+void bm_node_iv_reset_clock(struct bm_node *node, uint64_t already_ms);
+/* Time spent in the current IV state. */
+uint64_t bm_node_iv_elapsed(const struct bm_node *node);
+/* A secure network beacon authenticated on a subnet: IV index and flag. */
+void bm_node_iv_beacon(struct bm_node *node, uint16_t net_idx, uint32_t iv_index, bool iv_update);
+/* Called after every sequence number taken: starts the procedure near
+ * exhaustion. */
+void bm_node_iv_seq_check(struct bm_node *node);
+/* Timer: hourly duration update, end of In Progress. */
+void bm_node_iv_process(struct bm_node *node, uint64_t now);
+
+/* Key Refresh by secure network beacons (node_kr.c, Mesh Profile 3.10.4):
+ * new_key tells whether the beacon authenticated with the new NetKey. */
+void bm_node_kr_beacon(struct bm_node *node, uint16_t net_idx, bool kr_flag, bool new_key);
+/* Phase change on a subnet (2 or 3), with the AppKeys and storage. */
+int bm_node_kr_set_phase(struct bm_node *node, uint16_t net_idx, uint8_t phase);
 
 #endif

@@ -1,8 +1,8 @@
 /* Beacons of a node (Mesh Profile 3.9): the Unprovisioned Device beacon
  * while unprovisioned (with the device name in the same advertisement), the
  * secure network beacon of each subnet once provisioned, and the receive
- * side of both (scan results for a provisioner; authenticated network
- * beacons counted). */
+ * side of both (scan results for a provisioner; an authenticated network
+ * beacon drives Key Refresh, node_kr.c, and IV Update, node_iv.c). */
 #include <string.h>
 
 #include "net/beacon.h"
@@ -75,6 +75,9 @@ static void rx_snb(struct bm_node *node, const uint8_t *data, size_t len)
                 continue;
             if (bm_beacon_snb_verify(ks->beacon_key, data, len, &b) == BM_OK) {
                 node->stats.beacons_rx++;
+                uint16_t net_idx = sub->net_idx;
+                bm_node_kr_beacon(node, net_idx, (b.flags & BM_SNB_FLAG_KR) != 0, k == 1);
+                bm_node_iv_beacon(node, net_idx, b.iv_index, (b.flags & BM_SNB_FLAG_IVU) != 0);
                 return;
             }
         }

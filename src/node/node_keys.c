@@ -35,6 +35,7 @@ int bm_node_app_key_add(struct bm_node *node, uint16_t net_idx, uint16_t app_idx
     node->app_net_idx[node->app_count] = net_idx;
     node->app_new[node->app_count] = false;
     node->app_count++;
+    bm_persist_sync(node); /* a store failure is logged; the key works */
     return BM_OK;
 }
 
@@ -62,6 +63,8 @@ int bm_node_app_key_del(struct bm_node *node, uint16_t app_idx)
             i++;
         }
     }
+    if (rc == BM_OK)
+        bm_persist_sync(node);
     return rc;
 }
 
@@ -91,6 +94,7 @@ int bm_node_app_key_update(struct bm_node *node, uint16_t app_idx, const uint8_t
     node->app_net_idx[node->app_count] = node->app_net_idx[old];
     node->app_new[node->app_count] = true;
     node->app_count++;
+    bm_persist_sync(node); /* a store failure is logged; the key works */
     return BM_OK;
 }
 

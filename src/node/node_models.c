@@ -68,6 +68,8 @@ int bm_add_model(struct bm_node *node, int element, uint8_t type, uint8_t functi
         bm_onoff_init(m, value);
     else
         bm_level_init(m, value);
+    /* after a restart the stored present state wins over the initial value */
+    bm_persist_model_created(node, m);
     if (out)
         *out = m;
     return BM_OK;
@@ -94,6 +96,7 @@ int bm_model_set_value(struct bm_node *node, struct bm_model *model, int32_t val
         return BM_ESTATE;
     int rc = is_onoff(model) ? bm_onoff_srv_set(node, model, value)
                              : bm_level_srv_set(node, model, value);
+    bm_persist_model_states(node);
     bm_node_timer_set(node, BM_TIMER_MODELS, 0); /* a publication may retransmit */
     return rc;
 }

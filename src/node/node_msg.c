@@ -25,26 +25,22 @@ bool bm_node_is_local(const struct bm_node *node, uint16_t addr)
 
 /* --- sequence numbers --- */
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static int next_seq(struct bm_node *node, uint32_t *seq)
 {
+    /* 3.10.5: the IV Update procedure starts long before this
+     * (BM_IV_SEQ_LIMIT); if it could not finish, stay silent rather than
+     * reuse a nonce */
     if (node->seq > BM_SEQ_MAX)
-        return BM_ENOSPC; /* the IV Update procedure must run first (issue #5) */
+        return BM_ENOSPC;
     if (node->seq >= node->seq_reserved) {
         uint32_t mark = node->seq + BM_CFG_SEQ_BLOCK;
-        uint8_t rec[4];
-        put_le32(rec, mark);
-        int rc = bm_store_put(node, BM_REC_SEQ, rec, sizeof(rec));
+        int rc = bm_persist_seq(node, mark);
         if (rc != BM_OK)
             return rc; /* never send a number we could repeat after a crash */
         node->seq_reserved = mark;
     }
     *seq = node->seq++;
+    bm_node_iv_seq_check(node);
     return BM_OK;
 }
 
@@ -382,9 +378,12 @@ static void send_seg_ack(struct bm_node *node, uint16_t net_idx, uint16_t our_ad
 static int rpl_check(struct bm_node *node, uint16_t src, uint32_t seq, uint32_t iv, bool record)
 {
     struct bm_rpl_entry *e = NULL;
+    uint16_t at = 0;
     for (uint16_t i = 0; i < node->rpl_count; i++)
-        if (node->rpl[i].src == src)
+        if (node->rpl[i].src == src) {
             e = &node->rpl[i];
+            at = i;
+        }
     if (e && (iv < e->iv_index || (iv == e->iv_index && seq <= e->seq)))
         return BM_EREPLAY;
     if (!record)
@@ -392,11 +391,14 @@ static int rpl_check(struct bm_node *node, uint16_t src, uint32_t seq, uint32_t 
     if (!e) {
         if (node->rpl_count >= BM_CFG_RPL_SIZE)
             return BM_ENOSPC; /* a full list must refuse new sources, not forget old ones */
-        e = &node->rpl[node->rpl_count++];
+        at = node->rpl_count++;
+        e = &node->rpl[at];
+        memset(e, 0, sizeof(*e));
         e->src = src;
     }
     e->seq = seq;
     e->iv_index = iv;
+    bm_persist_rpl(node, at);
     return BM_OK;
 }
 
@@ -509,6 +511,7 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx, uin
         ctx.label = label;
     }
     bm_access_rx(node, &ctx, access, access_len);
+    bm_persist_model_states(node);
     /* decrypted payloads can carry keys (AppKey Add): do not leave them */
     bm_crypto_wipe(access, sizeof(access));
 }

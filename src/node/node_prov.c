@@ -3,9 +3,8 @@
  * node's keys, and implements the provisioner role's public API (network
  * creation, scanning, provisioning, the network database).
  *
- * Stored record BM_REC_PROV (version 1): ver(1) addr(2) net_idx(2)
- * net_key(16) dev_key(16) iv_index(4) flags(1) elements(1), little-endian.
- * The element count is the one the provisioner allocated addresses for. */
+ * What provisioning leaves in storage, and how a restart reads it back, is
+ * storage/persist.c (layout in storage/records.h). */
 #include <string.h>
 
 #include "node.h"
@@ -59,35 +58,6 @@ static void link_oob_needed(void *ctx, uint8_t action, uint8_t size)
     node->provision_cb(node->provision_user, &r);
 }
 
-static void put_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static uint16_t get_le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static int save_provisioning(struct bm_node *node, const uint8_t net_key[BM_KEY_LEN],
-                             uint16_t net_idx, uint8_t flags)
-{
-    uint8_t rec[PROV_REC_LEN];
-    rec[0] = PROV_REC_VERSION;
-    put_le16(rec + 1, node->addr);
-    put_le16(rec + 3, net_idx);
-    memcpy(rec + 5, net_key, 16);
-    memcpy(rec + 21, node->dev_key, 16);
-    put_le16(rec + 37, (uint16_t)node->net.iv_index);
-    put_le16(rec + 39, (uint16_t)(node->net.iv_index >> 16));
-    rec[41] = flags;
-    rec[42] = node->prov_elements;
-    int rc = bm_store_put(node, BM_REC_PROV, rec, sizeof(rec));
-    bm_crypto_wipe(rec, sizeof(rec));
-    return rc;
-}
-
 int bm_node_provisioned(struct bm_node *node, const uint8_t net_key[BM_KEY_LEN], uint16_t net_idx,
                         uint8_t flags, uint32_t iv_index, uint16_t addr,
                         const uint8_t dev_key[BM_KEY_LEN])
@@ -110,42 +80,27 @@ int bm_node_provisioned(struct bm_node *node, const uint8_t net_key[BM_KEY_LEN],
     node->seq_reserved = 0;
     node->provisioned = true;
     node->prov_elements = node->element_count ? node->element_count : 1;
-    rc = save_provisioning(node, net_key, net_idx, flags);
+    /* Mesh Profile 3.10.5: a node added in Normal Operation stays there
+     * for 96 hours; one added during an IV Update is free to leave it. */
+    node->iv_recovered = false;
+    bm_node_iv_reset_clock(node, node->net.iv_update ? BM_IV_MIN_MS : 0);
+    rc = bm_persist_provisioned(node);
     if (rc != BM_OK)
         bm_node_log(node, BM_LOG_ERR, "node", "store provisioning failed: %d", rc);
     bm_node_timer_stop(node, BM_TIMER_UNPROV_BEACON);
     if (node->net_beacon)
         bm_node_timer_set(node, BM_TIMER_NET_BEACON, 0);
+    bm_node_timer_set(node, BM_TIMER_IV, 0);
     return BM_OK;
 }
 
 int bm_node_load_provisioning(struct bm_node *node)
 {
-    uint8_t rec[PROV_REC_LEN];
-    size_t len = 0;
-    int rc = bm_store_get(node, BM_REC_PROV, rec, sizeof(rec), &len);
+    int rc = bm_persist_load(node);
     if (rc != BM_OK)
         return rc;
-    if (len != sizeof(rec) || rec[0] != PROV_REC_VERSION) {
-        bm_crypto_wipe(rec, sizeof(rec));
-        return BM_EMALFORMED;
-    }
-    uint16_t addr = get_le16(rec + 1);
-    uint16_t net_idx = get_le16(rec + 3);
-    uint32_t iv = (uint32_t)get_le16(rec + 37) | (uint32_t)get_le16(rec + 39) << 16;
-    uint8_t elements = rec[42];
-    rc = bm_node_provisioned(node, rec + 5, net_idx, rec[41], iv, addr, rec + 21);
-    bm_crypto_wipe(rec, sizeof(rec));
-    node->prov_elements = elements;
-    if (rc != BM_OK)
-        return rc;
-    /* resume at the reserved mark: numbers below it may have been used */
-    uint8_t seq[4];
-    if (bm_store_get(node, BM_REC_SEQ, seq, sizeof(seq), &len) == BM_OK && len == sizeof(seq)) {
-        node->seq = (uint32_t)seq[0] | (uint32_t)seq[1] << 8 | (uint32_t)seq[2] << 16 |
-                    (uint32_t)seq[3] << 24;
-        node->seq_reserved = node->seq;
-    }
+    bm_node_timer_stop(node, BM_TIMER_UNPROV_BEACON);
+    bm_node_timer_set(node, BM_TIMER_IV, 0);
     return BM_OK;
 }
 
@@ -182,6 +137,7 @@ static void link_complete(void *ctx, const uint8_t uuid[16], const struct bm_pro
         slot->elements = elements;
         memcpy(slot->dev_key, d->dev_key, BM_KEY_LEN);
         node->next_addr = (uint16_t)(d->addr + elements);
+        bm_persist_sync(node);
     } else {
         r.event = BM_PROVISION_EVT_FAILED;
         r.err = BM_ENOSPC;
@@ -301,7 +257,7 @@ int bm_prov_create_network(struct bm_node *node, const uint8_t net_key[16], uint
     node->prov_net_idx = net_idx;
     uint8_t count = node->element_count ? node->element_count : 1;
     node->next_addr = (uint16_t)(own_addr + count);
-    return BM_OK;
+    return bm_persist_sync(node);
 }
 
 int bm_prov_scan_start(struct bm_node *node, bm_scan_fn cb, void *user)

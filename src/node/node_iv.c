@@ -1,0 +1,215 @@
+/* The IV Update procedure of a node (Mesh Profile 3.10.5) and IV Index
+ * Recovery (3.10.6).
+ *
+ * States: Normal Operation (iv_update false: send and receive with IV
+ * index I, also accept I - 1) and IV Update in Progress (iv_update true,
+ * iv_index holds the new index I + 1: send with I, accept I and I + 1).
+ *
+ * Rules, each with its constant in node.h:
+ * - a state lasts at least BM_IV_MIN_MS (96 h) before the node leaves it,
+ *   counted on the platform clock and carried across restarts in whole
+ *   hours by the IV record; test mode (bm_iv_test_mode) replaces it;
+ * - Normal -> In Progress: initiated (bm_iv_update_start, or sequence
+ *   numbers past BM_IV_SEQ_LIMIT) or following an authenticated beacon of
+ *   the primary subnet showing I + 1 with the IV Update flag;
+ * - In Progress -> Normal: after the minimum time, or on a beacon showing
+ *   the same index without the flag, once no segmented message is being
+ *   sent (its segments must keep one IV index); seq restarts at 0;
+ * - IV Index Recovery, only in Normal Operation: a beacon with an index
+ *   from I + 1 (flag clear) to I + BM_IV_RECOVERY_MAX is adopted with its
+ *   flag, seq restarts at 0, at most once per 2 * minimum; larger jumps
+ *   and older indexes are ignored;
+ * - every transition is stored (IV record) before the node acts on it. */
+#include <string.h>
+
+#include "blemesh/network.h"
+#include "node.h"
+
+#define HOUR_MS 3600000ull
+/* A deferred return to Normal is tried again this soon. */
+#define IV_RETRY_MS 500u
+
+static uint64_t min_ms(const struct bm_node *node)
+{
+    return node->iv_test ? node->iv_min_ms : BM_IV_MIN_MS;
+}
+
+void bm_node_iv_reset_clock(struct bm_node *node, uint64_t already_ms)
+{
+    node->iv_since_ms = bm_node_now(node);
+    node->iv_base_ms = already_ms;
+    node->iv_hours_saved = (uint16_t)(already_ms / HOUR_MS > 0xffff ? 0xffff
+                                                                     : already_ms / HOUR_MS);
+}
+
+uint64_t bm_node_iv_elapsed(const struct bm_node *node)
+{
+    return node->iv_base_ms + (bm_node_now(node) - node->iv_since_ms);
+}
+
+static bool sar_busy(const struct bm_node *node)
+{
+    for (size_t i = 0; i < BM_CFG_TX_SEG_CTX; i++)
+        if (node->sar_tx[i].busy)
+            return true;
+    return false;
+}
+
+/* Moves to (iv_index, update); reset_seq when the transmit IV index grows. */
+static void enter(struct bm_node *node, uint32_t iv_index, bool update, bool reset_seq,
+                  bool recovery)
+{
+    node->net.iv_index = iv_index;
+    node->net.iv_update = update;
+    node->iv_want_normal = false;
+    node->iv_recovered = recovery;
+    bm_node_iv_reset_clock(node, 0);
+    if (reset_seq) {
+        /* the IV record goes first: a crash between the two then resumes
+         * at the old, higher mark under the new index (a skip), never at 0
+         * under the old one */
+        node->seq = 0;
+        node->seq_reserved = 0;
+    }
+    int rc = bm_persist_iv(node);
+    bm_node_log(node, BM_LOG_INF, "net", "iv index=0x%08x %s%s store=%d", (unsigned)iv_index,
+                update ? "update in progress" : "normal", recovery ? " (recovery)" : "", rc);
+    /* tell the network now rather than at the next beacon period */
+    if (node->net_beacon)
+        bm_node_timer_set(node, BM_TIMER_NET_BEACON, 0);
+    bm_node_timer_set(node, BM_TIMER_IV, 0);
+}
+
+static void try_normal(struct bm_node *node, const char *why)
+{
+    if (bm_node_iv_elapsed(node) < min_ms(node)) {
+        bm_node_log(node, BM_LOG_DBG, "net", "iv normal refused (%s): too soon", why);
+        return;
+    }
+    if (sar_busy(node)) {
+        node->iv_want_normal = true;
+        bm_node_timer_set(node, BM_TIMER_IV, IV_RETRY_MS);
+        return;
+    }
+    enter(node, node->net.iv_index, false, true, false);
+}
+
+static int initiate(struct bm_node *node, const char *why)
+{
+    if (!node->provisioned || node->net.iv_update)
+        return BM_ESTATE;
+    if (node->net.iv_index == UINT32_MAX)
+        return BM_ESTATE; /* the last IV index: nothing follows it */
+    if (bm_node_iv_elapsed(node) < min_ms(node))
+        return BM_ESTATE;
+    bm_node_log(node, BM_LOG_INF, "net", "iv update initiated (%s)", why);
+    enter(node, node->net.iv_index + 1, true, false, false);
+    return BM_OK;
+}
+
+void bm_node_iv_beacon(struct bm_node *node, uint16_t net_idx, uint32_t iv_index, bool iv_update)
+{
+    if (!node->provisioned)
+        return;
+    /* 3.10.5: with the primary subnet, only its beacons move the IV index
+     * (the same index serves every subnet) */
+    if (net_idx != 0 && bm_net_subnet_find(&node->net, 0))
+        return;
+    uint32_t cur = node->net.iv_index;
+    if (node->net.iv_update) {
+        /* In Progress: only the end of this same update counts */
+        if (iv_index == cur && !iv_update)
+            try_normal(node, "beacon");
+        else if (iv_index > cur)
+            bm_node_log(node, BM_LOG_WRN, "net", "iv beacon 0x%08x ignored in progress",
+                        (unsigned)iv_index);
+        return;
+    }
+    if (iv_index <= cur)
+        return; /* the same index, or an older one: nothing to learn */
+    if ((uint64_t)iv_index > (uint64_t)cur + BM_IV_RECOVERY_MAX) {
+        node->stats.beacons_bad++;
+        bm_node_log(node, BM_LOG_WRN, "net", "iv beacon 0x%08x too far from 0x%08x: ignored",
+                    (unsigned)iv_index, (unsigned)cur);
+        return;
+    }
+    if (iv_index == cur + 1 && iv_update) {
+        if (bm_node_iv_elapsed(node) < min_ms(node)) {
+            bm_node_log(node, BM_LOG_DBG, "net", "iv update refused: normal too short");
+            return;
+        }
+        enter(node, iv_index, true, false, false);
+        return;
+    }
+    /* 3.10.6 IV Index Recovery: the node missed one or more updates */
+    if (node->iv_recovered && bm_node_iv_elapsed(node) < 2 * min_ms(node)) {
+        bm_node_log(node, BM_LOG_WRN, "net", "iv recovery refused: one already within 192 h");
+        return;
+    }
+    enter(node, iv_index, iv_update, true, true);
+}
+
+void bm_node_iv_seq_check(struct bm_node *node)
+{
+    if (node->seq >= BM_IV_SEQ_LIMIT && !node->net.iv_update &&
+        bm_node_iv_elapsed(node) >= min_ms(node))
+        initiate(node, "sequence numbers running out");
+}
+
+void bm_node_iv_process(struct bm_node *node, uint64_t now)
+{
+    (void)now;
+    if (!node->provisioned)
+        return;
+    uint64_t elapsed = bm_node_iv_elapsed(node);
+    uint64_t min = min_ms(node);
+    if (node->net.iv_update && (elapsed >= min || node->iv_want_normal)) {
+        try_normal(node, "timer");
+        if (node->iv_want_normal)
+            return; /* retried shortly */
+    } else if (!node->net.iv_update && node->seq >= BM_IV_SEQ_LIMIT && elapsed >= min) {
+        initiate(node, "sequence numbers running out");
+    }
+    elapsed = bm_node_iv_elapsed(node);
+    uint64_t hours = elapsed / HOUR_MS;
+    if (hours != node->iv_hours_saved)
+        bm_persist_iv(node); /* the 96 hours survive a restart, to the hour */
+    uint64_t next = (hours + 1) * HOUR_MS - elapsed;
+    bool waiting = node->net.iv_update || node->seq >= BM_IV_SEQ_LIMIT;
+    if (waiting && elapsed < min && min - elapsed < next)
+        next = min - elapsed;
+    bm_node_timer_set(node, BM_TIMER_IV, next);
+}
+
+/* --- public API --- */
+
+int bm_iv_get(const struct bm_node *node, uint32_t *iv_index, bool *in_progress)
+{
+    if (!node)
+        return BM_EINVAL;
+    if (!node->provisioned)
+        return BM_ESTATE;
+    if (iv_index)
+        *iv_index = node->net.iv_index;
+    if (in_progress)
+        *in_progress = node->net.iv_update;
+    return BM_OK;
+}
+
+int bm_iv_update_start(struct bm_node *node)
+{
+    if (!node)
+        return BM_EINVAL;
+    return initiate(node, "requested");
+}
+
+int bm_iv_test_mode(struct bm_node *node, bool enable, uint32_t min_ms_value)
+{
+    if (!node)
+        return BM_EINVAL;
+    node->iv_test = enable;
+    node->iv_min_ms = enable ? min_ms_value : 0;
+    if (node->provisioned)
+        bm_node_timer_set(node, BM_TIMER_IV, 0);
+    return BM_OK;
+}
