@@ -10,3 +10,7 @@ target_link_libraries(test_seed_api PRIVATE bm_mesh_sim)
 
 bm_add_test(test_prov_failures provisioning node/test_prov_failures.c node/rogue.c)
 target_link_libraries(test_prov_failures PRIVATE bm_mesh_sim)
+
+bm_add_test(test_iv_kr persistence node/test_iv_kr.c models/cfg_env.c)
+target_link_libraries(test_iv_kr PRIVATE bm_mesh_sim)
+target_include_directories(test_iv_kr PRIVATE models)
