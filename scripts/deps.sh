@@ -5,7 +5,7 @@ set -euo pipefail
 
 # build-essential/cmake: the build; clang: the second compiler and the
 # sanitizer build; libmbedtls-dev: AES, CMAC, CCM, ECDH P-256; libcjson-dev:
-# the tests' reader of the JSON sample data; python3: the CLI tests;
+# the tool's Mesh Configuration Database and the tests' JSON sample data; python3: the CLI tests;
 # python3-dev + python3-pytest: the Python module (python/) and its tests;
 # gcc-arm-none-eabi + libnewlib-arm-none-eabi: the Cortex-M build of the core.
 PACKAGES=(build-essential cmake clang libmbedtls-dev libcjson-dev python3 python3-dev python3-pytest

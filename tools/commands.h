@@ -20,4 +20,10 @@ void bm_cli_beacon_help(FILE *f);
 int bm_cli_demo(int argc, char **argv, int first);
 void bm_cli_demo_help(FILE *f);
 
+int bm_cli_node(int argc, char **argv, int first);
+void bm_cli_node_help(FILE *f);
+
+int bm_cli_prov(int argc, char **argv, int first);
+void bm_cli_prov_help(FILE *f);
+
 #endif

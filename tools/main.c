@@ -1,5 +1,5 @@
 /* blemesh: the command-line tool. Dispatches to the commands (decode,
- * encode, beacon) and prints the general help and the version. Exit status
+ * encode, beacon, demo, node, prov) and prints the general help and the version. Exit status
  * everywhere: 0 ok, 1 something given did not decode or verify, 2 bad
  * command-line input (one line on stderr). */
 #include <stdio.h>
@@ -26,6 +26,9 @@ static void usage(FILE *f)
           "  beacon encode   build a secure network beacon\n"
           "  beacon decode   verify and decode secure network / unprovisioned device\n"
           "                  beacons\n"
+          "  node            run a mesh device on the socket bearer, state in a directory\n"
+          "  prov            a provisioner on the socket bearer: create, scan, provision,\n"
+          "                  config, onoff, level; network in a Mesh Configuration Database\n"
           "  help <command>  the help of a command (also: blemesh <command> --help)\n"
           "\n"
           "options:\n"
@@ -49,6 +52,10 @@ static int command_help(const char *cmd)
         bm_cli_encode_help(stdout);
     else if (strcmp(cmd, "beacon") == 0)
         bm_cli_beacon_help(stdout);
+    else if (strcmp(cmd, "node") == 0)
+        bm_cli_node_help(stdout);
+    else if (strcmp(cmd, "prov") == 0)
+        bm_cli_prov_help(stdout);
     else
         return -1;
     return 0;
@@ -75,7 +82,7 @@ int main(int argc, char **argv)
             return 0;
         }
         if (command_help(argv[2]) != 0)
-            bm_cli_fail("help", "unknown command \"%s\" (commands: demo, decode, encode, beacon)",
+            bm_cli_fail("help", "unknown command \"%s\" (commands: demo, decode, encode, beacon, node, prov)",
                         bm_cli_echo_ok(argv[2], strlen(argv[2])) ? argv[2] : "...");
         return 0;
     }
@@ -87,6 +94,10 @@ int main(int argc, char **argv)
         return bm_cli_encode(argc, argv, 2);
     if (strcmp(cmd, "beacon") == 0)
         return bm_cli_beacon(argc, argv, 2);
+    if (strcmp(cmd, "node") == 0)
+        return bm_cli_node(argc, argv, 2);
+    if (strcmp(cmd, "prov") == 0)
+        return bm_cli_prov(argc, argv, 2);
     if (cmd[0] == '-')
         fprintf(stderr, "blemesh: unknown option (see blemesh --help)\n");
     else
