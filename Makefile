@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 VECTORS ?= $(abspath ../shared/vectors)
 
-.PHONY: all deps build demo check check-gcc check-asan cross clean python fuzz fuzz-replay
+.PHONY: all deps build demo check check-gcc check-asan cross clean python fuzz fuzz-replay bench size-check
 
 all: build
 
@@ -41,7 +41,7 @@ python: build
 	cd $(BUILD) && ctest -L python --output-on-failure
 	cmake --install $(BUILD) --component python
 
-check: check-gcc check-asan cross fuzz-replay
+check: check-gcc check-asan cross fuzz-replay size-check
 	@echo "check: all tests passed (gcc, and clang with ASan+UBSan); the core builds for Cortex-M0+/M4"
 
 # Fuzzing (docs/fuzzing.md): libFuzzer targets built with clang into $(BUILD)-fuzz.
@@ -54,5 +54,15 @@ fuzz: deps
 fuzz-replay: deps
 	$(MAKE) -C fuzz replay OUT=$(abspath $(BUILD))-fuzz -j$(JOBS)
 
+# Benchmarks (BENCHMARKS.md): every bench/ program, one printed report.
+bench: deps
+	bench/run.sh $(BUILD)-bench
+
+# The Cortex-M footprint images, per layer; fails past the size limits
+# (bench/footprint.sh).
+size-check: deps
+	bench/footprint.sh $(BUILD)-footprint
+
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz $(BUILD)-cross
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz $(BUILD)-cross $(BUILD)-bench $(BUILD)-bench-footprint \
+	       $(BUILD)-footprint

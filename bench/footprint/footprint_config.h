@@ -1,0 +1,23 @@
+/* Limits of the footprint images (BM_CFG_USER_HEADER, included first by
+ * include/blemesh/config.h, which documents every knob): config.h's
+ * embedded defaults, except
+ *  - the provisioner's tables, which these devices never fill (they are
+ *    provisioned, not provisioners): their minimum;
+ *  - the friendship tables of the images that are not Friend nodes: their
+ *    minimum (the light and the switch never serve a Low Power node).
+ * CMakeLists.txt defines BM_FP_<IMAGE> for the image being built. */
+#ifndef BM_FOOTPRINT_CONFIG_H
+#define BM_FOOTPRINT_CONFIG_H
+
+#define BM_CFG_PROV_NODES 1
+#define BM_CFG_SCAN_RESULTS 1
+
+#if defined(BM_FP_RELAY_PROXY_ONOFF) || defined(BM_FP_LPN_SWITCH)
+#define BM_CFG_FRIENDS 1
+#define BM_CFG_FRIEND_QUEUE 2
+#endif
+#if defined(BM_FP_RELAY_PROXY_ONOFF)
+#define BM_CFG_LPN_OFFERS 1
+#endif
+
+#endif

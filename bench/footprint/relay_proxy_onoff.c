@@ -1,0 +1,39 @@
+/* Footprint image 1: a mains-powered light. Relay and GATT Proxy
+ * features, secure network beacons, PB-ADV provisioning, a Generic OnOff
+ * Server on the primary element (with the Configuration and Health
+ * Servers every primary element carries). */
+#include "board.h"
+#include "node/node.h"
+
+static union {
+    max_align_t align;
+    unsigned char bytes[sizeof(struct bm_node)];
+} node_mem;
+
+static void on_prov(void *user, const struct bm_prov_info *info)
+{
+    (void)user, (void)info;
+}
+
+static void on_onoff(void *user, struct bm_model *model, const struct bm_model_event_info *e)
+{
+    (void)user, (void)model, (void)e;
+}
+
+int main(void)
+{
+    struct bm_node *node = bm_node_create(&node_mem, sizeof(node_mem), &board_platform);
+    struct bm_model *light;
+    bm_create_element(node, true, BM_RELAY | BM_GATT_PROXY, true, 7, NULL);
+    bm_init(node, "light", BM_OOB_NONE);
+    bm_add_model(node, 0, BM_GENERIC, BM_ONOFF, BM_SERVER, on_onoff, NULL, 0, &light);
+    bm_set_node_prov(node, BM_PROV_ADV, on_prov, NULL);
+    for (;;) {
+        uint8_t adv[BM_ADV_MAX_LEN];
+        int8_t rssi;
+        size_t len = board_radio_rx(adv, &rssi);
+        if (len)
+            bm_node_rx_adv(node, adv, len, rssi);
+        bm_node_process(node, board_now_ms());
+    }
+}
