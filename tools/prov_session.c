@@ -181,7 +181,8 @@ static int restore(struct prov_session *s)
         if (n == self)
             continue;
         int rc = bm_glue_prov_node_add(s->node, n->uuid, n->addr, n->elements_known, n->dev_key);
-        if (rc != BM_OK)
+        /* BM_EEXIST: the core restored it from FILE.d itself */
+        if (rc != BM_OK && rc != BM_EEXIST)
             return prov_fail("open", "node 0x%04x: %s (at most %d nodes)", n->addr,
                              bm_strerror(rc), BM_CFG_PROV_NODES);
     }

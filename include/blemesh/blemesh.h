@@ -95,8 +95,10 @@ struct bm_prov_info {
 typedef void (*bm_prov_fn)(void *user, const struct bm_prov_info *info);
 
 /* set_node_prov(bearer, callback): enables the provisioning bearers (an OR
- * of BM_PROV_ADV, BM_PROV_GATT) or BM_PROV_NONE. PB-GATT is not supported
- * yet: asking for it returns BM_ENOTSUP and changes nothing. */
+ * of BM_PROV_ADV, BM_PROV_GATT) or BM_PROV_NONE. With BM_PROV_GATT the
+ * unprovisioned device advertises the Mesh Provisioning Service
+ * (connectable, through the port's gatt_adv; BM_ENOTSUP if the port has
+ * no GATT) and takes PB-GATT provisioning over a connection. */
 int bm_set_node_prov(struct bm_node *node, uint8_t bearers, bm_prov_fn cb, void *user);
 
 /* reset_node_prov(): forgets keys, addresses and sequence number, durably;
@@ -173,6 +175,22 @@ void bm_node_rx_adv(struct bm_node *node, const uint8_t *adv_data, size_t len, i
 /* Runs every timer due at now_ms; returns the absolute ms of the next one
  * (UINT64_MAX if none). Call it again at that time or after any rx. */
 uint64_t bm_node_process(struct bm_node *node, uint64_t now_ms);
+
+/* --- the GATT bearer (the port calls these; platform.h gatt_*) --- */
+
+/* A central connected to us (we are the peripheral) over connection conn
+ * with ATT MTU mtu (23..517). While we are unprovisioned with PB-GATT
+ * enabled the connection serves the Mesh Provisioning Service; once
+ * provisioned with the GATT_PROXY feature, the Mesh Proxy Service.
+ * Returns 0, BM_EINVAL, BM_ENOTSUP (no service to offer now), BM_EBUSY (a
+ * provisioning is running) or BM_ENOSPC (all BM_CFG_GATT_CONNS in use);
+ * on an error the port should disconnect. */
+int bm_node_gatt_connected(struct bm_node *node, uint16_t conn, uint16_t mtu);
+/* One ATT value received on conn (a Proxy PDU). Untrusted bytes:
+ * malformed PDUs are dropped and change nothing. */
+void bm_node_gatt_rx(struct bm_node *node, uint16_t conn, const uint8_t *data, size_t len);
+/* conn is gone (either side ended it). */
+void bm_node_gatt_disconnected(struct bm_node *node, uint16_t conn);
 
 /* --- state --- */
 bool bm_node_is_provisioned(const struct bm_node *node);

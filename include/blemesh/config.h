@@ -156,4 +156,24 @@
 #error "BM_CFG_RPL_STORE_BLOCK out of range (1..65536)"
 #endif
 
+/* GATT connections a node serves or holds at once (Mesh Proxy Service or
+ * Mesh Provisioning Service as a peripheral, proxy client or PB-GATT
+ * provisioner as a central). RAM: ~100 bytes each plus the proxy filter.
+ * Range 1..8. */
+#ifndef BM_CFG_GATT_CONNS
+#define BM_CFG_GATT_CONNS 2
+#endif
+#if BM_CFG_GATT_CONNS < 1 || BM_CFG_GATT_CONNS > 8
+#error "BM_CFG_GATT_CONNS out of range (1..8)"
+#endif
+
+/* Addresses in one proxy client's filter list (Mesh Profile 6.7). RAM: 2
+ * bytes each per connection. Range 1..128. */
+#ifndef BM_CFG_PROXY_FILTER_SIZE
+#define BM_CFG_PROXY_FILTER_SIZE 8
+#endif
+#if BM_CFG_PROXY_FILTER_SIZE < 1 || BM_CFG_PROXY_FILTER_SIZE > 128
+#error "BM_CFG_PROXY_FILTER_SIZE out of range (1..128)"
+#endif
+
 #endif

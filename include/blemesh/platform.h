@@ -23,6 +23,10 @@
 #define BM_AD_MAX_DATA 29
 #define BM_AD_COMPLETE_NAME 0x09
 #define BM_AD_SHORT_NAME 0x08
+/* AD types of connectable GATT advertising (Core Supplement 1.1, 1.3). */
+#define BM_AD_FLAGS 0x01
+#define BM_AD_UUID16_ALL 0x03
+#define BM_AD_SERVICE_DATA16 0x16
 
 /* How a bearer repeats one advertisement (Network Transmit / Relay
  * Retransmit states, Mesh Profile 4.2.19-4.2.20): count transmissions in
@@ -63,6 +67,26 @@ struct bm_platform {
     /* One formatted log line (no newline) of a layer ("net", "prov"...).
      * May be NULL. Lines never contain key material. */
     void (*log)(void *ctx, enum bm_log_level level, const char *layer, const char *line);
+
+    /* --- GATT (optional: all three NULL when the port has no GATT) ---
+     * A connection is a number the port chose (conn); the port reports it
+     * with bm_node_gatt_connected() (we are the peripheral) or
+     * bm_gatt_client_connected() (we opened it as the central), hands in
+     * each received ATT value with bm_node_gatt_rx() and the end with
+     * bm_node_gatt_disconnected(). */
+
+    /* Sends one ATT value on conn: one Proxy PDU of 1..MTU-3 octets (a
+     * Notification from a server, a Write Without Response from a client),
+     * delivered in order. Must not call back into the core. Returns 0,
+     * BM_EINVAL (too long, unknown conn) or BM_ENOSPC. */
+    int (*gatt_send)(void *ctx, uint16_t conn, const uint8_t *pdu, size_t len);
+    /* Ends conn; the port reports bm_node_gatt_disconnected() afterwards. */
+    int (*gatt_disconnect)(void *ctx, uint16_t conn);
+    /* Connectable advertising: adv_data is the advertising data to repeat
+     * (AD structures: Flags, 16-bit Service UUIDs, Service Data; at most
+     * 31 octets), len 0 stops it. The port picks the interval and accepts
+     * connections only while it advertises. Returns 0 or BM_E*. */
+    int (*gatt_adv)(void *ctx, const uint8_t *adv_data, size_t len);
 };
 
 #endif

@@ -60,6 +60,7 @@ void bm_sim_free(struct bm_sim *sim)
         free(sim->nodes[i]);
     }
     free(sim->nodes);
+    bm_sim_gatt_free(sim);
     bm_sim_heap_free(&sim->heap);
     bm_sim_topo_free(sim);
     free(sim->edges);
@@ -153,6 +154,9 @@ int bm_sim_add_node(struct bm_sim *sim, const struct bm_sim_node_ops *ops, void 
         .store_get = bm_sim_store_get,
         .store_del = bm_sim_store_del,
         .log = hook_log,
+        .gatt_send = bm_sim_gatt_send,
+        .gatt_disconnect = bm_sim_gatt_disconnect_hook,
+        .gatt_adv = bm_sim_gatt_adv,
     };
     bm_sim_rng_seed(&n->rng, sim->cfg.seed, n->id);
     n->radio_on = true;
@@ -213,6 +217,7 @@ int bm_sim_node_restart(struct bm_sim *sim, uint32_t id, const struct bm_sim_nod
     bm_sim_heap_del(&sim->heap, bm_sim_wake_handle(sim, id));
     n->wake_us = UINT64_MAX;
     bm_sim_slots_clear(sim, n);
+    bm_sim_gatt_node_reset(sim, n);
     if (ops) {
         n->ops = *ops;
         n->user = user;
@@ -311,9 +316,32 @@ void bm_sim_call_process(struct bm_sim *sim, struct bm_sim_node *n)
     bm_sim_set_wake(sim, n, next, now_ms);
 }
 
+/* The time of the earliest event of the heap and the GATT queue; false if
+ * there is none. *gatt tells which one it is. */
+static bool next_event(const struct bm_sim *sim, uint64_t *t_us, bool *gatt)
+{
+    const struct bm_sim_heap_ent *top = bm_sim_heap_top(&sim->heap);
+    uint64_t gt, gseq;
+    bool has_gatt = bm_sim_gatt_next(sim, &gt, &gseq);
+    *gatt = has_gatt && (!top || gt < top->t_us || (gt == top->t_us && gseq < top->seq));
+    if (*gatt)
+        *t_us = gt;
+    else if (top)
+        *t_us = top->t_us;
+    return top || has_gatt;
+}
+
 /* Runs the earliest event; the caller checked there is one. */
 static void run_one(struct bm_sim *sim)
 {
+    uint64_t t;
+    bool gatt;
+    next_event(sim, &t, &gatt);
+    if (gatt) {
+        sim->now_us = t;
+        bm_sim_gatt_run_one(sim);
+        return;
+    }
     const struct bm_sim_heap_ent *top = bm_sim_heap_top(&sim->heap);
     uint32_t h = top->h;
     sim->now_us = top->t_us;
@@ -339,8 +367,9 @@ int bm_sim_run_until(struct bm_sim *sim, uint64_t t_ms)
     uint64_t end = t_ms * 1000;
     sim->running = true;
     for (;;) {
-        const struct bm_sim_heap_ent *top = bm_sim_heap_top(&sim->heap);
-        if (!top || top->t_us > end)
+        uint64_t t;
+        bool gatt;
+        if (!next_event(sim, &t, &gatt) || t > end)
             break;
         run_one(sim);
     }
@@ -371,8 +400,9 @@ int bm_sim_run_while(struct bm_sim *sim, bm_sim_pred_fn pred, void *ctx, uint64_
             rc = 0;
             break;
         }
-        const struct bm_sim_heap_ent *top = bm_sim_heap_top(&sim->heap);
-        if (!top || top->t_us > end) {
+        uint64_t t;
+        bool gatt;
+        if (!next_event(sim, &t, &gatt) || t > end) {
             sim->now_us = end;
             break;
         }

@@ -199,6 +199,13 @@ int bm_sim_run_while(struct bm_sim *sim, bm_sim_pred_fn pred, void *ctx, uint64_
 size_t bm_sim_store_count(struct bm_sim *sim, uint32_t id);
 /* Erases a node's store (a factory reset). */
 int bm_sim_store_clear(struct bm_sim *sim, uint32_t id);
+/* The index-th record of a node's store (0 .. bm_sim_store_count() - 1, in
+ * no particular order): its key, a pointer to its octets (valid until the
+ * next store call on that node) and its length. For tests that inspect
+ * what a node left in flash. Returns 0, BM_ENOENT past the last record,
+ * BM_EINVAL for a bad id or NULL argument. */
+int bm_sim_store_record(struct bm_sim *sim, uint32_t id, size_t index, uint16_t *key,
+                        const uint8_t **data, size_t *len);
 
 /* Airtime in us of one PDU carrying len octets of advertising data. */
 uint32_t bm_sim_airtime_us(size_t len);

@@ -101,6 +101,10 @@ struct bm_sim_node {
     uint16_t n_recs;
 
     struct bm_sim_stats stats;
+
+    /* GATT (gatt.c): what the node advertises connectably, 0 = nothing */
+    uint8_t gatt_adv[BM_ADV_MAX_LEN];
+    uint8_t gatt_adv_len;
 };
 
 /* An explicit link as the user gave it, before neighbour lists are built. */
@@ -145,6 +149,8 @@ struct bm_sim {
     void *transcript_ctx;
     bm_sim_log_fn log;
     void *log_ctx;
+
+    struct bm_sim_gatt *gatt; /* gatt.c; NULL until the first connection */
 };
 
 /* Heap handles: node i owns (1 + queue_len) of them, its wake-up first. */
@@ -175,6 +181,18 @@ void bm_sim_slots_clear(struct bm_sim *sim, struct bm_sim_node *n);
  * (out of memory: the old lists stay). */
 int bm_sim_topo_build(struct bm_sim *sim);
 void bm_sim_topo_free(struct bm_sim *sim);
+
+/* gatt.c */
+int bm_sim_gatt_send(void *ctx, uint16_t conn, const uint8_t *pdu, size_t len);
+int bm_sim_gatt_disconnect_hook(void *ctx, uint16_t conn);
+int bm_sim_gatt_adv(void *ctx, const uint8_t *adv_data, size_t len);
+/* The earliest pending GATT event, if any: its time and sequence. */
+bool bm_sim_gatt_next(const struct bm_sim *sim, uint64_t *t_us, uint64_t *seq);
+/* Runs the earliest GATT event (the caller checked there is one). */
+void bm_sim_gatt_run_one(struct bm_sim *sim);
+/* A restarting node loses its connections and its advertising. */
+void bm_sim_gatt_node_reset(struct bm_sim *sim, struct bm_sim_node *n);
+void bm_sim_gatt_free(struct bm_sim *sim);
 
 /* store.c */
 int bm_sim_store_put(void *ctx, uint16_t key, const void *data, size_t len);

@@ -99,3 +99,17 @@ int bm_sim_store_clear(struct bm_sim *sim, uint32_t id)
     bm_sim_store_free(sim->nodes[id]);
     return 0;
 }
+
+int bm_sim_store_record(struct bm_sim *sim, uint32_t id, size_t index, uint16_t *key,
+                        const uint8_t **data, size_t *len)
+{
+    if (!sim || id >= sim->n_nodes || !key || !data || !len)
+        return BM_EINVAL;
+    const struct bm_sim_node *n = sim->nodes[id];
+    if (index >= n->n_recs)
+        return BM_ENOENT;
+    *key = n->recs[index].key;
+    *data = n->recs[index].data;
+    *len = n->recs[index].len;
+    return 0;
+}

@@ -69,6 +69,8 @@ static size_t comp_page0(const struct bm_node *node, uint8_t *out, size_t size)
     /* a feature is listed when supported: relay today; proxy, friend and
      * low power come with their issues (#6) */
     uint16_t feat = (node->features & BM_RELAY) ? COMP_FEAT_RELAY : 0;
+    if (bm_node_gatt_proxy_get(node) != BM_FEAT_STATE_UNSUPPORTED)
+        feat |= 0x0002; /* 4.2.1.1: Proxy feature bit */
     bm_cfg_put_le16(out, cid);
     bm_cfg_put_le16(out + 2, pid);
     bm_cfg_put_le16(out + 4, vid);
@@ -169,15 +171,15 @@ static int ttl_set(struct bm_node *node, struct bm_model *model, const struct bm
     return ttl_get(node, model, ctx, p, 0);
 }
 
-/* GATT Proxy and Friend: not supported until the GATT and friendship
- * issues (#6), so the state is 0x02 and a Set changes nothing (4.2.11,
- * 4.2.13). */
+/* GATT Proxy (4.2.11): 0/1 with the GATT_PROXY feature on a port with
+ * GATT, else 0x02, and then a Set changes nothing (node_gatt.c). Friend:
+ * not supported until the friendship issue (#6), 0x02 (4.2.13). */
 static int proxy_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
                      const uint8_t *p, size_t len)
 {
     (void)p;
     (void)len;
-    uint8_t v = BM_FEAT_STATE_UNSUPPORTED;
+    uint8_t v = bm_node_gatt_proxy_get(node);
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_PROXY_STATUS, &v, 1);
 }
 
@@ -186,6 +188,7 @@ static int proxy_set(struct bm_node *node, struct bm_model *model, const struct 
 {
     if (p[0] > 1)
         return BM_EMALFORMED;
+    bm_node_gatt_proxy_set(node, p[0]);
     return proxy_get(node, model, ctx, p, len);
 }
 
@@ -484,7 +487,8 @@ static int idx_status(struct bm_node *node, struct bm_model *model, const struct
     return bm_cfg_srv_reply(node, model, ctx, op, out, 4);
 }
 
-/* Node Identity advertising needs the GATT Proxy (issue #6): 0x02. */
+/* Node Identity (4.2.12): 0x02 without the Proxy feature; a Set of 1
+ * advertises it for 60 s (node_gatt.c). */
 static int identity_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
                         const uint8_t *p, size_t len)
 {
@@ -496,7 +500,7 @@ static int identity_get(struct bm_node *node, struct bm_model *model, const stru
         return idx_status(node, model, ctx, BM_CFG_OP_IDENTITY_STATUS, BM_CFG_ST_INVALID_NETKEY,
                           idx, 0);
     return idx_status(node, model, ctx, BM_CFG_OP_IDENTITY_STATUS, BM_CFG_ST_SUCCESS, idx,
-                      BM_FEAT_STATE_UNSUPPORTED);
+                      bm_node_gatt_identity_get(node, idx));
 }
 
 static int identity_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
@@ -504,6 +508,7 @@ static int identity_set(struct bm_node *node, struct bm_model *model, const stru
 {
     if (p[2] > 1)
         return BM_EMALFORMED; /* 4.2.12: 0x02..0xff prohibited in a Set */
+    bm_node_gatt_identity_set(node, bm_cfg_get_le16(p), p[2]); /* unknown index: no-op */
     return identity_get(node, model, ctx, p, len);
 }
 

@@ -200,7 +200,7 @@ int bm_set_output_oob(struct bm_node *node, uint8_t actions, uint8_t size)
         return BM_EINVAL;
     node->out_actions = actions;
     node->out_size = size;
-    if (node->initialized && (node->prov_bearers & BM_PROV_ADV))
+    if (node->initialized && (node->prov_bearers & (BM_PROV_ADV | BM_PROV_GATT)))
         bm_node_prov_device_enable(node, true);
     return BM_OK;
 }
@@ -213,15 +213,17 @@ int bm_set_node_prov(struct bm_node *node, uint8_t bearers, bm_prov_fn cb, void 
         return BM_EINVAL;
     if ((bearers & BM_PROV_NONE) && (bearers & (BM_PROV_ADV | BM_PROV_GATT)))
         return BM_EINVAL;
-    if (bearers & BM_PROV_GATT)
-        return BM_ENOTSUP; /* PB-GATT arrives with the GATT issue (#6) */
+    /* PB-GATT needs a port with GATT (platform.h gatt_*) */
+    if ((bearers & BM_PROV_GATT) && !(node->plat.gatt_send && node->plat.gatt_adv))
+        return BM_ENOTSUP;
     if (!node->initialized)
         return BM_ESTATE;
     node->prov_bearers = bearers;
     node->prov_cb = cb;
     node->prov_user = user;
-    bm_node_prov_device_enable(node, (bearers & BM_PROV_ADV) != 0);
+    bm_node_prov_device_enable(node, (bearers & (BM_PROV_ADV | BM_PROV_GATT)) != 0);
     start_unprov_beacon(node);
+    bm_node_gatt_process(node, bm_node_now(node)); /* connectable advertising */
     return BM_OK;
 }
 
@@ -263,7 +265,7 @@ int bm_reset_node_prov(struct bm_node *node)
     bm_net_init(&node->net, 0, false);
     bm_lower_reasm_init(&node->reasm);
     bm_node_timer_stop(node, BM_TIMER_NET_BEACON);
-    bm_node_prov_device_enable(node, (node->prov_bearers & BM_PROV_ADV) != 0);
+    bm_node_prov_device_enable(node, (node->prov_bearers & (BM_PROV_ADV | BM_PROV_GATT)) != 0);
     start_unprov_beacon(node);
     bm_node_log(node, BM_LOG_INF, "node", "reset: unprovisioned");
     if (was && node->prov_cb) {
@@ -314,7 +316,7 @@ int bm_create_element(struct bm_node *node, bool primary, uint8_t feature, bool 
     if (index)
         *index = idx;
     /* the Capabilities a provisioner sees count our elements */
-    if (node->initialized && (node->prov_bearers & BM_PROV_ADV))
+    if (node->initialized && (node->prov_bearers & (BM_PROV_ADV | BM_PROV_GATT)))
         bm_node_prov_device_enable(node, true);
     return BM_OK;
 }
@@ -378,6 +380,8 @@ uint64_t bm_node_process(struct bm_node *node, uint64_t now_ms)
     }
     bm_lower_reasm_expire(&node->reasm, (uint32_t)now_ms);
     uint64_t next = node->provisioned ? bm_access_process(node, now_ms) : UINT64_MAX;
+    uint64_t g = bm_node_gatt_process(node, now_ms);
+    next = g < next ? g : next;
     bm_persist_model_states(node);
     for (int id = 0; id < BM_TIMER_COUNT; id++)
         if (node->timers[id] && node->timers[id] < next)

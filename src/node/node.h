@@ -13,6 +13,7 @@
 #include "blemesh/provisioner.h"
 #include "net/net.h"
 #include "access/model.h"
+#include "bearer/proxy.h"
 #include "prov/prov_link.h"
 #include "storage/records.h"
 #include "transport/lower.h"
@@ -197,6 +198,9 @@ struct bm_node {
     uint32_t iv_min_ms;
     bool iv_want_normal;     /* leaving In Progress waits for segmented sends */
 
+    /* GATT bearer: connections, proxy filters, advertising (node_gatt.c) */
+    struct bm_gatt gatt;
+
     uint64_t timers[BM_TIMER_COUNT];
     struct bm_node_stats stats;
 };
@@ -271,6 +275,36 @@ void bm_node_prov_process(struct bm_node *node, uint64_t now);
 void bm_node_prov_rx(struct bm_node *node, const uint8_t *data, size_t len);
 /* Loads BM_REC_PROV; BM_ENOENT if never provisioned. */
 int bm_node_load_provisioning(struct bm_node *node);
+/* What the provisioner hands a device: keys, next address, options. */
+int bm_node_prov_cfg(struct bm_node *node, const uint8_t uuid[16],
+                     const struct bm_provision_opts *opts, struct bm_prov_provisioner_cfg *cfg);
+
+/* Takes the next sequence number (node_msg.c). */
+int bm_node_seq_alloc(struct bm_node *node, uint32_t *seq);
+
+/* GATT bearer glue (node_gatt.c). */
+/* Runs SAR timers, Node Identity expiry, beacons to clients, advertising;
+ * returns the next deadline or UINT64_MAX. */
+uint64_t bm_node_gatt_process(struct bm_node *node, uint64_t now);
+/* A network PDU we send (relayed false) or relay (true) to dst: to every
+ * proxy client whose filter takes dst, and over a phone's proxy
+ * connection. Returns true when the advertising bearer can be skipped. */
+bool bm_node_gatt_net_out(struct bm_node *node, const uint8_t *pdu, size_t len, uint16_t dst,
+                          bool relayed);
+/* The role of the connection the PDU being received came from
+ * (BM_GATT_ROLE_NONE: the advertising bearer). */
+uint8_t bm_node_gatt_rx_role(const struct bm_node *node);
+/* A network PDU from a proxy client was accepted: its filter learns src. */
+void bm_node_gatt_rx_accepted(struct bm_node *node, uint16_t src);
+/* GATT Proxy state (4.2.11) and Node Identity (4.2.12), BM_FEAT_STATE_*. */
+uint8_t bm_node_gatt_proxy_get(const struct bm_node *node);
+bool bm_node_gatt_proxy_on(const struct bm_node *node);
+void bm_node_gatt_proxy_set(struct bm_node *node, uint8_t value);
+uint8_t bm_node_gatt_identity_get(struct bm_node *node, uint16_t net_idx);
+void bm_node_gatt_identity_set(struct bm_node *node, uint16_t net_idx, uint8_t value);
+/* The provisioning link's PB-GATT ops (ctx is the node). */
+int bm_node_gatt_prov_send(void *ctx, const uint8_t *pdu, size_t len);
+void bm_node_gatt_prov_close(void *ctx);
 
 /* IV Update procedure (node_iv.c, Mesh Profile 3.10.5). */
 /* Sequence numbers past this start the procedure (3.10.5: a node must not

@@ -58,6 +58,8 @@ static int send_net(struct bm_node *node, uint16_t net_idx, struct bm_net_hdr *h
     if (rc != BM_OK)
         return rc;
     bm_net_cache_add(&node->net.cache, hdr->src, hdr->seq);
+    if (bm_node_gatt_net_out(node, pdu, pdu_len, hdr->dst, false))
+        return BM_OK; /* a proxy client took it, or we are a phone (node_gatt.c) */
     return bm_node_send_ad(node, BM_AD_MESH_MESSAGE, pdu, pdu_len, xmit);
 }
 
@@ -139,6 +141,8 @@ static int send_upper(struct bm_node *node, uint16_t net_idx, uint16_t src, uint
         if (rc != BM_OK)
             return rc;
         bm_net_cache_add(&node->net.cache, src, seq0);
+        if (bm_node_gatt_net_out(node, pdu, pdu_len, dst, false))
+            return BM_OK; /* as in send_net */
         return bm_node_send_ad(node, BM_AD_MESH_MESSAGE, pdu, pdu_len, NULL);
     }
     struct bm_sar_tx *t = NULL;
@@ -435,9 +439,14 @@ static bool dst_is_ours(struct bm_node *node, uint16_t dst)
 static void relay(struct bm_node *node, const struct bm_net_rx *rx)
 {
     /* Mesh Profile 3.4.6.3: relay only with the feature on, only TTL >= 2,
-     * never what is addressed to us alone. */
-    if (node->relay != BM_FEAT_STATE_ENABLED || rx->hdr.ttl < 2 ||
-        bm_node_is_local(node, rx->hdr.dst))
+     * never what is addressed to us alone. With the GATT Proxy state
+     * enabled, PDUs go to proxy clients, and PDUs from a proxy client go
+     * to the advertising bearer (6.4, node_gatt.c). */
+    uint8_t via = bm_node_gatt_rx_role(node);
+    bool to_gatt = bm_node_gatt_proxy_on(node);
+    bool to_adv = via == BM_GATT_ROLE_NONE ? node->relay == BM_FEAT_STATE_ENABLED
+                                           : via == BM_GATT_ROLE_PROXY_SERVER && to_gatt;
+    if ((!to_adv && !to_gatt) || rx->hdr.ttl < 2 || bm_node_is_local(node, rx->hdr.dst))
         return;
     const struct bm_subnet *sub = bm_net_subnet_find(&node->net, rx->net_idx);
     if (!sub)
@@ -447,7 +456,11 @@ static void relay(struct bm_node *node, const struct bm_net_rx *rx)
     uint8_t pdu[BM_NET_MAX_PDU_LEN];
     size_t len;
     if (bm_net_encode(&sub->keys[rx->key_set].master, rx->iv_index, BM_NET_NONCE_NETWORK, &h,
-                      rx->transport, rx->transport_len, pdu, sizeof(pdu), &len) == BM_OK)
+                      rx->transport, rx->transport_len, pdu, sizeof(pdu), &len) != BM_OK)
+        return;
+    if (to_gatt && bm_node_gatt_net_out(node, pdu, len, h.dst, true))
+        return;
+    if (to_adv)
         bm_node_send_ad(node, BM_AD_MESH_MESSAGE, pdu, len, &node->relay_xmit);
 }
 
@@ -590,7 +603,13 @@ void bm_node_rx_network(struct bm_node *node, const uint8_t *pdu, size_t len, in
         return; /* our own message, heard back */
     bm_node_log(node, BM_LOG_DBG, "net", "rx src=0x%04x dst=0x%04x seq=0x%06x ttl=%u",
                 rx.hdr.src, rx.hdr.dst, (unsigned)rx.hdr.seq, rx.hdr.ttl);
+    bm_node_gatt_rx_accepted(node, rx.hdr.src);
     if (dst_is_ours(node, rx.hdr.dst))
         rx_lower(node, &rx);
     relay(node, &rx);
+}
+
+int bm_node_seq_alloc(struct bm_node *node, uint32_t *seq)
+{
+    return next_seq(node, seq);
 }

@@ -181,6 +181,8 @@ static const struct bm_prov_link_ops link_ops = {
     .complete = link_complete,
     .failed = link_failed,
     .log = link_log,
+    .gatt_send = bm_node_gatt_prov_send,
+    .gatt_close = bm_node_gatt_prov_close,
 };
 
 static void schedule_link(struct bm_node *node, uint64_t next)
@@ -224,6 +226,9 @@ void bm_node_prov_process(struct bm_node *node, uint64_t now)
 
 void bm_node_prov_rx(struct bm_node *node, const uint8_t *data, size_t len)
 {
+    /* a device takes PB-ADV only when it offers that bearer */
+    if (!node->is_provisioner && !(node->prov_bearers & BM_PROV_ADV))
+        return;
     uint64_t now = bm_node_now(node);
     bm_prov_link_rx(&node->link, data, len, now);
     schedule_link(node, bm_prov_link_process(&node->link, now));
@@ -292,6 +297,32 @@ int bm_prov_scan_results(const struct bm_node *node, struct bm_unprov_device *ou
     return BM_OK;
 }
 
+int bm_node_prov_cfg(struct bm_node *node, const uint8_t uuid[16],
+                     const struct bm_provision_opts *opts, struct bm_prov_provisioner_cfg *cfg)
+{
+    const struct bm_subnet *sub = bm_net_subnet_find(&node->net, node->prov_net_idx);
+    if (!sub)
+        return BM_ESTATE;
+    memset(cfg, 0, sizeof(*cfg));
+    memcpy(cfg->uuid, uuid, 16);
+    if (opts) {
+        cfg->attention_s = opts->attention_s;
+        cfg->refuse_no_oob = opts->refuse_no_oob;
+        if (opts->algorithms & BM_PROV_ALG_CMAC_AES128)
+            cfg->algorithms |= BM_PROV_ALG_BIT(BM_PROV_ALG_CMAC);
+        if (opts->algorithms & BM_PROV_ALG_HMAC_SHA256)
+            cfg->algorithms |= BM_PROV_ALG_BIT(BM_PROV_ALG_HMAC);
+    }
+    if (!cfg->algorithms)
+        cfg->algorithms = BM_PROV_ALG_BIT(BM_PROV_ALG_CMAC) | BM_PROV_ALG_BIT(BM_PROV_ALG_HMAC);
+    memcpy(cfg->net_key, bm_net_tx_keys(sub)->net_key, BM_KEY_LEN);
+    cfg->net_idx = node->prov_net_idx;
+    cfg->iv_index = node->net.iv_index;
+    cfg->flags = (uint8_t)(node->net.iv_update ? 0x02 : 0x00);
+    cfg->addr = node->next_addr;
+    return BM_OK;
+}
+
 int bm_prov_provision(struct bm_node *node, const uint8_t uuid[16],
                       const struct bm_provision_opts *opts, bm_provision_fn cb, void *user)
 {
@@ -301,31 +332,14 @@ int bm_prov_provision(struct bm_node *node, const uint8_t uuid[16],
         return BM_ESTATE;
     if (bm_prov_link_active(&node->link))
         return BM_EBUSY;
-    const struct bm_subnet *sub = bm_net_subnet_find(&node->net, node->prov_net_idx);
-    if (!sub)
-        return BM_ESTATE;
     struct bm_prov_provisioner_cfg cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    memcpy(cfg.uuid, uuid, 16);
-    if (opts) {
-        cfg.attention_s = opts->attention_s;
-        cfg.refuse_no_oob = opts->refuse_no_oob;
-        if (opts->algorithms & BM_PROV_ALG_CMAC_AES128)
-            cfg.algorithms |= BM_PROV_ALG_BIT(BM_PROV_ALG_CMAC);
-        if (opts->algorithms & BM_PROV_ALG_HMAC_SHA256)
-            cfg.algorithms |= BM_PROV_ALG_BIT(BM_PROV_ALG_HMAC);
-    }
-    if (!cfg.algorithms)
-        cfg.algorithms = BM_PROV_ALG_BIT(BM_PROV_ALG_CMAC) | BM_PROV_ALG_BIT(BM_PROV_ALG_HMAC);
-    memcpy(cfg.net_key, bm_net_tx_keys(sub)->net_key, BM_KEY_LEN);
-    cfg.net_idx = node->prov_net_idx;
-    cfg.iv_index = node->net.iv_index;
-    cfg.flags = (uint8_t)(node->net.iv_update ? 0x02 : 0x00);
-    cfg.addr = node->next_addr;
+    int rc = bm_node_prov_cfg(node, uuid, opts, &cfg);
+    if (rc != BM_OK)
+        return rc;
     node->provision_cb = cb;
     node->provision_user = user;
     uint64_t now = bm_node_now(node);
-    int rc = bm_prov_link_open(&node->link, &cfg, now);
+    rc = bm_prov_link_open(&node->link, &cfg, now);
     bm_crypto_wipe(cfg.net_key, sizeof(cfg.net_key));
     if (rc == BM_OK)
         schedule_link(node, bm_prov_link_process(&node->link, now));

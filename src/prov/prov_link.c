@@ -15,7 +15,10 @@
 #include "prov/prov_crypto.h"
 #include "prov/prov_link.h"
 
-enum link_state { LINK_IDLE = 0, LINK_OPENING, LINK_OPEN, LINK_CLOSING };
+#define LINK_IDLE BM_PROV_LINK_IDLE
+#define LINK_OPENING BM_PROV_LINK_OPENING
+#define LINK_OPEN BM_PROV_LINK_OPEN
+#define LINK_CLOSING BM_PROV_LINK_CLOSING
 
 #define EXPECT_NONE 0xff
 
@@ -115,7 +118,11 @@ static void send_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *pdu, uint
     size_t len;
     if (bm_prov_pdu_build(pdu, buf, sizeof(buf), &len) != BM_OK)
         return;
-    if (l->tx_pending) {
+    if (l->bearer == BM_PROV_BEARER_GATT) {
+        /* 5.2.2: GATT is reliable; no transactions, no retransmission */
+        if (l->ops->gatt_send)
+            l->ops->gatt_send(l->ctx, buf, len);
+    } else if (l->tx_pending) {
         memcpy(l->queued_pdu, buf, len);
         l->queued_len = len;
     } else {
@@ -155,6 +162,13 @@ static void send_ctl(struct bm_prov_link *l, uint8_t opcode)
 /* Provisioner: ends the link with Link Close, repeated. */
 static void close_link(struct bm_prov_link *l, uint8_t reason, uint64_t now)
 {
+    if (l->bearer == BM_PROV_BEARER_GATT) {
+        /* 5.2.2: a PB-GATT link is closed by ending the connection */
+        to_idle(l);
+        if (l->ops->gatt_close)
+            l->ops->gatt_close(l->ctx);
+        return;
+    }
     wipe_protocol(l);
     l->state = LINK_CLOSING;
     l->close_reason = reason;
@@ -605,6 +619,36 @@ static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len, u
     bm_crypto_wipe(&p, sizeof(p));
 }
 
+void bm_prov_link_pdu_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uint64_t now)
+{
+    if (l->state != LINK_OPEN)
+        return;
+    handle_pdu(l, pdu, len, now);
+}
+
+void bm_prov_link_start(struct bm_prov_link *l, uint64_t now)
+{
+    struct bm_prov_pdu inv = {.type = BM_PROV_INVITE};
+    inv.u.attention_duration_s = l->pv_cfg.attention_s;
+    l->invite[0] = l->pv_cfg.attention_s;
+    l->expect = BM_PROV_CAPABILITIES;
+    send_pdu(l, &inv, now);
+}
+
+void bm_prov_link_closed(struct bm_prov_link *l, int err)
+{
+    if (l->state == LINK_IDLE)
+        return;
+    log_event(l, "link closed by peer");
+    bool report = !l->done;
+    uint8_t uuid[16];
+    memcpy(uuid, peer_uuid(l), 16);
+    l->done = true;
+    to_idle(l);
+    if (report)
+        l->ops->failed(l->ctx, uuid, err, 0);
+}
+
 /* --- bearer: receiving --- */
 
 static void send_tx_ack(struct bm_prov_link *l, uint8_t tn)
@@ -629,6 +673,7 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p, uint64_
         if (l->state != LINK_IDLE)
             return;
         wipe_protocol(l);
+        l->bearer = BM_PROV_BEARER_ADV;
         l->link_id = p->link_id;
         l->state = LINK_OPEN;
         l->done = false;
@@ -648,28 +693,13 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p, uint64_
         l->tx_deadline = 0;
         l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
         log_event(l, "link ack");
-        {
-            struct bm_prov_pdu inv = {.type = BM_PROV_INVITE};
-            inv.u.attention_duration_s = l->pv_cfg.attention_s;
-            l->invite[0] = l->pv_cfg.attention_s;
-            l->expect = BM_PROV_CAPABILITIES;
-            send_pdu(l, &inv, now);
-        }
+        bm_prov_link_start(l, now);
         return;
     case BM_PBADV_LINK_CLOSE:
         if (l->state == LINK_IDLE || p->link_id != l->link_id)
             return;
-        log_event(l, "link closed by peer");
-        if (!l->done) {
-            l->done = true;
-            uint8_t uuid[16];
-            memcpy(uuid, peer_uuid(l), 16);
-            to_idle(l);
-            l->ops->failed(l->ctx, uuid,
-                           p->u.ctl.reason == BM_PBADV_CLOSE_TIMEOUT ? BM_ETIMEOUT : BM_ESTATE, 0);
-            return;
-        }
-        to_idle(l);
+        bm_prov_link_closed(l, p->u.ctl.reason == BM_PBADV_CLOSE_TIMEOUT ? BM_ETIMEOUT
+                                                                           : BM_ESTATE);
         return;
     default:
         return;
@@ -679,6 +709,8 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p, uint64_
 void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, uint64_t now)
 {
     struct bm_pbadv_pdu p;
+    if (l->state != LINK_IDLE && l->bearer != BM_PROV_BEARER_ADV)
+        return; /* busy on PB-GATT */
     if (bm_pbadv_parse(buf, len, &p) != BM_OK)
         return;
     if (p.gpcf == BM_PBADV_GPCF_CTL) {
@@ -753,6 +785,7 @@ int bm_prov_link_open(struct bm_prov_link *l, const struct bm_prov_provisioner_c
     wipe_protocol(l);
     l->device_enabled = false;
     l->role = BM_PROV_ROLE_PROVISIONER;
+    l->bearer = BM_PROV_BEARER_ADV;
     l->pv_cfg = *cfg;
     l->link_id = (uint32_t)id[0] << 24 | (uint32_t)id[1] << 16 | (uint32_t)id[2] << 8 | id[3];
     l->state = LINK_OPENING;
@@ -806,7 +839,7 @@ uint64_t bm_prov_link_process(struct bm_prov_link *l, uint64_t now)
         memcpy(uuid, peer_uuid(l), 16);
         bool report = !l->done;
         l->done = true;
-        if (l->role == BM_PROV_ROLE_PROVISIONER)
+        if (l->role == BM_PROV_ROLE_PROVISIONER || l->bearer == BM_PROV_BEARER_GATT)
             close_link(l, BM_PBADV_CLOSE_TIMEOUT, now);
         else
             to_idle(l);

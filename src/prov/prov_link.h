@@ -1,13 +1,15 @@
-/* The provisioning procedure over PB-ADV, both roles (Mesh Profile 5.2.1,
- * 5.3, 5.4): link establishment (Link Open / Ack / Close), transactions
+/* The provisioning procedure, both roles (Mesh Profile 5.2-5.4): the
+ * provisioning protocol (Invite .. Complete / Failed) with ECDH,
+ * confirmation and data encryption, over one of two bearers. PB-ADV
+ * (5.2.1, 5.3): link establishment (Link Open / Ack / Close), transactions
  * (segmentation, acknowledgement, retransmission every 500 ms, 30 s
- * transaction timeout, 60 s link timeout) and the provisioning protocol
- * (Invite .. Complete / Failed) with ECDH, confirmation and data
- * encryption.
+ * transaction timeout), here. PB-GATT (5.2.2): a GATT connection is the
+ * link and carries whole Provisioning PDUs, in prov/pb_gatt.c.
  *
- * The link knows nothing of the node: it sends PB-ADV PDUs and reports
- * results through struct bm_prov_link_ops. Time is passed in; the link
- * returns the deadline of its next timer. One link at a time per node. */
+ * The link knows nothing of the node: it sends PB-ADV PDUs or Provisioning
+ * PDUs and reports results through struct bm_prov_link_ops. Time is passed
+ * in; the link returns the deadline of its next timer. One link at a time
+ * per node; the 60 s protocol timeout applies on both bearers. */
 #ifndef BM_PROV_LINK_H
 #define BM_PROV_LINK_H
 
@@ -50,7 +52,21 @@ struct bm_prov_link_ops {
      * Provisioning Failed code sent or received (0 if none) */
     void (*failed)(void *ctx, const uint8_t uuid[16], int err, uint8_t reason);
     void (*log)(void *ctx, const char *event);
+    /* PB-GATT (may be NULL without GATT): one whole Provisioning PDU to
+     * the peer, and closing the link, i.e. the connection. */
+    int (*gatt_send)(void *ctx, const uint8_t *pdu, size_t len);
+    void (*gatt_close)(void *ctx);
 };
+
+/* The bearer a link runs over. */
+#define BM_PROV_BEARER_ADV 0
+#define BM_PROV_BEARER_GATT 1
+
+/* Link states (the bearer's view). */
+#define BM_PROV_LINK_IDLE 0
+#define BM_PROV_LINK_OPENING 1 /* PB-ADV: Link Open sent, no Link Ack yet */
+#define BM_PROV_LINK_OPEN 2
+#define BM_PROV_LINK_CLOSING 3 /* PB-ADV: Link Close being repeated */
 
 enum bm_prov_role { BM_PROV_ROLE_NONE = 0, BM_PROV_ROLE_DEVICE, BM_PROV_ROLE_PROVISIONER };
 
@@ -82,7 +98,8 @@ struct bm_prov_link {
     struct bm_prov_provisioner_cfg pv_cfg;
 
     /* bearer */
-    uint8_t state; /* see prov_link.c */
+    uint8_t bearer; /* BM_PROV_BEARER_* of the current link */
+    uint8_t state;  /* BM_PROV_LINK_* */
     uint32_t link_id;
     uint64_t link_deadline; /* 0: none */
     uint64_t tx_deadline;   /* next retransmission */
@@ -145,5 +162,25 @@ void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uin
 /* Runs due timers; returns the next deadline or UINT64_MAX. */
 uint64_t bm_prov_link_process(struct bm_prov_link *l, uint64_t now_ms);
 bool bm_prov_link_active(const struct bm_prov_link *l);
+
+/* --- for the PB-GATT bearer (prov/pb_gatt.c) --- */
+
+/* Handles one complete Provisioning PDU received on the open link. */
+void bm_prov_link_pdu_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uint64_t now_ms);
+/* The link is open: a provisioner sends Invite. */
+void bm_prov_link_start(struct bm_prov_link *l, uint64_t now_ms);
+/* The peer ended the link: a procedure not finished fails with err. */
+void bm_prov_link_closed(struct bm_prov_link *l, int err);
+
+/* Device: a connection to our Mesh Provisioning Service opened the link.
+ * BM_ESTATE if we do not accept links now, BM_EBUSY if one is open. */
+int bm_pb_gatt_device_open(struct bm_prov_link *l, uint64_t now_ms);
+/* Provisioner: provisions cfg->uuid over an open connection. */
+int bm_pb_gatt_provision(struct bm_prov_link *l, const struct bm_prov_provisioner_cfg *cfg,
+                         uint64_t now_ms);
+/* One Provisioning PDU (a reassembled Proxy PDU of type 0x03). */
+void bm_pb_gatt_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uint64_t now_ms);
+/* The connection is gone. */
+void bm_pb_gatt_closed(struct bm_prov_link *l);
 
 #endif

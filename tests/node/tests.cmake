@@ -14,3 +14,6 @@ target_link_libraries(test_prov_failures PRIVATE bm_mesh_sim)
 bm_add_test(test_iv_kr persistence node/test_iv_kr.c models/cfg_env.c)
 target_link_libraries(test_iv_kr PRIVATE bm_mesh_sim)
 target_include_directories(test_iv_kr PRIVATE models)
+
+bm_add_test(test_gatt gatt node/test_gatt.c)
+target_link_libraries(test_gatt PRIVATE bm_mesh_sim)

@@ -1,0 +1,310 @@
+/* Proxy configuration messages, proxy filters and the connectable
+ * advertising data of the mesh GATT services (Mesh Profile 6.5-6.7,
+ * 7.1.2.2, 7.2.2.2).
+ *
+ * Invariants: every parser checks each length before reading and leaves
+ * its output untouched on failure; a filter never holds 0x0000 or the same
+ * address twice, and never more than BM_CFG_PROXY_FILTER_SIZE. */
+#include <string.h>
+
+#include "blemesh/errors.h"
+#include "bearer/proxy.h"
+
+/* --- proxy configuration messages (6.5) --- */
+
+static uint16_t get_be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put_be16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+int bm_proxy_cfg_parse(const uint8_t *msg, size_t len, struct bm_proxy_cfg_msg *out)
+{
+    if (!msg || !out || len < 1 || len > BM_PROXY_CFG_MAX_LEN)
+        return BM_EMALFORMED;
+    struct bm_proxy_cfg_msg m;
+    memset(&m, 0, sizeof(m));
+    m.opcode = msg[0];
+    const uint8_t *p = msg + 1;
+    size_t n = len - 1;
+    switch (m.opcode) {
+    case BM_PROXY_OP_SET_FILTER_TYPE:
+        /* 6.5.1: FilterType 0x02..0xff prohibited */
+        if (n != 1 || p[0] > BM_PROXY_FILTER_REJECT)
+            return BM_EMALFORMED;
+        m.filter_type = p[0];
+        break;
+    case BM_PROXY_OP_ADD_ADDRS:
+    case BM_PROXY_OP_REMOVE_ADDRS:
+        if (n == 0 || n % 2 != 0 || n / 2 > BM_PROXY_CFG_MAX_ADDRS)
+            return BM_EMALFORMED;
+        m.count = (uint8_t)(n / 2);
+        for (uint8_t i = 0; i < m.count; i++)
+            m.addrs[i] = get_be16(p + 2 * i);
+        break;
+    case BM_PROXY_OP_FILTER_STATUS:
+        if (n != 3 || p[0] > BM_PROXY_FILTER_REJECT)
+            return BM_EMALFORMED;
+        m.filter_type = p[0];
+        m.list_size = get_be16(p + 1);
+        break;
+    default:
+        return BM_ENOTSUP;
+    }
+    *out = m;
+    return BM_OK;
+}
+
+int bm_proxy_cfg_build(const struct bm_proxy_cfg_msg *m, uint8_t *out, size_t out_size,
+                       size_t *out_len)
+{
+    if (!m || !out || !out_len)
+        return BM_EINVAL;
+    uint8_t buf[BM_PROXY_CFG_MAX_LEN];
+    size_t n = 1;
+    buf[0] = m->opcode;
+    switch (m->opcode) {
+    case BM_PROXY_OP_SET_FILTER_TYPE:
+        if (m->filter_type > BM_PROXY_FILTER_REJECT)
+            return BM_EINVAL;
+        buf[n++] = m->filter_type;
+        break;
+    case BM_PROXY_OP_ADD_ADDRS:
+    case BM_PROXY_OP_REMOVE_ADDRS:
+        if (m->count < 1 || m->count > BM_PROXY_CFG_MAX_ADDRS)
+            return BM_EINVAL;
+        for (uint8_t i = 0; i < m->count; i++, n += 2)
+            put_be16(buf + n, m->addrs[i]);
+        break;
+    case BM_PROXY_OP_FILTER_STATUS:
+        if (m->filter_type > BM_PROXY_FILTER_REJECT)
+            return BM_EINVAL;
+        buf[n++] = m->filter_type;
+        put_be16(buf + n, m->list_size);
+        n += 2;
+        break;
+    default:
+        return BM_EINVAL;
+    }
+    if (out_size < n)
+        return BM_ENOSPC;
+    memcpy(out, buf, n);
+    *out_len = n;
+    return BM_OK;
+}
+
+int bm_proxy_cfg_encode(const struct bm_net_creds *c, uint32_t iv_index, uint16_t src,
+                        uint32_t seq, const uint8_t *msg, size_t len, uint8_t *out,
+                        size_t out_size, size_t *out_len)
+{
+    /* 6.6: CTL 1, TTL 0, DST the unassigned address, proxy nonce */
+    struct bm_net_hdr h = {.ctl = 1, .ttl = 0, .seq = seq, .src = src, .dst = 0};
+    if (len < 1 || len > BM_PROXY_CFG_MAX_LEN)
+        return BM_EINVAL;
+    return bm_net_encode(c, iv_index, BM_NET_NONCE_PROXY, &h, msg, len, out, out_size, out_len);
+}
+
+int bm_proxy_cfg_decode(struct bm_net *net, const uint8_t *pdu, size_t len, uint16_t *src,
+                        uint16_t *net_idx, uint8_t msg[BM_PROXY_CFG_MAX_LEN], size_t *msg_len)
+{
+    if (!net || !pdu || len < BM_NET_MIN_PDU_LEN || len > BM_NET_MAX_PDU_LEN)
+        return BM_EMALFORMED;
+    uint8_t nid = pdu[0] & 0x7f;
+    uint32_t iv = bm_net_rx_iv_index(net, pdu[0] >> 7);
+    int result = BM_ENOKEY;
+    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
+        const struct bm_subnet *s = &net->subnets[i];
+        if (!s->used)
+            continue;
+        size_t nsets = (s->kr_phase == BM_KR_PHASE1 || s->kr_phase == BM_KR_PHASE2) ? 2 : 1;
+        for (size_t k = 0; k < nsets; k++) {
+            if (s->keys[k].master.nid != nid)
+                continue;
+            struct bm_net_hdr h;
+            uint8_t t[BM_NET_MAX_TRANSPORT];
+            size_t tlen = 0;
+            int rc = bm_net_decode(&s->keys[k].master, iv, BM_NET_NONCE_PROXY, pdu, len, &h, t,
+                                   &tlen);
+            if (rc != BM_OK) {
+                result = BM_EAUTH;
+                continue;
+            }
+            if (!h.ctl || h.ttl != 0 || h.dst != 0 || tlen > BM_PROXY_CFG_MAX_LEN)
+                return BM_EMALFORMED;
+            if (bm_net_cache_has(&net->cache, h.src, h.seq))
+                return BM_EDUP;
+            bm_net_cache_add(&net->cache, h.src, h.seq);
+            memcpy(msg, t, tlen);
+            *msg_len = tlen;
+            *src = h.src;
+            *net_idx = s->net_idx;
+            return BM_OK;
+        }
+    }
+    return result;
+}
+
+/* --- the proxy filter (6.7) --- */
+
+void bm_proxy_filter_init(struct bm_proxy_filter *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->type = BM_PROXY_FILTER_ACCEPT;
+}
+
+void bm_proxy_filter_add(struct bm_proxy_filter *f, uint16_t addr)
+{
+    if (addr == 0)
+        return;
+    for (uint8_t i = 0; i < f->count; i++)
+        if (f->addrs[i] == addr)
+            return;
+    /* 6.7: a full list takes no more addresses */
+    if (f->count < BM_CFG_PROXY_FILTER_SIZE)
+        f->addrs[f->count++] = addr;
+}
+
+void bm_proxy_filter_remove(struct bm_proxy_filter *f, uint16_t addr)
+{
+    for (uint8_t i = 0; i < f->count; i++) {
+        if (f->addrs[i] == addr) {
+            f->addrs[i] = f->addrs[--f->count];
+            return;
+        }
+    }
+}
+
+void bm_proxy_filter_apply(struct bm_proxy_filter *f, const struct bm_proxy_cfg_msg *m)
+{
+    switch (m->opcode) {
+    case BM_PROXY_OP_SET_FILTER_TYPE:
+        /* 6.6.1: the new type starts with an empty list */
+        f->type = m->filter_type;
+        f->count = 0;
+        break;
+    case BM_PROXY_OP_ADD_ADDRS:
+        for (uint8_t i = 0; i < m->count; i++)
+            bm_proxy_filter_add(f, m->addrs[i]);
+        break;
+    case BM_PROXY_OP_REMOVE_ADDRS:
+        for (uint8_t i = 0; i < m->count; i++)
+            bm_proxy_filter_remove(f, m->addrs[i]);
+        break;
+    default:
+        break;
+    }
+}
+
+bool bm_proxy_filter_match(const struct bm_proxy_filter *f, uint16_t dst)
+{
+    bool listed = false;
+    for (uint8_t i = 0; i < f->count && !listed; i++)
+        listed = f->addrs[i] == dst;
+    return f->type == BM_PROXY_FILTER_ACCEPT ? listed : !listed;
+}
+
+/* --- connectable advertising data (7.1.2.2.1, 7.2.2.2) --- */
+
+/* Flags: LE General Discoverable, BR/EDR not supported; then the service's
+ * UUID in a complete list; then the Service Data AD structure. */
+static int adv_build(uint16_t svc, const uint8_t *svc_data, size_t n, uint8_t *out,
+                     size_t out_size, size_t *out_len)
+{
+    size_t total = BM_GATT_ADV_SVC_DATA_OFF + 4 + n;
+    if (!out || !out_len || total > BM_ADV_MAX_LEN || out_size < total)
+        return BM_ENOSPC;
+    uint8_t *p = out;
+    *p++ = 2;
+    *p++ = BM_AD_FLAGS;
+    *p++ = 0x06;
+    *p++ = 3;
+    *p++ = BM_AD_UUID16_ALL;
+    *p++ = (uint8_t)svc;
+    *p++ = (uint8_t)(svc >> 8);
+    *p++ = (uint8_t)(n + 3);
+    *p++ = BM_AD_SERVICE_DATA16;
+    *p++ = (uint8_t)svc; /* UUIDs go little-endian on the air */
+    *p++ = (uint8_t)(svc >> 8);
+    memcpy(p, svc_data, n);
+    *out_len = total;
+    return BM_OK;
+}
+
+int bm_gatt_adv_prov(const uint8_t uuid[16], uint16_t oob_info, uint8_t *out, size_t out_size,
+                     size_t *out_len)
+{
+    uint8_t d[18];
+    memcpy(d, uuid, 16);
+    put_be16(d + 16, oob_info);
+    return adv_build(BM_GATT_SVC_PROV, d, sizeof(d), out, out_size, out_len);
+}
+
+int bm_gatt_adv_net_id(const uint8_t network_id[8], uint8_t *out, size_t out_size,
+                       size_t *out_len)
+{
+    uint8_t d[9];
+    d[0] = BM_PROXY_ID_NETWORK;
+    memcpy(d + 1, network_id, 8);
+    return adv_build(BM_GATT_SVC_PROXY, d, sizeof(d), out, out_size, out_len);
+}
+
+int bm_gatt_adv_node_id(const uint8_t hash[8], const uint8_t random[8], uint8_t *out,
+                        size_t out_size, size_t *out_len)
+{
+    uint8_t d[17];
+    d[0] = BM_PROXY_ID_NODE;
+    memcpy(d + 1, hash, 8);
+    memcpy(d + 9, random, 8);
+    return adv_build(BM_GATT_SVC_PROXY, d, sizeof(d), out, out_size, out_len);
+}
+
+int bm_gatt_adv_parse(const uint8_t *adv, size_t len, struct bm_gatt_adv_info *info)
+{
+    if (!adv || !info || len > BM_ADV_MAX_LEN)
+        return BM_EMALFORMED;
+    size_t pos = 0;
+    while (pos < len) {
+        size_t l = adv[pos];
+        if (l == 0)
+            break;
+        if (pos + 1 + l > len)
+            return BM_EMALFORMED;
+        const uint8_t *d = adv + pos + 2;
+        size_t n = l - 1;
+        pos += 1 + l;
+        if (adv[pos - l] != BM_AD_SERVICE_DATA16 || n < 2)
+            continue;
+        uint16_t svc = (uint16_t)(d[0] | d[1] << 8);
+        struct bm_gatt_adv_info r;
+        memset(&r, 0, sizeof(r));
+        r.service = svc;
+        if (svc == BM_GATT_SVC_PROV) {
+            if (n != 2 + 18)
+                return BM_EMALFORMED;
+            memcpy(r.uuid, d + 2, 16);
+            r.oob_info = get_be16(d + 18);
+        } else if (svc == BM_GATT_SVC_PROXY) {
+            if (n < 3)
+                return BM_EMALFORMED;
+            r.id_type = d[2];
+            if (r.id_type == BM_PROXY_ID_NETWORK && n == 3 + 8) {
+                memcpy(r.network_id, d + 3, 8);
+            } else if (r.id_type == BM_PROXY_ID_NODE && n == 3 + 16) {
+                memcpy(r.hash, d + 3, 8);
+                memcpy(r.random, d + 11, 8);
+            } else {
+                return BM_EMALFORMED;
+            }
+        } else {
+            continue;
+        }
+        *info = r;
+        return BM_OK;
+    }
+    return BM_ENOENT;
+}

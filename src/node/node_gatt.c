@@ -1,0 +1,624 @@
+/* The GATT side of a node (Mesh Profile 6, 7; 5.2.2): its connections and
+ * the roles they play, Proxy PDUs in and out through the port, the proxy
+ * server (filters, proxy configuration, forwarding between the GATT and
+ * advertising bearers, secure network beacons to clients), the connectable
+ * advertising of the Mesh Provisioning and Mesh Proxy Services (Network ID,
+ * Node Identity for 60 s), PB-GATT on either side, and the proxy client
+ * role of a phone.
+ *
+ * Forwarding (6.4, 3.4.6.3): a network PDU from a proxy client enters the
+ * node's normal receive path; if the GATT Proxy state is enabled it is
+ * relayed (TTL - 1) to the advertising bearer and to the other clients.
+ * A PDU from the advertising bearer, or one we send, goes to every client
+ * whose filter takes its destination; one to a unicast address a client
+ * took does not also go out on advertising. A phone (a node with a proxy
+ * client connection) sends everything over that connection only.
+ *
+ * Invariants: a slot is free exactly when its role is NONE; rx_conn names
+ * the connection of the PDU being processed and is 0 otherwise; the port
+ * advertises exactly gatt.adv (adv_len 0: nothing); a PDU is never sent
+ * back on the connection it came from. */
+#include <string.h>
+
+#include "bearer/proxy.h"
+#include "net/beacon.h"
+#include "node.h"
+
+#define NODE_ID_MS 60000u /* 4.2.12: Node Identity advertising lasts 60 s */
+
+static bool has_gatt(const struct bm_node *node)
+{
+    return node->plat.gatt_send && node->plat.gatt_disconnect && node->plat.gatt_adv;
+}
+
+static struct bm_gatt_conn *conn_find(struct bm_node *node, uint16_t handle)
+{
+    for (size_t i = 0; i < BM_CFG_GATT_CONNS; i++)
+        if (node->gatt.conns[i].role != BM_GATT_ROLE_NONE && node->gatt.conns[i].handle == handle)
+            return &node->gatt.conns[i];
+    return NULL;
+}
+
+static uint8_t conn_index(const struct bm_node *node, const struct bm_gatt_conn *c)
+{
+    return (uint8_t)(c - node->gatt.conns);
+}
+
+static struct bm_gatt_conn *conn_alloc(struct bm_node *node, uint16_t handle, uint16_t mtu,
+                                       uint8_t role)
+{
+    for (size_t i = 0; i < BM_CFG_GATT_CONNS; i++) {
+        struct bm_gatt_conn *c = &node->gatt.conns[i];
+        if (c->role != BM_GATT_ROLE_NONE)
+            continue;
+        memset(c, 0, sizeof(*c));
+        c->role = role;
+        c->handle = handle;
+        c->mtu = mtu;
+        bm_proxy_filter_init(&c->filter);
+        return c;
+    }
+    return NULL;
+}
+
+static bool slot_free(const struct bm_node *node)
+{
+    for (size_t i = 0; i < BM_CFG_GATT_CONNS; i++)
+        if (node->gatt.conns[i].role == BM_GATT_ROLE_NONE)
+            return true;
+    return false;
+}
+
+/* Sends one proxy message of type on c, segmented over its MTU. */
+static int conn_send(struct bm_node *node, const struct bm_gatt_conn *c, uint8_t type,
+                     const uint8_t *msg, size_t len)
+{
+    size_t n = bm_proxy_sar_count(len, c->mtu);
+    if (n == 0)
+        return BM_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t pdu[BM_PROXY_MSG_MAX + 1];
+        size_t plen;
+        int rc = bm_proxy_sar_segment(type, msg, len, c->mtu, i, pdu, sizeof(pdu), &plen);
+        if (rc == BM_OK)
+            rc = node->plat.gatt_send(node->plat.ctx, c->handle, pdu, plen);
+        if (rc != BM_OK)
+            return rc;
+    }
+    return BM_OK;
+}
+
+/* --- the GATT Proxy and Node Identity states (4.2.11, 4.2.12) --- */
+
+uint8_t bm_node_gatt_proxy_get(const struct bm_node *node)
+{
+    if (!(node->features & BM_GATT_PROXY) || !has_gatt(node))
+        return BM_FEAT_STATE_UNSUPPORTED;
+    return node->gatt.proxy_disabled ? BM_FEAT_STATE_DISABLED : BM_FEAT_STATE_ENABLED;
+}
+
+bool bm_node_gatt_proxy_on(const struct bm_node *node)
+{
+    return bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_ENABLED;
+}
+
+void bm_node_gatt_proxy_set(struct bm_node *node, uint8_t value)
+{
+    if (bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED || value > 1)
+        return;
+    bool was = !node->gatt.proxy_disabled;
+    node->gatt.proxy_disabled = value == BM_FEAT_STATE_DISABLED;
+    /* 4.2.11: going to disabled ends the proxy connections (after the
+     * Status that answers the Set has gone out) */
+    if (was && node->gatt.proxy_disabled)
+        node->gatt.drop_clients = true;
+    bm_node_timer_set(node, BM_TIMER_MODELS, 0);
+}
+
+static int subnet_slot(struct bm_node *node, uint16_t net_idx)
+{
+    struct bm_subnet *s = bm_net_subnet_find(&node->net, net_idx);
+    return s ? (int)(s - node->net.subnets) : -1;
+}
+
+uint8_t bm_node_gatt_identity_get(struct bm_node *node, uint16_t net_idx)
+{
+    if (bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED)
+        return BM_FEAT_STATE_UNSUPPORTED;
+    int i = subnet_slot(node, net_idx);
+    uint64_t until = i >= 0 ? node->gatt.identity_until_ms[i] : 0;
+    return until > bm_node_now(node) ? BM_FEAT_STATE_ENABLED : BM_FEAT_STATE_DISABLED;
+}
+
+void bm_node_gatt_identity_set(struct bm_node *node, uint16_t net_idx, uint8_t value)
+{
+    int i = subnet_slot(node, net_idx);
+    if (i < 0 || value > 1 || bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED)
+        return;
+    if (value == BM_FEAT_STATE_ENABLED) {
+        /* 7.2.2.2.4: a fresh Random each time the advertising starts */
+        if (node->plat.random(node->plat.ctx, node->gatt.id_random, 8) != 0)
+            return;
+        node->gatt.identity_until_ms[i] = bm_node_now(node) + NODE_ID_MS;
+    } else {
+        node->gatt.identity_until_ms[i] = 0;
+    }
+    bm_node_timer_set(node, BM_TIMER_MODELS, 0);
+}
+
+bool bm_proxy_node_identity_match(const struct bm_node *node, uint16_t net_idx, uint16_t addr,
+                                  const struct bm_gatt_adv_info *info)
+{
+    if (!node || !info || info->service != BM_GATT_SVC_PROXY || info->id_type != BM_PROXY_ID_NODE)
+        return false;
+    struct bm_subnet *s = bm_net_subnet_find((struct bm_net *)&node->net, net_idx);
+    if (!s)
+        return false;
+    uint8_t hash[8];
+    return bm_net_node_identity_hash(bm_net_tx_keys(s)->identity_key, info->random, addr, hash) ==
+               BM_OK &&
+           memcmp(hash, info->hash, 8) == 0;
+}
+
+/* --- connectable advertising (7.1.2.2, 7.2.2.2) --- */
+
+/* What we should advertise now; *len 0 for nothing. */
+static void adv_wanted(struct bm_node *node, uint64_t now, uint8_t *out, size_t *len)
+{
+    *len = 0;
+    if (!node->initialized || !slot_free(node))
+        return;
+    if (!node->provisioned) {
+        if (!node->is_provisioner && (node->prov_bearers & BM_PROV_GATT) &&
+            !bm_prov_link_active(&node->link))
+            bm_gatt_adv_prov(node->uuid, 0, out, BM_ADV_MAX_LEN, len);
+        return;
+    }
+    if (bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED)
+        return;
+    /* Node Identity while it runs on a subnet, else the Network ID of the
+     * first subnet when the proxy is enabled (one subnet at a time; a
+     * rotation over several is left to issue #6's follow-ups). */
+    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
+        const struct bm_subnet *s = &node->net.subnets[i];
+        if (!s->used || node->gatt.identity_until_ms[i] <= now)
+            continue;
+        uint8_t hash[8];
+        if (bm_net_node_identity_hash(bm_net_tx_keys(s)->identity_key, node->gatt.id_random,
+                                      node->addr, hash) == BM_OK)
+            bm_gatt_adv_node_id(hash, node->gatt.id_random, out, BM_ADV_MAX_LEN, len);
+        return;
+    }
+    if (!bm_node_gatt_proxy_on(node))
+        return;
+    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
+        const struct bm_subnet *s = &node->net.subnets[i];
+        if (s->used) {
+            bm_gatt_adv_net_id(bm_net_tx_keys(s)->network_id, out, BM_ADV_MAX_LEN, len);
+            return;
+        }
+    }
+}
+
+static void adv_update(struct bm_node *node, uint64_t now)
+{
+    if (!has_gatt(node))
+        return;
+    uint8_t want[BM_ADV_MAX_LEN];
+    size_t len;
+    adv_wanted(node, now, want, &len);
+    if (len == node->gatt.adv_len && memcmp(want, node->gatt.adv, len) == 0)
+        return;
+    if (node->plat.gatt_adv(node->plat.ctx, want, len) != BM_OK)
+        return;
+    memcpy(node->gatt.adv, want, len);
+    node->gatt.adv_len = (uint8_t)len;
+    bm_node_log(node, BM_LOG_DBG, "proxy", "advertising %s",
+                len == 0 ? "off"
+                : want[BM_GATT_ADV_SVC_DATA_OFF + 2] == (BM_GATT_SVC_PROV & 0xff)
+                    ? "provisioning service"
+                    : "proxy service");
+}
+
+/* --- secure network beacons to proxy clients (6.4, 3.9.3) --- */
+
+static uint8_t beacon_flags(const struct bm_node *node)
+{
+    uint8_t f = node->net.iv_update ? 1 : 0;
+    for (size_t i = 0; i < BM_CFG_SUBNETS && i < 7; i++)
+        if (node->net.subnets[i].used && node->net.subnets[i].kr_phase == BM_KR_PHASE2)
+            f = (uint8_t)(f | 2u << i);
+    return f;
+}
+
+static void send_beacons(struct bm_node *node, const struct bm_gatt_conn *c)
+{
+    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
+        const struct bm_subnet *sub = &node->net.subnets[i];
+        if (!sub->used)
+            continue;
+        const struct bm_net_keyset *ks = bm_net_tx_keys(sub);
+        struct bm_snb b = {.iv_index = node->net.iv_index};
+        if (sub->kr_phase == BM_KR_PHASE2)
+            b.flags |= BM_SNB_FLAG_KR;
+        if (node->net.iv_update)
+            b.flags |= BM_SNB_FLAG_IVU;
+        memcpy(b.network_id, ks->network_id, 8);
+        uint8_t out[BM_SNB_LEN];
+        if (bm_beacon_snb_encode(ks->beacon_key, &b, out) == BM_OK)
+            conn_send(node, c, BM_PROXY_TYPE_BEACON, out, sizeof(out));
+    }
+}
+
+/* --- forwarding (6.4) --- */
+
+uint8_t bm_node_gatt_rx_role(const struct bm_node *node)
+{
+    return node->gatt.rx_conn ? node->gatt.conns[node->gatt.rx_conn - 1].role
+                              : BM_GATT_ROLE_NONE;
+}
+
+bool bm_node_gatt_net_out(struct bm_node *node, const uint8_t *pdu, size_t len, uint16_t dst,
+                          bool relayed)
+{
+    bool skip_adv = false;
+    for (size_t i = 0; i < BM_CFG_GATT_CONNS; i++) {
+        struct bm_gatt_conn *c = &node->gatt.conns[i];
+        if (relayed && i + 1 == node->gatt.rx_conn)
+            continue;
+        if (c->role == BM_GATT_ROLE_PROXY_CLIENT) {
+            /* a phone has only this bearer */
+            if (conn_send(node, c, BM_PROXY_TYPE_NET, pdu, len) == BM_OK)
+                skip_adv = true;
+        } else if (c->role == BM_GATT_ROLE_PROXY_SERVER && bm_proxy_filter_match(&c->filter, dst)) {
+            if (conn_send(node, c, BM_PROXY_TYPE_NET, pdu, len) == BM_OK && bm_addr_is_unicast(dst))
+                skip_adv = true;
+        }
+    }
+    return skip_adv;
+}
+
+void bm_node_gatt_rx_accepted(struct bm_node *node, uint16_t src)
+{
+    if (bm_node_gatt_rx_role(node) != BM_GATT_ROLE_PROXY_SERVER)
+        return;
+    /* 6.7: what the client sends from goes on an accept list and off a
+     * reject list, so its answers find it */
+    struct bm_proxy_filter *f = &node->gatt.conns[node->gatt.rx_conn - 1].filter;
+    if (f->type == BM_PROXY_FILTER_ACCEPT)
+        bm_proxy_filter_add(f, src);
+    else
+        bm_proxy_filter_remove(f, src);
+}
+
+/* --- proxy configuration (6.5, 6.6) --- */
+
+static int send_cfg(struct bm_node *node, const struct bm_gatt_conn *c, uint16_t net_idx,
+                    const struct bm_proxy_cfg_msg *m)
+{
+    uint8_t msg[BM_PROXY_CFG_MAX_LEN];
+    size_t len;
+    int rc = bm_proxy_cfg_build(m, msg, sizeof(msg), &len);
+    if (rc != BM_OK)
+        return rc;
+    struct bm_subnet *s = bm_net_subnet_find(&node->net, net_idx);
+    if (!s || !node->provisioned)
+        return BM_ESTATE;
+    uint32_t seq;
+    rc = bm_node_seq_alloc(node, &seq);
+    if (rc != BM_OK)
+        return rc;
+    uint8_t pdu[BM_NET_MAX_PDU_LEN];
+    size_t plen;
+    rc = bm_proxy_cfg_encode(&bm_net_tx_keys(s)->master, bm_net_tx_iv_index(&node->net),
+                             node->addr, seq, msg, len, pdu, sizeof(pdu), &plen);
+    if (rc != BM_OK)
+        return rc;
+    bm_net_cache_add(&node->net.cache, node->addr, seq);
+    return conn_send(node, c, BM_PROXY_TYPE_CONFIG, pdu, plen);
+}
+
+static void rx_cfg(struct bm_node *node, struct bm_gatt_conn *c, const uint8_t *pdu, size_t len)
+{
+    uint8_t msg[BM_PROXY_CFG_MAX_LEN];
+    size_t mlen;
+    uint16_t src, net_idx;
+    if (!node->provisioned ||
+        bm_proxy_cfg_decode(&node->net, pdu, len, &src, &net_idx, msg, &mlen) != BM_OK)
+        return;
+    struct bm_proxy_cfg_msg m;
+    if (bm_proxy_cfg_parse(msg, mlen, &m) != BM_OK)
+        return;
+    bm_node_log(node, BM_LOG_DBG, "proxy", "cfg rx src=0x%04x op=0x%02x", src, m.opcode);
+    if (c->role == BM_GATT_ROLE_PROXY_SERVER) {
+        if (m.opcode == BM_PROXY_OP_FILTER_STATUS)
+            return;
+        bm_proxy_filter_apply(&c->filter, &m);
+        struct bm_proxy_cfg_msg st = {.opcode = BM_PROXY_OP_FILTER_STATUS,
+                                      .filter_type = c->filter.type,
+                                      .list_size = c->filter.count};
+        send_cfg(node, c, net_idx, &st);
+        return;
+    }
+    if (m.opcode != BM_PROXY_OP_FILTER_STATUS || !node->gatt.client_cb)
+        return;
+    struct bm_proxy_client_info info = {.event = BM_PROXY_EVT_FILTER_STATUS,
+                                        .conn = c->handle,
+                                        .filter_type = m.filter_type,
+                                        .list_size = m.list_size,
+                                        .src = src};
+    node->gatt.client_cb(node->gatt.client_user, &info);
+}
+
+/* --- PB-GATT glue (the link's gatt_send / gatt_close ops) --- */
+
+static void schedule_link(struct bm_node *node, uint64_t next)
+{
+    node->timers[BM_TIMER_PROV_LINK] = next == UINT64_MAX ? 0 : (next ? next : 1);
+}
+
+int bm_node_gatt_prov_send(void *ctx, const uint8_t *pdu, size_t len)
+{
+    struct bm_node *node = ctx;
+    if (!node->gatt.prov_conn)
+        return BM_ESTATE;
+    return conn_send(node, &node->gatt.conns[node->gatt.prov_conn - 1], BM_PROXY_TYPE_PROV, pdu,
+                     len);
+}
+
+void bm_node_gatt_prov_close(void *ctx)
+{
+    struct bm_node *node = ctx;
+    if (node->gatt.prov_conn)
+        node->plat.gatt_disconnect(node->plat.ctx,
+                                   node->gatt.conns[node->gatt.prov_conn - 1].handle);
+}
+
+/* --- connections --- */
+
+static bool mtu_ok(uint16_t mtu)
+{
+    return mtu >= BM_ATT_MTU_MIN && mtu <= BM_ATT_MTU_MAX;
+}
+
+int bm_node_gatt_connected(struct bm_node *node, uint16_t conn, uint16_t mtu)
+{
+    if (!node || !mtu_ok(mtu) || conn_find(node, conn))
+        return BM_EINVAL;
+    if (!node->initialized || !has_gatt(node))
+        return BM_ENOTSUP;
+    if (!slot_free(node))
+        return BM_ENOSPC;
+    uint64_t now = bm_node_now(node);
+    struct bm_gatt_conn *c;
+    if (!node->provisioned) {
+        if (node->is_provisioner || !(node->prov_bearers & BM_PROV_GATT))
+            return BM_ENOTSUP;
+        int rc = bm_pb_gatt_device_open(&node->link, now);
+        if (rc != BM_OK)
+            return rc == BM_ESTATE ? BM_ENOTSUP : rc;
+        c = conn_alloc(node, conn, mtu, BM_GATT_ROLE_PROV_SERVER);
+        node->gatt.prov_conn = (uint8_t)(conn_index(node, c) + 1);
+        schedule_link(node, bm_prov_link_process(&node->link, now));
+    } else {
+        if (bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED)
+            return BM_ENOTSUP;
+        c = conn_alloc(node, conn, mtu, BM_GATT_ROLE_PROXY_SERVER);
+        send_beacons(node, c);
+    }
+    bm_node_log(node, BM_LOG_INF, "proxy", "connected conn=%u mtu=%u role=%u", conn, mtu, c->role);
+    adv_update(node, now);
+    return BM_OK;
+}
+
+int bm_gatt_client_connected(struct bm_node *node, uint16_t conn, uint16_t mtu, uint16_t service)
+{
+    if (!node || !mtu_ok(mtu) || conn_find(node, conn) ||
+        (service != BM_GATT_SVC_PROV && service != BM_GATT_SVC_PROXY))
+        return BM_EINVAL;
+    if (!node->initialized || !has_gatt(node))
+        return BM_ENOTSUP;
+    struct bm_gatt_conn *c = conn_alloc(
+        node, conn, mtu,
+        service == BM_GATT_SVC_PROV ? BM_GATT_ROLE_PROV_CLIENT : BM_GATT_ROLE_PROXY_CLIENT);
+    if (!c)
+        return BM_ENOSPC;
+    bm_node_log(node, BM_LOG_INF, "proxy", "client connected conn=%u mtu=%u service=0x%04x", conn,
+                mtu, service);
+    return BM_OK;
+}
+
+void bm_node_gatt_disconnected(struct bm_node *node, uint16_t conn)
+{
+    if (!node)
+        return;
+    struct bm_gatt_conn *c = conn_find(node, conn);
+    if (!c)
+        return;
+    uint8_t role = c->role;
+    uint8_t idx = (uint8_t)(conn_index(node, c) + 1);
+    c->role = BM_GATT_ROLE_NONE;
+    bm_proxy_sar_rx_reset(&c->sar);
+    uint64_t now = bm_node_now(node);
+    bm_node_log(node, BM_LOG_INF, "proxy", "disconnected conn=%u", conn);
+    if (node->gatt.prov_conn == idx) {
+        node->gatt.prov_conn = 0;
+        bm_pb_gatt_closed(&node->link);
+        schedule_link(node, bm_prov_link_process(&node->link, now));
+    }
+    if (role == BM_GATT_ROLE_PROXY_CLIENT && node->gatt.client_cb) {
+        struct bm_proxy_client_info info = {.event = BM_PROXY_EVT_DISCONNECTED, .conn = conn};
+        node->gatt.client_cb(node->gatt.client_user, &info);
+    }
+    adv_update(node, now);
+}
+
+void bm_node_gatt_rx(struct bm_node *node, uint16_t conn, const uint8_t *data, size_t len)
+{
+    if (!node || !data)
+        return;
+    struct bm_gatt_conn *c = conn_find(node, conn);
+    if (!c || len > (size_t)c->mtu - 3)
+        return;
+    uint64_t now = bm_node_now(node);
+    uint8_t type;
+    const uint8_t *msg;
+    size_t mlen;
+    if (bm_proxy_sar_rx_add(&c->sar, data, len, now, &type, &msg, &mlen) != BM_OK)
+        return;
+    /* copy out: handling may send, and reassembly state may be reused */
+    uint8_t buf[BM_PROXY_MSG_MAX];
+    memcpy(buf, msg, mlen);
+    bool prov = c->role == BM_GATT_ROLE_PROV_SERVER || c->role == BM_GATT_ROLE_PROV_CLIENT;
+    /* 6.3.1 / 7.1: each service carries its own message types; others
+     * are ignored */
+    if (prov) {
+        if (type == BM_PROXY_TYPE_PROV && node->gatt.prov_conn == conn_index(node, c) + 1) {
+            bm_pb_gatt_rx(&node->link, buf, mlen, now);
+            schedule_link(node, bm_prov_link_process(&node->link, now));
+        }
+    } else if (type == BM_PROXY_TYPE_NET) {
+        node->gatt.rx_conn = (uint8_t)(conn_index(node, c) + 1);
+        bm_node_rx_network(node, buf, mlen, 0);
+        node->gatt.rx_conn = 0;
+    } else if (type == BM_PROXY_TYPE_BEACON) {
+        bm_node_rx_beacon(node, buf, mlen, 0, "");
+    } else if (type == BM_PROXY_TYPE_CONFIG) {
+        rx_cfg(node, c, buf, mlen);
+    }
+    bm_crypto_wipe(buf, sizeof(buf));
+}
+
+uint64_t bm_node_gatt_process(struct bm_node *node, uint64_t now)
+{
+    if (!has_gatt(node))
+        return UINT64_MAX;
+    uint64_t next = UINT64_MAX;
+    uint8_t flags = beacon_flags(node);
+    bool beacons = node->provisioned &&
+                   (node->gatt.beacon_iv != node->net.iv_index || node->gatt.beacon_flags != flags);
+    node->gatt.beacon_iv = node->net.iv_index;
+    node->gatt.beacon_flags = flags;
+    for (size_t i = 0; i < BM_CFG_GATT_CONNS; i++) {
+        struct bm_gatt_conn *c = &node->gatt.conns[i];
+        if (c->role == BM_GATT_ROLE_NONE)
+            continue;
+        /* 6.3.2: a message not completed within 20 s ends the connection */
+        if (bm_proxy_sar_rx_expired(&c->sar, now)) {
+            bm_proxy_sar_rx_reset(&c->sar);
+            node->plat.gatt_disconnect(node->plat.ctx, c->handle);
+            continue;
+        }
+        if (c->sar.busy && c->sar.deadline_ms < next)
+            next = c->sar.deadline_ms;
+        if (c->role != BM_GATT_ROLE_PROXY_SERVER)
+            continue;
+        if (node->gatt.drop_clients)
+            node->plat.gatt_disconnect(node->plat.ctx, c->handle);
+        else if (beacons)
+            send_beacons(node, c); /* the IV index or a key refresh flag changed */
+    }
+    node->gatt.drop_clients = false;
+    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
+        uint64_t until = node->gatt.identity_until_ms[i];
+        if (until && until <= now)
+            node->gatt.identity_until_ms[i] = 0;
+        else if (until && until < next)
+            next = until;
+    }
+    adv_update(node, now);
+    return next;
+}
+
+/* --- the phone: proxy client API --- */
+
+static struct bm_gatt_conn *client_conn(struct bm_node *node, uint16_t conn, uint8_t role)
+{
+    struct bm_gatt_conn *c = conn_find(node, conn);
+    return c && c->role == role ? c : NULL;
+}
+
+int bm_proxy_client_set_cb(struct bm_node *node, bm_proxy_client_fn cb, void *user)
+{
+    if (!node)
+        return BM_EINVAL;
+    node->gatt.client_cb = cb;
+    node->gatt.client_user = user;
+    return BM_OK;
+}
+
+static int client_cfg(struct bm_node *node, uint16_t conn, const struct bm_proxy_cfg_msg *m)
+{
+    if (!node)
+        return BM_EINVAL;
+    struct bm_gatt_conn *c = client_conn(node, conn, BM_GATT_ROLE_PROXY_CLIENT);
+    if (!c || !node->provisioned)
+        return BM_ESTATE;
+    for (size_t i = 0; i < BM_CFG_SUBNETS; i++)
+        if (node->net.subnets[i].used)
+            return send_cfg(node, c, node->net.subnets[i].net_idx, m);
+    return BM_ESTATE;
+}
+
+int bm_proxy_client_set_filter_type(struct bm_node *node, uint16_t conn, uint8_t type)
+{
+    if (type > BM_PROXY_FILTER_REJECT)
+        return BM_EINVAL;
+    struct bm_proxy_cfg_msg m = {.opcode = BM_PROXY_OP_SET_FILTER_TYPE, .filter_type = type};
+    return client_cfg(node, conn, &m);
+}
+
+static int client_addrs(struct bm_node *node, uint16_t conn, uint8_t op, const uint16_t *addrs,
+                        size_t count)
+{
+    if (!addrs || count < 1 || count > BM_PROXY_CFG_MAX_ADDRS)
+        return BM_EINVAL;
+    struct bm_proxy_cfg_msg m = {.opcode = op, .count = (uint8_t)count};
+    memcpy(m.addrs, addrs, count * sizeof(addrs[0]));
+    return client_cfg(node, conn, &m);
+}
+
+int bm_proxy_client_add_addrs(struct bm_node *node, uint16_t conn, const uint16_t *addrs,
+                              size_t count)
+{
+    return client_addrs(node, conn, BM_PROXY_OP_ADD_ADDRS, addrs, count);
+}
+
+int bm_proxy_client_remove_addrs(struct bm_node *node, uint16_t conn, const uint16_t *addrs,
+                                 size_t count)
+{
+    return client_addrs(node, conn, BM_PROXY_OP_REMOVE_ADDRS, addrs, count);
+}
+
+int bm_gatt_client_disconnect(struct bm_node *node, uint16_t conn)
+{
+    if (!node || !conn_find(node, conn))
+        return BM_EINVAL;
+    return node->plat.gatt_disconnect(node->plat.ctx, conn);
+}
+
+int bm_prov_provision_gatt(struct bm_node *node, uint16_t conn, const uint8_t uuid[16],
+                           const struct bm_provision_opts *opts, bm_provision_fn cb, void *user)
+{
+    if (!node || !uuid)
+        return BM_EINVAL;
+    struct bm_gatt_conn *c = client_conn(node, conn, BM_GATT_ROLE_PROV_CLIENT);
+    if (!node->is_provisioner || !c)
+        return BM_ESTATE;
+    if (bm_prov_link_active(&node->link))
+        return BM_EBUSY;
+    struct bm_prov_provisioner_cfg cfg;
+    int rc = bm_node_prov_cfg(node, uuid, opts, &cfg);
+    if (rc != BM_OK)
+        return rc;
+    node->provision_cb = cb;
+    node->provision_user = user;
+    node->gatt.prov_conn = (uint8_t)(conn_index(node, c) + 1);
+    uint64_t now = bm_node_now(node);
+    rc = bm_pb_gatt_provision(&node->link, &cfg, now);
+    bm_crypto_wipe(&cfg, sizeof(cfg));
+    if (rc != BM_OK)
+        node->gatt.prov_conn = 0;
+    schedule_link(node, bm_prov_link_process(&node->link, now));
+    return rc;
+}
