@@ -80,6 +80,12 @@ struct bm_sim_node_ops {
      * or UINT64_MAX for none. A value <= now_ms means "again soon" and is
      * run at the start of the next ms (so a node cannot livelock the clock). */
     uint64_t (*process)(void *user, uint64_t now_ms);
+    /* GATT (optional, port/sim/gatt.c): a connection came up (central:
+     * this node opened it with bm_sim_gatt_connect), a value arrived on
+     * it, it went down. The simulator calls process() after each. */
+    void (*gatt_connected)(void *user, uint16_t conn, uint16_t mtu, bool central);
+    void (*gatt_rx)(void *user, uint16_t conn, const uint8_t *data, size_t len);
+    void (*gatt_disconnected)(void *user, uint16_t conn);
 };
 
 struct bm_sim_config {
@@ -206,6 +212,38 @@ int bm_sim_store_clear(struct bm_sim *sim, uint32_t id);
  * BM_EINVAL for a bad id or NULL argument. */
 int bm_sim_store_record(struct bm_sim *sim, uint32_t id, size_t index, uint16_t *key,
                         const uint8_t **data, size_t *len);
+
+/* --- GATT connections (port/sim/gatt.c, docs/sim.md "GATT") ---
+ * A point-to-point link between a central and a peripheral that is
+ * advertising connectably (its gatt_adv hook) and within radio range (a
+ * link or positions, any direction, probability > 0; the radio switch
+ * covers advertising only). Values of at most ATT_MTU - 3 octets travel
+ * reliably and in order, at the connection events: one every
+ * BM_SIM_GATT_INTERVAL_MS from the connection's start, at most
+ * BM_SIM_GATT_PDUS_PER_EVENT values per direction per event. */
+#define BM_SIM_GATT_INTERVAL_MS 15
+#define BM_SIM_GATT_PDUS_PER_EVENT 4
+
+/* Connects central to peripheral with ATT MTU mtu (23..517): both sides'
+ * gatt_connected() run one connection interval later. Writes the
+ * connection number to *conn. Returns 0, BM_EINVAL (bad id or mtu),
+ * BM_ESTATE (the peripheral does not advertise connectably), BM_ENOENT
+ * (out of range), BM_ENOSPC (out of memory). */
+int bm_sim_gatt_connect(struct bm_sim *sim, uint32_t central, uint32_t peripheral, uint16_t mtu,
+                        uint16_t *conn);
+/* Ends a connection from outside (as a link loss would): values already
+ * queued are delivered, then both sides' gatt_disconnected() run.
+ * Returns 0 or BM_EINVAL. */
+int bm_sim_gatt_disconnect(struct bm_sim *sim, uint16_t conn);
+/* True while conn is up (connected and not yet disconnected). */
+bool bm_sim_gatt_is_up(const struct bm_sim *sim, uint16_t conn);
+/* What a node advertises connectably now: copies it to buf. Returns 0,
+ * BM_ENOENT (not advertising), BM_EINVAL. */
+int bm_sim_gatt_adv_data(struct bm_sim *sim, uint32_t id, uint8_t *buf, size_t size,
+                         size_t *len);
+/* Values sent on conn so far, by the central and by the peripheral. */
+int bm_sim_gatt_counts(const struct bm_sim *sim, uint16_t conn, uint64_t *from_central,
+                       uint64_t *from_peripheral);
 
 /* Airtime in us of one PDU carrying len octets of advertising data. */
 uint32_t bm_sim_airtime_us(size_t len);

@@ -10,9 +10,12 @@
 #include "test.h"
 #include "vectors.h"
 
+/* The sample files, parsed once (kept reachable until freed in main). */
+static cJSON *messages, *provisioning, *beacons;
+
 static const cJSON *proxy_cfg_vec(void)
 {
-    return bm_vec_get(bm_vec_load("messages.json"), "proxy_configuration_messages.0");
+    return bm_vec_get(messages, "proxy_configuration_messages.0");
 }
 
 static void s8_9_1_proxy_cfg_encode(void)
@@ -100,7 +103,7 @@ static void s8_9_1_proxy_cfg_decode(void)
 
 static void s8_8_pb_gatt_sar(void)
 {
-    const cJSON *v = bm_vec_get(bm_vec_load("provisioning.json"), "mesh_protocol_1_1_only.pb_gatt_sar");
+    const cJSON *v = bm_vec_get(provisioning, "mesh_protocol_1_1_only.pb_gatt_sar");
     uint16_t mtu = (uint16_t)bm_vec_int(v, "att_mtu");
     uint8_t x[32], y[32];
     bm_vec_hex(v, "public_key_x", x, 32);
@@ -139,7 +142,7 @@ static void s8_8_pb_gatt_sar(void)
 
 static void s8_5_1_provisioning_service_data(void)
 {
-    const cJSON *v = bm_vec_get(bm_vec_load("beacons.json"), "service_data.mesh_provisioning_service");
+    const cJSON *v = bm_vec_get(beacons, "service_data.mesh_provisioning_service");
     uint8_t uuid[16], printed[32], consistent[32];
     bm_vec_hex(v, "device_uuid", uuid, 16);
     size_t pl = bm_vec_hex(v, "adv_data", printed, sizeof(printed));
@@ -169,7 +172,7 @@ static void s8_5_1_provisioning_service_data(void)
 static void s8_6_1_proxy_service_network_id(void)
 {
     const cJSON *v =
-        bm_vec_get(bm_vec_load("beacons.json"), "service_data.mesh_proxy_service_network_id");
+        bm_vec_get(beacons, "service_data.mesh_proxy_service_network_id");
     uint8_t net_key[16], want[32], nid[8];
     bm_vec_hex(v, "net_key", net_key, 16);
     bm_vec_hex(v, "network_id", nid, 8);
@@ -195,7 +198,7 @@ static void s8_6_1_proxy_service_network_id(void)
 static void s8_6_2_proxy_service_node_identity(void)
 {
     const cJSON *v =
-        bm_vec_get(bm_vec_load("beacons.json"), "service_data.mesh_proxy_service_node_identity");
+        bm_vec_get(beacons, "service_data.mesh_proxy_service_node_identity");
     uint8_t net_key[16], ik[16], rnd[8], hash[8], want[32];
     bm_vec_hex(v, "net_key", net_key, 16);
     bm_vec_hex(v, "identity_key", ik, 16);
@@ -226,11 +229,17 @@ static void s8_6_2_proxy_service_node_identity(void)
 
 int main(void)
 {
+    messages = bm_vec_load("messages.json");
+    provisioning = bm_vec_load("provisioning.json");
+    beacons = bm_vec_load("beacons.json");
     BM_RUN(s8_9_1_proxy_cfg_encode);
     BM_RUN(s8_9_1_proxy_cfg_decode);
     BM_RUN(s8_8_pb_gatt_sar);
     BM_RUN(s8_5_1_provisioning_service_data);
     BM_RUN(s8_6_1_proxy_service_network_id);
     BM_RUN(s8_6_2_proxy_service_node_identity);
+    cJSON_Delete(messages);
+    cJSON_Delete(provisioning);
+    cJSON_Delete(beacons);
     return bm_test_done();
 }
