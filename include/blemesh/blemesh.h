@@ -166,6 +166,44 @@ int bm_model_set_value(struct bm_node *node, struct bm_model *model, int32_t val
 int bm_model_set_state(struct bm_node *node, struct bm_model *model, int32_t value,
                        uint16_t addr, uint16_t app_idx, bool ack);
 
+/* --- Low Power node (Mesh Profile 3.6.6.4) ---
+ *
+ * A node created with BM_LOW_POWER looks for a friend once provisioned:
+ * it sends a Friend Request, takes the best offer (ReceiveWindow and RSSI
+ * weighed by its criteria), then sleeps, waking to poll its friend every few
+ * seconds (well within its PollTimeout) and to collect what the friend
+ * stored meanwhile. Its radio listens only in the receive windows. When the
+ * friend stops answering, the node finds another one. */
+
+/* Called when a friendship is established (established true) or lost. */
+typedef void (*bm_friendship_fn)(void *user, bool established, uint16_t friend_addr);
+
+/* Turns the Low Power feature on or off. Off ends a friendship (the friend
+ * is sent a Friend Clear). BM_ENOTSUP if the primary element was created
+ * without BM_LOW_POWER. */
+int bm_lpn_set(struct bm_node *node, bool enable);
+/* Polls the friend now instead of at the next periodic poll. BM_ESTATE
+ * without an established friendship or while a poll is in progress. */
+int bm_lpn_poll(struct bm_node *node);
+/* Installs the friendship callback (NULL to remove). */
+int bm_lpn_set_cb(struct bm_node *node, bm_friendship_fn cb, void *user);
+
+struct bm_lpn_status {
+    bool enabled;
+    bool established;
+    uint16_t friend_addr;       /* 0 without a friendship */
+    uint8_t receive_delay_ms;   /* ours, from the Friend Request */
+    uint8_t receive_window_ms;  /* the friend's, from its offer */
+    uint32_t poll_timeout_ms;   /* the PollTimeout we asked for */
+    uint64_t listen_ms;         /* time the radio listened since enabled */
+    uint64_t elapsed_ms;        /* time since enabled */
+    uint32_t polls;             /* Friend Polls sent */
+    uint32_t friendships;       /* friendships established */
+    uint32_t losses;            /* friendships lost */
+};
+/* Fills st. BM_EINVAL for NULL arguments. */
+int bm_lpn_get_status(const struct bm_node *node, struct bm_lpn_status *st);
+
 /* --- driving the node (the port calls these) --- */
 
 /* One received advertisement: its advertising data (AD structures, as on

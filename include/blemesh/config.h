@@ -156,6 +156,46 @@
 #error "BM_CFG_RPL_STORE_BLOCK out of range (1..65536)"
 #endif
 
+/* Low Power nodes one Friend node serves at once (friendships). RAM: the
+ * friend queue and subscription list of each, ~30 bytes per queue entry
+ * plus ~80. Range 1..32. */
+#ifndef BM_CFG_FRIENDS
+#define BM_CFG_FRIENDS 2
+#endif
+#if BM_CFG_FRIENDS < 1 || BM_CFG_FRIENDS > 32
+#error "BM_CFG_FRIENDS out of range (1..32)"
+#endif
+
+/* Friend Queue entries (network PDUs) kept per Low Power node; the Friend
+ * Offer's QueueSize. When full the oldest message goes, all its segments
+ * together. RAM: ~30 bytes each per friendship. Range 2..255. */
+#ifndef BM_CFG_FRIEND_QUEUE
+#define BM_CFG_FRIEND_QUEUE 16
+#endif
+#if BM_CFG_FRIEND_QUEUE < 2 || BM_CFG_FRIEND_QUEUE > 255
+#error "BM_CFG_FRIEND_QUEUE out of range (2..255)"
+#endif
+
+/* Friend Subscription List entries per Low Power node (the Friend Offer's
+ * SubscriptionListSize), and the addresses a Low Power node asks its
+ * friend to keep. RAM: 2 bytes each. Range 1..64. */
+#ifndef BM_CFG_FRIEND_SUBS
+#define BM_CFG_FRIEND_SUBS 8
+#endif
+#if BM_CFG_FRIEND_SUBS < 1 || BM_CFG_FRIEND_SUBS > 64
+#error "BM_CFG_FRIEND_SUBS out of range (1..64)"
+#endif
+
+/* Friend Offers a Low Power node compares in one search (the best by the
+ * criteria of its Friend Request is chosen). RAM: ~12 bytes each.
+ * Range 1..16. */
+#ifndef BM_CFG_LPN_OFFERS
+#define BM_CFG_LPN_OFFERS 4
+#endif
+#if BM_CFG_LPN_OFFERS < 1 || BM_CFG_LPN_OFFERS > 16
+#error "BM_CFG_LPN_OFFERS out of range (1..16)"
+#endif
+
 /* GATT connections a node serves or holds at once (Mesh Proxy Service or
  * Mesh Provisioning Service as a peripheral, proxy client or PB-GATT
  * provisioner as a central). RAM: ~100 bytes each plus the proxy filter.

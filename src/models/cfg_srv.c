@@ -60,6 +60,8 @@ size_t bm_cfg_pack_indexes(const uint16_t *idx, size_t count, uint8_t *out)
 
 /* Features field bits of Composition Data page 0 (4.2.1.1). */
 #define COMP_FEAT_RELAY 0x0001
+#define COMP_FEAT_FRIEND 0x0004
+#define COMP_FEAT_LOW_POWER 0x0008
 
 static size_t comp_page0(const struct bm_node *node, uint8_t *out, size_t size)
 {
@@ -69,6 +71,10 @@ static size_t comp_page0(const struct bm_node *node, uint8_t *out, size_t size)
     /* a feature is listed when supported: relay today; proxy, friend and
      * low power come with their issues (#6) */
     uint16_t feat = (node->features & BM_RELAY) ? COMP_FEAT_RELAY : 0;
+    if (node->features & BM_FRIEND)
+        feat |= COMP_FEAT_FRIEND;
+    if (node->features & BM_LOW_POWER)
+        feat |= COMP_FEAT_LOW_POWER;
     if (bm_node_gatt_proxy_get(node) != BM_FEAT_STATE_UNSUPPORTED)
         feat |= 0x0002; /* 4.2.1.1: Proxy feature bit */
     bm_cfg_put_le16(out, cid);
@@ -172,8 +178,7 @@ static int ttl_set(struct bm_node *node, struct bm_model *model, const struct bm
 }
 
 /* GATT Proxy (4.2.11): 0/1 with the GATT_PROXY feature on a port with
- * GATT, else 0x02, and then a Set changes nothing (node_gatt.c). Friend:
- * not supported until the friendship issue (#6), 0x02 (4.2.13). */
+ * GATT, else 0x02, and then a Set changes nothing (node_gatt.c). */
 static int proxy_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
                      const uint8_t *p, size_t len)
 {
@@ -192,12 +197,16 @@ static int proxy_set(struct bm_node *node, struct bm_model *model, const struct 
     return proxy_get(node, model, ctx, p, len);
 }
 
+/* Friend (4.2.13): 0/1 with the Friend feature, 0x02 without it; a Set
+ * of 0 ends every friendship (friend.c). */
 static int friend_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
                       const uint8_t *p, size_t len)
 {
     (void)p;
     (void)len;
-    uint8_t v = BM_FEAT_STATE_UNSUPPORTED;
+    uint8_t v = !(node->features & BM_FRIEND) ? BM_FEAT_STATE_UNSUPPORTED
+                : node->frnd.enabled          ? BM_FEAT_STATE_ENABLED
+                                              : BM_FEAT_STATE_DISABLED;
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_FRIEND_STATUS, &v, 1);
 }
 
@@ -206,6 +215,8 @@ static int friend_set(struct bm_node *node, struct bm_model *model, const struct
 {
     if (p[0] > 1)
         return BM_EMALFORMED;
+    if (node->features & BM_FRIEND)
+        bm_frnd_set_enabled(node, p[0] == 1);
     return friend_get(node, model, ctx, p, len);
 }
 
@@ -551,8 +562,10 @@ static int lpn_timeout_get(struct bm_node *node, struct bm_model *model,
     (void)len;
     if (!bm_addr_is_unicast(bm_cfg_get_le16(p)))
         return BM_EMALFORMED; /* 4.3.2.67: the LPN address is unicast */
-    /* no friendship yet (issue #6): no LPN is polling us, timeout 0 */
-    uint8_t out[5] = {p[0], p[1], 0, 0, 0};
+    /* 4.2.21: the PollTimeout timer left for that Low Power node, 0 if
+     * we are not its friend */
+    uint32_t t = bm_frnd_poll_timeout(node, bm_cfg_get_le16(p));
+    uint8_t out[5] = {p[0], p[1], (uint8_t)t, (uint8_t)(t >> 8), (uint8_t)(t >> 16)};
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_LPN_TIMEOUT_STATUS, out, 5);
 }
 

@@ -87,6 +87,8 @@ struct bm_node *bm_node_create(void *mem, size_t mem_len, const struct bm_platfo
         node->model_slot[i] = 0xffff; /* no record slot yet */
     bm_net_init(&node->net, 0, false);
     bm_lower_reasm_init(&node->reasm);
+    bm_frnd_init(&node->frnd);
+    bm_lpn_init(&node->lpn);
     bm_node_prov_link_setup(node);
     return node;
 }
@@ -100,6 +102,8 @@ static void wipe_secrets(struct bm_node *node)
     for (size_t i = 0; i < BM_CFG_PROV_NODES; i++)
         bm_crypto_wipe(node->db[i].dev_key, sizeof(node->db[i].dev_key));
     bm_prov_link_reset(&node->link);
+    bm_frnd_reset(&node->frnd);
+    bm_lpn_reset(&node->lpn);
 }
 
 void bm_node_destroy(struct bm_node *node)
@@ -308,6 +312,10 @@ int bm_create_element(struct bm_node *node, bool primary, uint8_t feature, bool 
         }
         node->features = feature;
         node->relay = (feature & BM_RELAY) ? BM_FEAT_STATE_ENABLED : BM_FEAT_STATE_UNSUPPORTED;
+        /* Friend and Low Power start enabled with their feature; an LPN
+         * looks for a friend once provisioned (lpn.c) */
+        node->frnd.enabled = (feature & BM_FRIEND) != 0;
+        node->lpn.enabled = (feature & BM_LOW_POWER) != 0;
         node->net_beacon = beacon;
         node->default_ttl = ttl;
         /* created again after a restart: the stored configuration wins */
@@ -380,6 +388,10 @@ uint64_t bm_node_process(struct bm_node *node, uint64_t now_ms)
     }
     bm_lower_reasm_expire(&node->reasm, (uint32_t)now_ms);
     uint64_t next = node->provisioned ? bm_access_process(node, now_ms) : UINT64_MAX;
+    uint64_t f = bm_frnd_process(node, now_ms);
+    uint64_t l = bm_lpn_process(node, now_ms);
+    next = f < next ? f : next;
+    next = l < next ? l : next;
     uint64_t g = bm_node_gatt_process(node, now_ms);
     next = g < next ? g : next;
     bm_persist_model_states(node);

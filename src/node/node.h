@@ -13,6 +13,8 @@
 #include "blemesh/provisioner.h"
 #include "net/net.h"
 #include "access/model.h"
+#include "friend/friend.h"
+#include "friend/lpn.h"
 #include "bearer/proxy.h"
 #include "prov/prov_link.h"
 #include "storage/records.h"
@@ -88,6 +90,7 @@ struct bm_sar_ack {
     uint16_t src, dst, net_idx;
     uint16_t seq_zero;
     uint8_t ttl;
+    bool obo;            /* a Friend acknowledging for its Low Power node */
     uint64_t due_ms;
 };
 
@@ -198,6 +201,13 @@ struct bm_node {
     uint32_t iv_min_ms;
     bool iv_want_normal;     /* leaving In Progress waits for segmented sends */
 
+    /* friendship (src/friend): the Friend side and the Low Power side, and
+     * how the PDU being received was decoded */
+    struct bm_frnd frnd;
+    struct bm_lpn lpn;
+    bool rx_friendship;      /* decoded with friendship credentials */
+    int8_t rx_rssi;
+
     /* GATT bearer: connections, proxy filters, advertising (node_gatt.c) */
     struct bm_gatt gatt;
 
@@ -245,6 +255,11 @@ int bm_node_send_access(struct bm_node *node, const struct bm_send *s, const uin
 /* Sends one unsegmented transport control message. */
 int bm_node_send_ctl(struct bm_node *node, uint16_t net_idx, uint16_t dst, uint8_t ttl,
                      uint8_t opcode, const uint8_t *params, size_t len);
+/* As bm_node_send_ctl, with the given credentials (friendship) instead of
+ * the subnet's master credentials, and the given bearer repetition. */
+int bm_node_send_ctl_creds(struct bm_node *node, uint16_t net_idx, const struct bm_net_creds *creds,
+                           uint16_t dst, uint8_t ttl, uint8_t opcode, const uint8_t *params,
+                           size_t len, const struct bm_adv_xmit *xmit);
 /* The network PDU path up from the bearer. */
 void bm_node_rx_network(struct bm_node *node, const uint8_t *pdu, size_t len, int8_t rssi);
 void bm_node_sar_process(struct bm_node *node, uint64_t now);

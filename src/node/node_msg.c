@@ -12,6 +12,9 @@
 #include <string.h>
 
 #include "access/access.h"
+#include "friend/friend.h"
+#include "friend/lpn.h"
+#include "friend/pdu.h"
 #include "models/models.h"
 #include "node.h"
 #include "storage/records.h"
@@ -58,6 +61,8 @@ static int send_net(struct bm_node *node, uint16_t net_idx, struct bm_net_hdr *h
     if (rc != BM_OK)
         return rc;
     bm_net_cache_add(&node->net.cache, hdr->src, hdr->seq);
+    /* a Friend's own messages for its Low Power nodes wait in their queues */
+    bm_frnd_enqueue_local(node, net_idx, hdr, transport, len);
     if (bm_node_gatt_net_out(node, pdu, pdu_len, hdr->dst, false))
         return BM_OK; /* a proxy client took it, or we are a phone (node_gatt.c) */
     return bm_node_send_ad(node, BM_AD_MESH_MESSAGE, pdu, pdu_len, xmit);
@@ -141,6 +146,7 @@ static int send_upper(struct bm_node *node, uint16_t net_idx, uint16_t src, uint
         if (rc != BM_OK)
             return rc;
         bm_net_cache_add(&node->net.cache, src, seq0);
+        bm_frnd_enqueue_local(node, net_idx, &nh, out, len);
         if (bm_node_gatt_net_out(node, pdu, pdu_len, dst, false))
             return BM_OK; /* as in send_net */
         return bm_node_send_ad(node, BM_AD_MESH_MESSAGE, pdu, pdu_len, NULL);
@@ -249,8 +255,38 @@ int bm_node_send_ctl(struct bm_node *node, uint16_t net_idx, uint16_t dst, uint8
     return send_net(node, net_idx, &nh, out, out_len, NULL);
 }
 
+int bm_node_send_ctl_creds(struct bm_node *node, uint16_t net_idx, const struct bm_net_creds *creds,
+                           uint16_t dst, uint8_t ttl, uint8_t opcode, const uint8_t *params,
+                           size_t len, const struct bm_adv_xmit *xmit)
+{
+    if (!node->provisioned)
+        return BM_ESTATE;
+    if (len > BM_LOWER_UNSEG_CTL_MAX)
+        return BM_EINVAL;
+    if (!bm_net_subnet_find(&node->net, net_idx))
+        return BM_ENOENT;
+    struct bm_lower_hdr hdr = {.ctl = 1, .opcode = opcode};
+    uint8_t out[BM_NET_MAX_TRANSPORT];
+    size_t out_len;
+    int rc = bm_lower_build(&hdr, params, len, out, sizeof(out), &out_len);
+    if (rc != BM_OK)
+        return rc;
+    struct bm_net_hdr nh = {.ctl = 1, .ttl = resolve_ttl(node, ttl), .src = node->addr, .dst = dst};
+    rc = next_seq(node, &nh.seq);
+    if (rc != BM_OK)
+        return rc;
+    uint8_t pdu[BM_NET_MAX_PDU_LEN];
+    size_t pdu_len;
+    rc = bm_net_encode(creds, bm_net_tx_iv_index(&node->net), BM_NET_NONCE_NETWORK, &nh, out,
+                       out_len, pdu, sizeof(pdu), &pdu_len);
+    if (rc != BM_OK)
+        return rc;
+    bm_net_cache_add(&node->net.cache, nh.src, nh.seq);
+    return bm_node_send_ad(node, BM_AD_MESH_MESSAGE, pdu, pdu_len, xmit);
+}
+
 static void send_seg_ack(struct bm_node *node, uint16_t net_idx, uint16_t our_addr, uint16_t dst,
-                         uint8_t rx_ttl, uint16_t seq_zero, uint32_t block);
+                         uint8_t rx_ttl, uint16_t seq_zero, uint32_t block, bool obo);
 
 /* The segments received so far of the message from src with seq_zero. */
 static uint32_t reasm_mask(const struct bm_node *node, uint16_t src, uint16_t seq_zero)
@@ -291,14 +327,15 @@ void bm_node_sar_process(struct bm_node *node, uint64_t now)
         a->pending = false;
         uint32_t mask = reasm_mask(node, a->src, a->seq_zero);
         if (mask)
-            send_seg_ack(node, a->net_idx, a->dst, a->src, a->ttl, a->seq_zero, mask);
+            send_seg_ack(node, a->net_idx, a->obo ? node->addr : a->dst, a->src, a->ttl,
+                         a->seq_zero, mask, a->obo);
     }
     sar_schedule(node);
 }
 
 /* Arms the acknowledgement timer for a message in progress (3.5.3.4):
  * 150 + 50 * TTL ms after a segment, unless one is already armed. */
-static void arm_ack(struct bm_node *node, const struct bm_net_rx *rx, uint16_t seq_zero)
+static void arm_ack(struct bm_node *node, const struct bm_net_rx *rx, uint16_t seq_zero, bool obo)
 {
     struct bm_sar_ack *slot = NULL;
     for (size_t i = 0; i < BM_CFG_RX_SEG_CTX; i++) {
@@ -316,6 +353,7 @@ static void arm_ack(struct bm_node *node, const struct bm_net_rx *rx, uint16_t s
     slot->net_idx = rx->net_idx;
     slot->seq_zero = seq_zero;
     slot->ttl = rx->hdr.ttl;
+    slot->obo = obo;
     slot->due_ms = bm_node_now(node) + bm_lower_ack_timer_ms(rx->hdr.ttl);
     sar_schedule(node);
 }
@@ -358,9 +396,9 @@ static void rx_seg_ack(struct bm_node *node, uint16_t src, const uint8_t *params
 /* Acknowledges the segments received of a message sent to our unicast
  * address (Mesh Profile 3.5.3.4). */
 static void send_seg_ack(struct bm_node *node, uint16_t net_idx, uint16_t our_addr, uint16_t dst,
-                         uint8_t rx_ttl, uint16_t seq_zero, uint32_t block)
+                         uint8_t rx_ttl, uint16_t seq_zero, uint32_t block, bool obo)
 {
-    struct bm_seg_ack ack = {.obo = 0, .seq_zero = seq_zero, .block_ack = block};
+    struct bm_seg_ack ack = {.obo = obo, .seq_zero = seq_zero, .block_ack = block};
     uint8_t params[BM_SEG_ACK_LEN];
     if (bm_lower_ack_encode(&ack, params) != BM_OK)
         return;
@@ -541,16 +579,39 @@ static void rx_control(struct bm_node *node, const struct bm_net_rx *rx, uint8_t
         bm_heartbeat_rx(node, rx->hdr.src, rx->hdr.dst, rx->hdr.ttl, params, len);
         return;
     }
-    /* friendship: issue #6 */
+    /* friendship (3.6.5.1-3.6.5.9): Poll, Request, Clear and Subscription
+     * List changes go to the Friend side; Update, Offer and the
+     * Subscription List Confirm to the Low Power side */
+    switch (opcode) {
+    case BM_CTL_OP_FRIEND_POLL:
+    case BM_CTL_OP_FRIEND_REQUEST:
+    case BM_CTL_OP_FRIEND_CLEAR:
+    case BM_CTL_OP_FRIEND_CLEAR_CONFIRM:
+    case BM_CTL_OP_FRIEND_SUB_ADD:
+    case BM_CTL_OP_FRIEND_SUB_REMOVE:
+        bm_frnd_rx_ctl(node, rx, node->rx_friendship, opcode, params, len, node->rx_rssi);
+        break;
+    case BM_CTL_OP_FRIEND_UPDATE:
+    case BM_CTL_OP_FRIEND_OFFER:
+    case BM_CTL_OP_FRIEND_SUB_CONFIRM:
+        bm_lpn_rx_ctl(node, rx, node->rx_friendship, opcode, params, len);
+        break;
+    default:
+        break;
+    }
 }
 
-static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx)
+/* obo: the PDU is for a Low Power node we befriend; it is only
+ * acknowledged here, on its behalf (3.5.3.4, OBO = 1), never delivered. */
+static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx, bool obo)
 {
     struct bm_lower_hdr h;
     const uint8_t *payload;
     size_t plen;
     if (bm_lower_parse(rx->hdr.ctl, rx->transport, rx->transport_len, &h, &payload, &plen) !=
         BM_OK)
+        return;
+    if (obo && !h.seg)
         return;
     if (!h.seg) {
         if (h.ctl)
@@ -562,21 +623,25 @@ static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx)
     struct bm_lower_msg msg;
     int rc = bm_lower_reasm_rx(&node->reasm, rx->hdr.src, rx->hdr.dst, rx->hdr.ttl, rx->hdr.seq,
                                rx->iv_index, &h, payload, plen, (uint32_t)bm_node_now(node), &msg);
-    bool unicast = bm_node_is_local(node, rx->hdr.dst);
+    /* a Low Power node's friend acknowledges for it */
+    bool unicast = obo || (bm_node_is_local(node, rx->hdr.dst) && !bm_lpn_established(node));
+    uint16_t ack_src = obo ? node->addr : rx->hdr.dst;
     if (rc == BM_EINCOMPLETE && unicast)
-        arm_ack(node, rx, h.seq_zero);
+        arm_ack(node, rx, h.seq_zero, obo);
     if (rc == BM_EDUP && unicast) {
-        send_seg_ack(node, rx->net_idx, rx->hdr.dst, rx->hdr.src, rx->hdr.ttl, h.seq_zero,
-                     seg_mask(h.seg_n));
+        send_seg_ack(node, rx->net_idx, ack_src, rx->hdr.src, rx->hdr.ttl, h.seq_zero,
+                     seg_mask(h.seg_n), obo);
         return;
     }
     if (rc != BM_OK)
         return;
     if (unicast) {
         disarm_ack(node, rx->hdr.src, h.seq_zero);
-        send_seg_ack(node, rx->net_idx, rx->hdr.dst, rx->hdr.src, rx->hdr.ttl, h.seq_zero,
-                     seg_mask(h.seg_n));
+        send_seg_ack(node, rx->net_idx, ack_src, rx->hdr.src, rx->hdr.ttl, h.seq_zero,
+                     seg_mask(h.seg_n), obo);
     }
+    if (obo)
+        return;
     if (msg.ctl)
         rx_control(node, rx, msg.opcode, msg.upper, msg.upper_len);
     else
@@ -585,11 +650,21 @@ static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx)
 
 void bm_node_rx_network(struct bm_node *node, const uint8_t *pdu, size_t len, int8_t rssi)
 {
-    (void)rssi;
     if (!node->provisioned)
         return;
     struct bm_net_rx rx;
     int rc = bm_net_rx(&node->net, pdu, len, &rx);
+    /* 3.4.4: what the master credentials do not take may be a friendship's */
+    bool friendship = false;
+    if (rc == BM_ENOKEY || rc == BM_EAUTH) {
+        int frc = bm_lpn_net_rx(node, pdu, len, &rx);
+        if (frc == BM_ENOKEY || frc == BM_EAUTH)
+            frc = bm_frnd_net_rx(node, pdu, len, &rx);
+        if (frc != BM_ENOKEY && frc != BM_EAUTH) {
+            rc = frc;
+            friendship = true;
+        }
+    }
     if (rc == BM_EDUP) {
         node->stats.cache_dropped++;
         return;
@@ -604,9 +679,18 @@ void bm_node_rx_network(struct bm_node *node, const uint8_t *pdu, size_t len, in
     bm_node_log(node, BM_LOG_DBG, "net", "rx src=0x%04x dst=0x%04x seq=0x%06x ttl=%u",
                 rx.hdr.src, rx.hdr.dst, (unsigned)rx.hdr.seq, rx.hdr.ttl);
     bm_node_gatt_rx_accepted(node, rx.hdr.src);
+    node->rx_friendship = friendship;
+    node->rx_rssi = rssi;
+    /* a Friend keeps what is for its Low Power nodes (3.5.5) and
+     * acknowledges their segments */
+    bool for_lpn = !friendship && bm_frnd_enqueue(node, &rx);
     if (dst_is_ours(node, rx.hdr.dst))
-        rx_lower(node, &rx);
-    relay(node, &rx);
+        rx_lower(node, &rx, false);
+    else if (for_lpn)
+        rx_lower(node, &rx, true);
+    node->rx_friendship = false;
+    if (!friendship)
+        relay(node, &rx); /* friendship PDUs stay between the two */
 }
 
 int bm_node_seq_alloc(struct bm_node *node, uint32_t *seq)

@@ -38,6 +38,9 @@ void bm_node_rx_adv(struct bm_node *node, const uint8_t *adv, size_t len, int8_t
     if (!node || !adv || len > BM_ADV_MAX_LEN || !node->initialized)
         return;
     node->stats.adv_rx++;
+    /* a Low Power node's radio sleeps outside its receive windows */
+    if (bm_lpn_asleep(node))
+        return;
     size_t n = split_ads(adv, len, ads, sizeof(ads) / sizeof(ads[0]));
 
     /* A name AD travelling with an Unprovisioned Device beacon names it. */
