@@ -475,6 +475,7 @@ static int generic(const struct prov_opts *o, int argc, char **args, bool level)
     struct bm_model *cli = level ? s.level_cli : s.onoff_cli;
     s.waiting = !group;
     memset(&s.mev, 0, sizeof(s.mev));
+    s.mev_src = group ? 0 : dst;
     if (get)
         rc = bm_glue_generic_get(s.node, cli, level, dst, (uint16_t)o->app_idx);
     else

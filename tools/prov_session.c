@@ -116,6 +116,10 @@ static void on_model(void *user, struct bm_model *model, const struct bm_model_e
     struct prov_session *s = user;
     if (e->event == BM_EVT_STATE_CHANGED)
         return;
+    /* a Status from another node (a late relayed copy, a publication) is
+     * not the answer we wait for */
+    if (e->event == BM_EVT_STATUS && s->mev_src && e->src != s->mev_src)
+        return;
     s->mev = *e;
     s->waiting = false;
     bm_posix_stop(s->px);

@@ -61,6 +61,7 @@ struct prov_session {
     struct bm_cfg_rsp rsp;
     uint8_t raw[32]; /* the Status's first parameters (rsp.raw points here) */
     struct bm_model_event_info mev;
+    uint16_t mev_src; /* the only source whose Status ends the wait (0: any) */
     bool progress; /* show the stack's provisioning events as progress */
 };
 

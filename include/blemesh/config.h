@@ -144,13 +144,13 @@
 #error "BM_CFG_SEQ_BLOCK out of range (1..65536)"
 #endif
 
-/* Replay protection entries are written to storage in blocks: an entry is
- * stored only when its source's sequence number passes the stored mark,
- * which then moves this far ahead. After a restart up to this many new
- * messages of a source may be refused as replays (never a replay
- * accepted). Costs one store write per block per source. Range 1..65536. */
+/* Replay protection entries are written to storage every this many
+ * accepted messages of a source (the exact last SEQ). 1 writes every
+ * update: no replay is ever accepted after a power cut. A larger value
+ * saves flash writes but, after a power cut, up to this many - 1 of a
+ * source's most recent messages could be replayed once. Range 1..65536. */
 #ifndef BM_CFG_RPL_STORE_BLOCK
-#define BM_CFG_RPL_STORE_BLOCK 16
+#define BM_CFG_RPL_STORE_BLOCK 1
 #endif
 #if BM_CFG_RPL_STORE_BLOCK < 1 || BM_CFG_RPL_STORE_BLOCK > 65536
 #error "BM_CFG_RPL_STORE_BLOCK out of range (1..65536)"

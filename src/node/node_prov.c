@@ -10,9 +10,6 @@
 #include "node.h"
 #include "storage/records.h"
 
-#define PROV_REC_VERSION 1
-#define PROV_REC_LEN 43
-
 static struct bm_node *node_of(void *ctx)
 {
     return ctx;

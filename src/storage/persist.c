@@ -319,12 +319,16 @@ void bm_persist_model_states(struct bm_node *node)
 void bm_persist_rpl(struct bm_node *node, uint16_t i)
 {
     struct bm_rpl_entry *e = &node->rpl[i];
-    if (!node->persist_live ||
-        (e->marked && e->iv_index <= e->mark_iv && (e->iv_index < e->mark_iv || e->seq <= e->mark_seq)))
+    if (!node->persist_live)
         return;
-    struct bm_rec_rpl r = {.src = e->src,
-                           .seq = e->seq + (uint32_t)BM_CFG_RPL_STORE_BLOCK - 1,
-                           .iv_index = e->iv_index};
+    /* Store the exact last accepted SEQ: storing ahead of it would make a
+     * restarted node refuse the sender's next genuine messages. With a
+     * block above 1, only every block-th message is written, which leaves
+     * a window of up to block - 1 replays after a power cut. */
+    if (e->marked && e->iv_index == e->mark_iv &&
+        e->seq < e->mark_seq + (uint32_t)BM_CFG_RPL_STORE_BLOCK)
+        return;
+    struct bm_rec_rpl r = {.src = e->src, .seq = e->seq, .iv_index = e->iv_index};
     uint8_t buf[BM_REC_RPL_LEN];
     size_t n = bm_rec_rpl_encode(&r, buf);
     if (bm_store_put(node, (uint16_t)(BM_REC_RPL + i), buf, n) != BM_OK) {
