@@ -4,7 +4,10 @@
  *  - the provisioner's tables, which these devices never fill (they are
  *    provisioned, not provisioners): their minimum;
  *  - the friendship tables of the images that are not Friend nodes: their
- *    minimum (the light and the switch never serve a Low Power node).
+ *    minimum (the light and the switch never serve a Low Power node);
+ *  - the light (relay + proxy + OnOff server): one segmented message sent
+ *    at a time (it only answers, mostly unsegmented) and one phone
+ *    connected over GATT at a time.
  * CMakeLists.txt defines BM_FP_<IMAGE> for the image being built. */
 #ifndef BM_FOOTPRINT_CONFIG_H
 #define BM_FOOTPRINT_CONFIG_H
@@ -18,6 +21,8 @@
 #endif
 #if defined(BM_FP_RELAY_PROXY_ONOFF)
 #define BM_CFG_LPN_OFFERS 1
+#define BM_CFG_TX_SEG_CTX 1
+#define BM_CFG_GATT_CONNS 1
 #endif
 
 #endif
