@@ -324,7 +324,6 @@ static bool take_peer_pub(struct bm_prov_link *l, const struct bm_prov_pdu *p, u
 
 static void device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now)
 {
-    int rc;
     switch (p->type) {
     case BM_PROV_INVITE: {
         l->invite[0] = p->u.attention_duration_s;
@@ -407,7 +406,7 @@ static void device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint
             fail(l, BM_ECRYPTO, BM_PROV_ERR_UNEXPECTED_ERROR, now);
             return;
         }
-        rc = bm_prov_data_decrypt(&s, p->u.data.enc, p->u.data.mic, &d);
+        int rc = bm_prov_data_decrypt(&s, p->u.data.enc, p->u.data.mic, &d);
         if (rc != BM_OK) {
             bm_crypto_wipe(&s, sizeof(s));
             fail(l, rc, rc == BM_EAUTH ? BM_PROV_ERR_DECRYPTION_FAILED
@@ -487,7 +486,6 @@ static void provisioner_confirm_if_ready(struct bm_prov_link *l, uint64_t now)
 
 static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now)
 {
-    int rc;
     if (p->type == BM_PROV_FAILED) {
         uint8_t reason = p->u.error_code;
         fail(l, err_of_reason(reason), reason, now);
@@ -498,7 +496,7 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p,
         struct bm_prov_start st;
         l->peer_caps = p->u.caps;
         raw_params(p, l->caps_raw, BM_PROV_CAPS_LEN);
-        rc = choose_start(l, &p->u.caps, &st);
+        int rc = choose_start(l, &p->u.caps, &st);
         if (rc != BM_OK) {
             fail(l, rc, 0, now);
             return;
