@@ -243,8 +243,12 @@ int bm_persist_sync(struct bm_node *node)
     for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
         uint16_t key = (uint16_t)(BM_REC_NET + i);
         const struct bm_subnet *s = &node->net.subnets[i];
-        keep_first(&first,
-                   s->used ? put_if_changed(node, key, buf, enc_net(s, buf)) : del_rec(node, key));
+        if (!s->used) {
+            keep_first(&first, del_rec(node, key));
+            continue;
+        }
+        size_t len = enc_net(s, buf);
+        keep_first(&first, put_if_changed(node, key, buf, len));
     }
     for (size_t i = 0; i < BM_CFG_APP_KEYS; i++) {
         uint16_t key = (uint16_t)(BM_REC_APP + i);
@@ -644,6 +648,7 @@ static int load_seq_iv(struct bm_node *node, const struct bm_rec_prov *p)
         log_bad(node, BM_REC_IV);
         return BM_EMALFORMED;
     }
+    bm_net_deinit(&node->net); /* frees any prepared keys it held */
     bm_net_init(&node->net, iv.iv_index, iv.iv_update);
     node->iv_recovered = iv.recovered;
     bm_node_iv_reset_clock(node, (uint64_t)iv.hours * HOUR_MS);
