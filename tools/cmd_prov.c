@@ -163,6 +163,10 @@ static int cmd_create(const struct prov_opts *o)
     rc = bm_glue_local_app_key(s.node, net_idx, 0, db->app[0].key, s.onoff_cli);
     if (rc == BM_OK)
         rc = bm_glue_local_app_key(s.node, net_idx, 0, db->app[0].key, s.level_cli);
+    if (rc != BM_OK) {
+        prov_close(&s, false);
+        return prov_fail("create", "%s", bm_strerror(rc));
+    }
     char uuid[33];
     bm_cli_hex_str(db->mesh_uuid, 16, uuid);
     if (prov_close(&s, true) != 0)
