@@ -43,5 +43,5 @@ void bm_air_help(FILE *f)
             "  --port N        UDP port (default %u)\n"
             "  --iface ADDR    IPv4 address of the interface (default %s)\n"
             "  --drop P        drop this fraction of received advertisements, 0..1 (tests)\n",
-            BM_POSIX_DEFAULT_GROUP, BM_POSIX_DEFAULT_PORT, BM_POSIX_DEFAULT_IFACE);
+            BM_POSIX_DEFAULT_GROUP, (unsigned)BM_POSIX_DEFAULT_PORT, BM_POSIX_DEFAULT_IFACE);
 }

@@ -222,7 +222,9 @@ static int beacon_decode(int argc, char **argv, int first)
         size_t slen = strlen(args[k]);
         int n = bm_cli_parse_hex(args[k], slen, bufs[k], MAX_BEACON_ARG);
         if (n == BM_CLI_HEX_LONG) {
-            n = bm_cli_parse_hex(args[k], 2, bufs[k], MAX_BEACON_ARG);
+            /* Every digit was checked: only the type octet is kept, the
+             * length says the beacon is too long. */
+            (void)bm_cli_parse_hex(args[k], 2, bufs[k], MAX_BEACON_ARG);
             lens[k] = slen / 2;
         } else if (n < 0) {
             bm_cli_fail(cmd, "beacon %zu: %s", k + 1, bm_cli_hex_reason(n));

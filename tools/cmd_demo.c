@@ -50,7 +50,6 @@ struct demo {
     /* the gateway's current request */
     bool busy, oob_needed;
     struct bm_provision_result prov;
-    struct bm_cfg_rsp rsp;
     uint8_t rsp_status;
     int rsp_err;
     uint32_t rsp_op;

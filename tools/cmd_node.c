@@ -198,7 +198,9 @@ static int node_show(const char *dir, bool show_keys)
     /* close the object by hand: the writer has no raw-value call */
     fputs(",\"records\":[", stdout);
     bool first = true;
-    for (char *line = dump ? strtok(dump, "\n") : NULL; line; line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = dump ? strtok_r(dump, "\n", &save) : NULL; line;
+         line = strtok_r(NULL, "\n", &save)) {
         if (!first)
             fputc(',', stdout);
         fputs(line, stdout);
