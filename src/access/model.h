@@ -60,9 +60,10 @@ struct bm_model_type {
      * Health Server's Fast Period Divisor while it has faults, Mesh Profile
      * 4.2.17). May be NULL. */
     uint8_t (*period_shift)(const struct bm_model *model);
-    /* The state a power cut must not lose (a server's present state):
-     * writes at most 8 octets to out (BM_MODEL_SAVED_MAX in
-     * storage/records.h) and returns how many, 0 for nothing. May be NULL. */
+    /* The state a power cut must not lose (a server's present state, a
+     * client's TID reservation): writes at most 8 octets to out
+     * (BM_MODEL_SAVED_MAX in storage/records.h) and returns how many, 0 for
+     * nothing. May be NULL. */
     size_t (*state_save)(const struct bm_model *model, uint8_t *out);
     /* Takes back what state_save wrote (untrusted: stored bytes);
      * BM_EMALFORMED leaves the model as it was. May be NULL. */

@@ -122,6 +122,36 @@ int bm_gen_cli_send(struct bm_node *node, struct bm_model *model, uint32_t set_o
     return BM_OK;
 }
 
+uint8_t bm_gen_cli_next_tid(struct bm_node *node, struct bm_model *model)
+{
+    struct bm_gen_cli *c = (struct bm_gen_cli *)model->st.bytes;
+    uint8_t next = (uint8_t)(c->tid + 1);
+    uint8_t left = (uint8_t)(c->tid_mark - next); /* reserved TIDs from next on */
+    if (left == 0 || left > BM_GEN_TID_BLOCK) {
+        c->tid_mark = (uint8_t)(next + BM_GEN_TID_BLOCK);
+        bm_persist_model_states(node);
+    }
+    c->tid = next;
+    return next;
+}
+
+size_t bm_gen_cli_state_save(const struct bm_model *model, uint8_t *out)
+{
+    out[0] = ((const struct bm_gen_cli *)model->st.bytes)->tid_mark;
+    return 1;
+}
+
+int bm_gen_cli_state_load(struct bm_model *model, const uint8_t *in, size_t len)
+{
+    if (len != 1)
+        return BM_EMALFORMED;
+    struct bm_gen_cli *c = (struct bm_gen_cli *)model->st.bytes;
+    /* the next TID is the mark: no TID at or past it was sent */
+    c->tid_mark = in[0];
+    c->tid = (uint8_t)(in[0] - 1);
+    return BM_OK;
+}
+
 void bm_gen_cli_status(struct bm_model *model, const struct bm_msg_ctx *ctx, uint32_t op,
                        int32_t value)
 {

@@ -31,6 +31,13 @@
 #define BM_GEN_CLI_TIMEOUT_MS 1500u
 #define BM_GEN_CLI_RETRIES 2
 
+/* A client reserves its TIDs in storage this many at a time (the model's
+ * persisted state is the end of the reserved block): after a power cut it
+ * resumes past every TID it may have sent, so its first Set can never be
+ * taken by a server for a retransmission of its last one before the cut,
+ * at one store write per block of Sets. Below 256. */
+#define BM_GEN_TID_BLOCK 16u
+
 /* The previous message of a transaction, for the TID rule. */
 struct bm_gen_tid {
     bool valid;
@@ -64,7 +71,8 @@ int bm_gen_timing(const uint8_t *tail, size_t len, uint32_t *trans_ms, uint32_t 
  * model). */
 struct bm_gen_cli {
     int32_t value;  /* the last Present value heard */
-    uint8_t tid;    /* the last TID sent */
+    uint8_t tid;      /* the last TID sent */
+    uint8_t tid_mark; /* stored: TIDs up to tid_mark - 1 may have been sent */
     bool pending;   /* an acknowledged Set waits for its Status */
     bool pub_label; /* dst is the publication's virtual address */
     uint8_t retries_left;
@@ -87,6 +95,14 @@ struct bm_gen_cli {
 int bm_gen_cli_send(struct bm_node *node, struct bm_model *model, uint32_t set_op, bool ack,
                     int32_t value, const uint8_t *params, size_t len, uint16_t dst,
                     uint16_t app_idx);
+/* The TID of a new client transaction. Reserves (and stores, before the
+ * message can go out) the next BM_GEN_TID_BLOCK TIDs when the reserved
+ * ones are used up. */
+uint8_t bm_gen_cli_next_tid(struct bm_node *node, struct bm_model *model);
+/* The client's persisted state (a model type's state_save / state_load):
+ * the TID mark. */
+size_t bm_gen_cli_state_save(const struct bm_model *model, uint8_t *out);
+int bm_gen_cli_state_load(struct bm_model *model, const uint8_t *in, size_t len);
 /* A Status reached a client: stores value, ends a pending Set it answers,
  * and tells the callback. */
 void bm_gen_cli_status(struct bm_model *model, const struct bm_msg_ctx *ctx, uint32_t op,

@@ -370,7 +370,9 @@ const struct bm_model_type bm_level_cli_type = {.company = BM_COMPANY_SIG,
                                                 .id = BM_MODEL_LEVEL_CLI,
                                                 .ops = cli_ops,
                                                 .op_count = 1,
-                                                .process = bm_gen_cli_process};
+                                                .process = bm_gen_cli_process,
+                                                .state_save = bm_gen_cli_state_save,
+                                                .state_load = bm_gen_cli_state_load};
 
 void bm_level_init(struct bm_model *model, int32_t value)
 {
@@ -403,13 +405,9 @@ int bm_level_cli_set(struct bm_node *node, struct bm_model *model, int32_t value
 {
     if (value < INT16_MIN || value > INT16_MAX)
         return BM_EINVAL;
-    struct bm_gen_cli *c = (struct bm_gen_cli *)model->st.bytes;
     uint8_t p[3];
     bm_gen_put_le16(p, (uint16_t)value);
-    p[2] = (uint8_t)(c->tid + 1);
-    int rc = bm_gen_cli_send(node, model, ack ? OP_LEVEL_SET : OP_LEVEL_SET_UNACK, ack, value, p,
-                             sizeof(p), dst, app_idx);
-    if (rc == BM_OK)
-        c->tid++;
-    return rc;
+    p[2] = bm_gen_cli_next_tid(node, model);
+    return bm_gen_cli_send(node, model, ack ? OP_LEVEL_SET : OP_LEVEL_SET_UNACK, ack, value, p,
+                           sizeof(p), dst, app_idx);
 }

@@ -13,7 +13,9 @@
  * and when a transition ends.
  *
  * Client: sends Set / Set Unacknowledged (generic_common.c) and takes
- * every Status, answer or publication, as the last value heard.
+ * every Status, answer or publication, as the last value heard. Its TIDs
+ * are reserved in storage (its persisted state), so a restarted client
+ * never repeats the TID of its last Set.
  *
  * Invariant: present and target are 0 or 1; when busy, start_ms <= end_ms. */
 #include <string.h>
@@ -222,7 +224,9 @@ const struct bm_model_type bm_onoff_cli_type = {.company = BM_COMPANY_SIG,
                                                 .id = BM_MODEL_ONOFF_CLI,
                                                 .ops = cli_ops,
                                                 .op_count = 1,
-                                                .process = bm_gen_cli_process};
+                                                .process = bm_gen_cli_process,
+                                                .state_save = bm_gen_cli_state_save,
+                                                .state_load = bm_gen_cli_state_load};
 
 void bm_onoff_init(struct bm_model *model, int32_t value)
 {
@@ -253,11 +257,7 @@ int bm_onoff_cli_set(struct bm_node *node, struct bm_model *model, int32_t value
 {
     if (value < 0 || value > 1)
         return BM_EINVAL;
-    struct bm_gen_cli *c = (struct bm_gen_cli *)model->st.bytes;
-    uint8_t p[2] = {(uint8_t)value, (uint8_t)(c->tid + 1)};
-    int rc = bm_gen_cli_send(node, model, ack ? OP_ONOFF_SET : OP_ONOFF_SET_UNACK, ack, value, p,
-                             sizeof(p), dst, app_idx);
-    if (rc == BM_OK)
-        c->tid++;
-    return rc;
+    uint8_t p[2] = {(uint8_t)value, bm_gen_cli_next_tid(node, model)};
+    return bm_gen_cli_send(node, model, ack ? OP_ONOFF_SET : OP_ONOFF_SET_UNACK, ack, value, p,
+                           sizeof(p), dst, app_idx);
 }

@@ -377,6 +377,56 @@ static void provisioner_restart_keeps_database(void)
     env_free(&e);
 }
 
+/* A client's TID survives its power cut. The server takes a Set with the
+ * TID, source and destination of the previous one, within 6 s, for a
+ * retransmission: it answers with its present state and applies nothing
+ * (Mesh Model 3.3.1.2.2). A client that started every life at the same TID
+ * (each `blemesh prov onoff` is a new process) had its second Set, "on"
+ * after an "off" that changed nothing, answered "off" and dropped. */
+static void client_tid_survives_restart(void)
+{
+    for (int level = 0; level < 2; level++) {
+        struct env e;
+        env_setup(&e, 1, 71 + (uint64_t)level);
+        struct bm_node *pv = e.pv->node, *n = e.n[0]->node;
+        uint16_t a = env_addr(0);
+        uint8_t func = level ? BM_LEVEL : BM_ONOFF;
+        struct bm_cfg_model_id id = level ? level_id : onoff_id;
+        struct bm_model *srv, *cli;
+        CHECK_EQ(bm_add_model(n, 0, BM_GENERIC, func, BM_SERVER, NULL, NULL, 0, &srv), BM_OK);
+        CHECK_EQ(bm_node_app_key_add(pv, 0, 1, app_key), BM_OK);
+        CHECK_EQ(env_wait(&e, bm_cfg_app_key_add(pv, a, 0, 1, app_key))->status,
+                 BM_CFG_ST_SUCCESS);
+        CHECK_EQ(env_wait(&e, bm_cfg_app_bind(pv, a, a, 1, id))->status, BM_CFG_ST_SUCCESS);
+        /* three lives of the client, a Set in each, 0 then 1 then 2 (OnOff: 0, 1, 0)
+         * within the 6 s window: each must be applied */
+        for (int life = 0; life < 3; life++) {
+            if (life) {
+                void *mem = pv;
+                bm_node_destroy(pv);
+                pv = bm_node_create(mem, bm_node_size(), bm_sim_platform(e.sim, e.pv->id));
+                e.pv->node = pv;
+                CHECK_EQ(bm_sim_node_restart(e.sim, e.pv->id, NULL, NULL), BM_OK);
+                CHECK_EQ(bm_init(pv, "pv", BM_OOB_NONE), BM_OK);
+                CHECK_EQ(bm_create_element(pv, true, BM_RELAY, true, 7, NULL), BM_OK);
+                bm_sim_kick(e.sim, e.pv->id);
+            }
+            CHECK_EQ(bm_add_model(pv, 0, BM_GENERIC, func, BM_CLIENT, NULL, NULL, 0, &cli),
+                     BM_OK);
+            CHECK_EQ(bm_access_bind(cli, 1), BM_OK);
+            int32_t want = level ? life : life & 1;
+            CHECK_EQ(bm_model_set_state(pv, cli, want, a, 1, true), BM_OK);
+            bm_sim_run_for(e.sim, 400);
+            int32_t v = -1;
+            CHECK_EQ(bm_model_get_value(srv, &v), BM_OK);
+            CHECK_EQ(v, want);
+            CHECK_EQ(bm_model_get_value(cli, &v), BM_OK);
+            CHECK_EQ(v, want);
+        }
+        env_free(&e);
+    }
+}
+
 /* --- codecs: each record's decoder refuses what it must --- */
 
 static void codecs_reject_bad_lengths_and_fields(void)
@@ -474,5 +524,6 @@ int main(void)
     BM_RUN(corrupted_records_ignored);
     BM_RUN(reset_erases_everything_but_uuid);
     BM_RUN(provisioner_restart_keeps_database);
+    BM_RUN(client_tid_survives_restart);
     return bm_test_done();
 }
