@@ -26,7 +26,7 @@
 #error "BM_CFG_APP_KEYS out of range (1..64)"
 #endif
 
-/* Network message cache entries (recently seen network PDUs). RAM: 8 bytes
+/* Network message cache entries (recently seen network PDUs). RAM: 9 bytes
  * each. Range 2..4096. */
 #ifndef BM_CFG_NET_CACHE_SIZE
 #define BM_CFG_NET_CACHE_SIZE 64
@@ -214,6 +214,22 @@
 #endif
 #if BM_CFG_PROXY_FILTER_SIZE < 1 || BM_CFG_PROXY_FILTER_SIZE > 128
 #error "BM_CFG_PROXY_FILTER_SIZE out of range (1..128)"
+#endif
+
+/* --- features (0/1, tested with `if`, so every line compiles either way) --- */
+
+/* Keep the AES schedules of each subnet's EncryptionKey and PrivacyKey
+ * expanded (an mbed TLS context per key, set up when the key is installed),
+ * so receiving and relaying a PDU expands no key and allocates nothing.
+ * 0: every call expands its key (mbed TLS then allocates a CCM context per
+ * call). RAM when 1: 2 x (8 pointers + 48) octets per key set in the node
+ * context (x2 key sets per subnet), plus about 2 x 280 octets of mbed TLS
+ * heap per installed key set. 0 or 1. */
+#ifndef BM_CFG_CRYPTO_KEY_CACHE
+#define BM_CFG_CRYPTO_KEY_CACHE 1
+#endif
+#if BM_CFG_CRYPTO_KEY_CACHE != 0 && BM_CFG_CRYPTO_KEY_CACHE != 1
+#error "BM_CFG_CRYPTO_KEY_CACHE must be 0 or 1"
 #endif
 
 #endif

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "blemesh/config.h"
+
 #define BM_KEY_LEN 16
 #define BM_NONCE_LEN 13
 #define BM_P256_PRIV_LEN 32
@@ -49,6 +51,54 @@ int bm_crypto_p256_check(const uint8_t pub[BM_P256_PUB_LEN]);
 int bm_crypto_p256_ecdh(const uint8_t priv[BM_P256_PRIV_LEN],
                         const uint8_t peer_pub[BM_P256_PUB_LEN],
                         uint8_t secret[BM_P256_SECRET_LEN]);
+
+/* --- prepared keys (BM_CFG_CRYPTO_KEY_CACHE) ---
+ * A key whose AES schedule is expanded once and kept, for the keys used on
+ * every packet (a subnet's EncryptionKey and PrivacyKey), so the per-packet
+ * calls do no key expansion and no allocation. The backend keeps an mbed TLS
+ * cipher (or CCM) context in ctx; mbed TLS allocates the AES context behind
+ * it with its own allocator (calloc on a host; on a microcontroller,
+ * MBEDTLS_MEMORY_BUFFER_ALLOC_C over a static arena) when the key is
+ * prepared, never per packet.
+ *
+ * Ownership: all-zero is "not prepared". Whoever holds the struct frees it
+ * with bm_crypto_key_free() exactly once; it is never copied (a copy would
+ * share mbed TLS's allocation): to move a key, prepare the destination
+ * from the raw key and free the source. When the knob is 0, or preparing
+ * failed, the _k calls below fall back to the raw key (the slow path).
+ * RAM: ctx below, plus about 280 octets of mbed TLS heap per prepared key. */
+#define BM_CRYPTO_KEY_CTX_SIZE (8 * sizeof(void *) + 48)
+struct bm_crypto_key {
+    union {
+        unsigned char b[BM_CFG_CRYPTO_KEY_CACHE ? BM_CRYPTO_KEY_CTX_SIZE : 1];
+        void *align_p;
+        uint64_t align_u;
+    } ctx;
+    uint8_t ready; /* 0 not prepared, else the BM_CRYPTO_KEY_* use + 1 */
+};
+
+#define BM_CRYPTO_KEY_ECB 0 /* single AES-128 blocks (header privacy) */
+#define BM_CRYPTO_KEY_CCM 1 /* AES-CCM */
+
+/* Prepares k (all-zero or freed) for use with key. Returns 0, BM_ENOTSUP
+ * when BM_CFG_CRYPTO_KEY_CACHE is 0, BM_ECRYPTO if mbed TLS failed
+ * (allocation): k then stays unprepared, which still works. */
+int bm_crypto_key_prepare(struct bm_crypto_key *k, int use, const uint8_t key[BM_KEY_LEN]);
+/* Frees mbed TLS's context (which zeroizes the schedule) and wipes k.
+ * Accepts an unprepared k. */
+void bm_crypto_key_free(struct bm_crypto_key *k);
+/* As bm_crypto_aes_ecb / ccm_encrypt / ccm_decrypt, with pk's kept schedule
+ * when pk is prepared for that use, else with key. pk may be NULL. */
+int bm_crypto_aes_ecb_k(const struct bm_crypto_key *pk, const uint8_t key[BM_KEY_LEN],
+                        const uint8_t in[16], uint8_t out[16]);
+int bm_crypto_ccm_encrypt_k(const struct bm_crypto_key *pk, const uint8_t key[BM_KEY_LEN],
+                            const uint8_t nonce[BM_NONCE_LEN], const uint8_t *aad, size_t aad_len,
+                            const uint8_t *in, size_t len, uint8_t *out, uint8_t *mic,
+                            size_t mic_len);
+int bm_crypto_ccm_decrypt_k(const struct bm_crypto_key *pk, const uint8_t key[BM_KEY_LEN],
+                            const uint8_t nonce[BM_NONCE_LEN], const uint8_t *aad, size_t aad_len,
+                            const uint8_t *in, size_t len, uint8_t *out, const uint8_t *mic,
+                            size_t mic_len);
 
 /* Overwrites len bytes with zeros in a way the compiler cannot elide. */
 void bm_crypto_wipe(void *p, size_t len);
@@ -96,5 +146,8 @@ void bm_crypto_access_nonce(uint8_t nonce[BM_NONCE_LEN], uint8_t type, int szmic
  * operation. pdu_len must be at least 14. */
 int bm_crypto_obfuscate(const uint8_t privacy_key[BM_KEY_LEN], uint32_t iv_index,
                         uint8_t *pdu, size_t pdu_len);
+/* The same with the PrivacyKey prepared (pk may be NULL or unprepared). */
+int bm_crypto_obfuscate_k(const struct bm_crypto_key *pk, const uint8_t privacy_key[BM_KEY_LEN],
+                          uint32_t iv_index, uint8_t *pdu, size_t pdu_len);
 
 #endif

@@ -200,12 +200,18 @@ void bm_crypto_access_nonce(uint8_t out[BM_NONCE_LEN], uint8_t type, int szmic, 
 int bm_crypto_obfuscate(const uint8_t privacy_key[BM_KEY_LEN], uint32_t iv_index, uint8_t *pdu,
                         size_t pdu_len)
 {
+    return bm_crypto_obfuscate_k(NULL, privacy_key, iv_index, pdu, pdu_len);
+}
+
+int bm_crypto_obfuscate_k(const struct bm_crypto_key *pk, const uint8_t privacy_key[BM_KEY_LEN],
+                          uint32_t iv_index, uint8_t *pdu, size_t pdu_len)
+{
     uint8_t plain[16] = {0}, pecb[16];
     if (pdu_len < 14)
         return BM_EINVAL;
     put_be32(plain + 5, iv_index);
     memcpy(plain + 9, pdu + 7, 7); /* Privacy Random */
-    int rc = bm_crypto_aes_ecb(privacy_key, plain, pecb);
+    int rc = bm_crypto_aes_ecb_k(pk, privacy_key, plain, pecb);
     if (rc != BM_OK)
         return rc;
     for (int i = 0; i < 6; i++)

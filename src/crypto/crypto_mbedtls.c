@@ -1,6 +1,11 @@
 /* Crypto backend over mbed TLS: the only file of the core that includes a
  * crypto library. Every context is freed (and thereby zeroized by mbed TLS)
- * before return, so no key schedule outlives a call. */
+ * before return, so no key schedule outlives a call, except in a prepared
+ * key (struct bm_crypto_key), whose owner frees it with
+ * bm_crypto_key_free(). A prepared key holds an mbed TLS cipher context
+ * (ECB) or CCM context (itself one cipher context); mbed TLS allocates the
+ * AES context behind it in mbedtls_cipher_setup(), at prepare time only. */
+#include <stdbool.h>
 #include <string.h>
 
 #include <mbedtls/aes.h>
@@ -28,6 +33,76 @@ int bm_crypto_memcmp(const void *a, const void *b, size_t len)
     for (size_t i = 0; i < len; i++)
         diff |= (uint8_t)(x[i] ^ y[i]);
     return diff != 0;
+}
+
+_Static_assert(sizeof(mbedtls_ccm_context) <= BM_CRYPTO_KEY_CTX_SIZE,
+               "BM_CRYPTO_KEY_CTX_SIZE too small for mbedtls_ccm_context");
+_Static_assert(sizeof(mbedtls_cipher_context_t) <= BM_CRYPTO_KEY_CTX_SIZE,
+               "BM_CRYPTO_KEY_CTX_SIZE too small for mbedtls_cipher_context_t");
+
+/* mbed TLS takes non-const contexts, but single-block ECB and CCM only read
+ * a set-up context: a prepared key stays unchanged by use. */
+static void *ctx_of(const struct bm_crypto_key *k)
+{
+    return (void *)(uintptr_t)k->ctx.b;
+}
+
+static bool ready_for(const struct bm_crypto_key *k, int use)
+{
+    return BM_CFG_CRYPTO_KEY_CACHE && k && k->ready == use + 1;
+}
+
+int bm_crypto_key_prepare(struct bm_crypto_key *k, int use, const uint8_t key[BM_KEY_LEN])
+{
+    if (!k || !key || (use != BM_CRYPTO_KEY_ECB && use != BM_CRYPTO_KEY_CCM))
+        return BM_EINVAL;
+    bm_crypto_key_free(k);
+    if (!BM_CFG_CRYPTO_KEY_CACHE)
+        return BM_ENOTSUP;
+    int rc;
+    if (use == BM_CRYPTO_KEY_CCM) {
+        mbedtls_ccm_context *ccm = ctx_of(k);
+        mbedtls_ccm_init(ccm);
+        rc = mbedtls_ccm_setkey(ccm, MBEDTLS_CIPHER_ID_AES, key, 128);
+        if (rc != 0)
+            mbedtls_ccm_free(ccm);
+    } else {
+        mbedtls_cipher_context_t *c = ctx_of(k);
+        mbedtls_cipher_init(c);
+        rc = mbedtls_cipher_setup(c, mbedtls_cipher_info_from_type(MBEDTLS_CIPHER_AES_128_ECB));
+        if (rc == 0)
+            rc = mbedtls_cipher_setkey(c, key, 128, MBEDTLS_ENCRYPT);
+        if (rc != 0)
+            mbedtls_cipher_free(c);
+    }
+    if (rc != 0) {
+        bm_crypto_wipe(k, sizeof(*k));
+        return BM_ECRYPTO;
+    }
+    k->ready = (uint8_t)(use + 1);
+    return BM_OK;
+}
+
+void bm_crypto_key_free(struct bm_crypto_key *k)
+{
+    if (!k)
+        return;
+    if (ready_for(k, BM_CRYPTO_KEY_CCM))
+        mbedtls_ccm_free(ctx_of(k));
+    else if (ready_for(k, BM_CRYPTO_KEY_ECB))
+        mbedtls_cipher_free(ctx_of(k));
+    bm_crypto_wipe(k, sizeof(*k));
+}
+
+int bm_crypto_aes_ecb_k(const struct bm_crypto_key *pk, const uint8_t key[BM_KEY_LEN],
+                        const uint8_t in[16], uint8_t out[16])
+{
+    if (ready_for(pk, BM_CRYPTO_KEY_ECB)) {
+        size_t olen = 0;
+        int rc = mbedtls_cipher_update(ctx_of(pk), in, 16, out, &olen);
+        return rc == 0 && olen == 16 ? BM_OK : BM_ECRYPTO;
+    }
+    return bm_crypto_aes_ecb(key, in, out);
 }
 
 int bm_crypto_aes_ecb(const uint8_t key[BM_KEY_LEN], const uint8_t in[16], uint8_t out[16])
@@ -59,31 +134,59 @@ int bm_crypto_ccm_encrypt(const uint8_t key[BM_KEY_LEN], const uint8_t nonce[BM_
                           const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
                           uint8_t *out, uint8_t *mic, size_t mic_len)
 {
-    if (!valid_mic_len(mic_len))
-        return BM_EINVAL;
-    mbedtls_ccm_context ccm;
-    mbedtls_ccm_init(&ccm);
-    int rc = mbedtls_ccm_setkey(&ccm, MBEDTLS_CIPHER_ID_AES, key, 128);
-    if (rc == 0)
-        rc = mbedtls_ccm_encrypt_and_tag(&ccm, len, nonce, BM_NONCE_LEN, aad, aad_len, in, out,
-                                         mic, mic_len);
-    mbedtls_ccm_free(&ccm);
-    return rc == 0 ? BM_OK : BM_ECRYPTO;
+    return bm_crypto_ccm_encrypt_k(NULL, key, nonce, aad, aad_len, in, len, out, mic, mic_len);
 }
 
 int bm_crypto_ccm_decrypt(const uint8_t key[BM_KEY_LEN], const uint8_t nonce[BM_NONCE_LEN],
                           const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
                           uint8_t *out, const uint8_t *mic, size_t mic_len)
 {
+    return bm_crypto_ccm_decrypt_k(NULL, key, nonce, aad, aad_len, in, len, out, mic, mic_len);
+}
+
+int bm_crypto_ccm_encrypt_k(const struct bm_crypto_key *pk, const uint8_t key[BM_KEY_LEN],
+                            const uint8_t nonce[BM_NONCE_LEN], const uint8_t *aad, size_t aad_len,
+                            const uint8_t *in, size_t len, uint8_t *out, uint8_t *mic,
+                            size_t mic_len)
+{
     if (!valid_mic_len(mic_len))
         return BM_EINVAL;
-    mbedtls_ccm_context ccm;
-    mbedtls_ccm_init(&ccm);
-    int rc = mbedtls_ccm_setkey(&ccm, MBEDTLS_CIPHER_ID_AES, key, 128);
-    if (rc == 0)
-        rc = mbedtls_ccm_auth_decrypt(&ccm, len, nonce, BM_NONCE_LEN, aad, aad_len, in, out, mic,
-                                      mic_len);
-    mbedtls_ccm_free(&ccm);
+    int rc;
+    if (ready_for(pk, BM_CRYPTO_KEY_CCM)) {
+        rc = mbedtls_ccm_encrypt_and_tag(ctx_of(pk), len, nonce, BM_NONCE_LEN, aad, aad_len, in,
+                                         out, mic, mic_len);
+    } else {
+        mbedtls_ccm_context ccm;
+        mbedtls_ccm_init(&ccm);
+        rc = mbedtls_ccm_setkey(&ccm, MBEDTLS_CIPHER_ID_AES, key, 128);
+        if (rc == 0)
+            rc = mbedtls_ccm_encrypt_and_tag(&ccm, len, nonce, BM_NONCE_LEN, aad, aad_len, in, out,
+                                             mic, mic_len);
+        mbedtls_ccm_free(&ccm);
+    }
+    return rc == 0 ? BM_OK : BM_ECRYPTO;
+}
+
+int bm_crypto_ccm_decrypt_k(const struct bm_crypto_key *pk, const uint8_t key[BM_KEY_LEN],
+                            const uint8_t nonce[BM_NONCE_LEN], const uint8_t *aad, size_t aad_len,
+                            const uint8_t *in, size_t len, uint8_t *out, const uint8_t *mic,
+                            size_t mic_len)
+{
+    if (!valid_mic_len(mic_len))
+        return BM_EINVAL;
+    int rc;
+    if (ready_for(pk, BM_CRYPTO_KEY_CCM)) {
+        rc = mbedtls_ccm_auth_decrypt(ctx_of(pk), len, nonce, BM_NONCE_LEN, aad, aad_len, in, out,
+                                      mic, mic_len);
+    } else {
+        mbedtls_ccm_context ccm;
+        mbedtls_ccm_init(&ccm);
+        rc = mbedtls_ccm_setkey(&ccm, MBEDTLS_CIPHER_ID_AES, key, 128);
+        if (rc == 0)
+            rc = mbedtls_ccm_auth_decrypt(&ccm, len, nonce, BM_NONCE_LEN, aad, aad_len, in, out,
+                                          mic, mic_len);
+        mbedtls_ccm_free(&ccm);
+    }
     if (rc == MBEDTLS_ERR_CCM_AUTH_FAILED)
         return BM_EAUTH;
     return rc == 0 ? BM_OK : BM_ECRYPTO;

@@ -78,15 +78,29 @@ int bm_net_decode(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_n
                   const uint8_t *pdu, size_t pdu_len, struct bm_net_hdr *hdr,
                   uint8_t transport[BM_NET_MAX_TRANSPORT], size_t *transport_len);
 
+/* As bm_net_encode() with a key set's master credentials and their
+ * prepared keys (the relay and transmit path). */
+struct bm_net_keyset;
+int bm_net_encode_keyset(const struct bm_net_keyset *ks, uint32_t iv_index,
+                         enum bm_net_nonce_kind kind, const struct bm_net_hdr *hdr,
+                         const uint8_t *transport, size_t transport_len, uint8_t *out,
+                         size_t out_size, size_t *out_len);
+
 /* --- subnets and key refresh (Mesh Profile 3.10.4) --- */
 
-/* Everything derived from one NetKey. */
+/* Everything derived from one NetKey. enc and privacy are master.enc_key
+ * and master.privacy_key prepared for the per-packet calls
+ * (BM_CFG_CRYPTO_KEY_CACHE); subnet.c prepares them when it installs the
+ * key set and frees them before the key set is wiped, so a key set is
+ * never copied once installed (crypto.h: prepared keys are not copied). */
 struct bm_net_keyset {
     uint8_t net_key[BM_KEY_LEN];
     struct bm_net_creds master;
     uint8_t network_id[8];
     uint8_t beacon_key[BM_KEY_LEN];
     uint8_t identity_key[BM_KEY_LEN];
+    struct bm_crypto_key enc;
+    struct bm_crypto_key privacy;
 };
 
 /* Key refresh phases (Mesh Profile 3.10.4). */
@@ -102,10 +116,12 @@ struct bm_subnet {
     struct bm_net_keyset keys[2]; /* [0] current (old), [1] new in phases 1-2 */
 };
 
-/* Network message cache: (src, seq) of recently accepted PDUs, a ring. */
+/* Network message cache: (src, seq) of recently accepted PDUs, a ring.
+ * tag[i] is a one-octet hash of entry i, scanned first (net_cache.c). */
 struct bm_net_cache {
     uint32_t seq[BM_CFG_NET_CACHE_SIZE];
     uint16_t src[BM_CFG_NET_CACHE_SIZE];
+    uint8_t tag[BM_CFG_NET_CACHE_SIZE];
     uint16_t next;
     uint16_t count;
 };
@@ -117,8 +133,10 @@ struct bm_net {
     struct bm_net_cache cache;
 };
 
+/* Initialises net, which holds no key (fresh memory, or after
+ * bm_net_deinit()). */
 void bm_net_init(struct bm_net *net, uint32_t iv_index, bool iv_update);
-/* Wipes every key. */
+/* Frees every prepared key and wipes every key. */
 void bm_net_deinit(struct bm_net *net);
 
 int bm_net_subnet_add(struct bm_net *net, uint16_t net_idx, const uint8_t net_key[BM_KEY_LEN]);

@@ -5,15 +5,32 @@
  * A fixed ring of BM_CFG_NET_CACHE_SIZE entries inside struct bm_net_cache:
  * `next` is the slot the next entry overwrites (0..SIZE-1) and `count` the
  * number of valid entries (0..SIZE). When full the oldest entry is evicted.
- * No heap, no statics. */
+ * tag[i] is a one-octet hash of (src[i], seq[i]): a lookup scans the tags
+ * with memchr and compares the full entry only where the tag matches (on
+ * average SIZE/256 false matches), which is the relay path's cost per PDU
+ * (BENCHMARKS.md section 1). No heap, no statics. */
+#include <string.h>
+
 #include "net/net.h"
+
+static uint8_t tag_of(uint16_t src, uint32_t seq)
+{
+    /* Fibonacci hashing: the top octet of the product mixes every bit of
+     * SEQ (which advances by one per PDU) and SRC. */
+    uint32_t h = (seq ^ (uint32_t)src << 20 ^ (uint32_t)src) * 0x9e3779b1u;
+    return (uint8_t)(h >> 24);
+}
 
 bool bm_net_cache_has(const struct bm_net_cache *c, uint16_t src, uint32_t seq)
 {
-    uint16_t n = c->count < BM_CFG_NET_CACHE_SIZE ? c->count : BM_CFG_NET_CACHE_SIZE;
-    for (uint16_t i = 0; i < n; i++) {
+    size_t n = c->count < BM_CFG_NET_CACHE_SIZE ? c->count : BM_CFG_NET_CACHE_SIZE;
+    uint8_t t = tag_of(src, seq);
+    const uint8_t *p = c->tag, *end = c->tag + n;
+    while (p < end && (p = memchr(p, t, (size_t)(end - p))) != NULL) {
+        size_t i = (size_t)(p - c->tag);
         if (c->src[i] == src && c->seq[i] == seq)
             return true;
+        p++;
     }
     return false;
 }
@@ -25,6 +42,7 @@ void bm_net_cache_add(struct bm_net_cache *c, uint16_t src, uint32_t seq)
     uint16_t slot = (uint16_t)(c->next % BM_CFG_NET_CACHE_SIZE);
     c->src[slot] = src;
     c->seq[slot] = seq;
+    c->tag[slot] = tag_of(src, seq);
     c->next = (uint16_t)((slot + 1) % BM_CFG_NET_CACHE_SIZE);
     if (c->count < BM_CFG_NET_CACHE_SIZE)
         c->count++;

@@ -112,9 +112,36 @@ static bool hdr_valid(enum bm_net_nonce_kind kind, uint8_t ctl, uint8_t ttl, uin
     return dst != BM_ADDR_UNASSIGNED;
 }
 
+static int encode(const struct bm_net_creds *c, const struct bm_crypto_key *enc,
+                  const struct bm_crypto_key *privacy, uint32_t iv_index,
+                  enum bm_net_nonce_kind kind, const struct bm_net_hdr *hdr,
+                  const uint8_t *transport, size_t transport_len, uint8_t *out, size_t out_size,
+                  size_t *out_len);
+
 int bm_net_encode(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_nonce_kind kind,
                   const struct bm_net_hdr *hdr, const uint8_t *transport, size_t transport_len,
                   uint8_t *out, size_t out_size, size_t *out_len)
+{
+    return encode(c, NULL, NULL, iv_index, kind, hdr, transport, transport_len, out, out_size,
+                  out_len);
+}
+
+int bm_net_encode_keyset(const struct bm_net_keyset *ks, uint32_t iv_index,
+                         enum bm_net_nonce_kind kind, const struct bm_net_hdr *hdr,
+                         const uint8_t *transport, size_t transport_len, uint8_t *out,
+                         size_t out_size, size_t *out_len)
+{
+    if (!ks)
+        return BM_EINVAL;
+    return encode(&ks->master, &ks->enc, &ks->privacy, iv_index, kind, hdr, transport,
+                  transport_len, out, out_size, out_len);
+}
+
+static int encode(const struct bm_net_creds *c, const struct bm_crypto_key *enc,
+                  const struct bm_crypto_key *privacy, uint32_t iv_index,
+                  enum bm_net_nonce_kind kind, const struct bm_net_hdr *hdr,
+                  const uint8_t *transport, size_t transport_len, uint8_t *out, size_t out_size,
+                  size_t *out_len)
 {
     uint8_t pdu[BM_NET_MAX_PDU_LEN];
     uint8_t nonce[BM_NONCE_LEN];
@@ -146,10 +173,10 @@ int bm_net_encode(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_n
     make_nonce(nonce, kind, ctl_ttl, hdr->seq, hdr->src, iv_index);
     /* Mesh Profile 3.8.7.2: EncDST || EncTransportPDU, NetMIC =
      * AES-CCM(EncryptionKey, nonce, DST || TransportPDU). */
-    int rc = bm_crypto_ccm_encrypt(c->enc_key, nonce, NULL, 0, pdu + 7, 2 + transport_len, pdu + 7,
-                                   pdu + BM_NET_HDR_LEN + transport_len, mic_len);
+    int rc = bm_crypto_ccm_encrypt_k(enc, c->enc_key, nonce, NULL, 0, pdu + 7, 2 + transport_len,
+                                     pdu + 7, pdu + BM_NET_HDR_LEN + transport_len, mic_len);
     if (rc == BM_OK)
-        rc = bm_crypto_obfuscate(c->privacy_key, iv_index, pdu, total);
+        rc = bm_crypto_obfuscate_k(privacy, c->privacy_key, iv_index, pdu, total);
     if (rc == BM_OK) {
         memcpy(out, pdu, total);
         *out_len = total;
@@ -171,6 +198,16 @@ int bm_net_decode_auth(const struct bm_net_creds *c, uint32_t iv_index, enum bm_
                        const uint8_t *pdu, size_t pdu_len, struct bm_net_hdr *hdr,
                        uint8_t transport[BM_NET_MAX_TRANSPORT], size_t *transport_len,
                        bool *authentic)
+{
+    return bm_net_decode_prep(c, NULL, NULL, iv_index, kind, pdu, pdu_len, hdr, transport,
+                              transport_len, authentic);
+}
+
+int bm_net_decode_prep(const struct bm_net_creds *c, const struct bm_crypto_key *enc,
+                       const struct bm_crypto_key *privacy, uint32_t iv_index,
+                       enum bm_net_nonce_kind kind, const uint8_t *pdu, size_t pdu_len,
+                       struct bm_net_hdr *hdr, uint8_t transport[BM_NET_MAX_TRANSPORT],
+                       size_t *transport_len, bool *authentic)
 {
     uint8_t buf[BM_NET_MAX_PDU_LEN];
     uint8_t plain[2 + BM_NET_MAX_TRANSPORT];
@@ -196,7 +233,7 @@ int bm_net_decode_auth(const struct bm_net_creds *c, uint32_t iv_index, enum bm_
         return BM_EAUTH;
 
     memcpy(buf, pdu, pdu_len);
-    int rc = bm_crypto_obfuscate(c->privacy_key, iv_index, buf, pdu_len);
+    int rc = bm_crypto_obfuscate_k(privacy, c->privacy_key, iv_index, buf, pdu_len);
     if (rc != BM_OK)
         goto out;
 
@@ -217,8 +254,8 @@ int bm_net_decode_auth(const struct bm_net_creds *c, uint32_t iv_index, enum bm_
     }
 
     make_nonce(nonce, kind, buf[1], seq, src, iv_index);
-    rc = bm_crypto_ccm_decrypt(c->enc_key, nonce, NULL, 0, buf + 7, 2 + tlen, plain,
-                               buf + BM_NET_HDR_LEN + tlen, mic_len);
+    rc = bm_crypto_ccm_decrypt_k(enc, c->enc_key, nonce, NULL, 0, buf + 7, 2 + tlen, plain,
+                                 buf + BM_NET_HDR_LEN + tlen, mic_len);
     if (rc != BM_OK)
         goto out;
     *authentic = true;

@@ -7,7 +7,10 @@
  * - keys[0] is the key the subnet was added with (or the key that replaced
  *   it when key refresh completed); keys[1] holds the new key only in
  *   phases 1 and 2 and is all zeros otherwise;
- * - every key leaving the table (delete, revocation, deinit) is wiped;
+ * - every key leaving the table (delete, revocation, deinit) is wiped, its
+ *   prepared keys (enc, privacy) freed first: a key set owns them from
+ *   keyset_install() until keyset_clear(), and is never struct-copied while
+ *   it owns them (mbed TLS's allocation would then be freed twice);
  * - a rejected call or PDU leaves struct bm_net unchanged: derived keys are
  *   built in locals and copied in only once everything succeeded. */
 #include <string.h>
@@ -18,11 +21,14 @@
 
 #define NET_IDX_MAX 0x0fff
 
+/* Derives every key of a key set into ks, whose prepared keys are left
+ * unprepared (all-zero). */
 static int derive_keyset(struct bm_net_keyset *ks, const uint8_t net_key[BM_KEY_LEN])
 {
     struct bm_net_keyset tmp;
     int rc;
 
+    memset(&tmp, 0, sizeof(tmp));
     memcpy(tmp.net_key, net_key, BM_KEY_LEN);
     rc = bm_net_creds_master(&tmp.master, net_key);
     if (rc == BM_OK)
@@ -35,6 +41,34 @@ static int derive_keyset(struct bm_net_keyset *ks, const uint8_t net_key[BM_KEY_
         *ks = tmp;
     bm_crypto_wipe(&tmp, sizeof(tmp));
     return rc;
+}
+
+/* Copies the derived keys of src (whose prepared keys are unprepared) into
+ * the table slot dst and prepares dst's EncryptionKey and PrivacyKey. A
+ * failed prepare (mbed TLS out of memory) leaves that key unprepared, which
+ * works through the slower raw-key path. */
+static void keyset_install(struct bm_net_keyset *dst, const struct bm_net_keyset *src)
+{
+    *dst = *src;
+    if (BM_CFG_CRYPTO_KEY_CACHE) {
+        (void)bm_crypto_key_prepare(&dst->enc, BM_CRYPTO_KEY_CCM, dst->master.enc_key);
+        (void)bm_crypto_key_prepare(&dst->privacy, BM_CRYPTO_KEY_ECB, dst->master.privacy_key);
+    }
+}
+
+/* Frees the prepared keys of ks and wipes it. */
+static void keyset_clear(struct bm_net_keyset *ks)
+{
+    bm_crypto_key_free(&ks->enc);
+    bm_crypto_key_free(&ks->privacy);
+    bm_crypto_wipe(ks, sizeof(*ks));
+}
+
+static void subnet_clear(struct bm_subnet *s)
+{
+    keyset_clear(&s->keys[0]);
+    keyset_clear(&s->keys[1]);
+    bm_crypto_wipe(s, sizeof(*s));
 }
 
 static const struct bm_subnet *find_const(const struct bm_net *net, uint16_t net_idx)
@@ -58,6 +92,8 @@ void bm_net_init(struct bm_net *net, uint32_t iv_index, bool iv_update)
 
 void bm_net_deinit(struct bm_net *net)
 {
+    for (size_t i = 0; i < BM_CFG_SUBNETS; i++)
+        subnet_clear(&net->subnets[i]);
     bm_crypto_wipe(net, sizeof(*net));
 }
 
@@ -89,8 +125,8 @@ int bm_net_subnet_add(struct bm_net *net, uint16_t net_idx, const uint8_t net_ke
     struct bm_net_keyset ks;
     int rc = derive_keyset(&ks, net_key);
     if (rc == BM_OK) {
-        memset(slot, 0, sizeof(*slot));
-        slot->keys[0] = ks;
+        subnet_clear(slot);
+        keyset_install(&slot->keys[0], &ks);
         slot->net_idx = net_idx;
         slot->kr_phase = BM_KR_NORMAL;
         slot->used = true;
@@ -119,7 +155,8 @@ int bm_net_subnet_update(struct bm_net *net, uint16_t net_idx, const uint8_t new
     struct bm_net_keyset ks;
     int rc = derive_keyset(&ks, new_key);
     if (rc == BM_OK) {
-        s->keys[1] = ks;
+        keyset_clear(&s->keys[1]);
+        keyset_install(&s->keys[1], &ks);
         s->kr_phase = BM_KR_PHASE1;
     }
     bm_crypto_wipe(&ks, sizeof(ks));
@@ -147,9 +184,16 @@ int bm_net_subnet_set_phase(struct bm_net *net, uint16_t net_idx, uint8_t phase)
         s->kr_phase = BM_KR_PHASE2;
         return BM_OK;
     }
-    bm_crypto_wipe(&s->keys[0], sizeof(s->keys[0]));
-    s->keys[0] = s->keys[1];
-    bm_crypto_wipe(&s->keys[1], sizeof(s->keys[1]));
+    /* The new key set moves to keys[0]: its derived keys are copied with
+     * the prepared keys left behind, keys[0] prepares its own, and keys[1]
+     * frees its own, so each mbed TLS allocation has one owner. */
+    struct bm_net_keyset moved = s->keys[1];
+    bm_crypto_wipe(&moved.enc, sizeof(moved.enc));
+    bm_crypto_wipe(&moved.privacy, sizeof(moved.privacy));
+    keyset_clear(&s->keys[0]);
+    keyset_clear(&s->keys[1]);
+    keyset_install(&s->keys[0], &moved);
+    bm_crypto_wipe(&moved, sizeof(moved));
     s->kr_phase = BM_KR_NORMAL;
     return BM_OK;
 }
@@ -161,7 +205,7 @@ int bm_net_subnet_del(struct bm_net *net, uint16_t net_idx)
     struct bm_subnet *s = bm_net_subnet_find(net, net_idx);
     if (!s)
         return BM_ENOENT;
-    bm_crypto_wipe(s, sizeof(*s));
+    subnet_clear(s);
     return BM_OK;
 }
 
@@ -194,8 +238,9 @@ uint32_t bm_net_tx_iv_index(const struct bm_net *net)
 static int try_keyset(const struct bm_net_keyset *ks, uint32_t iv_index, const uint8_t *pdu,
                       size_t pdu_len, struct bm_net_rx *out, bool *authentic)
 {
-    return bm_net_decode_auth(&ks->master, iv_index, BM_NET_NONCE_NETWORK, pdu, pdu_len, &out->hdr,
-                              out->transport, &out->transport_len, authentic);
+    return bm_net_decode_prep(&ks->master, &ks->enc, &ks->privacy, iv_index, BM_NET_NONCE_NETWORK,
+                              pdu, pdu_len, &out->hdr, out->transport, &out->transport_len,
+                              authentic);
 }
 
 int bm_net_rx(struct bm_net *net, const uint8_t *pdu, size_t pdu_len, struct bm_net_rx *rx)
@@ -272,6 +317,6 @@ int bm_net_tx(const struct bm_net *net, uint16_t net_idx, const struct bm_net_hd
     const struct bm_subnet *s = find_const(net, net_idx);
     if (!s)
         return BM_ENOENT;
-    return bm_net_encode(&bm_net_tx_keys(s)->master, bm_net_tx_iv_index(net), BM_NET_NONCE_NETWORK,
-                         hdr, transport, transport_len, out, out_size, out_len);
+    return bm_net_encode_keyset(bm_net_tx_keys(s), bm_net_tx_iv_index(net), BM_NET_NONCE_NETWORK,
+                                hdr, transport, transport_len, out, out_size, out_len);
 }

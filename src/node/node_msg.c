@@ -493,8 +493,8 @@ static void relay(struct bm_node *node, const struct bm_net_rx *rx)
     h.ttl = (uint8_t)(h.ttl - 1);
     uint8_t pdu[BM_NET_MAX_PDU_LEN];
     size_t len;
-    if (bm_net_encode(&sub->keys[rx->key_set].master, rx->iv_index, BM_NET_NONCE_NETWORK, &h,
-                      rx->transport, rx->transport_len, pdu, sizeof(pdu), &len) != BM_OK)
+    if (bm_net_encode_keyset(&sub->keys[rx->key_set], rx->iv_index, BM_NET_NONCE_NETWORK, &h,
+                             rx->transport, rx->transport_len, pdu, sizeof(pdu), &len) != BM_OK)
         return;
     if (to_gatt && bm_node_gatt_net_out(node, pdu, len, h.dst, true))
         return;

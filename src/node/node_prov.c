@@ -61,6 +61,7 @@ int bm_node_provisioned(struct bm_node *node, const uint8_t net_key[BM_KEY_LEN],
 {
     if (!bm_addr_is_unicast(addr))
         return BM_EINVAL;
+    bm_net_deinit(&node->net); /* frees any prepared keys it held */
     bm_net_init(&node->net, iv_index, (flags & 0x02) != 0);
     int rc = bm_net_subnet_add(&node->net, net_idx, net_key);
     if (rc != BM_OK)

@@ -232,6 +232,7 @@ static void test_rx_ivi_selects_current_or_previous(void)
 
     /* 0x12345679 (IV updated): #1 is from the previous index; #24 (IVI 1)
      * would be 0x12345679, two behind: it does not authenticate. */
+    bm_net_deinit(&net);
     bm_net_init(&net, 0x12345679, false);
     bm_net_subnet_add(&net, 0, nk);
     if (rx_ok(&net, p1, l1, &rx) == BM_OK)
@@ -239,6 +240,7 @@ static void test_rx_ivi_selects_current_or_previous(void)
     rx_rejected(&net, p24, l24, BM_EAUTH);
 
     /* 0x12345677: #24 is current; #1 (IVI 0) would be 0x12345676. */
+    bm_net_deinit(&net);
     bm_net_init(&net, 0x12345677, false);
     bm_net_subnet_add(&net, 0, nk);
     if (rx_ok(&net, p24, l24, &rx) == BM_OK)
@@ -246,6 +248,7 @@ static void test_rx_ivi_selects_current_or_previous(void)
     rx_rejected(&net, p1, l1, BM_EAUTH);
 
     /* During IV Update in Progress (0x12345678, update) both still arrive. */
+    bm_net_deinit(&net);
     bm_net_init(&net, 0x12345678, true);
     bm_net_subnet_add(&net, 0, nk);
     CHECK_EQ(bm_net_rx(&net, p1, l1, &rx), BM_OK);
@@ -255,6 +258,7 @@ static void test_rx_ivi_selects_current_or_previous(void)
      * even one really sent with 0xffffffff. */
     uint8_t p[29];
     size_t l = make_pdu(nk, 1, 0x000100, 0xffffffff, p);
+    bm_net_deinit(&net);
     bm_net_init(&net, 0, false);
     bm_net_subnet_add(&net, 0, nk);
     rx_rejected(&net, p, l, BM_EAUTH);

@@ -3,6 +3,7 @@
  * full table, phase transitions, key wiping, and that every refused call
  * leaves struct bm_net unchanged. Derived keys are checked against the
  * sample data (8.2.5-8.2.7 via beacons.json). */
+#include <stddef.h>
 #include <string.h>
 
 #include "blemesh/errors.h"
@@ -194,10 +195,11 @@ static void test_key_refresh_transitions(void)
     CHECK_MEM("k3 current", s->keys[0].net_key, 16, k3, 16);
     CHECK(all_zero(&s->keys[1], sizeof(s->keys[1])));
 
-    /* the derived keys follow: network id of k3 as its own subnet has */
+    /* the derived keys follow: network id of k3 as its own subnet has (the
+     * prepared keys after them are each key set's own mbed TLS contexts) */
     CHECK_EQ(bm_net_subnet_add(&net, 6, k3), BM_OK);
     struct bm_subnet *s6 = bm_net_subnet_find(&net, 6);
-    CHECK(s6 && memcmp(&s6->keys[0], &s->keys[0], sizeof(s->keys[0])) == 0);
+    CHECK(s6 && memcmp(&s6->keys[0], &s->keys[0], offsetof(struct bm_net_keyset, enc)) == 0);
     bm_net_deinit(&net);
 }
 
