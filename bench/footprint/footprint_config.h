@@ -14,6 +14,13 @@
 
 #define BM_CFG_PROV_NODES 1
 #define BM_CFG_SCAN_RESULTS 1
+/* No kept AES schedules: about 1.5 KB of RAM in the node context (plus
+ * mbed TLS heap) that these images do not have; every packet expands its
+ * keys instead (BENCHMARKS.md, section 1). */
+#define BM_CFG_CRYPTO_KEY_CACHE 0
+/* No log hook on these boards: every log call compiled out, and with it
+ * vsnprintf and the format strings. */
+#define BM_CFG_LOG_LEVEL 0
 
 #if defined(BM_FP_RELAY_PROXY_ONOFF) || defined(BM_FP_LPN_SWITCH)
 #define BM_CFG_FRIENDS 1

@@ -232,4 +232,16 @@
 #error "BM_CFG_CRYPTO_KEY_CACHE must be 0 or 1"
 #endif
 
+/* Log lines compiled in: those of a level (platform.h: ERR 0, WRN 1, INF 2,
+ * DBG 3) below this value reach the port's log hook; the others compile to
+ * nothing. 0 compiles every log call out, and with it the formatter
+ * (vsnprintf, about 3 KB of flash with newlib-nano) and every format string.
+ * Range 0..4 (4: everything). */
+#ifndef BM_CFG_LOG_LEVEL
+#define BM_CFG_LOG_LEVEL 4
+#endif
+#if BM_CFG_LOG_LEVEL < 0 || BM_CFG_LOG_LEVEL > 4
+#error "BM_CFG_LOG_LEVEL out of range (0..4)"
+#endif
+
 #endif

@@ -69,11 +69,10 @@ int bm_crypto_p256_ecdh(const uint8_t priv[BM_P256_PRIV_LEN],
  * RAM: ctx below, plus about 280 octets of mbed TLS heap per prepared key. */
 #define BM_CRYPTO_KEY_CTX_SIZE (8 * sizeof(void *) + 48)
 struct bm_crypto_key {
-    union {
-        unsigned char b[BM_CFG_CRYPTO_KEY_CACHE ? BM_CRYPTO_KEY_CTX_SIZE : 1];
-        void *align_p;
-        uint64_t align_u;
-    } ctx;
+    /* aligned as the pointers and size_t of mbed TLS's context; two octets
+     * in all when the knob is 0 */
+    _Alignas(BM_CFG_CRYPTO_KEY_CACHE ? sizeof(void *) : 1) unsigned char
+        ctx[BM_CFG_CRYPTO_KEY_CACHE ? BM_CRYPTO_KEY_CTX_SIZE : 1];
     uint8_t ready; /* 0 not prepared, else the BM_CRYPTO_KEY_* use + 1 */
 };
 

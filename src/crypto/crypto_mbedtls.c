@@ -39,12 +39,15 @@ _Static_assert(sizeof(mbedtls_ccm_context) <= BM_CRYPTO_KEY_CTX_SIZE,
                "BM_CRYPTO_KEY_CTX_SIZE too small for mbedtls_ccm_context");
 _Static_assert(sizeof(mbedtls_cipher_context_t) <= BM_CRYPTO_KEY_CTX_SIZE,
                "BM_CRYPTO_KEY_CTX_SIZE too small for mbedtls_cipher_context_t");
+_Static_assert(!BM_CFG_CRYPTO_KEY_CACHE ||
+                   _Alignof(mbedtls_ccm_context) <= _Alignof(struct bm_crypto_key),
+               "struct bm_crypto_key under-aligned for mbed TLS's context");
 
 /* mbed TLS takes non-const contexts, but single-block ECB and CCM only read
  * a set-up context: a prepared key stays unchanged by use. */
 static void *ctx_of(const struct bm_crypto_key *k)
 {
-    return (void *)(uintptr_t)k->ctx.b;
+    return (void *)(uintptr_t)k->ctx;
 }
 
 static bool ready_for(const struct bm_crypto_key *k, int use)

@@ -23,8 +23,8 @@ uint64_t bm_node_now(const struct bm_node *node)
     return node->plat.now_ms(node->plat.ctx);
 }
 
-void bm_node_log(const struct bm_node *node, enum bm_log_level level, const char *layer,
-                 const char *fmt, ...)
+void bm_node_log_line(const struct bm_node *node, enum bm_log_level level, const char *layer,
+                      const char *fmt, ...)
 {
     if (!node->plat.log)
         return;

@@ -221,12 +221,22 @@ void bm_node_timer_stop(struct bm_node *node, enum bm_timer_id id);
 /* Sends one advertisement holding one AD structure of type ad_type. */
 int bm_node_send_ad(struct bm_node *node, uint8_t ad_type, const uint8_t *data, size_t len,
                     const struct bm_adv_xmit *xmit);
-void bm_node_log(const struct bm_node *node, enum bm_log_level level, const char *layer,
-                 const char *fmt, ...)
+/* Formats one log line and hands it to the port's log hook, if any. Call
+ * it through bm_node_log(). */
+void bm_node_log_line(const struct bm_node *node, enum bm_log_level level, const char *layer,
+                      const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
 #endif
     ;
+/* Logs at level (a BM_LOG_* constant): compiled out when level is not below
+ * BM_CFG_LOG_LEVEL, so an image built with level 0 links no formatter. The
+ * arguments are still compiled (and type-checked) in every configuration. */
+#define bm_node_log(node, level, ...)                                                              \
+    do {                                                                                           \
+        if ((int)(level) < BM_CFG_LOG_LEVEL)                                                       \
+            bm_node_log_line((node), (level), __VA_ARGS__);                                        \
+    } while (0)
 /* Adopts provisioning data: keys, address, IV index; persists them. */
 int bm_node_provisioned(struct bm_node *node, const uint8_t net_key[BM_KEY_LEN], uint16_t net_idx,
                         uint8_t flags, uint32_t iv_index, uint16_t addr,
