@@ -26,6 +26,17 @@
 #define BM_CFG_FRIENDS 1
 #define BM_CFG_FRIEND_QUEUE 2
 #endif
+/* Only the model types each image adds: the light an OnOff Server, the
+ * switch an OnOff Client, the friend none. */
+#define BM_CFG_MODEL_LEVEL_SERVER 0
+#define BM_CFG_MODEL_LEVEL_CLIENT 0
+#if !defined(BM_FP_RELAY_PROXY_ONOFF)
+#define BM_CFG_MODEL_ONOFF_SERVER 0
+#endif
+#if !defined(BM_FP_LPN_SWITCH)
+#define BM_CFG_MODEL_ONOFF_CLIENT 0
+#endif
+
 #if defined(BM_FP_RELAY_PROXY_ONOFF)
 #define BM_CFG_LPN_OFFERS 1
 #define BM_CFG_TX_SEG_CTX 1

@@ -244,4 +244,24 @@
 #error "BM_CFG_LOG_LEVEL out of range (0..4)"
 #endif
 
+/* Model types an image links (bm_add_model of a type compiled out returns
+ * BM_ENOTSUP). Flash (Cortex-M4, -Os): Generic OnOff about 0.9 KB, Generic
+ * Level about 1.9 KB, servers and clients together. 0 or 1 each. */
+#ifndef BM_CFG_MODEL_ONOFF_SERVER
+#define BM_CFG_MODEL_ONOFF_SERVER 1
+#endif
+#ifndef BM_CFG_MODEL_ONOFF_CLIENT
+#define BM_CFG_MODEL_ONOFF_CLIENT 1
+#endif
+#ifndef BM_CFG_MODEL_LEVEL_SERVER
+#define BM_CFG_MODEL_LEVEL_SERVER 1
+#endif
+#ifndef BM_CFG_MODEL_LEVEL_CLIENT
+#define BM_CFG_MODEL_LEVEL_CLIENT 1
+#endif
+#if (BM_CFG_MODEL_ONOFF_SERVER | BM_CFG_MODEL_ONOFF_CLIENT | BM_CFG_MODEL_LEVEL_SERVER |          \
+     BM_CFG_MODEL_LEVEL_CLIENT) & ~1
+#error "BM_CFG_MODEL_* must be 0 or 1"
+#endif
+
 #endif
