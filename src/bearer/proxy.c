@@ -44,7 +44,7 @@ int bm_proxy_cfg_parse(const uint8_t *msg, size_t len, struct bm_proxy_cfg_msg *
         if (n == 0 || n % 2 != 0 || n / 2 > BM_PROXY_CFG_MAX_ADDRS)
             return BM_EMALFORMED;
         m.count = (uint8_t)(n / 2);
-        for (uint8_t i = 0; i < m.count; i++)
+        for (size_t i = 0; i < m.count; i++)
             m.addrs[i] = get_be16(p + 2 * i);
         break;
     case BM_PROXY_OP_FILTER_STATUS:

@@ -163,7 +163,7 @@ int bm_friend_sub_encode(const struct bm_friend_sub *s, uint8_t *out, size_t out
     if (out_size < len)
         return BM_EINVAL;
     out[0] = s->transaction;
-    for (uint8_t i = 0; i < s->count; i++) {
+    for (size_t i = 0; i < s->count; i++) {
         if (!is_group_or_virtual(s->addrs[i]))
             return BM_EINVAL;
         put_be16(out + 1 + 2 * i, s->addrs[i]);
@@ -178,7 +178,7 @@ int bm_friend_sub_decode(const uint8_t *p, size_t len, struct bm_friend_sub *s)
     struct bm_friend_sub v;
     v.transaction = p[0];
     v.count = (uint8_t)((len - 1) / 2);
-    for (uint8_t i = 0; i < v.count; i++) {
+    for (size_t i = 0; i < v.count; i++) {
         v.addrs[i] = get_be16(p + 1 + 2 * i);
         if (!is_group_or_virtual(v.addrs[i]))
             return BM_EMALFORMED; /* a subscription list holds group and virtual addresses */

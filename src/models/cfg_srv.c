@@ -415,10 +415,10 @@ static int appkey_add(struct bm_node *node, struct bm_model *model, const struct
     unpack_pair(p, &net_idx, &app_idx);
     uint8_t st;
     int bound = app_net(node, app_idx);
-    if (!bm_net_subnet_find(&node->net, net_idx))
+    /* 4.4.1.2.10: an unknown NetKey, or an AppKey index already bound
+     * to another NetKey, is Invalid NetKey. */
+    if (!bm_net_subnet_find(&node->net, net_idx) || (bound >= 0 && bound != net_idx))
         st = BM_CFG_ST_INVALID_NETKEY;
-    else if (bound >= 0 && bound != net_idx)
-        st = BM_CFG_ST_INVALID_NETKEY; /* 4.4.1.2.10: the index belongs to another NetKey */
     else
         st = key_rc_status(bm_node_app_key_add(node, net_idx, app_idx, p + 3));
     bm_node_log(node, BM_LOG_INF, "cfg", "appkey add net=0x%03x app=0x%03x st=%u", net_idx, app_idx,
