@@ -172,7 +172,7 @@ int bm_posix_bearer_open(struct bm_posix_bearer **out, const struct bm_posix_bea
     b->group.sin_addr = group;
     b->group.sin_port = htons(o.port ? o.port : BM_POSIX_DEFAULT_PORT);
     b->drop_rate = o.drop_rate;
-    b->rssi = o.rssi ? o.rssi : RSSI_DEFAULT;
+    b->rssi = (int8_t)(o.rssi ? o.rssi : RSSI_DEFAULT);
     b->rng = o.seed;
     while (b->rng == 0) {
         if (bm_posix_random((uint8_t *)&b->rng, sizeof(b->rng)) != BM_OK) {
@@ -306,7 +306,7 @@ int bm_posix_bearer_recv(struct bm_posix_bearer *b, uint8_t *buf, size_t *len, i
         return BM_EINVAL;
     for (;;) {
         uint8_t d[RX_BUF];
-        struct sockaddr_in src;
+        struct sockaddr_in src = {0};
         socklen_t slen = sizeof(src);
         ssize_t n = recvfrom(b->rx_fd, d, sizeof(d), MSG_TRUNC | MSG_DONTWAIT,
                              (struct sockaddr *)&src, &slen);

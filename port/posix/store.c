@@ -206,6 +206,8 @@ static int read_all(int fd, uint8_t *p, size_t n)
 /* Values may be key material: do not leave them in freed memory. */
 static void scrub_free(uint8_t *p, size_t len)
 {
+    if (!p)
+        return;
     explicit_bzero(p, len);
     free(p);
 }
@@ -442,8 +444,8 @@ int bm_posix_store_dump(struct bm_posix_store *st, FILE *out, bm_posix_secret_fn
         uint16_t key = (uint16_t)k;
         if (!has(st, key))
             continue;
-        uint8_t *value;
-        size_t len;
+        uint8_t *value = NULL;
+        size_t len = 0;
         int rc = load(st, key, &value, &len);
         if (rc != BM_OK) {
             fprintf(out, "{\"key\":\"0x%04x\",\"error\":\"%s\"}\n", key, bm_strerror(rc));

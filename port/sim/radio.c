@@ -230,7 +230,7 @@ static bool event_start(struct bm_sim *sim, struct bm_sim_node *n, struct bm_sim
     s->serial = ++sim->serial;
     n->stats.sent++;
     n->tx_start_us = now;
-    n->tx_until_us = now + CHANNELS * (uint64_t)air + (CHANNELS - 1) * sim->cfg.ch_gap_us;
+    n->tx_until_us = now + CHANNELS * (uint64_t)air + (uint64_t)(CHANNELS - 1) * sim->cfg.ch_gap_us;
     /* Half duplex: a PDU this node was receiving is lost. */
     if (sim->cfg.collisions && n->radio_on && n->rx_end_us > now)
         n->rx_bad = true;

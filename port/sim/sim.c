@@ -115,7 +115,7 @@ int bm_sim_add_node(struct bm_sim *sim, const struct bm_sim_node_ops *ops, void 
         return BM_ENOSPC;
     if (sim->n_nodes == sim->cap_nodes) {
         uint32_t cap = sim->cap_nodes ? sim->cap_nodes * 2 : 16;
-        struct bm_sim_node **t = realloc(sim->nodes, (size_t)cap * sizeof(*t));
+        struct bm_sim_node **t = realloc(sim->nodes, (size_t)cap * sizeof(struct bm_sim_node *));
         if (!t)
             return BM_ENOSPC;
         sim->nodes = t;

@@ -120,6 +120,8 @@ static int add_grid_pairs(struct bm_sim *sim, struct cands *c)
         start[k + 1] += start[k];
     /* Counting sort, stable: nodes of a cell stay in id order. */
     {
+        /* ncell >= 1 (gx, gy >= 1); the analyzer cannot see it through the loop above.
+         * NOLINTNEXTLINE(clang-analyzer-optin.portability.UnixAPI) */
         uint32_t *fill = malloc(ncell * sizeof(*fill));
         if (!fill)
             goto out;
