@@ -81,7 +81,7 @@ static int get_hex16(struct rd *r, const cJSON *obj, const char *path, const cha
     const cJSON *v = field(r, obj, path, key, required);
     if (!v)
         return required ? -1 : 0;
-    uint8_t b[2];
+    uint8_t b[2] = {0};
     if (hex_exact(r, v, path, key, b, 2) != 0)
         return -1;
     *out = (uint16_t)(b[0] << 8 | b[1]);

@@ -68,8 +68,12 @@ enum bm_cli_kind bm_cli_next(struct bm_cli_iter *it, const char **name, const ch
         return BM_CLI_POSITIONAL;
     }
     if (strcmp(a, "--") == 0) {
+        /* Everything after "--" is positional, even "-x" or "--". */
         it->only_positional = true;
-        return bm_cli_next(it, name, value);
+        if (it->i >= it->argc)
+            return BM_CLI_END;
+        *value = it->argv[it->i++];
+        return BM_CLI_POSITIONAL;
     }
     if (strcmp(a, "-h") == 0) {
         *name = "help";

@@ -216,6 +216,9 @@ static int beacon_decode(int argc, char **argv, int first)
     size_t *lens = malloc(nargs * sizeof *lens);
     if (bufs == NULL || lens == NULL) {
         fprintf(stderr, "blemesh %s: out of memory\n", cmd);
+        free(bufs);
+        free(lens);
+        free(args);
         return 1;
     }
     for (size_t k = 0; k < nargs; k++) {
@@ -245,6 +248,9 @@ static int beacon_decode(int argc, char **argv, int first)
         bm_crypto_wipe(net_key, sizeof net_key);
         if (r != 0) {
             fprintf(stderr, "blemesh %s: cannot derive the beacon key: %s\n", cmd, bm_strerror(r));
+            free(bufs);
+            free(lens);
+            free(args);
             return 1;
         }
     }

@@ -341,7 +341,7 @@ static struct seg_msg *find_msg(struct decoder *d, const struct pdu_rx *p, uint3
     g->first_seq = first_seq;
     g->iv_index = p->iv_index;
     bm_lower_reasm_init(&g->pool);
-    d->msgs = xrealloc(d->msgs, (d->nmsgs + 1) * sizeof *d->msgs);
+    d->msgs = xrealloc(d->msgs, (d->nmsgs + 1) * sizeof(struct seg_msg *));
     d->msgs[d->nmsgs++] = g;
     return g;
 }

@@ -467,10 +467,11 @@ int bm_cli_demo(int argc, char **argv, int first)
         memcpy(app_key + i, &r, 8);
     }
     struct dnode *order[MAX_LIGHTS + 1];
+    int norder = 1 + d->nlights;
     order[0] = &d->sw;
-    for (int i = 0; i < d->nlights; i++)
-        order[i + 1] = &d->lights[i];
-    for (int i = 0; i <= d->nlights; i++) {
+    for (int i = 1; i < norder; i++)
+        order[i] = &d->lights[i - 1];
+    for (int i = 0; i < norder; i++) {
         if (!provision(d, order[i]))
             continue;
         provisioned++;
