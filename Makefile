@@ -6,7 +6,8 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 VECTORS ?= $(abspath ../shared/vectors)
 
-.PHONY: all deps build demo check check-gcc check-asan cross clean python fuzz fuzz-replay bench size-check
+.PHONY: all deps build demo check check-gcc check-asan cross clean python fuzz fuzz-replay bench size-check \
+        lint memcheck
 
 all: build
 
@@ -41,8 +42,16 @@ python: build
 	cd $(BUILD) && ctest -L python --output-on-failure
 	cmake --install $(BUILD) --component python
 
-check: check-gcc check-asan cross fuzz-replay size-check
+check: check-gcc check-asan cross fuzz-replay size-check lint memcheck
 	@echo "check: all tests passed (gcc, and clang with ASan+UBSan); the core builds for Cortex-M0+/M4"
+
+# Static analysis and memcheck (docs/quality.md): cppcheck + clang-tidy over
+# src/ port/ tools/ with zero findings; the host tool under valgrind.
+lint: build
+	scripts/lint.sh $(BUILD)
+
+memcheck: build
+	scripts/memcheck.sh $(BUILD)
 
 # Fuzzing (docs/fuzzing.md): libFuzzer targets built with clang into $(BUILD)-fuzz.
 # fuzz: each target for FUZZ_SECONDS (default 60); fuzz-replay: every

@@ -7,10 +7,13 @@ set -euo pipefail
 # sanitizer build; libmbedtls-dev: AES, CMAC, CCM, ECDH P-256; libcjson-dev:
 # the tool's Mesh Configuration Database and the tests' JSON sample data; python3: the CLI tests;
 # python3-dev + python3-pytest: the Python module (python/) and its tests;
-# gcc-arm-none-eabi + libnewlib-arm-none-eabi: the Cortex-M build of the core.
+# gcc-arm-none-eabi + libnewlib-arm-none-eabi: the Cortex-M build of the core;
+# cppcheck + clang-tidy: make lint; valgrind: make memcheck runs the host tool
+# under memcheck (leaks and errors ASan's build does not see in the gcc binary).
 PACKAGES=(build-essential cmake clang libmbedtls-dev libcjson-dev python3 python3-dev python3-pytest
           gcc-arm-none-eabi
-          libnewlib-arm-none-eabi)
+          libnewlib-arm-none-eabi
+          cppcheck clang-tidy valgrind)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
