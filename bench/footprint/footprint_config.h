@@ -21,6 +21,8 @@
 /* No log hook on these boards: every log call compiled out, and with it
  * vsnprintf and the format strings. */
 #define BM_CFG_LOG_LEVEL 0
+/* Provisioned devices: no provisioner role. */
+#define BM_CFG_PROVISIONER 0
 
 #if defined(BM_FP_RELAY_PROXY_ONOFF) || defined(BM_FP_LPN_SWITCH)
 #define BM_CFG_FRIENDS 1

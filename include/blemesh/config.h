@@ -264,4 +264,16 @@
 #error "BM_CFG_MODEL_* must be 0 or 1"
 #endif
 
+/* The provisioner role: provisioning other devices (PB-ADV and PB-GATT
+ * links as provisioner, scanning for unprovisioned devices, the network
+ * database and its records). 0 builds a device-only image: the role's code
+ * is compiled but never linked, and its calls (bm_prov_create_network,
+ * bm_prov_provision...) return BM_ENOTSUP. Flash: a few KB. 0 or 1. */
+#ifndef BM_CFG_PROVISIONER
+#define BM_CFG_PROVISIONER 1
+#endif
+#if BM_CFG_PROVISIONER != 0 && BM_CFG_PROVISIONER != 1
+#error "BM_CFG_PROVISIONER must be 0 or 1"
+#endif
+
 #endif

@@ -50,7 +50,7 @@ static struct cli_state *cli_state(struct bm_model *m)
 
 static uint16_t default_net_idx(const struct bm_node *node)
 {
-    if (node->is_provisioner)
+    if (bm_node_is_provisioner(node))
         return node->prov_net_idx;
     for (size_t i = 0; i < BM_CFG_SUBNETS; i++)
         if (node->net.subnets[i].used)

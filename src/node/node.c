@@ -192,7 +192,7 @@ int bm_get_uuid(const struct bm_node *node, uint8_t uuid[16])
 
 static void start_unprov_beacon(struct bm_node *node)
 {
-    if (node->provisioned || node->is_provisioner || !(node->prov_bearers & BM_PROV_ADV))
+    if (node->provisioned || bm_node_is_provisioner(node) || !(node->prov_bearers & BM_PROV_ADV))
         bm_node_timer_stop(node, BM_TIMER_UNPROV_BEACON);
     else
         bm_node_timer_set(node, BM_TIMER_UNPROV_BEACON, 0);

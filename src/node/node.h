@@ -175,7 +175,8 @@ struct bm_node {
     /* provisioning (either role, one link at a time) */
     struct bm_prov_link link;
 
-    /* provisioner role */
+    /* provisioner role (BM_CFG_PROVISIONER): read through
+     * bm_node_is_provisioner() */
     bool is_provisioner;
     struct bm_prov_db_node db[BM_CFG_PROV_NODES];
     uint16_t next_addr;
@@ -214,6 +215,13 @@ struct bm_node {
     uint64_t timers[BM_TIMER_COUNT];
     struct bm_node_stats stats;
 };
+
+/* True on a node acting as provisioner; a constant false when the role is
+ * compiled out (BM_CFG_PROVISIONER 0), so the role's code is not linked. */
+static inline bool bm_node_is_provisioner(const struct bm_node *node)
+{
+    return BM_CFG_PROVISIONER && node->is_provisioner;
+}
 
 uint64_t bm_node_now(const struct bm_node *node);
 void bm_node_timer_set(struct bm_node *node, enum bm_timer_id id, uint64_t delay_ms);

@@ -169,7 +169,7 @@ static void adv_wanted(struct bm_node *node, uint64_t now, uint8_t *out, size_t 
     if (!node->initialized || !slot_free(node))
         return;
     if (!node->provisioned) {
-        if (!node->is_provisioner && (node->prov_bearers & BM_PROV_GATT) &&
+        if (!bm_node_is_provisioner(node) && (node->prov_bearers & BM_PROV_GATT) &&
             !bm_prov_link_active(&node->link))
             bm_gatt_adv_prov(node->uuid, 0, out, BM_ADV_MAX_LEN, len);
         return;
@@ -392,7 +392,7 @@ int bm_node_gatt_connected(struct bm_node *node, uint16_t conn, uint16_t mtu)
     uint64_t now = bm_node_now(node);
     struct bm_gatt_conn *c;
     if (!node->provisioned) {
-        if (node->is_provisioner || !(node->prov_bearers & BM_PROV_GATT))
+        if (bm_node_is_provisioner(node) || !(node->prov_bearers & BM_PROV_GATT))
             return BM_ENOTSUP;
         int rc = bm_pb_gatt_device_open(&node->link, now);
         if (rc != BM_OK)
@@ -603,7 +603,7 @@ int bm_prov_provision_gatt(struct bm_node *node, uint16_t conn, const uint8_t uu
     if (!node || !uuid)
         return BM_EINVAL;
     struct bm_gatt_conn *c = client_conn(node, conn, BM_GATT_ROLE_PROV_CLIENT);
-    if (!node->is_provisioner || !c)
+    if (!bm_node_is_provisioner(node) || !c)
         return BM_ESTATE;
     if (bm_prov_link_active(&node->link))
         return BM_EBUSY;

@@ -106,7 +106,7 @@ static void link_complete(void *ctx, const uint8_t uuid[16], const struct bm_pro
                           uint8_t elements)
 {
     struct bm_node *node = node_of(ctx);
-    if (!node->is_provisioner) {
+    if (!bm_node_is_provisioner(node)) {
         int rc = bm_node_provisioned(node, d->net_key, d->net_idx, d->flags, d->iv_index, d->addr,
                                      d->dev_key);
         bm_node_log(node, BM_LOG_INF, "prov", "provisioned addr=0x%04x rc=%d", d->addr, rc);
@@ -150,7 +150,7 @@ static void link_failed(void *ctx, const uint8_t uuid[16], int err, uint8_t reas
 {
     struct bm_node *node = node_of(ctx);
     bm_node_log(node, BM_LOG_WRN, "prov", "failed: %s (reason 0x%02x)", bm_strerror(err), reason);
-    if (node->is_provisioner) {
+    if (bm_node_is_provisioner(node)) {
         if (node->provision_cb) {
             struct bm_provision_result r = {.event = BM_PROVISION_EVT_FAILED,
                                             .err = err,
@@ -225,7 +225,7 @@ void bm_node_prov_process(struct bm_node *node, uint64_t now)
 void bm_node_prov_rx(struct bm_node *node, const uint8_t *data, size_t len)
 {
     /* a device takes PB-ADV only when it offers that bearer */
-    if (!node->is_provisioner && !(node->prov_bearers & BM_PROV_ADV))
+    if (!bm_node_is_provisioner(node) && !(node->prov_bearers & BM_PROV_ADV))
         return;
     uint64_t now = bm_node_now(node);
     bm_prov_link_rx(&node->link, data, len, now);
@@ -239,6 +239,8 @@ int bm_prov_create_network(struct bm_node *node, const uint8_t net_key[16], uint
 {
     if (!node || !bm_addr_is_unicast(own_addr) || net_idx > 0xfff)
         return BM_EINVAL;
+    if (!BM_CFG_PROVISIONER)
+        return BM_ENOTSUP;
     if (!node->initialized)
         return BM_ESTATE;
     if (node->provisioned)
@@ -267,7 +269,7 @@ int bm_prov_scan_start(struct bm_node *node, bm_scan_fn cb, void *user)
 {
     if (!node || !cb)
         return BM_EINVAL;
-    if (!node->is_provisioner)
+    if (!bm_node_is_provisioner(node))
         return BM_ESTATE;
     node->scan_cb = cb;
     node->scan_user = user;
@@ -326,7 +328,7 @@ int bm_prov_provision(struct bm_node *node, const uint8_t uuid[16],
 {
     if (!node || !uuid)
         return BM_EINVAL;
-    if (!node->is_provisioner)
+    if (!bm_node_is_provisioner(node))
         return BM_ESTATE;
     if (bm_prov_link_active(&node->link))
         return BM_EBUSY;
@@ -376,7 +378,7 @@ int bm_prov_net_key(const struct bm_node *node, uint16_t *net_idx, uint8_t net_k
 {
     if (!node || !net_idx || !net_key)
         return BM_EINVAL;
-    if (!node->is_provisioner)
+    if (!bm_node_is_provisioner(node))
         return BM_ESTATE;
     const struct bm_subnet *sub =
         bm_net_subnet_find((struct bm_net *)&node->net, node->prov_net_idx);

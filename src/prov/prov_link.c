@@ -612,7 +612,7 @@ static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len, u
     l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
     if (l->role == BM_PROV_ROLE_DEVICE)
         device_pdu(l, &p, now);
-    else
+    else if (BM_CFG_PROVISIONER)
         provisioner_pdu(l, &p, now);
     bm_crypto_wipe(&p, sizeof(p));
 }
@@ -774,6 +774,8 @@ void bm_prov_link_device_enable(struct bm_prov_link *l, const struct bm_prov_dev
 int bm_prov_link_open(struct bm_prov_link *l, const struct bm_prov_provisioner_cfg *cfg,
                       uint64_t now)
 {
+    if (!BM_CFG_PROVISIONER)
+        return BM_ENOTSUP;
     /* a link still repeating its Link Close is finished: a new one may start */
     if (l->state != LINK_IDLE && l->state != LINK_CLOSING)
         return BM_EBUSY;

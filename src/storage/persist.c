@@ -268,7 +268,7 @@ int bm_persist_sync(struct bm_node *node)
     for (size_t i = 0; i < BM_CFG_MODELS; i++)
         if (node->models[i].used)
             keep_first(&first, save_model_cfg(node, i));
-    if (node->is_provisioner) {
+    if (bm_node_is_provisioner(node)) {
         struct bm_rec_provisioner p = {.net_idx = node->prov_net_idx,
                                        .next_addr = node->next_addr};
         keep_first(&first, put_if_changed(node, BM_REC_PROVISIONER, buf,
@@ -573,6 +573,8 @@ static void load_provisioner(struct bm_node *node)
     uint8_t buf[BM_REC_DB_LEN + 1];
     size_t len = 0;
     struct bm_rec_provisioner p;
+    if (!BM_CFG_PROVISIONER)
+        return; /* a device-only image ignores a provisioner's records */
     int rc = get_rec(node, BM_REC_PROVISIONER, buf, sizeof(buf), &len);
     if (rc == BM_ENOENT)
         return;
