@@ -39,6 +39,15 @@
 #define BM_CFG_MODEL_ONOFF_CLIENT 0
 #endif
 
+/* Only the friendship side each image uses: the friend the Friend
+ * feature, the switch the Low Power feature, the light neither. */
+#if !defined(BM_FP_FRIEND)
+#define BM_CFG_FRIEND 0
+#endif
+#if !defined(BM_FP_LPN_SWITCH)
+#define BM_CFG_LPN 0
+#endif
+
 #if defined(BM_FP_RELAY_PROXY_ONOFF)
 #define BM_CFG_LPN_OFFERS 1
 #define BM_CFG_TX_SEG_CTX 1

@@ -215,7 +215,7 @@ static int friend_set(struct bm_node *node, struct bm_model *model, const struct
 {
     if (p[0] > 1)
         return BM_EMALFORMED;
-    if (node->features & BM_FRIEND)
+    if (BM_CFG_FRIEND && (node->features & BM_FRIEND))
         bm_frnd_set_enabled(node, p[0] == 1);
     return friend_get(node, model, ctx, p, len);
 }
@@ -564,7 +564,7 @@ static int lpn_timeout_get(struct bm_node *node, struct bm_model *model,
         return BM_EMALFORMED; /* 4.3.2.67: the LPN address is unicast */
     /* 4.2.21: the PollTimeout timer left for that Low Power node, 0 if
      * we are not its friend */
-    uint32_t t = bm_frnd_poll_timeout(node, bm_cfg_get_le16(p));
+    uint32_t t = BM_CFG_FRIEND ? bm_frnd_poll_timeout(node, bm_cfg_get_le16(p)) : 0;
     uint8_t out[5] = {p[0], p[1], (uint8_t)t, (uint8_t)(t >> 8), (uint8_t)(t >> 16)};
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_LPN_TIMEOUT_STATUS, out, 5);
 }

@@ -286,6 +286,9 @@ int bm_create_element(struct bm_node *node, bool primary, uint8_t feature, bool 
         return BM_EINVAL;
     if (feature & ~(BM_RELAY | BM_GATT_PROXY | BM_LOW_POWER | BM_FRIEND))
         return BM_EINVAL;
+    /* features compiled out of this image (config.h) */
+    if ((!BM_CFG_FRIEND && (feature & BM_FRIEND)) || (!BM_CFG_LPN && (feature & BM_LOW_POWER)))
+        return BM_ENOTSUP;
     /* Mesh Profile 4.2.7: Default TTL is 0x00 or 0x02..0x7F */
     if (ttl == 1 || ttl > BM_TTL_MAX)
         return BM_EINVAL;
@@ -388,8 +391,8 @@ uint64_t bm_node_process(struct bm_node *node, uint64_t now_ms)
     }
     bm_lower_reasm_expire(&node->reasm, (uint32_t)now_ms);
     uint64_t next = node->provisioned ? bm_access_process(node, now_ms) : UINT64_MAX;
-    uint64_t f = bm_frnd_process(node, now_ms);
-    uint64_t l = bm_lpn_process(node, now_ms);
+    uint64_t f = BM_CFG_FRIEND ? bm_frnd_process(node, now_ms) : UINT64_MAX;
+    uint64_t l = BM_CFG_LPN ? bm_lpn_process(node, now_ms) : UINT64_MAX;
     next = f < next ? f : next;
     next = l < next ? l : next;
     uint64_t g = bm_node_gatt_process(node, now_ms);

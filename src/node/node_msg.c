@@ -62,7 +62,8 @@ static int send_net(struct bm_node *node, uint16_t net_idx, struct bm_net_hdr *h
         return rc;
     bm_net_cache_add(&node->net.cache, hdr->src, hdr->seq);
     /* a Friend's own messages for its Low Power nodes wait in their queues */
-    bm_frnd_enqueue_local(node, net_idx, hdr, transport, len);
+    if (BM_CFG_FRIEND)
+        bm_frnd_enqueue_local(node, net_idx, hdr, transport, len);
     if (bm_node_gatt_net_out(node, pdu, pdu_len, hdr->dst, false))
         return BM_OK; /* a proxy client took it, or we are a phone (node_gatt.c) */
     return bm_node_send_ad(node, BM_AD_MESH_MESSAGE, pdu, pdu_len, xmit);
@@ -146,7 +147,8 @@ static int send_upper(struct bm_node *node, uint16_t net_idx, uint16_t src, uint
         if (rc != BM_OK)
             return rc;
         bm_net_cache_add(&node->net.cache, src, seq0);
-        bm_frnd_enqueue_local(node, net_idx, &nh, out, len);
+        if (BM_CFG_FRIEND)
+            bm_frnd_enqueue_local(node, net_idx, &nh, out, len);
         if (bm_node_gatt_net_out(node, pdu, pdu_len, dst, false))
             return BM_OK; /* as in send_net */
         return bm_node_send_ad(node, BM_AD_MESH_MESSAGE, pdu, pdu_len, NULL);
@@ -589,12 +591,14 @@ static void rx_control(struct bm_node *node, const struct bm_net_rx *rx, uint8_t
     case BM_CTL_OP_FRIEND_CLEAR_CONFIRM:
     case BM_CTL_OP_FRIEND_SUB_ADD:
     case BM_CTL_OP_FRIEND_SUB_REMOVE:
-        bm_frnd_rx_ctl(node, rx, node->rx_friendship, opcode, params, len, node->rx_rssi);
+        if (BM_CFG_FRIEND)
+            bm_frnd_rx_ctl(node, rx, node->rx_friendship, opcode, params, len, node->rx_rssi);
         break;
     case BM_CTL_OP_FRIEND_UPDATE:
     case BM_CTL_OP_FRIEND_OFFER:
     case BM_CTL_OP_FRIEND_SUB_CONFIRM:
-        bm_lpn_rx_ctl(node, rx, node->rx_friendship, opcode, params, len);
+        if (BM_CFG_LPN)
+            bm_lpn_rx_ctl(node, rx, node->rx_friendship, opcode, params, len);
         break;
     default:
         break;
@@ -624,7 +628,8 @@ static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx, bool obo)
     int rc = bm_lower_reasm_rx(&node->reasm, rx->hdr.src, rx->hdr.dst, rx->hdr.ttl, rx->hdr.seq,
                                rx->iv_index, &h, payload, plen, (uint32_t)bm_node_now(node), &msg);
     /* a Low Power node's friend acknowledges for it */
-    bool unicast = obo || (bm_node_is_local(node, rx->hdr.dst) && !bm_lpn_established(node));
+    bool unicast = obo || (bm_node_is_local(node, rx->hdr.dst) &&
+                           !(BM_CFG_LPN && bm_lpn_established(node)));
     uint16_t ack_src = obo ? node->addr : rx->hdr.dst;
     if (rc == BM_EINCOMPLETE && unicast)
         arm_ack(node, rx, h.seq_zero, obo);
@@ -657,8 +662,8 @@ void bm_node_rx_network(struct bm_node *node, const uint8_t *pdu, size_t len, in
     /* 3.4.4: what the master credentials do not take may be a friendship's */
     bool friendship = false;
     if (rc == BM_ENOKEY || rc == BM_EAUTH) {
-        int frc = bm_lpn_net_rx(node, pdu, len, &rx);
-        if (frc == BM_ENOKEY || frc == BM_EAUTH)
+        int frc = BM_CFG_LPN ? bm_lpn_net_rx(node, pdu, len, &rx) : BM_ENOKEY;
+        if (BM_CFG_FRIEND && (frc == BM_ENOKEY || frc == BM_EAUTH))
             frc = bm_frnd_net_rx(node, pdu, len, &rx);
         if (frc != BM_ENOKEY && frc != BM_EAUTH) {
             rc = frc;
@@ -683,7 +688,7 @@ void bm_node_rx_network(struct bm_node *node, const uint8_t *pdu, size_t len, in
     node->rx_rssi = rssi;
     /* a Friend keeps what is for its Low Power nodes (3.5.5) and
      * acknowledges their segments */
-    bool for_lpn = !friendship && bm_frnd_enqueue(node, &rx);
+    bool for_lpn = BM_CFG_FRIEND && !friendship && bm_frnd_enqueue(node, &rx);
     if (dst_is_ours(node, rx.hdr.dst))
         rx_lower(node, &rx, false);
     else if (for_lpn)

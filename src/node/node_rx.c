@@ -39,7 +39,7 @@ void bm_node_rx_adv(struct bm_node *node, const uint8_t *adv, size_t len, int8_t
         return;
     node->stats.adv_rx++;
     /* a Low Power node's radio sleeps outside its receive windows */
-    if (bm_lpn_asleep(node))
+    if (BM_CFG_LPN && bm_lpn_asleep(node))
         return;
     size_t n = split_ads(adv, len, ads, sizeof(ads) / sizeof(ads[0]));
 
