@@ -47,7 +47,7 @@ _Static_assert(!BM_CFG_CRYPTO_KEY_CACHE ||
  * a set-up context: a prepared key stays unchanged by use. */
 static void *ctx_of(const struct bm_crypto_key *k)
 {
-    return (void *)(uintptr_t)k->ctx;
+    return (void *)k->ctx;
 }
 
 static bool ready_for(const struct bm_crypto_key *k, int use)
