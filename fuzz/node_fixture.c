@@ -109,12 +109,17 @@ void fz_node_snapshot(struct fz_node *n)
         n->snap = malloc(size);
     FZ_CHECK(n->snap != NULL);
     memcpy(n->snap, n->node, size);
+    /* the snapshot keeps the prepared keys (net.h: mbed TLS contexts, one
+     * owner each); the live node prepares its own */
+    bm_net_keys_unshare(&n->node->net);
     n->snap_st = n->st;
 }
 
 void fz_node_restore(struct fz_node *n)
 {
+    bm_net_keys_release(&n->node->net);
     memcpy(n->node, n->snap, bm_node_size());
+    bm_net_keys_unshare(&n->node->net);
     n->st = n->snap_st;
 }
 

@@ -138,6 +138,14 @@ struct bm_net {
 void bm_net_init(struct bm_net *net, uint32_t iv_index, bool iv_update);
 /* Frees every prepared key and wipes every key. */
 void bm_net_deinit(struct bm_net *net);
+/* For byte copies of a net (a test fixture that snapshots a node and
+ * restores it per input): bm_net_keys_unshare() makes net prepare its own
+ * keys, forgetting without freeing the ones it shares with the copy it was
+ * made from; bm_net_keys_release() frees net's prepared keys and keeps the
+ * keys. Snapshot: copy, then unshare the original. Restore: release, copy
+ * back, unshare. */
+void bm_net_keys_unshare(struct bm_net *net);
+void bm_net_keys_release(struct bm_net *net);
 
 int bm_net_subnet_add(struct bm_net *net, uint16_t net_idx, const uint8_t net_key[BM_KEY_LEN]);
 /* Starts key refresh phase 1 with new_key. */

@@ -97,6 +97,33 @@ void bm_net_deinit(struct bm_net *net)
     bm_crypto_wipe(net, sizeof(*net));
 }
 
+void bm_net_keys_unshare(struct bm_net *net)
+{
+    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
+        for (size_t k = 0; k < 2; k++) {
+            struct bm_net_keyset *ks = &net->subnets[i].keys[k];
+            bool had = ks->enc.ready || ks->privacy.ready;
+            bm_crypto_wipe(&ks->enc, sizeof(ks->enc));
+            bm_crypto_wipe(&ks->privacy, sizeof(ks->privacy));
+            if (had) {
+                struct bm_net_keyset copy = *ks;
+                keyset_install(ks, &copy);
+                bm_crypto_wipe(&copy, sizeof(copy));
+            }
+        }
+    }
+}
+
+void bm_net_keys_release(struct bm_net *net)
+{
+    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
+        for (size_t k = 0; k < 2; k++) {
+            bm_crypto_key_free(&net->subnets[i].keys[k].enc);
+            bm_crypto_key_free(&net->subnets[i].keys[k].privacy);
+        }
+    }
+}
+
 struct bm_subnet *bm_net_subnet_find(struct bm_net *net, uint16_t net_idx)
 {
     return (struct bm_subnet *)find_const(net, net_idx);
