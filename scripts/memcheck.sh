@@ -81,5 +81,6 @@ wait "$node_pid" || rc=$?
 node_pid=
 [ "$rc" -eq 0 ] || fail "blemesh node (exit $rc under memcheck): $(tail -n 3 "$tmp/node.log")"
 vg show node show --store "$tmp/node"
-expect show '"records"'
+expect show '"provisioned":true'
+expect show '"net_key":"\*\*\*"'
 echo "memcheck: $runs runs of blemesh under valgrind memcheck, no errors, no definite leaks"

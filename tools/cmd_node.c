@@ -165,24 +165,37 @@ static int node_show(const char *dir, bool show_keys)
     bm_jw_str(&w, "store", dir);
     if (bm_posix_store_get(st, BM_REC_UUID, buf, sizeof(buf), &len) == BM_OK && len == 16)
         bm_jw_hex(&w, "uuid", buf, 16);
-    /* BM_REC_PROV, version 1 (src/node/node_prov.c): ver addr(2) net_idx(2)
-     * net_key(16) dev_key(16) iv_index(4) flags(1) elements(1) */
+    /* The provisioning summary, decoded with the core's own record codecs
+     * (src/storage/rec_codec.c), so it follows the record versions. */
+    struct bm_rec_prov pr;
     bool prov = bm_posix_store_get(st, BM_REC_PROV, buf, sizeof(buf), &len) == BM_OK &&
-                len == 43 && buf[0] == 1;
+                bm_rec_prov_decode(buf, len, &pr) == BM_OK;
     bm_jw_bool(&w, "provisioned", prov);
     if (prov) {
-        bm_jw_uint(&w, "address", (uint32_t)(buf[1] | buf[2] << 8));
-        bm_jw_uint(&w, "net_idx", (uint32_t)(buf[3] | buf[4] << 8));
-        bm_jw_uint(&w, "iv_index", le32(buf + 37));
-        bm_jw_uint(&w, "elements", buf[42]);
+        bm_jw_uint(&w, "address", pr.addr);
+        bm_jw_uint(&w, "elements", pr.elements);
+        struct bm_rec_iv iv;
+        if (pr.v1)
+            bm_jw_uint(&w, "iv_index", pr.iv_index);
+        else if (bm_posix_store_get(st, BM_REC_IV, buf, sizeof(buf), &len) == BM_OK &&
+                 bm_rec_iv_decode(buf, len, &iv) == BM_OK)
+            bm_jw_uint(&w, "iv_index", iv.iv_index);
+        struct bm_rec_net net;
+        bool have_net = bm_posix_store_get(st, BM_REC_NET, buf, sizeof(buf), &len) == BM_OK &&
+                        bm_rec_net_decode(buf, len, &net) == BM_OK;
+        if (pr.v1 || have_net)
+            bm_jw_uint(&w, "net_idx", pr.v1 ? pr.net_idx : net.net_idx);
         if (show_keys) {
-            bm_jw_hex(&w, "net_key", buf + 5, 16);
-            bm_jw_hex(&w, "dev_key", buf + 21, 16);
+            if (pr.v1 || have_net)
+                bm_jw_hex(&w, "net_key", pr.v1 ? pr.net_key : net.key, 16);
+            bm_jw_hex(&w, "dev_key", pr.dev_key, 16);
         } else {
             bm_jw_str(&w, "net_key", "***");
             bm_jw_str(&w, "dev_key", "***");
         }
+        memset(&net, 0, sizeof(net));
     }
+    memset(&pr, 0, sizeof(pr));
     memset(buf, 0, sizeof(buf));
     if (bm_posix_store_get(st, BM_REC_SEQ, buf, sizeof(buf), &len) == BM_OK && len == 4)
         bm_jw_uint(&w, "seq_reserved", le32(buf));
