@@ -11,6 +11,7 @@
 #include "blemesh/blemesh.h"
 #include "blemesh/config.h"
 #include "blemesh/provisioner.h"
+#include "net/beacon.h"
 #include "net/net.h"
 #include "access/model.h"
 #include "friend/friend.h"
@@ -249,6 +250,10 @@ void bm_node_log_line(const struct bm_node *node, enum bm_log_level level, const
 int bm_node_provisioned(struct bm_node *node, const uint8_t net_key[BM_KEY_LEN], uint16_t net_idx,
                         uint8_t flags, uint32_t iv_index, uint16_t addr,
                         const uint8_t dev_key[BM_KEY_LEN]);
+/* The secure network beacon of a subnet as we send it now: its transmit
+ * key set, the Key Refresh and IV Update flags (node_beacon.c). */
+int bm_node_net_beacon(const struct bm_node *node, const struct bm_subnet *sub,
+                       uint8_t out[BM_SNB_LEN]);
 /* Sends a secure network beacon for every subnet now (node_beacon.c). */
 void bm_node_send_net_beacons(struct bm_node *node);
 /* Sends one Unprovisioned Device beacon with the name (node_beacon.c). */

@@ -35,23 +35,27 @@ void bm_node_send_unprov_beacon(struct bm_node *node)
     node->plat.adv_send(node->plat.ctx, adv, len, &once);
 }
 
+int bm_node_net_beacon(const struct bm_node *node, const struct bm_subnet *sub,
+                       uint8_t out[BM_SNB_LEN])
+{
+    const struct bm_net_keyset *ks = bm_net_tx_keys(sub);
+    struct bm_snb b = {.iv_index = node->net.iv_index};
+    if (sub->kr_phase == BM_KR_PHASE2)
+        b.flags |= BM_SNB_FLAG_KR;
+    if (node->net.iv_update)
+        b.flags |= BM_SNB_FLAG_IVU;
+    memcpy(b.network_id, ks->network_id, 8);
+    return bm_beacon_snb_encode(ks->beacon_key, &b, out);
+}
+
 void bm_node_send_net_beacons(struct bm_node *node)
 {
     if (!node->provisioned || !node->net_beacon)
         return;
     for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
-        const struct bm_subnet *sub = &node->net.subnets[i];
-        if (!sub->used)
-            continue;
-        const struct bm_net_keyset *ks = bm_net_tx_keys(sub);
-        struct bm_snb b = {.iv_index = node->net.iv_index};
-        if (sub->kr_phase == BM_KR_PHASE2)
-            b.flags |= BM_SNB_FLAG_KR;
-        if (node->net.iv_update)
-            b.flags |= BM_SNB_FLAG_IVU;
-        memcpy(b.network_id, ks->network_id, 8);
         uint8_t out[BM_SNB_LEN];
-        if (bm_beacon_snb_encode(ks->beacon_key, &b, out) == BM_OK)
+        if (node->net.subnets[i].used &&
+            bm_node_net_beacon(node, &node->net.subnets[i], out) == BM_OK)
             bm_node_send_ad(node, BM_AD_MESH_BEACON, out, sizeof(out), NULL);
     }
 }

@@ -234,18 +234,9 @@ static uint8_t beacon_flags(const struct bm_node *node)
 static void send_beacons(struct bm_node *node, const struct bm_gatt_conn *c)
 {
     for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
-        const struct bm_subnet *sub = &node->net.subnets[i];
-        if (!sub->used)
-            continue;
-        const struct bm_net_keyset *ks = bm_net_tx_keys(sub);
-        struct bm_snb b = {.iv_index = node->net.iv_index};
-        if (sub->kr_phase == BM_KR_PHASE2)
-            b.flags |= BM_SNB_FLAG_KR;
-        if (node->net.iv_update)
-            b.flags |= BM_SNB_FLAG_IVU;
-        memcpy(b.network_id, ks->network_id, 8);
         uint8_t out[BM_SNB_LEN];
-        if (bm_beacon_snb_encode(ks->beacon_key, &b, out) == BM_OK)
+        if (node->net.subnets[i].used &&
+            bm_node_net_beacon(node, &node->net.subnets[i], out) == BM_OK)
             conn_send(node, c, BM_PROXY_TYPE_BEACON, out, sizeof(out));
     }
 }
