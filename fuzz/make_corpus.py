@@ -36,6 +36,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vectors", default=os.path.join(HERE, "..", "..", "shared", "vectors"))
     ap.add_argument("--capture", help="path of the built capture tool")
+    ap.add_argument("--blemesh", help="path of the built blemesh tool (fuzz_cdb seeds)")
     args = ap.parse_args()
     load = lambda n: json.load(open(os.path.join(args.vectors, n)))
     msgs = load("messages.json")
@@ -160,8 +161,128 @@ def main():
 
     if args.capture:
         subprocess.run([args.capture, CORPUS], check=True)
+    if args.blemesh:
+        cdb_seeds(args.blemesh)
+    proxy_seeds(msgs)
+    storage_seeds(all_pdus)
     total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(CORPUS) for f in fs)
     print("corpus: %d octets" % total)
+
+
+def proxy_seeds(msgs):
+    """fuzz_proxy: connections, the specification's proxy configuration
+    sample as a raw Proxy PDU, and structured records (fuzz_proxy.c) for
+    every proxy configuration opcode and for network PDUs both ways."""
+    def conn(h, mtu=0):
+        return bytes([0 | h << 3]) + mtu.to_bytes(2, "big")
+    def cfg(h, opcode, params, how=4, src=3):
+        return bytes([4 | h << 3, how]) + src.to_bytes(2, "big") + bytes([opcode, len(params)]) + params
+    def net(h, dst, src=3, ctl=0, ttl=5, tp=b"\x02\x03\x04", air=False):
+        return bytes([(6 if air else 5) | h << 3, ctl, ttl]) + src.to_bytes(2, "big") + \
+            dst.to_bytes(2, "big") + bytes([len(tp)]) + tp
+    def raw(h, pdu):
+        return bytes([2 | h << 3, len(pdu)]) + pdu
+    tick = lambda k: bytes([7 | k << 5])
+    v = msgs["proxy_configuration_messages"][0]
+    put("fuzz_proxy", "sample_proxy_pdu", conn(0) + raw(0, bytes.fromhex(v["proxy_pdu"])))
+    addrs = lambda *a: b"".join(x.to_bytes(2, "big") for x in a)
+    put("fuzz_proxy", "accept_add_remove", conn(0) + cfg(0, 0, b"\x00") +
+        cfg(0, 1, addrs(0x1201, 0xc001, 0x0003, 0xffff, 0x0005)) +
+        cfg(0, 1, addrs(0x0006, 0x0007, 0x0008, 0x0009, 0x000a)) +
+        cfg(0, 2, addrs(0x0003, 0xc001)) + net(0, 0x0003, src=0x0100, air=True) + tick(3))
+    put("fuzz_proxy", "reject_list", conn(1, 0x8000 | 517) + cfg(1, 0, b"\x01") +
+        cfg(1, 1, addrs(0x0100)) + net(1, 0x0100, src=0x0200, air=True) +
+        net(1, 0x0101, src=0x0200, air=True) + cfg(1, 0, b"\x02") + cfg(1, 3, b"\x00\x00\x01"))
+    put("fuzz_proxy", "segmented_cfg", conn(0) + cfg(0, 1, addrs(1, 2, 3, 4, 5), how=5) +
+        cfg(0, 1, addrs(1, 2, 3), how=7) + tick(5) + tick(6))
+    put("fuzz_proxy", "net_from_client", conn(0) + conn(1) + net(0, 0x1201) + net(0, 0xc001, src=4) +
+        net(0, 0x0009, src=5, ttl=3) + net(1, 0xffff, ctl=1, tp=b"\x0a" + bytes(6)))
+    # a First, a Continuation and a Last by hand, and one left open past 20 s
+    put("fuzz_proxy", "raw_sar", conn(0) + raw(0, b"\x40" + bytes(19)) + raw(0, b"\x80" + bytes(19)) +
+        raw(0, b"\xc0" + bytes(5)) + raw(0, b"\x41\x00") + tick(6) + raw(0, b"\xc1\x00"))
+    put("fuzz_proxy", "disconnect_reconnect", conn(0) + cfg(0, 1, addrs(7)) + bytes([1]) + conn(0) +
+        net(0, 7, src=0x300, air=True))
+
+
+def storage_seeds(pdus):
+    """fuzz_storage: the fixture node's store as it wrote it (flag 1) and
+    empty (flag 0), then each record key corrupted, truncated, deleted, or
+    replaced (fuzz_storage.c), and the store followed by traffic."""
+    put("fuzz_storage", "empty", b"\x00")
+    put("fuzz_storage", "fixture", b"\x01")
+    for sel in range(13):
+        for slot in (0, 1):
+            if sel < 7 and slot:
+                continue
+            put("fuzz_storage", "xor_%02d_%d" % (sel, slot), bytes([1, sel << 2 | 1, slot, 3, 0x80]))
+            put("fuzz_storage", "trunc_%02d_%d" % (sel, slot), bytes([1, sel << 2 | 2, slot, 2]))
+            put("fuzz_storage", "del_%02d_%d" % (sel, slot), bytes([1, sel << 2 | 3, slot]))
+            put("fuzz_storage", "put_%02d_%d" % (sel, slot), bytes([1, sel << 2, slot, 4, 2, 0, 0, 0]))
+    traffic = b"".join(bytes([len(p) + 2, len(p) + 1, 0x2a]) + p for p in pdus[:6])
+    put("fuzz_storage", "fixture_traffic", b"\x01\xff" + traffic)
+
+
+def cdb_seeds(tool):
+    """fuzz_cdb: a database `blemesh prov create` exports, and variations of
+    it that reach every reader of tools/cdb.c (nodes with composition,
+    features, publication, subscriptions; key refresh; groups; vendor
+    models), plus a few that each fail one check."""
+    import copy
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "x.json")
+        subprocess.run([tool, "prov", "--db", path, "create", "--name", "fuzz"], check=True,
+                       stdout=subprocess.DEVNULL)
+        text = open(path, "rb").read()
+    put("fuzz_cdb", "created", text)
+    db = json.loads(text)
+    put("fuzz_cdb", "created_compact", json.dumps(db, separators=(",", ":")).encode())
+    full = copy.deepcopy(db)
+    full["netKeys"].append({"name": "second", "index": 1, "key": "11" * 16, "oldKey": "22" * 16,
+                            "phase": 1, "minSecurity": "insecure",
+                            "timestamp": "2024-01-01T00:00:00Z"})
+    full["appKeys"].append({"name": "a1", "index": 1, "boundNetKey": 1, "key": "33" * 16,
+                            "oldKey": "44" * 16})
+    full["groups"] = [{"name": "g", "address": "C001", "parentAddress": "0000"},
+                      {"name": "h", "address": "C002", "parentAddress": "C001"}]
+    node = {"UUID": "70cf7c9732a345b691494810d2e9cbf4", "name": "lamp",
+            "unicastAddress": "0002", "deviceKey": "9D6DD0E96EB25DC19A40ED9914F8F03F",
+            "security": "insecure", "netKeys": [{"index": 0, "updated": False},
+                                                {"index": 1, "updated": True}],
+            "configComplete": False, "cid": "000A", "pid": "0001", "vid": "0002",
+            "crpl": "0010",
+            "features": {"relay": 1, "proxy": 2, "friend": 0, "lowPower": 2},
+            "secureNetworkBeacon": True, "defaultTTL": 5,
+            "relayRetransmit": {"count": 2, "interval": 20},
+            "appKeys": [{"index": 0, "updated": False}, {"index": 1, "updated": False}],
+            "elements": [{"name": "e0", "index": 0, "location": "0001", "models": [
+                {"modelId": "1000", "subscribe": ["C001", "C002"], "bind": [0, 1],
+                 "publish": {"address": "C001", "index": 0, "ttl": 7, "credentials": 0,
+                             "period": {"numberOfSteps": 3, "resolution": 1000},
+                             "retransmit": {"count": 2, "interval": 100}}},
+                {"modelId": "000A0001", "subscribe": [], "bind": [1]}]},
+                {"index": 1, "location": "0002", "models": [
+                    {"modelId": "1002", "subscribe": [], "bind": [],
+                     "publish": {"address": "F4A002C7FB1E4CA0A469A021DE0DB875", "index": 1,
+                                 "ttl": 255}}]}],
+            "excluded": False}
+    full["nodes"].append(node)
+    full["blemesh"] = {"ivIndex": 0x12345678, "nextUnicast": 0x10, "sequenceNumber": 0x100}
+    put("fuzz_cdb", "full", json.dumps(full, indent=1).encode())
+    bad = [("version2", lambda x: x.__setitem__("version", "2.0")),
+           ("no_provisioner_node", lambda x: x.__setitem__("nodes", [])),
+           ("bad_key", lambda x: x["netKeys"][0].__setitem__("key", "zz" * 16)),
+           ("group_unicast", lambda x: x["groups"][0].__setitem__("address", "0005")),
+           ("pub_ttl", lambda x: x["nodes"][1]["elements"][0]["models"][0]["publish"]
+            .__setitem__("ttl", 200)),
+           ("excluded", lambda x: x["nodes"][1].__setitem__("excluded", True)),
+           ("partial", lambda x: x.__setitem__("partial", True))]
+    for name, f in bad:
+        v = copy.deepcopy(full)
+        f(v)
+        put("fuzz_cdb", "full_" + name, json.dumps(v).encode())
+    put("fuzz_cdb", "not_json", b'{"version": "1.0.1", "meshUUID": ')
+    put("fuzz_cdb", "empty_object", b"{}")
 
 
 if __name__ == "__main__":
