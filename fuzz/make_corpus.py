@@ -165,6 +165,7 @@ def main():
         cdb_seeds(args.blemesh)
     proxy_seeds(msgs)
     storage_seeds(all_pdus)
+    friend_seeds(msgs)
     total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(CORPUS) for f in fs)
     print("corpus: %d octets" % total)
 
@@ -283,6 +284,65 @@ def cdb_seeds(tool):
         put("fuzz_cdb", "full_" + name, json.dumps(v).encode())
     put("fuzz_cdb", "not_json", b'{"version": "1.0.1", "meshUUID": ')
     put("fuzz_cdb", "empty_object", b"{}")
+
+
+def friend_seeds(msgs):
+    """fuzz_friend: records (fuzz_friend.c) carrying the control opcode and
+    parameters of messages #1-#5 and #10-#14, and the transport PDUs of
+    #11/#13/#15 (Message #6 delivered from a Friend Queue), to the Friend
+    fixture (0x2345, first octet 0) and the Low Power one (0x1201, 1).
+    Run alone: python3 -c 'import make_corpus as m, json;
+    m.friend_seeds(json.load(open("../../shared/vectors/messages.json")))'"""
+    m = {x["message_number"]: x for x in msgs["messages"]}
+    src_sel = {0x1201: 0, 0x2345: 1, 0x2fe3: 2, 0x0003: 3}
+    def ctl(num, step, creds, dst_sel):
+        x = m[num]
+        tc = x["transport_control_message"]
+        params = bytes.fromhex(x["upper_transport_pdu"])
+        op = step << 5 | src_sel[int(x["src"], 16)] << 2
+        return bytes([op, dst_sel << 2 | creds, int(tc["opcode"], 16) if isinstance(tc["opcode"], str)
+                      else tc["opcode"], len(params)]) + params
+    def tp(num, step, dst_sel):
+        x = m[num]
+        t = bytes.fromhex(x["lower_transport_pdus"][0]["lower_transport_pdu"])
+        op = step << 5 | src_sel[0x0003] << 2 | 1
+        return bytes([op, dst_sel << 2, len(t)]) + t
+    def raw(num, step):
+        pdu = bytes.fromhex(x_net(m[num]))
+        return bytes([step << 5 | 2, 0x14, len(pdu)]) + pdu
+    x_net = lambda x: x["lower_transport_pdus"][0]["network"]["network_pdu"]
+    fr = lambda *recs: b"\x00" + b"".join(recs)
+    lp = lambda *recs: b"\x01" + b"".join(recs)
+    # one message each, master (0) or the node's friendship credentials (1)
+    for num in (1, 2, 3, 4, 5, 10, 12, 14):
+        creds = 1 if m[num]["security_credentials"] == "friendship" else 0
+        dst = 1 if int(m[num]["dst"], 16) == 0xfffd else 0
+        put("fuzz_friend", "msg%02d_friend" % num, fr(ctl(num, 4, creds, dst)))
+        put("fuzz_friend", "msg%02d_lpn" % num, lp(ctl(num, 7, creds, dst)))
+    # the Friend: request, poll, queue Message #6 (as #11/#13/#15 carry it), polls
+    put("fuzz_friend", "friend_sequence", fr(
+        ctl(1, 5, 0, 1), ctl(4, 3, 1, 0), tp(11, 0, 2), tp(13, 0, 2), ctl(10, 4, 1, 0),
+        ctl(12, 4, 1, 0), tp(15, 0, 2), ctl(14, 4, 1, 0), ctl(10, 6, 1, 0)))
+    # the Friend: request, poll, subscription add/remove, clear, timeouts
+    sub = lambda opcode, params, step=3: bytes([step << 5 | 0 << 2, 0x01, opcode, len(params)]) + params
+    put("fuzz_friend", "friend_subs_clear", fr(
+        ctl(1, 5, 0, 1), ctl(4, 3, 1, 0), sub(7, bytes.fromhex("07c0018123")),
+        sub(8, bytes.fromhex("08c001")), tp(11, 0, 4),
+        bytes([4 << 5 | 1 << 2, 0x00, 5, 4]) + bytes.fromhex("12010000"),
+        bytes([7 << 5 | 3, 0])))
+    put("fuzz_friend", "friend_poll_timeout", fr(
+        ctl(1, 5, 0, 1), ctl(4, 3, 1, 0), bytes([7 << 5 | 3, 0]), bytes([7 << 5 | 3, 0])))
+    # the Low Power node: offers #3 and #2 in the window, then #5 answers
+    # its poll, #11/#13/#15 (raw, sample friendship credentials) and updates
+    put("fuzz_friend", "lpn_sequence", lp(
+        bytes([7 << 5 | 3, 0]), ctl(3, 0, 0, 0), ctl(2, 5, 0, 0), ctl(5, 7, 1, 0),
+        raw(11, 7), raw(13, 7), raw(15, 7), ctl(5, 7, 1, 0)))
+    put("fuzz_friend", "lpn_sub_confirm", lp(
+        bytes([7 << 5 | 3, 0]), ctl(2, 5, 0, 0), ctl(5, 7, 1, 0),
+        bytes([7 << 5 | 1 << 2, 0x01, 9, 1, 0x00]), bytes([7 << 5 | 3, 0])))
+    # decoders: the parameters alone
+    for num in (1, 2, 4, 5):
+        put("fuzz_friend", "params%02d" % num, bytes.fromhex(m[num]["upper_transport_pdu"]))
 
 
 if __name__ == "__main__":

@@ -69,9 +69,14 @@ static void bind_all(struct bm_node *node, uint16_t va)
 
 void fz_node_setup_provisioned(struct fz_node *n, uint16_t addr)
 {
+    fz_node_setup_provisioned_features(n, addr, BM_RELAY);
+}
+
+void fz_node_setup_provisioned_features(struct fz_node *n, uint16_t addr, uint8_t features)
+{
     node_new(n);
     struct bm_node *node = n->node;
-    FZ_CHECK(bm_create_element(node, true, BM_RELAY, true, 7, NULL) == BM_OK);
+    FZ_CHECK(bm_create_element(node, true, features, true, 7, NULL) == BM_OK);
     FZ_CHECK(bm_create_element(node, false, 0, false, 0, NULL) == BM_OK);
     FZ_CHECK(bm_init(node, "fuzz", BM_OOB_NONE) == BM_OK);
     FZ_CHECK(bm_node_provisioned(node, fz_net_key, FZ_NET_IDX, 0, FZ_IV_INDEX, addr,

@@ -28,6 +28,9 @@ struct fz_node {
 };
 
 void fz_node_setup_provisioned(struct fz_node *n, uint16_t addr);
+/* The same with the primary element's features (BM_RELAY, BM_FRIEND,
+ * BM_LOW_POWER...) chosen by the caller. */
+void fz_node_setup_provisioned_features(struct fz_node *n, uint16_t addr, uint8_t features);
 void fz_node_setup_unprov(struct fz_node *n);
 void fz_node_snapshot(struct fz_node *n);
 void fz_node_restore(struct fz_node *n);
