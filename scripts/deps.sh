@@ -4,13 +4,14 @@
 set -euo pipefail
 
 # build-essential/cmake: the build; clang: the second compiler and the
-# sanitizer build; libmbedtls-dev: AES, CMAC, CCM, ECDH P-256; libcjson-dev:
+# sanitizer build; libclang-rt-14-dev: clang's ASan/UBSan/libFuzzer runtimes
+# (only a Recommends of clang, which --no-install-recommends skips); libmbedtls-dev: AES, CMAC, CCM, ECDH P-256; libcjson-dev:
 # the tool's Mesh Configuration Database and the tests' JSON sample data; python3: the CLI tests;
 # python3-dev + python3-pytest: the Python module (python/) and its tests;
 # gcc-arm-none-eabi + libnewlib-arm-none-eabi: the Cortex-M build of the core;
 # cppcheck + clang-tidy: make lint; valgrind: make memcheck runs the host tool
 # under memcheck (leaks and errors ASan's build does not see in the gcc binary).
-PACKAGES=(build-essential cmake clang libmbedtls-dev libcjson-dev python3 python3-dev python3-pytest
+PACKAGES=(build-essential cmake clang libclang-rt-14-dev libmbedtls-dev libcjson-dev python3 python3-dev python3-pytest
           gcc-arm-none-eabi
           libnewlib-arm-none-eabi
           cppcheck clang-tidy valgrind)
