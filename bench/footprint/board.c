@@ -8,6 +8,16 @@
 #define RTC_MS REG(0x4000b000u)
 #define RNG_VALUE REG(0x4000d000u)
 #define GPIO_IN REG(0x50000510u)
+/* A record store in flash behind a tiny controller: key, length, data. */
+#define FLASH_CMD REG(0x4001e000u)
+#define FLASH_LEN REG(0x4001e004u)
+#define FLASH_DATA REG(0x4001e008u)
+#define FLASH_STATUS REG(0x4001e00cu)
+/* The BLE controller's GATT side (the light's Proxy Service). */
+#define GATT_EVENT REG(0x40002000u)
+#define GATT_CONN REG(0x40002004u)
+#define GATT_LEN REG(0x40002008u)
+#define GATT_DATA REG(0x4000200cu)
 
 uint64_t board_now_ms(void)
 {
@@ -37,8 +47,99 @@ static int adv_send(void *ctx, const uint8_t *adv, size_t len, const struct bm_a
     return 0;
 }
 
-const struct bm_platform board_platform = {.now_ms = now_ms, .random = random_fill,
-                                           .adv_send = adv_send};
+/* Storage: every image keeps its state, as a real device would (a board
+ * without storage would let link-time optimisation drop persistence). */
+static int store_put(void *ctx, uint16_t key, const void *data, size_t len)
+{
+    (void)ctx;
+    const uint8_t *p = data;
+    FLASH_CMD = 1u << 16 | key;
+    FLASH_LEN = (uint32_t)len;
+    for (size_t i = 0; i < len; i++)
+        FLASH_DATA = p[i];
+    return -(int)FLASH_STATUS;
+}
+
+static int store_get(void *ctx, uint16_t key, void *data, size_t size, size_t *len)
+{
+    (void)ctx;
+    uint8_t *p = data;
+    FLASH_CMD = 2u << 16 | key;
+    int status = -(int)FLASH_STATUS;
+    if (status)
+        return status;
+    size_t n = FLASH_LEN;
+    *len = n;
+    for (size_t i = 0; i < n && i < size; i++)
+        p[i] = (uint8_t)FLASH_DATA;
+    return 0;
+}
+
+static int store_del(void *ctx, uint16_t key)
+{
+    (void)ctx;
+    FLASH_CMD = 3u << 16 | key;
+    return -(int)FLASH_STATUS;
+}
+
+#if defined(BM_FP_RELAY_PROXY_ONOFF)
+static int gatt_send(void *ctx, uint16_t conn, const uint8_t *pdu, size_t len)
+{
+    (void)ctx;
+    GATT_CONN = conn;
+    GATT_LEN = (uint32_t)len;
+    for (size_t i = 0; i < len; i++)
+        GATT_DATA = pdu[i];
+    return 0;
+}
+
+static int gatt_disconnect(void *ctx, uint16_t conn)
+{
+    (void)ctx;
+    GATT_EVENT = 0x100u | conn;
+    return 0;
+}
+
+static int gatt_adv(void *ctx, const uint8_t *adv_data, size_t len)
+{
+    (void)ctx;
+    GATT_EVENT = 0x200u | (uint32_t)len;
+    for (size_t i = 0; i < len; i++)
+        GATT_DATA = adv_data[i];
+    return 0;
+}
+
+enum board_gatt_event board_gatt_poll(uint16_t *conn, uint16_t *mtu, uint8_t *data, size_t *len)
+{
+    uint32_t ev = GATT_EVENT;
+    *conn = (uint16_t)GATT_CONN;
+    *mtu = (uint16_t)(ev >> 16);
+    *len = 0;
+    if ((ev & 0xffu) == BOARD_GATT_RX) {
+        size_t n = GATT_LEN;
+        if (n > BOARD_GATT_MAX)
+            return BOARD_GATT_NONE;
+        for (size_t i = 0; i < n; i++)
+            data[i] = (uint8_t)GATT_DATA;
+        *len = n;
+    }
+    return (enum board_gatt_event)(ev & 0xffu);
+}
+#endif
+
+const struct bm_platform board_platform = {
+    .now_ms = now_ms,
+    .random = random_fill,
+    .adv_send = adv_send,
+    .store_put = store_put,
+    .store_get = store_get,
+    .store_del = store_del,
+#if defined(BM_FP_RELAY_PROXY_ONOFF)
+    .gatt_send = gatt_send,
+    .gatt_disconnect = gatt_disconnect,
+    .gatt_adv = gatt_adv,
+#endif
+};
 
 size_t board_radio_rx(uint8_t adv[BM_ADV_MAX_LEN], int8_t *rssi)
 {

@@ -1,7 +1,8 @@
 /* Footprint image 1: a mains-powered light. Relay and GATT Proxy
  * features, secure network beacons, PB-ADV provisioning, a Generic OnOff
  * Server on the primary element (with the Configuration and Health
- * Servers every primary element carries). */
+ * Servers every primary element carries); a phone connects over GATT to
+ * the Proxy Service. */
 #include "board.h"
 #include "node/node.h"
 
@@ -34,6 +35,21 @@ int main(void)
         size_t len = board_radio_rx(adv, &rssi);
         if (len)
             bm_node_rx_adv(node, adv, len, rssi);
+        uint8_t att[BOARD_GATT_MAX];
+        uint16_t conn, mtu;
+        switch (board_gatt_poll(&conn, &mtu, att, &len)) {
+        case BOARD_GATT_CONNECTED:
+            bm_node_gatt_connected(node, conn, mtu);
+            break;
+        case BOARD_GATT_RX:
+            bm_node_gatt_rx(node, conn, att, len);
+            break;
+        case BOARD_GATT_DISCONNECTED:
+            bm_node_gatt_disconnected(node, conn);
+            break;
+        case BOARD_GATT_NONE:
+            break;
+        }
         bm_node_process(node, board_now_ms());
     }
 }

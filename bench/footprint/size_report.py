@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Size of a linked footprint image per layer, from the GNU ld map file.
 
-Usage: size_report.py IMAGE.map [--flash-max N --ram-max N]
+Usage: size_report.py IMAGE.map [--flash-max N --ram-max N] [--by-file]
 
 Every input section the linker kept is attributed to the file it came
 from: src/<layer>/... to that layer, src/errors.c to "core", the image's
@@ -13,7 +13,13 @@ the static buffer in the board's bss (sizeof(struct bm_node)).
 
 Flash = text + data of everything but the mbed TLS stand-in; RAM = data +
 bss of everything (the stack is not included). With limits given, exits 1
-when either is over.
+when either is over. --by-file lists the text of every source file
+instead, largest first (where to look when shrinking the image).
+
+The map of an image built with -flto names the link-time partitions, not
+the sources: its per-layer table is meaningless, its totals are right.
+bench/footprint.sh therefore takes the layers from the same image built
+without -flto.
 """
 import re
 import sys
@@ -99,6 +105,14 @@ def main():
         flash_max = int(args[args.index("--flash-max") + 1])
     if "--ram-max" in args:
         ram_max = int(args[args.index("--ram-max") + 1])
+    if "--by-file" in args:
+        global layer_of
+        layer_of = lambda p: re.sub(r".*/(src|footprint)/", "", p)  # noqa: E731
+        sizes = parse(path)
+        for (name, kind), n in sorted(sizes.items(), key=lambda x: -x[1]):
+            if kind == "text":
+                print(f"{n:>7} {name}")
+        return 0
     sizes = parse(path)
     layers = [l for l in ORDER if any(k[0] == l for k in sizes)]
     print(f"{'layer':<14} {'text':>8} {'data':>8} {'bss':>8}")
