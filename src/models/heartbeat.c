@@ -25,6 +25,13 @@ static uint32_t pow2_log(uint8_t n)
     return n ? 1u << (n - 1) : 0;
 }
 
+/* A period of Period Log n (1..0x11) in ms: at most 2^16 s, which fits
+ * 32 bits, so no 64-bit multiplication. */
+static uint32_t period_ms(uint8_t n)
+{
+    return 1000u << (n - 1);
+}
+
 /* The logarithm field reporting v: 0 for 0, else n with 2^(n-1) <= v <
  * 2^n. */
 static uint8_t log_of(uint32_t v)
@@ -69,7 +76,7 @@ uint64_t bm_heartbeat_process(struct bm_node *node, uint64_t now)
         send_heartbeat(node);
         if (pub->count != 0xffff)
             pub->count--;
-        pub->next_ms = pub->count ? now + 1000ull * pow2_log(pub->period_log) : 0;
+        pub->next_ms = pub->count ? now + period_ms(pub->period_log) : 0;
     }
     return pub->next_ms ? pub->next_ms : UINT64_MAX;
 }
@@ -114,17 +121,19 @@ void bm_heartbeat_rx(struct bm_node *node, uint16_t src, uint16_t dst, uint8_t r
 
 /* --- Configuration Server messages --- */
 
+/* Heartbeat Publication Status (4.3.2.63) from the state; count_log is
+ * what the Count Log field reports. */
 static int pub_status(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      uint8_t status, uint16_t dst, uint8_t count_log, uint8_t period_log,
-                      uint8_t ttl, uint16_t feat, uint16_t net_idx)
+                      uint8_t count_log)
 {
-    uint8_t out[10] = {status};
-    bm_cfg_put_le16(out + 1, dst);
+    const struct bm_hb_pub *pub = &node->hb_pub;
+    uint8_t out[10] = {BM_CFG_ST_SUCCESS};
+    bm_cfg_put_le16(out + 1, pub->dst);
     out[3] = count_log;
-    out[4] = period_log;
-    out[5] = ttl;
-    bm_cfg_put_le16(out + 6, feat);
-    bm_cfg_put_le16(out + 8, net_idx);
+    out[4] = pub->period_log;
+    out[5] = pub->ttl;
+    bm_cfg_put_le16(out + 6, pub->features);
+    bm_cfg_put_le16(out + 8, pub->net_idx);
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_HB_PUB_STATUS, out, sizeof(out));
 }
 
@@ -133,10 +142,8 @@ int bm_cfg_srv_hb_pub_get(struct bm_node *node, struct bm_model *model,
 {
     (void)p;
     (void)len;
-    const struct bm_hb_pub *pub = &node->hb_pub;
-    uint8_t count_log = pub->count == 0xffff ? 0xff : log_of(pub->count);
-    return pub_status(node, model, ctx, BM_CFG_ST_SUCCESS, pub->dst, count_log, pub->period_log,
-                      pub->ttl, pub->features, pub->net_idx);
+    uint16_t count = node->hb_pub.count;
+    return pub_status(node, model, ctx, count == 0xffff ? 0xff : log_of(count));
 }
 
 int bm_cfg_srv_hb_pub_set(struct bm_node *node, struct bm_model *model,
@@ -156,8 +163,12 @@ int bm_cfg_srv_hb_pub_set(struct bm_node *node, struct bm_model *model,
         st = BM_CFG_ST_CANNOT_SET;
     else if (!bm_net_subnet_find(&node->net, net_idx))
         st = BM_CFG_ST_INVALID_NETKEY;
-    if (st != BM_CFG_ST_SUCCESS)
-        return pub_status(node, model, ctx, st, dst, count_log, period_log, ttl, feat, net_idx);
+    if (st != BM_CFG_ST_SUCCESS) {
+        /* the Status echoes the request's fields (4.4.1.2.15) */
+        uint8_t out[10] = {st};
+        memcpy(out + 1, p, 9);
+        return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_HB_PUB_STATUS, out, sizeof(out));
+    }
     struct bm_hb_pub *pub = &node->hb_pub;
     memset(pub, 0, sizeof(*pub));
     if (dst != BM_ADDR_UNASSIGNED) {
@@ -180,16 +191,16 @@ int bm_cfg_srv_hb_pub_set(struct bm_node *node, struct bm_model *model,
     }
     bm_node_log(node, BM_LOG_INF, "cfg", "heartbeat pub dst=0x%04x count_log=%u period_log=%u", dst,
                 count_log, period_log);
-    return pub_status(node, model, ctx, BM_CFG_ST_SUCCESS, pub->dst, count_log, pub->period_log,
-                      pub->ttl, pub->features, pub->net_idx);
+    return pub_status(node, model, ctx, count_log);
 }
 
 static int sub_status(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx)
 {
     const struct bm_hb_sub *sub = &node->hb_sub;
     uint64_t now = bm_node_now(node);
-    /* the Period Log reports the time left, rounded up to whole seconds */
-    uint32_t left_s = sub->end_ms > now ? (uint32_t)((sub->end_ms - now + 999) / 1000) : 0;
+    /* the Period Log reports the time left, rounded up to whole seconds;
+     * at most period_ms(LOG_MAX) is left, so 32 bits hold it */
+    uint32_t left_s = sub->end_ms > now ? ((uint32_t)(sub->end_ms - now) + 999) / 1000 : 0;
     uint8_t out[9] = {BM_CFG_ST_SUCCESS};
     bm_cfg_put_le16(out + 1, sub->src);
     bm_cfg_put_le16(out + 3, sub->dst);
@@ -234,7 +245,7 @@ int bm_cfg_srv_hb_sub_set(struct bm_node *node, struct bm_model *model,
             sub->count = 0;
             sub->min_hops = 0;
             sub->max_hops = 0;
-            sub->end_ms = bm_node_now(node) + 1000ull * pow2_log(period_log);
+            sub->end_ms = bm_node_now(node) + period_ms(period_log);
         } else {
             sub->end_ms = 0;
         }
