@@ -63,6 +63,8 @@ size_t bm_cfg_pack_indexes(const uint16_t *idx, size_t count, uint8_t *out)
 #define COMP_FEAT_FRIEND 0x0004
 #define COMP_FEAT_LOW_POWER 0x0008
 
+/* Writes page 0 to out, which has room for one element past size (an
+ * element that does not fit is written there, then dropped). */
 static size_t comp_page0(const struct bm_node *node, uint8_t *out, size_t size)
 {
     uint16_t cid = node->comp_ids_set ? node->comp_cid : BM_CFG_DEFAULT_CID;
@@ -84,22 +86,10 @@ static size_t comp_page0(const struct bm_node *node, uint8_t *out, size_t size)
     bm_cfg_put_le16(out + 8, feat);
     size_t n = 10;
     for (uint8_t e = 0; e < node->element_count; e++) {
-        size_t nsig = 0, nvnd = 0;
-        for (size_t i = 0; i < BM_CFG_MODELS; i++) {
-            const struct bm_model *m = &node->models[i];
-            if (m->used && m->elem == e) {
-                if (m->type->company == BM_COMPANY_SIG)
-                    nsig++;
-                else
-                    nvnd++;
-            }
-        }
-        size_t need = 4 + 2 * nsig + 4 * nvnd;
-        if (n + need > size)
-            break;                        /* whole elements only: what fits in one message */
-        bm_cfg_put_le16(out + n, 0x0000); /* Loc: unknown (GATT namespace) */
-        out[n + 2] = (uint8_t)nsig;
-        out[n + 3] = (uint8_t)nvnd;
+        /* Loc (0x0000: unknown, GATT namespace), NumS, NumV, the SIG
+         * model IDs, then the vendor ones (company first) */
+        size_t start = n;
+        uint8_t num[2] = {0, 0};
         n += 4;
         for (int vnd = 0; vnd < 2; vnd++) {
             for (size_t i = 0; i < BM_CFG_MODELS; i++) {
@@ -112,8 +102,15 @@ static size_t comp_page0(const struct bm_node *node, uint8_t *out, size_t size)
                 }
                 bm_cfg_put_le16(out + n, m->type->id);
                 n += 2;
+                num[vnd]++;
             }
         }
+        if (n > size)
+            return start; /* whole elements only: what fits in one message */
+        out[start] = 0;
+        out[start + 1] = 0;
+        out[start + 2] = num[0];
+        out[start + 3] = num[1];
     }
     return n;
 }
@@ -123,11 +120,11 @@ static int comp_get(struct bm_node *node, struct bm_model *model, const struct b
 {
     (void)p;
     (void)len;
-    uint8_t out[BM_ACCESS_MAX_PAYLOAD - 1];
+    uint8_t out[BM_ACCESS_MAX_PAYLOAD - 1 + 4 + 4 * BM_CFG_MODELS];
     /* only page 0 exists: any other page is answered with it (4.3.2.5:
      * the highest page the node has) */
     out[0] = 0;
-    size_t n = comp_page0(node, out + 1, sizeof(out) - 1);
+    size_t n = comp_page0(node, out + 1, BM_ACCESS_MAX_PAYLOAD - 2);
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_COMP_STATUS, out, n + 1);
 }
 
@@ -277,15 +274,9 @@ static int net_tx_set(struct bm_node *node, struct bm_model *model, const struct
     return net_tx_get(node, model, ctx, p, len);
 }
 
-/* --- NetKeys (4.3.2.31-4.3.2.36) --- */
+/* --- NetKeys and AppKeys (4.3.2.31-4.3.2.42) --- */
 
-static int netkey_status(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                         uint8_t status, uint16_t idx)
-{
-    uint8_t out[3] = {status};
-    bm_cfg_put_le16(out + 1, idx);
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_NETKEY_STATUS, out, 3);
-}
+enum key_op { KEY_ADD, KEY_UPDATE, KEY_DEL };
 
 static uint8_t key_rc_status(int rc)
 {
@@ -303,32 +294,6 @@ static uint8_t key_rc_status(int rc)
     }
 }
 
-static int netkey_add(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
-{
-    (void)len;
-    uint16_t idx = bm_cfg_get_le16(p);
-    if (idx > IDX_MAX)
-        return BM_EMALFORMED;
-    int rc = bm_net_subnet_add(&node->net, idx, p + 2);
-    bm_node_log(node, BM_LOG_INF, "cfg", "netkey add idx=0x%03x rc=%d", idx, rc);
-    return netkey_status(node, model, ctx, key_rc_status(rc), idx);
-}
-
-static int netkey_update(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                         const uint8_t *p, size_t len)
-{
-    (void)len;
-    uint16_t idx = bm_cfg_get_le16(p);
-    if (idx > IDX_MAX)
-        return BM_EMALFORMED;
-    if (!bm_net_subnet_find(&node->net, idx))
-        return netkey_status(node, model, ctx, BM_CFG_ST_INVALID_NETKEY, idx);
-    int rc = bm_net_subnet_update(&node->net, idx, p + 2);
-    bm_node_log(node, BM_LOG_INF, "cfg", "netkey update idx=0x%03x rc=%d", idx, rc);
-    return netkey_status(node, model, ctx, key_rc_status(rc), idx);
-}
-
 /* Forgets an AppKey: its bindings, and publications that used it. */
 static void app_key_forget(struct bm_node *node, uint16_t app_idx)
 {
@@ -338,23 +303,16 @@ static void app_key_forget(struct bm_node *node, uint16_t app_idx)
     bm_node_app_key_del(node, app_idx);
 }
 
-static int netkey_del(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
+/* NetKey Delete of a key we have (4.4.1.2.8). */
+static uint8_t netkey_remove(struct bm_node *node, const struct bm_msg_ctx *ctx, uint16_t idx)
 {
-    (void)len;
-    uint16_t idx = bm_cfg_get_le16(p);
-    if (idx > IDX_MAX)
-        return BM_EMALFORMED;
-    /* a repeated Delete whose Status was lost finds nothing: success */
-    if (!bm_net_subnet_find(&node->net, idx))
-        return netkey_status(node, model, ctx, BM_CFG_ST_SUCCESS, idx);
     int subnets = 0;
     for (size_t i = 0; i < BM_CFG_SUBNETS; i++)
         subnets += node->net.subnets[i].used;
-    /* 4.4.1.2.8: the key that carried the request, or the last one, would
-     * cut the node off */
+    /* the key that carried the request, or the last one, would cut the
+     * node off */
     if (idx == ctx->net_idx || subnets <= 1)
-        return netkey_status(node, model, ctx, BM_CFG_ST_CANNOT_REMOVE, idx);
+        return BM_CFG_ST_CANNOT_REMOVE;
     /* 4.3.2.34: the AppKeys bound to it go with it */
     for (uint8_t i = 0; i < node->app_count;) {
         if (node->app_net_idx[i] == idx)
@@ -365,7 +323,49 @@ static int netkey_del(struct bm_node *node, struct bm_model *model, const struct
     bm_heartbeat_subnet_deleted(node, idx);
     bm_net_subnet_del(&node->net, idx);
     bm_node_log(node, BM_LOG_INF, "cfg", "netkey del idx=0x%03x", idx);
-    return netkey_status(node, model, ctx, BM_CFG_ST_SUCCESS, idx);
+    return BM_CFG_ST_SUCCESS;
+}
+
+/* NetKey Add, Update and Delete: NetKeyIndex, then the key (4.3.2.31-33);
+ * the Status is the Status Code and the index. */
+static int netkey_change(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                         const uint8_t *p, enum key_op op)
+{
+    uint16_t idx = bm_cfg_get_le16(p);
+    if (idx > IDX_MAX)
+        return BM_EMALFORMED;
+    uint8_t out[3] = {BM_CFG_ST_SUCCESS, p[0], p[1]};
+    bool known = bm_net_subnet_find(&node->net, idx) != NULL;
+    if (op == KEY_ADD)
+        out[0] = key_rc_status(bm_net_subnet_add(&node->net, idx, p + 2));
+    else if (op == KEY_UPDATE)
+        out[0] = known ? key_rc_status(bm_net_subnet_update(&node->net, idx, p + 2))
+                       : BM_CFG_ST_INVALID_NETKEY;
+    else if (known) /* a repeated Delete whose Status was lost finds nothing: success */
+        out[0] = netkey_remove(node, ctx, idx);
+    bm_node_log(node, BM_LOG_INF, "cfg", "netkey op=%d idx=0x%03x st=%u", (int)op, idx, out[0]);
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_NETKEY_STATUS, out, 3);
+}
+
+static int netkey_add(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    (void)len;
+    return netkey_change(node, model, ctx, p, KEY_ADD);
+}
+
+static int netkey_update(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                         const uint8_t *p, size_t len)
+{
+    (void)len;
+    return netkey_change(node, model, ctx, p, KEY_UPDATE);
+}
+
+static int netkey_del(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    (void)len;
+    return netkey_change(node, model, ctx, p, KEY_DEL);
 }
 
 static int netkey_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
@@ -383,88 +383,63 @@ static int netkey_get(struct bm_node *node, struct bm_model *model, const struct
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_NETKEY_LIST, out, olen);
 }
 
-/* --- AppKeys (4.3.2.37-4.3.2.42) --- */
-
-static void unpack_pair(const uint8_t *p, uint16_t *net_idx, uint16_t *app_idx)
+/* AppKey Add, Update and Delete: NetKeyIndex and AppKeyIndex packed in
+ * three octets, then the key (4.3.2.37-39); the Status is the Status Code
+ * and those three octets. */
+static int appkey_change(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                         const uint8_t *p, enum key_op op)
 {
-    *net_idx = (uint16_t)(p[0] | (p[1] & 0x0f) << 8);
-    *app_idx = (uint16_t)(p[1] >> 4 | p[2] << 4);
-}
-
-static int appkey_status(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                         uint8_t status, const uint8_t *pair)
-{
-    uint8_t out[4] = {status, pair[0], pair[1], pair[2]};
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_APPKEY_STATUS, out, 4);
-}
-
-/* The first entry of app_idx: its NetKey index, or -1. */
-static int app_net(const struct bm_node *node, uint16_t app_idx)
-{
-    for (uint8_t i = 0; i < node->app_count; i++)
+    uint16_t net_idx = (uint16_t)(p[0] | (p[1] & 0x0f) << 8);
+    uint16_t app_idx = (uint16_t)(p[1] >> 4 | p[2] << 4);
+    const struct bm_subnet *sub = bm_net_subnet_find(&node->net, net_idx);
+    /* the NetKey index of app_idx's first entry, or -1 */
+    int bound = -1;
+    for (uint8_t i = 0; i < node->app_count && bound < 0; i++)
         if (node->app_keys[i].app_idx == app_idx)
-            return node->app_net_idx[i];
-    return -1;
+            bound = node->app_net_idx[i];
+    uint8_t out[4] = {BM_CFG_ST_SUCCESS, p[0], p[1], p[2]};
+    if (!sub) {
+        out[0] = BM_CFG_ST_INVALID_NETKEY;
+    } else if (bound >= 0 && bound != net_idx) {
+        /* 4.4.1.2.10: an AppKey index bound to another NetKey: Invalid
+         * NetKey for an Add, Invalid Binding otherwise */
+        out[0] = op == KEY_ADD ? BM_CFG_ST_INVALID_NETKEY : BM_CFG_ST_INVALID_BINDING;
+    } else if (op == KEY_ADD) {
+        out[0] = key_rc_status(bm_node_app_key_add(node, net_idx, app_idx, p + 3));
+    } else if (op == KEY_UPDATE) {
+        if (bound < 0)
+            out[0] = BM_CFG_ST_INVALID_APPKEY;
+        else if (sub->kr_phase != BM_KR_PHASE1)
+            out[0] = BM_CFG_ST_CANNOT_UPDATE; /* 3.10.4.1: AppKeys update in phase 1 only */
+        else
+            out[0] = key_rc_status(bm_node_app_key_update(node, app_idx, p + 3));
+    } else if (bound >= 0) {
+        app_key_forget(node, app_idx); /* unknown: a repeated Delete, success */
+    }
+    bm_node_log(node, BM_LOG_INF, "cfg", "appkey op=%d net=0x%03x app=0x%03x st=%u", (int)op,
+                net_idx, app_idx, out[0]);
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_APPKEY_STATUS, out, 4);
 }
 
 static int appkey_add(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
                       const uint8_t *p, size_t len)
 {
     (void)len;
-    uint16_t net_idx, app_idx;
-    unpack_pair(p, &net_idx, &app_idx);
-    uint8_t st;
-    int bound = app_net(node, app_idx);
-    /* 4.4.1.2.10: an unknown NetKey, or an AppKey index already bound
-     * to another NetKey, is Invalid NetKey. */
-    if (!bm_net_subnet_find(&node->net, net_idx) || (bound >= 0 && bound != net_idx))
-        st = BM_CFG_ST_INVALID_NETKEY;
-    else
-        st = key_rc_status(bm_node_app_key_add(node, net_idx, app_idx, p + 3));
-    bm_node_log(node, BM_LOG_INF, "cfg", "appkey add net=0x%03x app=0x%03x st=%u", net_idx, app_idx,
-                st);
-    return appkey_status(node, model, ctx, st, p);
+    return appkey_change(node, model, ctx, p, KEY_ADD);
 }
 
 static int appkey_update(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
                          const uint8_t *p, size_t len)
 {
     (void)len;
-    uint16_t net_idx, app_idx;
-    unpack_pair(p, &net_idx, &app_idx);
-    const struct bm_subnet *sub = bm_net_subnet_find(&node->net, net_idx);
-    int bound = app_net(node, app_idx);
-    uint8_t st;
-    if (!sub)
-        st = BM_CFG_ST_INVALID_NETKEY;
-    else if (bound < 0)
-        st = BM_CFG_ST_INVALID_APPKEY;
-    else if (bound != net_idx)
-        st = BM_CFG_ST_INVALID_BINDING;
-    else if (sub->kr_phase != BM_KR_PHASE1)
-        st = BM_CFG_ST_CANNOT_UPDATE; /* 3.10.4.1: AppKeys update in phase 1 only */
-    else
-        st = key_rc_status(bm_node_app_key_update(node, app_idx, p + 3));
-    bm_node_log(node, BM_LOG_INF, "cfg", "appkey update net=0x%03x app=0x%03x st=%u", net_idx,
-                app_idx, st);
-    return appkey_status(node, model, ctx, st, p);
+    return appkey_change(node, model, ctx, p, KEY_UPDATE);
 }
 
 static int appkey_del(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
                       const uint8_t *p, size_t len)
 {
     (void)len;
-    uint16_t net_idx, app_idx;
-    unpack_pair(p, &net_idx, &app_idx);
-    int bound = app_net(node, app_idx);
-    uint8_t st = BM_CFG_ST_SUCCESS; /* an unknown AppKey: a repeated Delete */
-    if (!bm_net_subnet_find(&node->net, net_idx))
-        st = BM_CFG_ST_INVALID_NETKEY;
-    else if (bound >= 0 && bound != net_idx)
-        st = BM_CFG_ST_INVALID_BINDING;
-    else if (bound >= 0)
-        app_key_forget(node, app_idx);
-    return appkey_status(node, model, ctx, st, p);
+    return appkey_change(node, model, ctx, p, KEY_DEL);
 }
 
 static int appkey_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
@@ -488,13 +463,22 @@ static int appkey_get(struct bm_node *node, struct bm_model *model, const struct
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_APPKEY_LIST, out, olen);
 }
 
-/* --- Node Identity, Key Refresh Phase, PollTimeout (4.3.2.43-45, 4.3.2.54-56) --- */
+/* --- Node Identity, Key Refresh Phase (4.3.2.43-45, 4.3.2.54-56) --- */
 
-static int idx_status(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      uint32_t op, uint8_t status, uint16_t idx, uint8_t value)
+/* Node Identity and Key Refresh Phase Status: Status Code, NetKeyIndex,
+ * the subnet's state (4.3.2.45, 4.3.2.56). */
+static int subnet_status(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                         const uint8_t *p, uint32_t op)
 {
-    uint8_t out[4] = {status, 0, 0, value};
-    bm_cfg_put_le16(out + 1, idx);
+    uint16_t idx = bm_cfg_get_le16(p);
+    if (idx > IDX_MAX)
+        return BM_EMALFORMED;
+    const struct bm_subnet *sub = bm_net_subnet_find(&node->net, idx);
+    uint8_t out[4] = {BM_CFG_ST_INVALID_NETKEY, p[0], p[1], 0};
+    if (sub) {
+        out[0] = BM_CFG_ST_SUCCESS;
+        out[3] = op == BM_CFG_OP_KRP_STATUS ? sub->kr_phase : bm_node_gatt_identity_get(node, idx);
+    }
     return bm_cfg_srv_reply(node, model, ctx, op, out, 4);
 }
 
@@ -504,14 +488,7 @@ static int identity_get(struct bm_node *node, struct bm_model *model, const stru
                         const uint8_t *p, size_t len)
 {
     (void)len;
-    uint16_t idx = bm_cfg_get_le16(p);
-    if (idx > IDX_MAX)
-        return BM_EMALFORMED;
-    if (!bm_net_subnet_find(&node->net, idx))
-        return idx_status(node, model, ctx, BM_CFG_OP_IDENTITY_STATUS, BM_CFG_ST_INVALID_NETKEY,
-                          idx, 0);
-    return idx_status(node, model, ctx, BM_CFG_OP_IDENTITY_STATUS, BM_CFG_ST_SUCCESS, idx,
-                      bm_node_gatt_identity_get(node, idx));
+    return subnet_status(node, model, ctx, p, BM_CFG_OP_IDENTITY_STATUS);
 }
 
 static int identity_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
@@ -527,14 +504,7 @@ static int krp_get(struct bm_node *node, struct bm_model *model, const struct bm
                    const uint8_t *p, size_t len)
 {
     (void)len;
-    uint16_t idx = bm_cfg_get_le16(p);
-    if (idx > IDX_MAX)
-        return BM_EMALFORMED;
-    const struct bm_subnet *sub = bm_net_subnet_find(&node->net, idx);
-    if (!sub)
-        return idx_status(node, model, ctx, BM_CFG_OP_KRP_STATUS, BM_CFG_ST_INVALID_NETKEY, idx, 0);
-    return idx_status(node, model, ctx, BM_CFG_OP_KRP_STATUS, BM_CFG_ST_SUCCESS, idx,
-                      sub->kr_phase);
+    return subnet_status(node, model, ctx, p, BM_CFG_OP_KRP_STATUS);
 }
 
 static int krp_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
