@@ -106,7 +106,9 @@ static uint8_t attention_left(const struct health_srv *s, uint64_t now)
 {
     if (!s->attention_end_ms || now >= s->attention_end_ms)
         return 0;
-    uint64_t secs = (s->attention_end_ms - now + 999) / 1000;
+    /* a Set starts at most 255 s: what is left fits 32 bits, and no
+     * 64-bit division is needed */
+    uint32_t secs = ((uint32_t)(s->attention_end_ms - now) + 999) / 1000;
     return (uint8_t)(secs > 255 ? 255 : secs);
 }
 
@@ -140,29 +142,23 @@ static int fault_get(struct bm_node *node, struct bm_model *m, const struct bm_m
     return reply_faults(node, m, ctx);
 }
 
-static int clear(struct bm_model *m, const uint8_t *p)
-{
-    if (!our_company(m, p))
-        return BM_ENOENT;
-    srv_of(m)->reg_n = 0;
-    return BM_OK;
-}
-
-static int fault_clear(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len)
-{
-    (void)len;
-    return clear(m, p) == BM_OK ? reply_faults(node, m, ctx) : BM_OK;
-}
-
 static int fault_clear_unack(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
                              const uint8_t *p, size_t len)
 {
     (void)node;
     (void)ctx;
     (void)len;
-    clear(m, p);
+    if (our_company(m, p))
+        srv_of(m)->reg_n = 0;
     return BM_OK;
+}
+
+/* answered, like a Get, when the Company ID is ours */
+static int fault_clear(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                       const uint8_t *p, size_t len)
+{
+    fault_clear_unack(node, m, ctx, p, len);
+    return fault_get(node, m, ctx, p, len);
 }
 
 /* Test ID (1), Company ID (2) (4.3.3.7). */
@@ -234,7 +230,7 @@ static void attention_set(struct bm_node *node, struct bm_model *m, uint8_t secs
 {
     struct health_srv *s = srv_of(m);
     bool was_on = s->attention_end_ms != 0;
-    s->attention_end_ms = secs ? bm_node_now(node) + (uint64_t)secs * 1000u : 0;
+    s->attention_end_ms = secs ? bm_node_now(node) + secs * 1000u : 0;
     if (s->attention_cb && (secs || was_on))
         s->attention_cb(s->attention_user, secs);
 }
