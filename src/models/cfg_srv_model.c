@@ -212,10 +212,11 @@ static int handle(struct bm_node *node, struct bm_model *srv, const struct bm_ms
     size_t mid = forms[k].mid, n = 3 + mid;
     if (mid == 2)
         bm_cfg_put_le16(out + 3, r.addr);
-    /* the publication, when there is one to report: off reads as all
-     * zeros (4.2.2: unassigned publish address) */
-    const struct bm_model_pub *pub = r.model ? &r.model->pub : NULL;
-    if (mid == 7 && st == BM_CFG_ST_SUCCESS && pub->addr != BM_ADDR_UNASSIGNED) {
+    /* a state is reported with Success only; the publication, when there
+     * is one: off reads as all zeros (4.2.2: unassigned publish address) */
+    const struct bm_model *m = st == BM_CFG_ST_SUCCESS ? r.model : NULL;
+    if (m && mid == 7 && m->pub.addr != BM_ADDR_UNASSIGNED) {
+        const struct bm_model_pub *pub = &m->pub;
         bm_cfg_put_le16(out + 3, pub->addr);
         bm_cfg_put_le16(out + 5, (uint16_t)(pub->app_idx | (pub->cred ? 1u << 12 : 0)));
         out[7] = pub->ttl;
@@ -224,11 +225,11 @@ static int handle(struct bm_node *node, struct bm_model *srv, const struct bm_ms
     }
     memcpy(out + n, p + id_at, id_len);
     n += id_len;
-    if (st == BM_CFG_ST_SUCCESS && k >= SIG_APP_GET) {
-        n += bm_cfg_pack_indexes(r.model->keys, r.model->key_count, out + n);
-    } else if (st == BM_CFG_ST_SUCCESS && (k == SIG_SUB_GET || k == VND_SUB_GET)) {
-        for (uint8_t i = 0; i < r.model->sub_count; i++, n += 2)
-            bm_cfg_put_le16(out + n, r.model->subs[i]);
+    if (m && k >= SIG_APP_GET) {
+        n += bm_cfg_pack_indexes(m->keys, m->key_count, out + n);
+    } else if (m && (k == SIG_SUB_GET || k == VND_SUB_GET)) {
+        for (uint8_t i = 0; i < m->sub_count; i++, n += 2)
+            bm_cfg_put_le16(out + n, m->subs[i]);
     }
     return bm_cfg_srv_reply(node, srv, ctx, 0x8000u | forms[k].status_op, out, n);
 }

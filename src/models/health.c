@@ -230,7 +230,8 @@ static void attention_set(struct bm_node *node, struct bm_model *m, uint8_t secs
 {
     struct health_srv *s = srv_of(m);
     bool was_on = s->attention_end_ms != 0;
-    s->attention_end_ms = secs ? bm_node_now(node) + secs * 1000u : 0;
+    uint32_t ms = secs * 1000u; /* at most 255 s: 32 bits, no 64-bit multiply */
+    s->attention_end_ms = secs ? bm_node_now(node) + ms : 0;
     if (s->attention_cb && (secs || was_on))
         s->attention_cb(s->attention_user, secs);
 }
