@@ -128,93 +128,71 @@ static int comp_get(struct bm_node *node, struct bm_model *model, const struct b
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_COMP_STATUS, out, n + 1);
 }
 
-/* --- one-octet states --- */
+/* --- one-octet states ---
+ *
+ * One handler per state serves its Get (no parameters) and its Set (the
+ * access layer checked their lengths): a Set with a prohibited value is
+ * ignored, else it changes the state; both are answered with the Status. */
 
-static int beacon_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
+static int beacon(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                  const uint8_t *p, size_t len)
 {
-    (void)p;
-    (void)len;
+    if (len) {
+        if (p[0] > 1)
+            return BM_EMALFORMED; /* 4.2.10: 0x02..0xff prohibited */
+        bool on = p[0] == 1;
+        if (on != node->net_beacon) {
+            node->net_beacon = on;
+            if (on)
+                bm_node_timer_set(node, BM_TIMER_NET_BEACON, 0);
+            else
+                bm_node_timer_stop(node, BM_TIMER_NET_BEACON);
+        }
+    }
     uint8_t v = node->net_beacon ? 1 : 0;
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_BEACON_STATUS, &v, 1);
 }
 
-static int beacon_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
+static int default_ttl(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                       const uint8_t *p, size_t len)
 {
-    (void)len;
-    if (p[0] > 1)
-        return BM_EMALFORMED; /* 4.2.10: 0x02..0xff prohibited */
-    bool on = p[0] == 1;
-    if (on != node->net_beacon) {
-        node->net_beacon = on;
-        if (on)
-            bm_node_timer_set(node, BM_TIMER_NET_BEACON, 0);
-        else
-            bm_node_timer_stop(node, BM_TIMER_NET_BEACON);
+    if (len) {
+        if (p[0] == 1 || p[0] > BM_TTL_MAX)
+            return BM_EMALFORMED; /* 4.2.7: 0x01 and 0x80..0xff prohibited */
+        node->default_ttl = p[0];
     }
-    return beacon_get(node, model, ctx, p, 0);
-}
-
-static int ttl_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                   const uint8_t *p, size_t len)
-{
-    (void)p;
-    (void)len;
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_TTL_STATUS, &node->default_ttl, 1);
-}
-
-static int ttl_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                   const uint8_t *p, size_t len)
-{
-    (void)len;
-    if (p[0] == 1 || p[0] > BM_TTL_MAX)
-        return BM_EMALFORMED; /* 4.2.7: 0x01 and 0x80..0xff prohibited */
-    node->default_ttl = p[0];
-    return ttl_get(node, model, ctx, p, 0);
 }
 
 /* GATT Proxy (4.2.11): 0/1 with the GATT_PROXY feature on a port with
  * GATT, else 0x02, and then a Set changes nothing (node_gatt.c). */
-static int proxy_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                     const uint8_t *p, size_t len)
+static int gatt_proxy(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
 {
-    (void)p;
-    (void)len;
+    if (len) {
+        if (p[0] > 1)
+            return BM_EMALFORMED;
+        bm_node_gatt_proxy_set(node, p[0]);
+    }
     uint8_t v = bm_node_gatt_proxy_get(node);
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_PROXY_STATUS, &v, 1);
 }
 
-static int proxy_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                     const uint8_t *p, size_t len)
-{
-    if (p[0] > 1)
-        return BM_EMALFORMED;
-    bm_node_gatt_proxy_set(node, p[0]);
-    return proxy_get(node, model, ctx, p, len);
-}
-
 /* Friend (4.2.13): 0/1 with the Friend feature, 0x02 without it; a Set
  * of 0 ends every friendship (friend.c). */
-static int friend_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
+static int friend_state(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                        const uint8_t *p, size_t len)
 {
-    (void)p;
-    (void)len;
+    if (len) {
+        if (p[0] > 1)
+            return BM_EMALFORMED;
+        if (BM_CFG_FRIEND && (node->features & BM_FRIEND))
+            bm_frnd_set_enabled(node, p[0] == 1);
+    }
     uint8_t v = !(node->features & BM_FRIEND) ? BM_FEAT_STATE_UNSUPPORTED
                 : node->frnd.enabled          ? BM_FEAT_STATE_ENABLED
                                               : BM_FEAT_STATE_DISABLED;
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_FRIEND_STATUS, &v, 1);
-}
-
-static int friend_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
-{
-    if (p[0] > 1)
-        return BM_EMALFORMED;
-    if (BM_CFG_FRIEND && (node->features & BM_FRIEND))
-        bm_frnd_set_enabled(node, p[0] == 1);
-    return friend_get(node, model, ctx, p, len);
 }
 
 /* Count (3 bits, transmissions - 1) and interval steps (5 bits, (n + 1) *
@@ -232,46 +210,34 @@ static void xmit_decode(uint8_t v, struct bm_adv_xmit *x)
     x->interval_ms = (uint16_t)(((v >> 3) + 1) * 10);
 }
 
-static int relay_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                     const uint8_t *p, size_t len)
+/* Relay and Relay Retransmit (4.2.8, 4.2.20). */
+static int relay(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                 const uint8_t *p, size_t len)
 {
-    (void)p;
-    (void)len;
+    if (len) {
+        if (p[0] > 1)
+            return BM_EMALFORMED; /* 4.2.8: 0x02..0xff prohibited */
+        /* 4.4.1.2.7: without the feature the state stays "not supported"
+         * and the Status reports it */
+        if (node->relay != BM_FEAT_STATE_UNSUPPORTED) {
+            bool changed = node->relay != p[0];
+            node->relay = p[0];
+            xmit_decode(p[1], &node->relay_xmit);
+            if (changed)
+                bm_heartbeat_features_changed(node, 0x0001);
+        }
+    }
     uint8_t out[2] = {node->relay, xmit_encode(&node->relay_xmit)};
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_RELAY_STATUS, out, 2);
 }
 
-static int relay_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                     const uint8_t *p, size_t len)
+static int net_tx(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                  const uint8_t *p, size_t len)
 {
-    if (p[0] > 1)
-        return BM_EMALFORMED; /* 4.2.8: 0x02..0xff prohibited */
-    /* 4.4.1.2.7: without the feature the state stays "not supported" and
-     * the Status reports it */
-    if (node->relay != BM_FEAT_STATE_UNSUPPORTED) {
-        bool changed = node->relay != p[0];
-        node->relay = p[0];
-        xmit_decode(p[1], &node->relay_xmit);
-        if (changed)
-            bm_heartbeat_features_changed(node, 0x0001);
-    }
-    return relay_get(node, model, ctx, p, len);
-}
-
-static int net_tx_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
-{
-    (void)p;
-    (void)len;
+    if (len)
+        xmit_decode(p[0], &node->net_xmit);
     uint8_t v = xmit_encode(&node->net_xmit);
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_NET_TX_STATUS, &v, 1);
-}
-
-static int net_tx_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
-{
-    xmit_decode(p[0], &node->net_xmit);
-    return net_tx_get(node, model, ctx, p, len);
 }
 
 /* --- NetKeys and AppKeys (4.3.2.31-4.3.2.42) --- */
@@ -482,48 +448,40 @@ static int subnet_status(struct bm_node *node, struct bm_model *model, const str
     return bm_cfg_srv_reply(node, model, ctx, op, out, 4);
 }
 
-/* Node Identity (4.2.12): 0x02 without the Proxy feature; a Set of 1
- * advertises it for 60 s (node_gatt.c). */
-static int identity_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                        const uint8_t *p, size_t len)
+/* Node Identity Get and Set (4.2.12): 0x02 without the Proxy feature; a
+ * Set of 1 advertises it for 60 s (node_gatt.c). */
+static int identity(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                    const uint8_t *p, size_t len)
 {
-    (void)len;
+    if (len == 3) {
+        if (p[2] > 1)
+            return BM_EMALFORMED; /* 4.2.12: 0x02..0xff prohibited in a Set */
+        bm_node_gatt_identity_set(node, bm_cfg_get_le16(p), p[2]); /* unknown index: no-op */
+    }
     return subnet_status(node, model, ctx, p, BM_CFG_OP_IDENTITY_STATUS);
 }
 
-static int identity_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                        const uint8_t *p, size_t len)
-{
-    if (p[2] > 1)
-        return BM_EMALFORMED; /* 4.2.12: 0x02..0xff prohibited in a Set */
-    bm_node_gatt_identity_set(node, bm_cfg_get_le16(p), p[2]); /* unknown index: no-op */
-    return identity_get(node, model, ctx, p, len);
-}
-
-static int krp_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                   const uint8_t *p, size_t len)
-{
-    (void)len;
-    return subnet_status(node, model, ctx, p, BM_CFG_OP_KRP_STATUS);
-}
-
-static int krp_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                   const uint8_t *p, size_t len)
+/* Key Refresh Phase Get and Set (4.2.14). */
+static int krp(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+               const uint8_t *p, size_t len)
 {
     uint16_t idx = bm_cfg_get_le16(p);
-    uint8_t transition = p[2];
-    if (idx > IDX_MAX || (transition != BM_KR_PHASE2 && transition != BM_KR_PHASE3))
-        return BM_EMALFORMED; /* 4.2.14: only transitions 0x02 and 0x03 */
     const struct bm_subnet *sub = bm_net_subnet_find(&node->net, idx);
-    if (sub) {
-        /* 4.2.14 table: phase 0 + transition 2 is prohibited: ignored */
-        if (bm_net_subnet_set_phase(&node->net, idx, transition) == BM_ESTATE)
+    if (len == 3) {
+        uint8_t transition = p[2];
+        if (idx > IDX_MAX || (transition != BM_KR_PHASE2 && transition != BM_KR_PHASE3))
+            return BM_EMALFORMED; /* only transitions 0x02 and 0x03 */
+        /* the table of 4.2.14: phase 0 + transition 2 is prohibited:
+         * ignored */
+        if (sub && bm_net_subnet_set_phase(&node->net, idx, transition) == BM_ESTATE)
             return BM_EMALFORMED;
-        if (transition == BM_KR_PHASE3)
+        if (sub && transition == BM_KR_PHASE3)
             bm_node_app_key_revoke(node, idx);
-        bm_node_log(node, BM_LOG_INF, "cfg", "key refresh idx=0x%03x phase=%u", idx, sub->kr_phase);
+        if (sub)
+            bm_node_log(node, BM_LOG_INF, "cfg", "key refresh idx=0x%03x phase=%u", idx,
+                        sub->kr_phase);
     }
-    return krp_get(node, model, ctx, p, len);
+    return subnet_status(node, model, ctx, p, BM_CFG_OP_KRP_STATUS);
 }
 
 static int lpn_timeout_get(struct bm_node *node, struct bm_model *model,
@@ -581,18 +539,18 @@ int bm_cfg_srv_set_ids(struct bm_node *node, uint16_t cid, uint16_t pid, uint16_
 /* Parameter lengths from 4.3.2; SIG|vendor forms give min|max. */
 static const struct bm_model_op cfg_srv_ops[] = {
     {BM_CFG_OP_COMP_GET, 1, 1, comp_get},
-    {BM_CFG_OP_BEACON_GET, 0, 0, beacon_get},
-    {BM_CFG_OP_BEACON_SET, 1, 1, beacon_set},
-    {BM_CFG_OP_TTL_GET, 0, 0, ttl_get},
-    {BM_CFG_OP_TTL_SET, 1, 1, ttl_set},
-    {BM_CFG_OP_PROXY_GET, 0, 0, proxy_get},
-    {BM_CFG_OP_PROXY_SET, 1, 1, proxy_set},
-    {BM_CFG_OP_FRIEND_GET, 0, 0, friend_get},
-    {BM_CFG_OP_FRIEND_SET, 1, 1, friend_set},
-    {BM_CFG_OP_RELAY_GET, 0, 0, relay_get},
-    {BM_CFG_OP_RELAY_SET, 2, 2, relay_set},
-    {BM_CFG_OP_NET_TX_GET, 0, 0, net_tx_get},
-    {BM_CFG_OP_NET_TX_SET, 1, 1, net_tx_set},
+    {BM_CFG_OP_BEACON_GET, 0, 0, beacon},
+    {BM_CFG_OP_BEACON_SET, 1, 1, beacon},
+    {BM_CFG_OP_TTL_GET, 0, 0, default_ttl},
+    {BM_CFG_OP_TTL_SET, 1, 1, default_ttl},
+    {BM_CFG_OP_PROXY_GET, 0, 0, gatt_proxy},
+    {BM_CFG_OP_PROXY_SET, 1, 1, gatt_proxy},
+    {BM_CFG_OP_FRIEND_GET, 0, 0, friend_state},
+    {BM_CFG_OP_FRIEND_SET, 1, 1, friend_state},
+    {BM_CFG_OP_RELAY_GET, 0, 0, relay},
+    {BM_CFG_OP_RELAY_SET, 2, 2, relay},
+    {BM_CFG_OP_NET_TX_GET, 0, 0, net_tx},
+    {BM_CFG_OP_NET_TX_SET, 1, 1, net_tx},
     {BM_CFG_OP_PUB_GET, 4, 6, bm_cfg_srv_pub_get},
     {BM_CFG_OP_PUB_SET, 11, 13, bm_cfg_srv_pub_set},
     {BM_CFG_OP_PUB_VA_SET, 25, 27, bm_cfg_srv_pub_va_set},
@@ -617,14 +575,14 @@ static const struct bm_model_op cfg_srv_ops[] = {
     {BM_CFG_OP_APP_UNBIND, 6, 8, bm_cfg_srv_app_unbind},
     {BM_CFG_OP_SIG_APP_GET, 4, 4, bm_cfg_srv_sig_app_get},
     {BM_CFG_OP_VND_APP_GET, 6, 6, bm_cfg_srv_vnd_app_get},
-    {BM_CFG_OP_IDENTITY_GET, 2, 2, identity_get},
-    {BM_CFG_OP_IDENTITY_SET, 3, 3, identity_set},
-    {BM_CFG_OP_KRP_GET, 2, 2, krp_get},
-    {BM_CFG_OP_KRP_SET, 3, 3, krp_set},
-    {BM_CFG_OP_HB_PUB_GET, 0, 0, bm_cfg_srv_hb_pub_get},
-    {BM_CFG_OP_HB_PUB_SET, 9, 9, bm_cfg_srv_hb_pub_set},
-    {BM_CFG_OP_HB_SUB_GET, 0, 0, bm_cfg_srv_hb_sub_get},
-    {BM_CFG_OP_HB_SUB_SET, 5, 5, bm_cfg_srv_hb_sub_set},
+    {BM_CFG_OP_IDENTITY_GET, 2, 2, identity},
+    {BM_CFG_OP_IDENTITY_SET, 3, 3, identity},
+    {BM_CFG_OP_KRP_GET, 2, 2, krp},
+    {BM_CFG_OP_KRP_SET, 3, 3, krp},
+    {BM_CFG_OP_HB_PUB_GET, 0, 0, bm_cfg_srv_hb_pub},
+    {BM_CFG_OP_HB_PUB_SET, 9, 9, bm_cfg_srv_hb_pub},
+    {BM_CFG_OP_HB_SUB_GET, 0, 0, bm_cfg_srv_hb_sub},
+    {BM_CFG_OP_HB_SUB_SET, 5, 5, bm_cfg_srv_hb_sub},
     {BM_CFG_OP_LPN_TIMEOUT_GET, 2, 2, lpn_timeout_get},
     {BM_CFG_OP_NODE_RESET, 0, 0, node_reset},
 };

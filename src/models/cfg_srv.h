@@ -64,14 +64,11 @@ int bm_cfg_srv_vnd_app_get(struct bm_node *node, struct bm_model *model,
                            const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
 
 /* Heartbeat Publication and Subscription messages and timers (heartbeat.c). */
-int bm_cfg_srv_hb_pub_get(struct bm_node *node, struct bm_model *model,
-                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
-int bm_cfg_srv_hb_pub_set(struct bm_node *node, struct bm_model *model,
-                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
-int bm_cfg_srv_hb_sub_get(struct bm_node *node, struct bm_model *model,
-                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
-int bm_cfg_srv_hb_sub_set(struct bm_node *node, struct bm_model *model,
-                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
+/* Get when len is 0, else Set: */
+int bm_cfg_srv_hb_pub(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len);
+int bm_cfg_srv_hb_sub(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len);
 /* Sends due periodic heartbeats; returns the next deadline or UINT64_MAX. */
 uint64_t bm_heartbeat_process(struct bm_node *node, uint64_t now_ms);
 /* Features (bits as in 4.2.17.5) changed state: a triggered heartbeat. */

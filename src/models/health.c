@@ -187,14 +187,6 @@ static int fault_test_unack(struct bm_node *node, struct bm_model *m, const stru
     return BM_OK;
 }
 
-static int period_get(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
-{
-    (void)p;
-    (void)len;
-    return reply(node, m, ctx, OP_PERIOD_STATUS, &srv_of(m)->divisor, 1);
-}
-
 static int period_set_unack(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
                             const uint8_t *p, size_t len)
 {
@@ -210,20 +202,13 @@ static int period_set_unack(struct bm_node *node, struct bm_model *m, const stru
     return BM_OK;
 }
 
-static int period_set(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
+/* Health Period Get (no parameters) and Set, answered with the Status. */
+static int period(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                  const uint8_t *p, size_t len)
 {
-    int rc = period_set_unack(node, m, ctx, p, len);
-    return rc == BM_OK ? period_get(node, m, ctx, p, len) : rc;
-}
-
-static int attention_get(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                         const uint8_t *p, size_t len)
-{
-    (void)p;
-    (void)len;
-    uint8_t left = attention_left(srv_of(m), bm_node_now(node));
-    return reply(node, m, ctx, OP_ATTENTION_STATUS, &left, 1);
+    if (len && period_set_unack(node, m, ctx, p, len) != BM_OK)
+        return BM_EMALFORMED;
+    return reply(node, m, ctx, OP_PERIOD_STATUS, &srv_of(m)->divisor, 1);
 }
 
 static void attention_set(struct bm_node *node, struct bm_model *m, uint8_t secs)
@@ -245,11 +230,15 @@ static int attention_set_unack(struct bm_node *node, struct bm_model *m,
     return BM_OK;
 }
 
-static int attention_set_ack(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                             const uint8_t *p, size_t len)
+/* Attention Get (no parameters) and Set, answered with the Status: the
+ * whole seconds left, rounded up. */
+static int attention(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                     const uint8_t *p, size_t len)
 {
-    attention_set(node, m, p[0]);
-    return attention_get(node, m, ctx, p, len);
+    if (len)
+        attention_set(node, m, p[0]);
+    uint8_t left = attention_left(srv_of(m), bm_node_now(node));
+    return reply(node, m, ctx, OP_ATTENTION_STATUS, &left, 1);
 }
 
 static uint64_t srv_process(struct bm_node *node, struct bm_model *m, uint64_t now)
@@ -281,16 +270,16 @@ static uint8_t srv_period_shift(const struct bm_model *m)
 }
 
 static const struct bm_model_op srv_ops[] = {
-    {OP_ATTENTION_GET, 0, 0, attention_get},
-    {OP_ATTENTION_SET, 1, 1, attention_set_ack},
+    {OP_ATTENTION_GET, 0, 0, attention},
+    {OP_ATTENTION_SET, 1, 1, attention},
     {OP_ATTENTION_SET_UNACK, 1, 1, attention_set_unack},
     {OP_FAULT_CLEAR, 2, 2, fault_clear},
     {OP_FAULT_CLEAR_UNACK, 2, 2, fault_clear_unack},
     {OP_FAULT_GET, 2, 2, fault_get},
     {OP_FAULT_TEST, 3, 3, fault_test},
     {OP_FAULT_TEST_UNACK, 3, 3, fault_test_unack},
-    {OP_PERIOD_GET, 0, 0, period_get},
-    {OP_PERIOD_SET, 1, 1, period_set},
+    {OP_PERIOD_GET, 0, 0, period},
+    {OP_PERIOD_SET, 1, 1, period},
     {OP_PERIOD_SET_UNACK, 1, 1, period_set_unack},
 };
 

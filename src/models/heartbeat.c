@@ -137,19 +137,10 @@ static int pub_status(struct bm_node *node, struct bm_model *model, const struct
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_HB_PUB_STATUS, out, sizeof(out));
 }
 
-int bm_cfg_srv_hb_pub_get(struct bm_node *node, struct bm_model *model,
-                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
+/* Heartbeat Publication Set, a fixed-length one */
+static int hb_pub_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p)
 {
-    (void)p;
-    (void)len;
-    uint16_t count = node->hb_pub.count;
-    return pub_status(node, model, ctx, count == 0xffff ? 0xff : log_of(count));
-}
-
-int bm_cfg_srv_hb_pub_set(struct bm_node *node, struct bm_model *model,
-                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
-{
-    (void)len;
     uint16_t dst = bm_cfg_get_le16(p);
     uint8_t count_log = p[2], period_log = p[3], ttl = p[4];
     uint16_t feat = bm_cfg_get_le16(p + 5);
@@ -194,6 +185,16 @@ int bm_cfg_srv_hb_pub_set(struct bm_node *node, struct bm_model *model,
     return pub_status(node, model, ctx, count_log);
 }
 
+/* Heartbeat Publication Get (no parameters) and Set (4.3.2.61-62). */
+int bm_cfg_srv_hb_pub(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
+{
+    if (len)
+        return hb_pub_set(node, model, ctx, p);
+    uint16_t count = node->hb_pub.count;
+    return pub_status(node, model, ctx, count == 0xffff ? 0xff : log_of(count));
+}
+
 static int sub_status(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx)
 {
     const struct bm_hb_sub *sub = &node->hb_sub;
@@ -211,18 +212,12 @@ static int sub_status(struct bm_node *node, struct bm_model *model, const struct
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_HB_SUB_STATUS, out, sizeof(out));
 }
 
-int bm_cfg_srv_hb_sub_get(struct bm_node *node, struct bm_model *model,
-                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
+/* Heartbeat Subscription Get (no parameters) and Set (4.3.2.64-65). */
+int bm_cfg_srv_hb_sub(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len)
 {
-    (void)p;
-    (void)len;
-    return sub_status(node, model, ctx);
-}
-
-int bm_cfg_srv_hb_sub_set(struct bm_node *node, struct bm_model *model,
-                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
-{
-    (void)len;
+    if (!len)
+        return sub_status(node, model, ctx);
     uint16_t src = bm_cfg_get_le16(p);
     uint16_t dst = bm_cfg_get_le16(p + 2);
     uint8_t period_log = p[4];
