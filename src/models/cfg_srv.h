@@ -32,36 +32,26 @@ size_t bm_cfg_pack_indexes(const uint16_t *idx, size_t count, uint8_t *out);
 /* Model Publication, Subscription and App Bind messages (cfg_srv_model.c). */
 int bm_cfg_srv_pub_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
                        const uint8_t *p, size_t len);
+/* The handlers below serve both forms of their message (plain and
+ * virtual, or SIG and Vendor), the length telling which. */
 int bm_cfg_srv_pub_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
                        const uint8_t *p, size_t len);
-int bm_cfg_srv_pub_va_set(struct bm_node *node, struct bm_model *model,
-                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
 int bm_cfg_srv_sub_add(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
                        const uint8_t *p, size_t len);
 int bm_cfg_srv_sub_del(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
                        const uint8_t *p, size_t len);
 int bm_cfg_srv_sub_overwrite(struct bm_node *node, struct bm_model *model,
                              const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
-int bm_cfg_srv_sub_va_add(struct bm_node *node, struct bm_model *model,
-                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
-int bm_cfg_srv_sub_va_del(struct bm_node *node, struct bm_model *model,
-                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
-int bm_cfg_srv_sub_va_overwrite(struct bm_node *node, struct bm_model *model,
-                                const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
 int bm_cfg_srv_sub_del_all(struct bm_node *node, struct bm_model *model,
                            const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
-int bm_cfg_srv_sig_sub_get(struct bm_node *node, struct bm_model *model,
-                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
-int bm_cfg_srv_vnd_sub_get(struct bm_node *node, struct bm_model *model,
-                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
+int bm_cfg_srv_sub_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                       const uint8_t *p, size_t len);
 int bm_cfg_srv_app_bind(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
                         const uint8_t *p, size_t len);
 int bm_cfg_srv_app_unbind(struct bm_node *node, struct bm_model *model,
                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
-int bm_cfg_srv_sig_app_get(struct bm_node *node, struct bm_model *model,
-                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
-int bm_cfg_srv_vnd_app_get(struct bm_node *node, struct bm_model *model,
-                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
+int bm_cfg_srv_app_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                       const uint8_t *p, size_t len);
 
 /* Heartbeat Publication and Subscription messages and timers (heartbeat.c). */
 /* Get when len is 0, else Set: */

@@ -21,48 +21,44 @@
 #include "models/models.h"
 #include "node/node.h"
 
-/* The sixteen messages, in the order of forms[]. */
+/* The messages, in the order of forms[]. A message with a SIG and a
+ * vendor form (4 and 6 octets), or a plain and a virtual one (the Label
+ * UUID, 16 octets, where the 2-octet address goes), takes one handler:
+ * the length tells the form. */
 enum kind {
     PUB_GET,
     PUB_SET,
-    PUB_VA_SET,
     SUB_ADD,
     SUB_DEL,
     SUB_OVERWRITE,
-    SUB_VA_ADD,
-    SUB_VA_DEL,
-    SUB_VA_OVERWRITE,
     SUB_DEL_ALL,
-    SIG_SUB_GET,
-    VND_SUB_GET,
+    SUB_GET,
     APP_BIND,
     APP_UNBIND,
-    SIG_APP_GET,
-    VND_APP_GET,
+    APP_GET,
 };
 
-/* sig_len: the SIG form's parameter length (the vendor form is 2 longer);
- * mid: Status octets between the element address and the model
- * identifier; status_op: the Status's opcode, 0x80xx. */
+/* The parameters of a virtual form: 20 octets or more; a plain form has
+ * at most 13. */
+#define VIRTUAL_LEN 20
+
+/* sig_len: the plain SIG form's parameter length (the vendor form is 2
+ * longer, the virtual form 14); mid: Status octets between the element
+ * address and the model identifier; status_op: the Status's opcode, 0x80xx
+ * (the vendor List's is 2 more). */
 static const struct {
     uint8_t sig_len, mid, status_op;
 } forms[] = {
     [PUB_GET] = {4, 7, BM_CFG_OP_PUB_STATUS & 0xff},
     [PUB_SET] = {11, 7, BM_CFG_OP_PUB_STATUS & 0xff},
-    [PUB_VA_SET] = {25, 7, BM_CFG_OP_PUB_STATUS & 0xff},
     [SUB_ADD] = {6, 2, BM_CFG_OP_SUB_STATUS & 0xff},
     [SUB_DEL] = {6, 2, BM_CFG_OP_SUB_STATUS & 0xff},
     [SUB_OVERWRITE] = {6, 2, BM_CFG_OP_SUB_STATUS & 0xff},
-    [SUB_VA_ADD] = {20, 2, BM_CFG_OP_SUB_STATUS & 0xff},
-    [SUB_VA_DEL] = {20, 2, BM_CFG_OP_SUB_STATUS & 0xff},
-    [SUB_VA_OVERWRITE] = {20, 2, BM_CFG_OP_SUB_STATUS & 0xff},
     [SUB_DEL_ALL] = {4, 2, BM_CFG_OP_SUB_STATUS & 0xff},
-    [SIG_SUB_GET] = {4, 0, BM_CFG_OP_SIG_SUB_LIST & 0xff},
-    [VND_SUB_GET] = {4, 0, BM_CFG_OP_VND_SUB_LIST & 0xff}, /* only the vendor form */
+    [SUB_GET] = {4, 0, BM_CFG_OP_SIG_SUB_LIST & 0xff},
     [APP_BIND] = {6, 2, BM_CFG_OP_APP_STATUS & 0xff},
     [APP_UNBIND] = {6, 2, BM_CFG_OP_APP_STATUS & 0xff},
-    [SIG_APP_GET] = {4, 0, BM_CFG_OP_SIG_APP_LIST & 0xff},
-    [VND_APP_GET] = {4, 0, BM_CFG_OP_VND_APP_LIST & 0xff},
+    [APP_GET] = {4, 0, BM_CFG_OP_SIG_APP_LIST & 0xff},
 };
 
 /* What a message asks, once its model is looked up. */
@@ -72,6 +68,7 @@ struct req {
     struct bm_model *model; /* the model named, when status is Success */
     uint8_t status;         /* of the element and model lookup */
     uint16_t addr;          /* the subscription address, or the AppKey index */
+    const uint8_t *label;   /* the Label UUID of a virtual form, else NULL */
 };
 
 static uint8_t sub_rc_status(int rc)
@@ -121,8 +118,9 @@ static int pub_set(struct req *r, const uint8_t *f, const uint8_t *label)
 }
 
 /* The three Subscription changes, plain or virtual (4.3.2.19-4.3.2.25). */
-static int sub_change(struct req *r, const uint8_t *label)
+static int sub_change(struct req *r)
 {
+    const uint8_t *label = r->label;
     struct bm_node *node = r->node;
     struct bm_model *m = r->model;
     uint16_t addr = r->addr;
@@ -130,9 +128,9 @@ static int sub_change(struct req *r, const uint8_t *label)
     if (!label && (!bm_addr_is_group(addr) || addr == BM_ADDR_ALL_NODES))
         return BM_CFG_ST_INVALID_ADDRESS;
     int rc = BM_OK;
-    if (r->kind == SUB_OVERWRITE || r->kind == SUB_VA_OVERWRITE)
+    if (r->kind == SUB_OVERWRITE)
         bm_access_sub_clear(node, m);
-    if (r->kind == SUB_DEL || r->kind == SUB_VA_DEL)
+    if (r->kind == SUB_DEL)
         bm_access_sub_del(node, m, addr); /* not there: a repeated Delete, success */
     else
         rc = bm_access_sub_add(node, m, addr, label);
@@ -145,24 +143,21 @@ static int sub_change(struct req *r, const uint8_t *label)
 static int act(struct req *r, const uint8_t *p)
 {
     enum kind k = r->kind;
-    const uint8_t *label = NULL;
+    const uint8_t *label = r->label;
     r->addr = bm_cfg_get_le16(p + 2);
-    if (k == PUB_VA_SET || (k >= SUB_VA_ADD && k <= SUB_VA_OVERWRITE)) {
-        label = p + 2;
-        if (bm_crypto_virtual_addr(label, &r->addr) != BM_OK) {
-            r->addr = 0;
-            return BM_CFG_ST_UNSPECIFIED;
-        }
+    if (label && bm_crypto_virtual_addr(label, &r->addr) != BM_OK) {
+        r->addr = 0;
+        return BM_CFG_ST_UNSPECIFIED;
     }
-    if (k == PUB_SET && bm_addr_is_virtual(r->addr))
+    if (k == PUB_SET && !label && bm_addr_is_virtual(r->addr))
         return BM_EMALFORMED; /* 4.3.2.16: a virtual address takes the VA Set */
-    if (k == PUB_SET || k == PUB_VA_SET)
+    if (k == PUB_SET)
         return pub_set(r, label ? p + 18 : p + 4, label);
     if ((k == APP_BIND || k == APP_UNBIND) && r->addr > 0x0fff)
         return BM_EMALFORMED;
     if (k == SUB_DEL_ALL)
         r->addr = BM_ADDR_UNASSIGNED;
-    if (r->status != BM_CFG_ST_SUCCESS || k == PUB_GET || k >= SIG_APP_GET)
+    if (r->status != BM_CFG_ST_SUCCESS || k == PUB_GET || k == APP_GET)
         return r->status;
     struct bm_model *m = r->model;
     if (k == APP_BIND || k == APP_UNBIND) {
@@ -183,18 +178,20 @@ static int act(struct req *r, const uint8_t *p)
         return BM_CFG_ST_NOT_A_SUBSCRIBE_MODEL;
     if (k == SUB_DEL_ALL)
         bm_access_sub_clear(r->node, m);
-    if (k == SUB_DEL_ALL || k == SIG_SUB_GET || k == VND_SUB_GET)
+    if (k == SUB_DEL_ALL || k == SUB_GET)
         return BM_CFG_ST_SUCCESS;
-    return sub_change(r, label);
+    return sub_change(r);
 }
 
 static int handle(struct bm_node *node, struct bm_model *srv, const struct bm_msg_ctx *ctx,
                   const uint8_t *p, size_t len, enum kind k)
 {
-    size_t id_at = forms[k].sig_len - 2u, id_len = len - id_at;
+    bool virt = len >= VIRTUAL_LEN;
+    size_t id_at = forms[k].sig_len - 2u + (virt ? 14u : 0u), id_len = len - id_at;
     if (id_len != 2 && id_len != 4)
-        return BM_EMALFORMED; /* between the two forms */
-    struct req r = {.node = node, .kind = k, .status = BM_CFG_ST_INVALID_ADDRESS};
+        return BM_EMALFORMED; /* between the SIG and vendor forms */
+    struct req r = {
+        .node = node, .kind = k, .status = BM_CFG_ST_INVALID_ADDRESS, .label = virt ? p + 2 : NULL};
     uint16_t elem = bm_cfg_get_le16(p);
     uint16_t company = BM_COMPANY_SIG, id = bm_cfg_get_le16(p + id_at);
     if (id_len == 4) {
@@ -225,13 +222,16 @@ static int handle(struct bm_node *node, struct bm_model *srv, const struct bm_ms
     }
     memcpy(out + n, p + id_at, id_len);
     n += id_len;
-    if (m && k >= SIG_APP_GET) {
-        n += bm_cfg_pack_indexes(m->keys, m->key_count, out + n);
-    } else if (m && (k == SIG_SUB_GET || k == VND_SUB_GET)) {
-        for (uint8_t i = 0; i < m->sub_count; i++, n += 2)
+    uint32_t op = 0x8000u | forms[k].status_op;
+    if (k == APP_GET || k == SUB_GET) {
+        if (id_len == 4)
+            op += 2; /* the Vendor Model App or Subscription List */
+        if (m && k == APP_GET)
+            n += bm_cfg_pack_indexes(m->keys, m->key_count, out + n);
+        for (uint8_t i = 0; m && k == SUB_GET && i < m->sub_count; i++, n += 2)
             bm_cfg_put_le16(out + n, m->subs[i]);
     }
-    return bm_cfg_srv_reply(node, srv, ctx, 0x8000u | forms[k].status_op, out, n);
+    return bm_cfg_srv_reply(node, srv, ctx, op, out, n);
 }
 
 /* --- the opcode table's entries (cfg_srv.c) --- */
@@ -243,51 +243,28 @@ int bm_cfg_srv_pub_get(struct bm_node *node, struct bm_model *model, const struc
 }
 
 int bm_cfg_srv_pub_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len)
+                       const uint8_t *p, size_t len) /* and Virtual Address Set */
 {
     return handle(node, model, ctx, p, len, PUB_SET);
 }
 
-int bm_cfg_srv_pub_va_set(struct bm_node *node, struct bm_model *model,
-                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
-{
-    return handle(node, model, ctx, p, len, PUB_VA_SET);
-}
-
 int bm_cfg_srv_sub_add(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len)
+                       const uint8_t *p, size_t len) /* plain and virtual */
 {
     return handle(node, model, ctx, p, len, SUB_ADD);
 }
 
 int bm_cfg_srv_sub_del(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len)
+                       const uint8_t *p, size_t len) /* plain and virtual */
 {
     return handle(node, model, ctx, p, len, SUB_DEL);
 }
 
 int bm_cfg_srv_sub_overwrite(struct bm_node *node, struct bm_model *model,
-                             const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
+                             const struct bm_msg_ctx *ctx, const uint8_t *p,
+                             size_t len) /* plain and virtual */
 {
     return handle(node, model, ctx, p, len, SUB_OVERWRITE);
-}
-
-int bm_cfg_srv_sub_va_add(struct bm_node *node, struct bm_model *model,
-                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
-{
-    return handle(node, model, ctx, p, len, SUB_VA_ADD);
-}
-
-int bm_cfg_srv_sub_va_del(struct bm_node *node, struct bm_model *model,
-                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
-{
-    return handle(node, model, ctx, p, len, SUB_VA_DEL);
-}
-
-int bm_cfg_srv_sub_va_overwrite(struct bm_node *node, struct bm_model *model,
-                                const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
-{
-    return handle(node, model, ctx, p, len, SUB_VA_OVERWRITE);
 }
 
 int bm_cfg_srv_sub_del_all(struct bm_node *node, struct bm_model *model,
@@ -296,16 +273,10 @@ int bm_cfg_srv_sub_del_all(struct bm_node *node, struct bm_model *model,
     return handle(node, model, ctx, p, len, SUB_DEL_ALL);
 }
 
-int bm_cfg_srv_sig_sub_get(struct bm_node *node, struct bm_model *model,
-                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
+int bm_cfg_srv_sub_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                       const uint8_t *p, size_t len) /* SIG and Vendor */
 {
-    return handle(node, model, ctx, p, len, SIG_SUB_GET);
-}
-
-int bm_cfg_srv_vnd_sub_get(struct bm_node *node, struct bm_model *model,
-                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
-{
-    return handle(node, model, ctx, p, len, VND_SUB_GET);
+    return handle(node, model, ctx, p, len, SUB_GET);
 }
 
 int bm_cfg_srv_app_bind(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
@@ -320,14 +291,8 @@ int bm_cfg_srv_app_unbind(struct bm_node *node, struct bm_model *model,
     return handle(node, model, ctx, p, len, APP_UNBIND);
 }
 
-int bm_cfg_srv_sig_app_get(struct bm_node *node, struct bm_model *model,
-                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
+int bm_cfg_srv_app_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                       const uint8_t *p, size_t len) /* SIG and Vendor */
 {
-    return handle(node, model, ctx, p, len, SIG_APP_GET);
-}
-
-int bm_cfg_srv_vnd_app_get(struct bm_node *node, struct bm_model *model,
-                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
-{
-    return handle(node, model, ctx, p, len, VND_APP_GET);
+    return handle(node, model, ctx, p, len, APP_GET);
 }
