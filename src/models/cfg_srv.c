@@ -334,21 +334,6 @@ static int netkey_del(struct bm_node *node, struct bm_model *model, const struct
     return netkey_change(node, model, ctx, p, KEY_DEL);
 }
 
-static int netkey_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
-{
-    (void)p;
-    (void)len;
-    uint16_t idx[BM_CFG_SUBNETS];
-    size_t n = 0;
-    for (size_t i = 0; i < BM_CFG_SUBNETS; i++)
-        if (node->net.subnets[i].used)
-            idx[n++] = node->net.subnets[i].net_idx;
-    uint8_t out[BM_CFG_SUBNETS * 2];
-    size_t olen = bm_cfg_pack_indexes(idx, n, out);
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_NETKEY_LIST, out, olen);
-}
-
 /* AppKey Add, Update and Delete: NetKeyIndex and AppKeyIndex packed in
  * three octets, then the key (4.3.2.37-39); the Status is the Status Code
  * and those three octets. */
@@ -408,25 +393,38 @@ static int appkey_del(struct bm_node *node, struct bm_model *model, const struct
     return appkey_change(node, model, ctx, p, KEY_DEL);
 }
 
-static int appkey_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
+#define KEYS_MAX (BM_CFG_SUBNETS > BM_CFG_APP_KEYS ? BM_CFG_SUBNETS : BM_CFG_APP_KEYS)
+
+/* NetKey Get (no parameters) and AppKey Get (a NetKeyIndex): the List of
+ * indexes, packed (4.3.2.36, 4.3.2.42). AppKey List starts with the
+ * Status Code and the NetKeyIndex; a key in refresh is listed once. */
+static int key_list(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                    const uint8_t *p, size_t len)
 {
-    (void)len;
-    uint16_t net_idx = bm_cfg_get_le16(p);
-    if (net_idx > IDX_MAX)
-        return BM_EMALFORMED;
-    uint8_t out[3 + BM_CFG_APP_KEYS * 2] = {BM_CFG_ST_SUCCESS, p[0], p[1]};
-    size_t n = 0;
-    uint16_t idx[BM_CFG_APP_KEYS];
-    if (!bm_net_subnet_find(&node->net, net_idx)) {
-        out[0] = BM_CFG_ST_INVALID_NETKEY;
+    uint8_t out[3 + KEYS_MAX * 2] = {BM_CFG_ST_SUCCESS};
+    uint16_t idx[KEYS_MAX];
+    size_t n = 0, at = 0;
+    uint32_t op = BM_CFG_OP_NETKEY_LIST;
+    if (!len) {
+        for (size_t i = 0; i < BM_CFG_SUBNETS; i++)
+            if (node->net.subnets[i].used)
+                idx[n++] = node->net.subnets[i].net_idx;
     } else {
-        for (uint8_t i = 0; i < node->app_count; i++)
+        uint16_t net_idx = bm_cfg_get_le16(p);
+        if (net_idx > IDX_MAX)
+            return BM_EMALFORMED;
+        op = BM_CFG_OP_APPKEY_LIST;
+        out[1] = p[0];
+        out[2] = p[1];
+        at = 3;
+        if (!bm_net_subnet_find(&node->net, net_idx))
+            out[0] = BM_CFG_ST_INVALID_NETKEY;
+        for (uint8_t i = 0; i < node->app_count && out[0] == BM_CFG_ST_SUCCESS; i++)
             if (node->app_net_idx[i] == net_idx && !node->app_new[i])
                 idx[n++] = node->app_keys[i].app_idx;
     }
-    size_t olen = 3 + bm_cfg_pack_indexes(idx, n, out + 3);
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_APPKEY_LIST, out, olen);
+    size_t olen = at + bm_cfg_pack_indexes(idx, n, out + at);
+    return bm_cfg_srv_reply(node, model, ctx, op, out, olen);
 }
 
 /* --- Node Identity, Key Refresh Phase (4.3.2.43-45, 4.3.2.54-56) --- */
@@ -566,11 +564,11 @@ static const struct bm_model_op cfg_srv_ops[] = {
     {BM_CFG_OP_NETKEY_ADD, 18, 18, netkey_add},
     {BM_CFG_OP_NETKEY_UPDATE, 18, 18, netkey_update},
     {BM_CFG_OP_NETKEY_DEL, 2, 2, netkey_del},
-    {BM_CFG_OP_NETKEY_GET, 0, 0, netkey_get},
+    {BM_CFG_OP_NETKEY_GET, 0, 0, key_list},
     {BM_CFG_OP_APPKEY_ADD, 19, 19, appkey_add},
     {BM_CFG_OP_APPKEY_UPDATE, 19, 19, appkey_update},
     {BM_CFG_OP_APPKEY_DEL, 3, 3, appkey_del},
-    {BM_CFG_OP_APPKEY_GET, 2, 2, appkey_get},
+    {BM_CFG_OP_APPKEY_GET, 2, 2, key_list},
     {BM_CFG_OP_APP_BIND, 6, 8, bm_cfg_srv_app_bind},
     {BM_CFG_OP_APP_UNBIND, 6, 8, bm_cfg_srv_app_unbind},
     {BM_CFG_OP_SIG_APP_GET, 4, 4, bm_cfg_srv_app_get},
