@@ -393,7 +393,8 @@ static int appkey_del(struct bm_node *node, struct bm_model *model, const struct
     return appkey_change(node, model, ctx, p, KEY_DEL);
 }
 
-#define KEYS_MAX (BM_CFG_SUBNETS > BM_CFG_APP_KEYS ? BM_CFG_SUBNETS : BM_CFG_APP_KEYS)
+/* room for either list */
+#define KEYS_MAX (BM_CFG_SUBNETS + BM_CFG_APP_KEYS)
 
 /* NetKey Get (no parameters) and AppKey Get (a NetKeyIndex): the List of
  * indexes, packed (4.3.2.36, 4.3.2.42). AppKey List starts with the
