@@ -107,19 +107,20 @@ struct bm_gatt_conn {
 };
 
 struct bm_gatt {
-    struct bm_gatt_conn conns[BM_CFG_GATT_CONNS];
-    bool proxy_disabled;       /* GATT Proxy state set to 0 (4.2.11) */
-    uint64_t identity_until_ms[BM_CFG_SUBNETS]; /* Node Identity running, per subnet slot */
-    uint8_t id_random[8];      /* Random of the Node Identity we advertise */
-    uint8_t adv[BM_ADV_MAX_LEN]; /* what the port is advertising for us */
-    uint8_t adv_len;
+    /* the octets first, at small offsets (Thumb loads reach 31 octets) */
     uint8_t rx_conn;           /* 1 + index of the connection the PDU in the rx path came from; 0 = advertising */
     uint8_t prov_conn;         /* 1 + index of the connection PB-GATT runs on; 0 = none */
+    bool proxy_disabled;       /* GATT Proxy state set to 0 (4.2.11) */
     bool drop_clients;         /* GATT Proxy went 1 -> 0: disconnect proxy clients (4.2.11) */
-    uint32_t beacon_iv;        /* the beacon state proxy clients last got */
+    uint8_t adv_len;
     uint8_t beacon_flags;
+    uint32_t beacon_iv;        /* the beacon state proxy clients last got */
     bm_proxy_client_fn client_cb;
     void *client_user;
+    uint8_t id_random[8];      /* Random of the Node Identity we advertise */
+    uint8_t adv[BM_ADV_MAX_LEN]; /* what the port is advertising for us */
+    uint64_t identity_until_ms[BM_CFG_SUBNETS]; /* Node Identity running, per subnet slot */
+    struct bm_gatt_conn conns[BM_CFG_GATT_CONNS];
 };
 
 #endif

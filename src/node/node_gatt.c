@@ -39,53 +39,53 @@ static struct bm_gatt_conn *conn_find(struct bm_node *node, uint16_t handle)
     return NULL;
 }
 
-static uint8_t conn_index(const struct bm_node *node, const struct bm_gatt_conn *c)
+/* rx_conn and prov_conn name a connection by 1 + its index, 0 for none */
+static uint8_t conn_num(const struct bm_node *node, const struct bm_gatt_conn *c)
 {
-    return (uint8_t)(c - node->gatt.conns);
+    return (uint8_t)(c - node->gatt.conns + 1);
 }
 
-static struct bm_gatt_conn *conn_alloc(struct bm_node *node, uint16_t handle, uint16_t mtu,
-                                       uint8_t role)
+static struct bm_gatt_conn *conn_at(struct bm_node *node, uint8_t num)
 {
-    for (size_t i = 0; i < BM_CFG_GATT_CONNS; i++) {
-        struct bm_gatt_conn *c = &node->gatt.conns[i];
-        if (c->role != BM_GATT_ROLE_NONE)
-            continue;
-        memset(c, 0, sizeof(*c));
-        c->role = role;
-        c->handle = handle;
-        c->mtu = mtu;
-        bm_proxy_filter_init(&c->filter);
-        return c;
-    }
-    return NULL;
+    return num ? &node->gatt.conns[num - 1] : NULL;
 }
 
-static bool slot_free(const struct bm_node *node)
+static struct bm_gatt_conn *slot_free(struct bm_node *node)
 {
     for (size_t i = 0; i < BM_CFG_GATT_CONNS; i++)
         if (node->gatt.conns[i].role == BM_GATT_ROLE_NONE)
-            return true;
-    return false;
+            return &node->gatt.conns[i];
+    return NULL;
+}
+
+static void conn_open(struct bm_gatt_conn *c, uint16_t handle, uint16_t mtu, uint8_t role)
+{
+    /* all zero: no message in reassembly, an empty accept list
+     * (bm_proxy_filter_init) */
+    _Static_assert(BM_PROXY_FILTER_ACCEPT == 0, "a zeroed filter is an empty accept list");
+    memset(c, 0, sizeof(*c));
+    c->role = role;
+    c->handle = handle;
+    c->mtu = mtu;
+}
+
+struct conn_tx {
+    struct bm_node *node;
+    uint16_t handle;
+};
+
+static int conn_pdu(void *ctx, const uint8_t *pdu, size_t len)
+{
+    const struct conn_tx *t = ctx;
+    return t->node->plat.gatt_send(t->node->plat.ctx, t->handle, pdu, len);
 }
 
 /* Sends one proxy message of type on c, segmented over its MTU. */
 static int conn_send(struct bm_node *node, const struct bm_gatt_conn *c, uint8_t type,
                      const uint8_t *msg, size_t len)
 {
-    size_t n = bm_proxy_sar_count(len, c->mtu);
-    if (n == 0)
-        return BM_EINVAL;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t pdu[BM_PROXY_MSG_MAX + 1];
-        size_t plen;
-        int rc = bm_proxy_sar_segment(type, msg, len, c->mtu, i, pdu, sizeof(pdu), &plen);
-        if (rc == BM_OK)
-            rc = node->plat.gatt_send(node->plat.ctx, c->handle, pdu, plen);
-        if (rc != BM_OK)
-            return rc;
-    }
-    return BM_OK;
+    struct conn_tx t = {node, c->handle};
+    return bm_proxy_sar_send(type, msg, len, c->mtu, conn_pdu, &t);
 }
 
 /* --- the GATT Proxy and Node Identity states (4.2.11, 4.2.12) --- */
@@ -174,14 +174,20 @@ static void adv_wanted(struct bm_node *node, uint64_t now, uint8_t *out, size_t 
             bm_gatt_adv_prov(node->uuid, 0, out, BM_ADV_MAX_LEN, len);
         return;
     }
-    if (bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED)
+    uint8_t proxy = bm_node_gatt_proxy_get(node);
+    if (proxy == BM_FEAT_STATE_UNSUPPORTED)
         return;
     /* Node Identity while it runs on a subnet, else the Network ID of the
      * first subnet when the proxy is enabled (one subnet at a time; a
      * rotation over several is left to issue #6's follow-ups). */
+    const struct bm_subnet *first = NULL;
     for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
         const struct bm_subnet *s = &node->net.subnets[i];
-        if (!s->used || node->gatt.identity_until_ms[i] <= now)
+        if (!s->used)
+            continue;
+        if (!first)
+            first = s;
+        if (node->gatt.identity_until_ms[i] <= now)
             continue;
         uint8_t hash[8];
         if (bm_net_node_identity_hash(bm_net_tx_keys(s)->identity_key, node->gatt.id_random,
@@ -189,15 +195,8 @@ static void adv_wanted(struct bm_node *node, uint64_t now, uint8_t *out, size_t 
             bm_gatt_adv_node_id(hash, node->gatt.id_random, out, BM_ADV_MAX_LEN, len);
         return;
     }
-    if (!bm_node_gatt_proxy_on(node))
-        return;
-    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
-        const struct bm_subnet *s = &node->net.subnets[i];
-        if (s->used) {
-            bm_gatt_adv_net_id(bm_net_tx_keys(s)->network_id, out, BM_ADV_MAX_LEN, len);
-            return;
-        }
-    }
+    if (first && proxy == BM_FEAT_STATE_ENABLED)
+        bm_gatt_adv_net_id(bm_net_tx_keys(first)->network_id, out, BM_ADV_MAX_LEN, len);
 }
 
 static void adv_update(struct bm_node *node, uint64_t now)
@@ -245,8 +244,8 @@ static void send_beacons(struct bm_node *node, const struct bm_gatt_conn *c)
 
 uint8_t bm_node_gatt_rx_role(const struct bm_node *node)
 {
-    return node->gatt.rx_conn ? node->gatt.conns[node->gatt.rx_conn - 1].role
-                              : BM_GATT_ROLE_NONE;
+    const struct bm_gatt_conn *c = conn_at((struct bm_node *)node, node->gatt.rx_conn);
+    return c ? c->role : BM_GATT_ROLE_NONE;
 }
 
 bool bm_node_gatt_net_out(struct bm_node *node, const uint8_t *pdu, size_t len, uint16_t dst,
@@ -257,46 +256,40 @@ bool bm_node_gatt_net_out(struct bm_node *node, const uint8_t *pdu, size_t len, 
         struct bm_gatt_conn *c = &node->gatt.conns[i];
         if (relayed && i + 1 == node->gatt.rx_conn)
             continue;
-        if (c->role == BM_GATT_ROLE_PROXY_CLIENT) {
-            /* a phone has only this bearer */
-            if (conn_send(node, c, BM_PROXY_TYPE_NET, pdu, len) == BM_OK)
-                skip_adv = true;
-        } else if (c->role == BM_GATT_ROLE_PROXY_SERVER && bm_proxy_filter_match(&c->filter, dst)) {
-            if (conn_send(node, c, BM_PROXY_TYPE_NET, pdu, len) == BM_OK && bm_addr_is_unicast(dst))
-                skip_adv = true;
-        }
+        /* a phone has only this bearer; a client whose filter took a
+         * unicast address is where that address is */
+        bool phone = c->role == BM_GATT_ROLE_PROXY_CLIENT;
+        if ((phone || (c->role == BM_GATT_ROLE_PROXY_SERVER &&
+                       bm_proxy_filter_match(&c->filter, dst))) &&
+            conn_send(node, c, BM_PROXY_TYPE_NET, pdu, len) == BM_OK &&
+            (phone || bm_addr_is_unicast(dst)))
+            skip_adv = true;
     }
     return skip_adv;
 }
 
 void bm_node_gatt_rx_accepted(struct bm_node *node, uint16_t src)
 {
-    if (bm_node_gatt_rx_role(node) != BM_GATT_ROLE_PROXY_SERVER)
+    struct bm_gatt_conn *c = conn_at(node, node->gatt.rx_conn);
+    if (!c || c->role != BM_GATT_ROLE_PROXY_SERVER)
         return;
     /* 6.7: what the client sends from goes on an accept list and off a
      * reject list, so its answers find it */
-    struct bm_proxy_filter *f = &node->gatt.conns[node->gatt.rx_conn - 1].filter;
-    if (f->type == BM_PROXY_FILTER_ACCEPT)
-        bm_proxy_filter_add(f, src);
-    else
-        bm_proxy_filter_remove(f, src);
+    struct bm_proxy_filter *f = &c->filter;
+    (f->type == BM_PROXY_FILTER_ACCEPT ? bm_proxy_filter_add : bm_proxy_filter_remove)(f, src);
 }
 
 /* --- proxy configuration (6.5, 6.6) --- */
 
-static int send_cfg(struct bm_node *node, const struct bm_gatt_conn *c, uint16_t net_idx,
-                    const struct bm_proxy_cfg_msg *m)
+/* Sends the proxy configuration message msg (len octets) on c, encrypted
+ * on subnet s. */
+static int send_cfg(struct bm_node *node, const struct bm_gatt_conn *c, const struct bm_subnet *s,
+                    const uint8_t *msg, size_t len)
 {
-    uint8_t msg[BM_PROXY_CFG_MAX_LEN];
-    size_t len;
-    int rc = bm_proxy_cfg_build(m, msg, sizeof(msg), &len);
-    if (rc != BM_OK)
-        return rc;
-    struct bm_subnet *s = bm_net_subnet_find(&node->net, net_idx);
-    if (!s || !node->provisioned)
+    if (!s)
         return BM_ESTATE;
     uint32_t seq;
-    rc = bm_node_seq_alloc(node, &seq);
+    int rc = bm_node_seq_alloc(node, &seq);
     if (rc != BM_OK)
         return rc;
     uint8_t pdu[BM_NET_MAX_PDU_LEN];
@@ -325,10 +318,10 @@ static void rx_cfg(struct bm_node *node, struct bm_gatt_conn *c, const uint8_t *
         if (m.opcode == BM_PROXY_OP_FILTER_STATUS)
             return;
         bm_proxy_filter_apply(&c->filter, &m);
-        struct bm_proxy_cfg_msg st = {.opcode = BM_PROXY_OP_FILTER_STATUS,
-                                      .filter_type = c->filter.type,
-                                      .list_size = c->filter.count};
-        send_cfg(node, c, net_idx, &st);
+        /* 6.5.4: Filter Status, FilterType and ListSize (big-endian; the
+         * filter holds at most 255) */
+        const uint8_t st[4] = {BM_PROXY_OP_FILTER_STATUS, c->filter.type, 0, c->filter.count};
+        send_cfg(node, c, bm_net_subnet_find(&node->net, net_idx), st, sizeof(st));
         return;
     }
     if (m.opcode != BM_PROXY_OP_FILTER_STATUS || !node->gatt.client_cb)
@@ -343,26 +336,26 @@ static void rx_cfg(struct bm_node *node, struct bm_gatt_conn *c, const uint8_t *
 
 /* --- PB-GATT glue (the link's gatt_send / gatt_close ops) --- */
 
-static void schedule_link(struct bm_node *node, uint64_t next)
+/* Runs the provisioning link and schedules its timer. */
+static void run_link(struct bm_node *node, uint64_t now)
 {
+    uint64_t next = bm_prov_link_process(&node->link, now);
     node->timers[BM_TIMER_PROV_LINK] = next == UINT64_MAX ? 0 : (next ? next : 1);
 }
 
 int bm_node_gatt_prov_send(void *ctx, const uint8_t *pdu, size_t len)
 {
     struct bm_node *node = ctx;
-    if (!node->gatt.prov_conn)
-        return BM_ESTATE;
-    return conn_send(node, &node->gatt.conns[node->gatt.prov_conn - 1], BM_PROXY_TYPE_PROV, pdu,
-                     len);
+    const struct bm_gatt_conn *c = conn_at(node, node->gatt.prov_conn);
+    return c ? conn_send(node, c, BM_PROXY_TYPE_PROV, pdu, len) : BM_ESTATE;
 }
 
 void bm_node_gatt_prov_close(void *ctx)
 {
     struct bm_node *node = ctx;
-    if (node->gatt.prov_conn)
-        node->plat.gatt_disconnect(node->plat.ctx,
-                                   node->gatt.conns[node->gatt.prov_conn - 1].handle);
+    const struct bm_gatt_conn *c = conn_at(node, node->gatt.prov_conn);
+    if (c)
+        node->plat.gatt_disconnect(node->plat.ctx, c->handle);
 }
 
 /* --- connections --- */
@@ -378,23 +371,26 @@ int bm_node_gatt_connected(struct bm_node *node, uint16_t conn, uint16_t mtu)
         return BM_EINVAL;
     if (!node->initialized || !has_gatt(node))
         return BM_ENOTSUP;
-    if (!slot_free(node))
+    struct bm_gatt_conn *c = slot_free(node);
+    if (!c)
         return BM_ENOSPC;
     uint64_t now = bm_node_now(node);
-    struct bm_gatt_conn *c;
+    uint8_t role = BM_GATT_ROLE_PROXY_SERVER;
     if (!node->provisioned) {
         if (bm_node_is_provisioner(node) || !(node->prov_bearers & BM_PROV_GATT))
             return BM_ENOTSUP;
         int rc = bm_pb_gatt_device_open(&node->link, now);
         if (rc != BM_OK)
             return rc == BM_ESTATE ? BM_ENOTSUP : rc;
-        c = conn_alloc(node, conn, mtu, BM_GATT_ROLE_PROV_SERVER);
-        node->gatt.prov_conn = (uint8_t)(conn_index(node, c) + 1);
-        schedule_link(node, bm_prov_link_process(&node->link, now));
+        role = BM_GATT_ROLE_PROV_SERVER;
+    } else if (bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED) {
+        return BM_ENOTSUP;
+    }
+    conn_open(c, conn, mtu, role);
+    if (role == BM_GATT_ROLE_PROV_SERVER) {
+        node->gatt.prov_conn = conn_num(node, c);
+        run_link(node, now);
     } else {
-        if (bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED)
-            return BM_ENOTSUP;
-        c = conn_alloc(node, conn, mtu, BM_GATT_ROLE_PROXY_SERVER);
         send_beacons(node, c);
     }
     bm_node_log(node, BM_LOG_INF, "proxy", "connected conn=%u mtu=%u role=%u", conn, mtu, c->role);
@@ -409,11 +405,11 @@ int bm_gatt_client_connected(struct bm_node *node, uint16_t conn, uint16_t mtu, 
         return BM_EINVAL;
     if (!node->initialized || !has_gatt(node))
         return BM_ENOTSUP;
-    struct bm_gatt_conn *c = conn_alloc(
-        node, conn, mtu,
-        service == BM_GATT_SVC_PROV ? BM_GATT_ROLE_PROV_CLIENT : BM_GATT_ROLE_PROXY_CLIENT);
+    struct bm_gatt_conn *c = slot_free(node);
     if (!c)
         return BM_ENOSPC;
+    conn_open(c, conn, mtu,
+              service == BM_GATT_SVC_PROV ? BM_GATT_ROLE_PROV_CLIENT : BM_GATT_ROLE_PROXY_CLIENT);
     bm_node_log(node, BM_LOG_INF, "proxy", "client connected conn=%u mtu=%u service=0x%04x", conn,
                 mtu, service);
     return BM_OK;
@@ -427,15 +423,14 @@ void bm_node_gatt_disconnected(struct bm_node *node, uint16_t conn)
     if (!c)
         return;
     uint8_t role = c->role;
-    uint8_t idx = (uint8_t)(conn_index(node, c) + 1);
     c->role = BM_GATT_ROLE_NONE;
     bm_proxy_sar_rx_reset(&c->sar);
     uint64_t now = bm_node_now(node);
     bm_node_log(node, BM_LOG_INF, "proxy", "disconnected conn=%u", conn);
-    if (node->gatt.prov_conn == idx) {
+    if (node->gatt.prov_conn == conn_num(node, c)) {
         node->gatt.prov_conn = 0;
         bm_pb_gatt_closed(&node->link);
-        schedule_link(node, bm_prov_link_process(&node->link, now));
+        run_link(node, now);
     }
     if (role == BM_GATT_ROLE_PROXY_CLIENT && node->gatt.client_cb) {
         struct bm_proxy_client_info info = {.event = BM_PROXY_EVT_DISCONNECTED, .conn = conn};
@@ -464,12 +459,12 @@ void bm_node_gatt_rx(struct bm_node *node, uint16_t conn, const uint8_t *data, s
     /* 6.3.1 / 7.1: each service carries its own message types; others
      * are ignored */
     if (prov) {
-        if (type == BM_PROXY_TYPE_PROV && node->gatt.prov_conn == conn_index(node, c) + 1) {
+        if (type == BM_PROXY_TYPE_PROV && node->gatt.prov_conn == conn_num(node, c)) {
             bm_pb_gatt_rx(&node->link, buf, mlen, now);
-            schedule_link(node, bm_prov_link_process(&node->link, now));
+            run_link(node, now);
         }
     } else if (type == BM_PROXY_TYPE_NET) {
-        node->gatt.rx_conn = (uint8_t)(conn_index(node, c) + 1);
+        node->gatt.rx_conn = conn_num(node, c);
         bm_node_rx_network(node, buf, mlen, 0);
         node->gatt.rx_conn = 0;
     } else if (type == BM_PROXY_TYPE_BEACON) {
@@ -510,11 +505,10 @@ uint64_t bm_node_gatt_process(struct bm_node *node, uint64_t now)
             send_beacons(node, c); /* the IV index or a key refresh flag changed */
     }
     node->gatt.drop_clients = false;
+    /* wake when a Node Identity ends (one that has ended reads as off) */
     for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
         uint64_t until = node->gatt.identity_until_ms[i];
-        if (until && until <= now)
-            node->gatt.identity_until_ms[i] = 0;
-        else if (until && until < next)
+        if (until > now && until < next)
             next = until;
     }
     adv_update(node, now);
@@ -545,9 +539,16 @@ static int client_cfg(struct bm_node *node, uint16_t conn, const struct bm_proxy
     struct bm_gatt_conn *c = client_conn(node, conn, BM_GATT_ROLE_PROXY_CLIENT);
     if (!c || !node->provisioned)
         return BM_ESTATE;
-    for (size_t i = 0; i < BM_CFG_SUBNETS; i++)
-        if (node->net.subnets[i].used)
-            return send_cfg(node, c, node->net.subnets[i].net_idx, m);
+    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
+        if (!node->net.subnets[i].used)
+            continue;
+        uint8_t msg[BM_PROXY_CFG_MAX_LEN];
+        size_t len;
+        int rc = bm_proxy_cfg_build(m, msg, sizeof(msg), &len);
+        if (rc != BM_OK)
+            return rc;
+        return send_cfg(node, c, &node->net.subnets[i], msg, len);
+    }
     return BM_ESTATE;
 }
 
@@ -604,12 +605,12 @@ int bm_prov_provision_gatt(struct bm_node *node, uint16_t conn, const uint8_t uu
         return rc;
     node->provision_cb = cb;
     node->provision_user = user;
-    node->gatt.prov_conn = (uint8_t)(conn_index(node, c) + 1);
+    node->gatt.prov_conn = conn_num(node, c);
     uint64_t now = bm_node_now(node);
     rc = bm_pb_gatt_provision(&node->link, &cfg, now);
     bm_crypto_wipe(&cfg, sizeof(cfg));
     if (rc != BM_OK)
         node->gatt.prov_conn = 0;
-    schedule_link(node, bm_prov_link_process(&node->link, now));
+    run_link(node, now);
     return rc;
 }
