@@ -30,30 +30,29 @@ int bm_proxy_cfg_parse(const uint8_t *msg, size_t len, struct bm_proxy_cfg_msg *
 {
     if (!msg || !out || len < 1 || len > BM_PROXY_CFG_MAX_LEN)
         return BM_EMALFORMED;
-    struct bm_proxy_cfg_msg m;
-    memset(&m, 0, sizeof(m));
-    m.opcode = msg[0];
+    uint8_t op = msg[0];
     const uint8_t *p = msg + 1;
     size_t n = len - 1;
-    if (m.opcode > BM_PROXY_OP_FILTER_STATUS)
+    if (op > BM_PROXY_OP_FILTER_STATUS)
         return BM_ENOTSUP;
-    if (m.opcode == BM_PROXY_OP_ADD_ADDRS || m.opcode == BM_PROXY_OP_REMOVE_ADDRS) {
-        if (n == 0 || n % 2 != 0)
-            return BM_EMALFORMED;
-        m.count = (uint8_t)(n / 2);
-        for (size_t i = 0; i < m.count; i++)
-            m.addrs[i] = get_be16(p + 2 * i);
+    bool addrs = op == BM_PROXY_OP_ADD_ADDRS || op == BM_PROXY_OP_REMOVE_ADDRS;
+    /* Add/Remove: an address array; Set Filter Type: FilterType; Filter
+     * Status: FilterType and ListSize. 6.5.1: FilterType 0x02..0xff
+     * prohibited */
+    if (addrs ? n == 0 || n % 2 != 0
+              : n != (op == BM_PROXY_OP_SET_FILTER_TYPE ? 1u : 3u) || p[0] > BM_PROXY_FILTER_REJECT)
+        return BM_EMALFORMED;
+    memset(out, 0, sizeof(*out));
+    out->opcode = op;
+    if (addrs) {
+        out->count = (uint8_t)(n / 2);
+        for (size_t i = 0; i < out->count; i++)
+            out->addrs[i] = get_be16(p + 2 * i);
     } else {
-        /* Set Filter Type: FilterType; Filter Status: FilterType and
-         * ListSize. 6.5.1: FilterType 0x02..0xff prohibited */
-        if (n != (m.opcode == BM_PROXY_OP_SET_FILTER_TYPE ? 1u : 3u) ||
-            p[0] > BM_PROXY_FILTER_REJECT)
-            return BM_EMALFORMED;
-        m.filter_type = p[0];
+        out->filter_type = p[0];
         if (n == 3)
-            m.list_size = get_be16(p + 1);
+            out->list_size = get_be16(p + 1);
     }
-    *out = m;
     return BM_OK;
 }
 
@@ -223,15 +222,13 @@ int bm_gatt_adv_prov(const uint8_t uuid[16], uint16_t oob_info, uint8_t *out, si
     return BM_OK;
 }
 
-/* Mesh Proxy Service data: Identification Type, then 8 octets (Network ID
- * or Hash), then for Node Identity the 8 of Random. */
-static int adv_proxy(uint8_t id_type, const uint8_t id[8], const uint8_t *random, uint8_t *out,
-                     size_t out_size, size_t *out_len)
+int bm_gatt_adv_proxy(const uint8_t id[8], const uint8_t *random, uint8_t *out, size_t out_size,
+                      size_t *out_len)
 {
     uint8_t *d = adv_head(BM_GATT_SVC_PROXY, random ? 17 : 9, out, out_size, out_len);
     if (!d)
         return BM_ENOSPC;
-    d[0] = id_type;
+    d[0] = random ? BM_PROXY_ID_NODE : BM_PROXY_ID_NETWORK;
     memcpy(d + 1, id, 8);
     if (random)
         memcpy(d + 9, random, 8);
@@ -241,13 +238,13 @@ static int adv_proxy(uint8_t id_type, const uint8_t id[8], const uint8_t *random
 int bm_gatt_adv_net_id(const uint8_t network_id[8], uint8_t *out, size_t out_size,
                        size_t *out_len)
 {
-    return adv_proxy(BM_PROXY_ID_NETWORK, network_id, NULL, out, out_size, out_len);
+    return bm_gatt_adv_proxy(network_id, NULL, out, out_size, out_len);
 }
 
 int bm_gatt_adv_node_id(const uint8_t hash[8], const uint8_t random[8], uint8_t *out,
                         size_t out_size, size_t *out_len)
 {
-    return adv_proxy(BM_PROXY_ID_NODE, hash, random, out, out_size, out_len);
+    return bm_gatt_adv_proxy(hash, random, out, out_size, out_len);
 }
 
 int bm_gatt_adv_parse(const uint8_t *adv, size_t len, struct bm_gatt_adv_info *info)

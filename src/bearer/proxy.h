@@ -83,6 +83,10 @@ bool bm_proxy_filter_match(const struct bm_proxy_filter *f, uint16_t dst);
 #define BM_GATT_ADV_SVC_DATA_OFF 7
 int bm_gatt_adv_prov(const uint8_t uuid[16], uint16_t oob_info, uint8_t *out, size_t out_size,
                      size_t *out_len);
+/* Mesh Proxy Service: Node Identity (hash, random) if random is not
+ * NULL, else Network ID (id). */
+int bm_gatt_adv_proxy(const uint8_t id[8], const uint8_t *random, uint8_t *out, size_t out_size,
+                      size_t *out_len);
 int bm_gatt_adv_net_id(const uint8_t network_id[8], uint8_t *out, size_t out_size,
                        size_t *out_len);
 int bm_gatt_adv_node_id(const uint8_t hash[8], const uint8_t random[8], uint8_t *out,

@@ -181,7 +181,9 @@ static void adv_wanted(struct bm_node *node, uint64_t now, uint8_t *out, size_t 
      * first subnet when the proxy is enabled (one subnet at a time; a
      * rotation over several is left to issue #6's follow-ups). */
     const struct bm_subnet *first = NULL;
-    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
+    const uint8_t *random = NULL;
+    uint8_t hash[8];
+    for (size_t i = 0; i < BM_CFG_SUBNETS && !random; i++) {
         const struct bm_subnet *s = &node->net.subnets[i];
         if (!s->used)
             continue;
@@ -189,14 +191,16 @@ static void adv_wanted(struct bm_node *node, uint64_t now, uint8_t *out, size_t 
             first = s;
         if (node->gatt.identity_until_ms[i] <= now)
             continue;
-        uint8_t hash[8];
         if (bm_net_node_identity_hash(bm_net_tx_keys(s)->identity_key, node->gatt.id_random,
-                                      node->addr, hash) == BM_OK)
-            bm_gatt_adv_node_id(hash, node->gatt.id_random, out, BM_ADV_MAX_LEN, len);
-        return;
+                                      node->addr, hash) != BM_OK)
+            return;
+        random = node->gatt.id_random;
     }
-    if (first && proxy == BM_FEAT_STATE_ENABLED)
-        bm_gatt_adv_net_id(bm_net_tx_keys(first)->network_id, out, BM_ADV_MAX_LEN, len);
+    const uint8_t *id = random ? hash
+                        : first && proxy == BM_FEAT_STATE_ENABLED ? bm_net_tx_keys(first)->network_id
+                                                                  : NULL;
+    if (id)
+        bm_gatt_adv_proxy(id, random, out, BM_ADV_MAX_LEN, len);
 }
 
 static void adv_update(struct bm_node *node, uint64_t now)
@@ -490,13 +494,15 @@ uint64_t bm_node_gatt_process(struct bm_node *node, uint64_t now)
         if (c->role == BM_GATT_ROLE_NONE)
             continue;
         /* 6.3.2: a message not completed within 20 s ends the connection */
-        if (bm_proxy_sar_rx_expired(&c->sar, now)) {
-            bm_proxy_sar_rx_reset(&c->sar);
-            node->plat.gatt_disconnect(node->plat.ctx, c->handle);
-            continue;
+        if (c->sar.busy) {
+            if (c->sar.deadline_ms <= now) {
+                bm_proxy_sar_rx_reset(&c->sar);
+                node->plat.gatt_disconnect(node->plat.ctx, c->handle);
+                continue;
+            }
+            if (c->sar.deadline_ms < next)
+                next = c->sar.deadline_ms;
         }
-        if (c->sar.busy && c->sar.deadline_ms < next)
-            next = c->sar.deadline_ms;
         if (c->role != BM_GATT_ROLE_PROXY_SERVER)
             continue;
         if (node->gatt.drop_clients)
