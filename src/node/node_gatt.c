@@ -33,9 +33,10 @@ static bool has_gatt(const struct bm_node *node)
 
 static struct bm_gatt_conn *conn_find(struct bm_node *node, uint16_t handle)
 {
+    struct bm_gatt *g = &node->gatt;
     for (size_t i = 0; i < BM_CFG_GATT_CONNS; i++)
-        if (node->gatt.conns[i].role != BM_GATT_ROLE_NONE && node->gatt.conns[i].handle == handle)
-            return &node->gatt.conns[i];
+        if (g->conns[i].role != BM_GATT_ROLE_NONE && g->conns[i].handle == handle)
+            return &g->conns[i];
     return NULL;
 }
 
@@ -52,9 +53,10 @@ static struct bm_gatt_conn *conn_at(struct bm_node *node, uint8_t num)
 
 static struct bm_gatt_conn *slot_free(struct bm_node *node)
 {
+    struct bm_gatt *g = &node->gatt;
     for (size_t i = 0; i < BM_CFG_GATT_CONNS; i++)
-        if (node->gatt.conns[i].role == BM_GATT_ROLE_NONE)
-            return &node->gatt.conns[i];
+        if (g->conns[i].role == BM_GATT_ROLE_NONE)
+            return &g->conns[i];
     return NULL;
 }
 
@@ -104,14 +106,15 @@ bool bm_node_gatt_proxy_on(const struct bm_node *node)
 
 void bm_node_gatt_proxy_set(struct bm_node *node, uint8_t value)
 {
+    struct bm_gatt *g = &node->gatt;
     if (bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED || value > 1)
         return;
-    bool was = !node->gatt.proxy_disabled;
-    node->gatt.proxy_disabled = value == BM_FEAT_STATE_DISABLED;
+    bool was = !g->proxy_disabled;
+    g->proxy_disabled = value == BM_FEAT_STATE_DISABLED;
     /* 4.2.11: going to disabled ends the proxy connections (after the
      * Status that answers the Set has gone out) */
-    if (was && node->gatt.proxy_disabled)
-        node->gatt.drop_clients = true;
+    if (was && g->proxy_disabled)
+        g->drop_clients = true;
     bm_node_timer_set(node, BM_TIMER_MODELS, 0);
 }
 
@@ -132,16 +135,17 @@ uint8_t bm_node_gatt_identity_get(struct bm_node *node, uint16_t net_idx)
 
 void bm_node_gatt_identity_set(struct bm_node *node, uint16_t net_idx, uint8_t value)
 {
+    struct bm_gatt *g = &node->gatt;
     int i = subnet_slot(node, net_idx);
     if (i < 0 || value > 1 || bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED)
         return;
     if (value == BM_FEAT_STATE_ENABLED) {
         /* 7.2.2.2.4: a fresh Random each time the advertising starts */
-        if (node->plat.random(node->plat.ctx, node->gatt.id_random, 8) != 0)
+        if (node->plat.random(node->plat.ctx, g->id_random, 8) != 0)
             return;
-        node->gatt.identity_until_ms[i] = bm_node_now(node) + NODE_ID_MS;
+        g->identity_until_ms[i] = bm_node_now(node) + NODE_ID_MS;
     } else {
-        node->gatt.identity_until_ms[i] = 0;
+        g->identity_until_ms[i] = 0;
     }
     bm_node_timer_set(node, BM_TIMER_MODELS, 0);
 }
@@ -165,6 +169,7 @@ bool bm_proxy_node_identity_match(const struct bm_node *node, uint16_t net_idx, 
 /* What we should advertise now; *len 0 for nothing. */
 static void adv_wanted(struct bm_node *node, uint64_t now, uint8_t *out, size_t *len)
 {
+    struct bm_gatt *g = &node->gatt;
     *len = 0;
     if (!node->initialized || !slot_free(node))
         return;
@@ -189,12 +194,12 @@ static void adv_wanted(struct bm_node *node, uint64_t now, uint8_t *out, size_t 
             continue;
         if (!first)
             first = s;
-        if (node->gatt.identity_until_ms[i] <= now)
+        if (g->identity_until_ms[i] <= now)
             continue;
-        if (bm_net_node_identity_hash(bm_net_tx_keys(s)->identity_key, node->gatt.id_random,
+        if (bm_net_node_identity_hash(bm_net_tx_keys(s)->identity_key, g->id_random,
                                       node->addr, hash) != BM_OK)
             return;
-        random = node->gatt.id_random;
+        random = g->id_random;
     }
     const uint8_t *id = random ? hash
                         : first && proxy == BM_FEAT_STATE_ENABLED ? bm_net_tx_keys(first)->network_id
@@ -205,17 +210,18 @@ static void adv_wanted(struct bm_node *node, uint64_t now, uint8_t *out, size_t 
 
 static void adv_update(struct bm_node *node, uint64_t now)
 {
+    struct bm_gatt *g = &node->gatt;
     if (!has_gatt(node))
         return;
     uint8_t want[BM_ADV_MAX_LEN];
     size_t len;
     adv_wanted(node, now, want, &len);
-    if (len == node->gatt.adv_len && memcmp(want, node->gatt.adv, len) == 0)
+    if (len == g->adv_len && memcmp(want, g->adv, len) == 0)
         return;
     if (node->plat.gatt_adv(node->plat.ctx, want, len) != BM_OK)
         return;
-    memcpy(node->gatt.adv, want, len);
-    node->gatt.adv_len = (uint8_t)len;
+    memcpy(g->adv, want, len);
+    g->adv_len = (uint8_t)len;
     bm_node_log(node, BM_LOG_DBG, "proxy", "advertising %s",
                 len == 0 ? "off"
                 : want[BM_GATT_ADV_SVC_DATA_OFF + 2] == (BM_GATT_SVC_PROV & 0xff)
@@ -255,10 +261,11 @@ uint8_t bm_node_gatt_rx_role(const struct bm_node *node)
 bool bm_node_gatt_net_out(struct bm_node *node, const uint8_t *pdu, size_t len, uint16_t dst,
                           bool relayed)
 {
+    struct bm_gatt *g = &node->gatt;
     bool skip_adv = false;
     for (size_t i = 0; i < BM_CFG_GATT_CONNS; i++) {
-        struct bm_gatt_conn *c = &node->gatt.conns[i];
-        if (relayed && i + 1 == node->gatt.rx_conn)
+        struct bm_gatt_conn *c = &g->conns[i];
+        if (relayed && i + 1 == g->rx_conn)
             continue;
         /* a phone has only this bearer; a client whose filter took a
          * unicast address is where that address is */
@@ -308,6 +315,7 @@ static int send_cfg(struct bm_node *node, const struct bm_gatt_conn *c, const st
 
 static void rx_cfg(struct bm_node *node, struct bm_gatt_conn *c, const uint8_t *pdu, size_t len)
 {
+    struct bm_gatt *g = &node->gatt;
     uint8_t msg[BM_PROXY_CFG_MAX_LEN];
     size_t mlen;
     uint16_t src, net_idx;
@@ -328,24 +336,17 @@ static void rx_cfg(struct bm_node *node, struct bm_gatt_conn *c, const uint8_t *
         send_cfg(node, c, bm_net_subnet_find(&node->net, net_idx), st, sizeof(st));
         return;
     }
-    if (m.opcode != BM_PROXY_OP_FILTER_STATUS || !node->gatt.client_cb)
+    if (m.opcode != BM_PROXY_OP_FILTER_STATUS || !g->client_cb)
         return;
     struct bm_proxy_client_info info = {.event = BM_PROXY_EVT_FILTER_STATUS,
                                         .conn = c->handle,
                                         .filter_type = m.filter_type,
                                         .list_size = m.list_size,
                                         .src = src};
-    node->gatt.client_cb(node->gatt.client_user, &info);
+    g->client_cb(g->client_user, &info);
 }
 
 /* --- PB-GATT glue (the link's gatt_send / gatt_close ops) --- */
-
-/* Runs the provisioning link and schedules its timer. */
-static void run_link(struct bm_node *node, uint64_t now)
-{
-    uint64_t next = bm_prov_link_process(&node->link, now);
-    node->timers[BM_TIMER_PROV_LINK] = next == UINT64_MAX ? 0 : (next ? next : 1);
-}
 
 int bm_node_gatt_prov_send(void *ctx, const uint8_t *pdu, size_t len)
 {
@@ -393,7 +394,7 @@ int bm_node_gatt_connected(struct bm_node *node, uint16_t conn, uint16_t mtu)
     conn_open(c, conn, mtu, role);
     if (role == BM_GATT_ROLE_PROV_SERVER) {
         node->gatt.prov_conn = conn_num(node, c);
-        run_link(node, now);
+        bm_node_prov_process(node, now); /* runs the link, sets its timer */
     } else {
         send_beacons(node, c);
     }
@@ -423,6 +424,7 @@ void bm_node_gatt_disconnected(struct bm_node *node, uint16_t conn)
 {
     if (!node)
         return;
+    struct bm_gatt *g = &node->gatt;
     struct bm_gatt_conn *c = conn_find(node, conn);
     if (!c)
         return;
@@ -431,14 +433,14 @@ void bm_node_gatt_disconnected(struct bm_node *node, uint16_t conn)
     bm_proxy_sar_rx_reset(&c->sar);
     uint64_t now = bm_node_now(node);
     bm_node_log(node, BM_LOG_INF, "proxy", "disconnected conn=%u", conn);
-    if (node->gatt.prov_conn == conn_num(node, c)) {
-        node->gatt.prov_conn = 0;
+    if (g->prov_conn == conn_num(node, c)) {
+        g->prov_conn = 0;
         bm_pb_gatt_closed(&node->link);
-        run_link(node, now);
+        bm_node_prov_process(node, now);
     }
-    if (role == BM_GATT_ROLE_PROXY_CLIENT && node->gatt.client_cb) {
+    if (role == BM_GATT_ROLE_PROXY_CLIENT && g->client_cb) {
         struct bm_proxy_client_info info = {.event = BM_PROXY_EVT_DISCONNECTED, .conn = conn};
-        node->gatt.client_cb(node->gatt.client_user, &info);
+        g->client_cb(g->client_user, &info);
     }
     adv_update(node, now);
 }
@@ -447,6 +449,7 @@ void bm_node_gatt_rx(struct bm_node *node, uint16_t conn, const uint8_t *data, s
 {
     if (!node || !data)
         return;
+    struct bm_gatt *g = &node->gatt;
     struct bm_gatt_conn *c = conn_find(node, conn);
     if (!c || len > (size_t)c->mtu - 3)
         return;
@@ -463,14 +466,14 @@ void bm_node_gatt_rx(struct bm_node *node, uint16_t conn, const uint8_t *data, s
     /* 6.3.1 / 7.1: each service carries its own message types; others
      * are ignored */
     if (prov) {
-        if (type == BM_PROXY_TYPE_PROV && node->gatt.prov_conn == conn_num(node, c)) {
+        if (type == BM_PROXY_TYPE_PROV && g->prov_conn == conn_num(node, c)) {
             bm_pb_gatt_rx(&node->link, buf, mlen, now);
-            run_link(node, now);
+            bm_node_prov_process(node, now);
         }
     } else if (type == BM_PROXY_TYPE_NET) {
-        node->gatt.rx_conn = conn_num(node, c);
+        g->rx_conn = conn_num(node, c);
         bm_node_rx_network(node, buf, mlen, 0);
-        node->gatt.rx_conn = 0;
+        g->rx_conn = 0;
     } else if (type == BM_PROXY_TYPE_BEACON) {
         bm_node_rx_beacon(node, buf, mlen, 0, "");
     } else if (type == BM_PROXY_TYPE_CONFIG) {
@@ -481,16 +484,17 @@ void bm_node_gatt_rx(struct bm_node *node, uint16_t conn, const uint8_t *data, s
 
 uint64_t bm_node_gatt_process(struct bm_node *node, uint64_t now)
 {
+    struct bm_gatt *g = &node->gatt;
     if (!has_gatt(node))
         return UINT64_MAX;
     uint64_t next = UINT64_MAX;
     uint8_t flags = beacon_flags(node);
     bool beacons = node->provisioned &&
-                   (node->gatt.beacon_iv != node->net.iv_index || node->gatt.beacon_flags != flags);
-    node->gatt.beacon_iv = node->net.iv_index;
-    node->gatt.beacon_flags = flags;
+                   (g->beacon_iv != node->net.iv_index || g->beacon_flags != flags);
+    g->beacon_iv = node->net.iv_index;
+    g->beacon_flags = flags;
     for (size_t i = 0; i < BM_CFG_GATT_CONNS; i++) {
-        struct bm_gatt_conn *c = &node->gatt.conns[i];
+        struct bm_gatt_conn *c = &g->conns[i];
         if (c->role == BM_GATT_ROLE_NONE)
             continue;
         /* 6.3.2: a message not completed within 20 s ends the connection */
@@ -505,15 +509,15 @@ uint64_t bm_node_gatt_process(struct bm_node *node, uint64_t now)
         }
         if (c->role != BM_GATT_ROLE_PROXY_SERVER)
             continue;
-        if (node->gatt.drop_clients)
+        if (g->drop_clients)
             node->plat.gatt_disconnect(node->plat.ctx, c->handle);
         else if (beacons)
             send_beacons(node, c); /* the IV index or a key refresh flag changed */
     }
-    node->gatt.drop_clients = false;
+    g->drop_clients = false;
     /* wake when a Node Identity ends (one that has ended reads as off) */
     for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
-        uint64_t until = node->gatt.identity_until_ms[i];
+        uint64_t until = g->identity_until_ms[i];
         if (until > now && until < next)
             next = until;
     }
@@ -533,8 +537,9 @@ int bm_proxy_client_set_cb(struct bm_node *node, bm_proxy_client_fn cb, void *us
 {
     if (!node)
         return BM_EINVAL;
-    node->gatt.client_cb = cb;
-    node->gatt.client_user = user;
+    struct bm_gatt *g = &node->gatt;
+    g->client_cb = cb;
+    g->client_user = user;
     return BM_OK;
 }
 
@@ -600,6 +605,7 @@ int bm_prov_provision_gatt(struct bm_node *node, uint16_t conn, const uint8_t uu
 {
     if (!node || !uuid)
         return BM_EINVAL;
+    struct bm_gatt *g = &node->gatt;
     struct bm_gatt_conn *c = client_conn(node, conn, BM_GATT_ROLE_PROV_CLIENT);
     if (!bm_node_is_provisioner(node) || !c)
         return BM_ESTATE;
@@ -611,12 +617,12 @@ int bm_prov_provision_gatt(struct bm_node *node, uint16_t conn, const uint8_t uu
         return rc;
     node->provision_cb = cb;
     node->provision_user = user;
-    node->gatt.prov_conn = conn_num(node, c);
+    g->prov_conn = conn_num(node, c);
     uint64_t now = bm_node_now(node);
     rc = bm_pb_gatt_provision(&node->link, &cfg, now);
     bm_crypto_wipe(&cfg, sizeof(cfg));
     if (rc != BM_OK)
-        node->gatt.prov_conn = 0;
-    run_link(node, now);
+        g->prov_conn = 0;
+    bm_node_prov_process(node, now);
     return rc;
 }
