@@ -208,11 +208,10 @@ static void adv_wanted(struct bm_node *node, uint64_t now, uint8_t *out, size_t 
         bm_gatt_adv_proxy(id, random, out, BM_ADV_MAX_LEN, len);
 }
 
+/* Callers have checked has_gatt(): a connection exists only if it held. */
 static void adv_update(struct bm_node *node, uint64_t now)
 {
     struct bm_gatt *g = &node->gatt;
-    if (!has_gatt(node))
-        return;
     uint8_t want[BM_ADV_MAX_LEN];
     size_t len;
     adv_wanted(node, now, want, &len);
