@@ -335,14 +335,8 @@ static void rx_cfg(struct bm_node *node, struct bm_gatt_conn *c, const uint8_t *
         send_cfg(node, c, bm_net_subnet_find(&node->net, net_idx), st, sizeof(st));
         return;
     }
-    if (m.opcode != BM_PROXY_OP_FILTER_STATUS || !g->client_cb)
-        return;
-    struct bm_proxy_client_info info = {.event = BM_PROXY_EVT_FILTER_STATUS,
-                                        .conn = c->handle,
-                                        .filter_type = m.filter_type,
-                                        .list_size = m.list_size,
-                                        .src = src};
-    g->client_cb(g->client_user, &info);
+    if (m.opcode == BM_PROXY_OP_FILTER_STATUS && g->client_event)
+        g->client_event(g, c->handle, &m, src);
 }
 
 /* --- PB-GATT glue (the link's gatt_send / gatt_close ops) --- */
@@ -437,10 +431,8 @@ void bm_node_gatt_disconnected(struct bm_node *node, uint16_t conn)
         bm_pb_gatt_closed(&node->link);
         bm_node_prov_process(node, now);
     }
-    if (role == BM_GATT_ROLE_PROXY_CLIENT && g->client_cb) {
-        struct bm_proxy_client_info info = {.event = BM_PROXY_EVT_DISCONNECTED, .conn = conn};
-        g->client_cb(g->client_user, &info);
-    }
+    if (role == BM_GATT_ROLE_PROXY_CLIENT && g->client_event)
+        g->client_event(g, conn, NULL, 0);
     adv_update(node, now);
 }
 
@@ -532,6 +524,19 @@ static struct bm_gatt_conn *client_conn(struct bm_node *node, uint16_t conn, uin
     return c && c->role == role ? c : NULL;
 }
 
+static void client_event(const struct bm_gatt *g, uint16_t conn, const struct bm_proxy_cfg_msg *m,
+                         uint16_t src)
+{
+    struct bm_proxy_client_info info = {.event = BM_PROXY_EVT_DISCONNECTED, .conn = conn};
+    if (m) {
+        info.event = BM_PROXY_EVT_FILTER_STATUS;
+        info.filter_type = m->filter_type;
+        info.list_size = m->list_size;
+        info.src = src;
+    }
+    g->client_cb(g->client_user, &info);
+}
+
 int bm_proxy_client_set_cb(struct bm_node *node, bm_proxy_client_fn cb, void *user)
 {
     if (!node)
@@ -539,6 +544,7 @@ int bm_proxy_client_set_cb(struct bm_node *node, bm_proxy_client_fn cb, void *us
     struct bm_gatt *g = &node->gatt;
     g->client_cb = cb;
     g->client_user = user;
+    g->client_event = cb ? client_event : NULL;
     return BM_OK;
 }
 
