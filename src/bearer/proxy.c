@@ -85,9 +85,9 @@ int bm_proxy_cfg_build(const struct bm_proxy_cfg_msg *m, uint8_t *out, size_t ou
     return BM_OK;
 }
 
-int bm_proxy_cfg_encode(const struct bm_net_creds *c, uint32_t iv_index, uint16_t src,
-                        uint32_t seq, const uint8_t *msg, size_t len, uint8_t *out,
-                        size_t out_size, size_t *out_len)
+int bm_proxy_cfg_encode(const struct bm_net_creds *c, uint32_t iv_index, uint16_t src, uint32_t seq,
+                        const uint8_t *msg, size_t len, uint8_t *out, size_t out_size,
+                        size_t *out_len)
 {
     /* 6.6: CTL 1, TTL 0, DST the unassigned address, proxy nonce; with
      * CTL 1 bm_net_encode() takes 1..12 (BM_PROXY_CFG_MAX_LEN) octets */
@@ -114,8 +114,8 @@ int bm_proxy_cfg_decode(struct bm_net *net, const uint8_t *pdu, size_t len, uint
             struct bm_net_hdr h;
             uint8_t t[BM_NET_MAX_TRANSPORT];
             size_t tlen = 0;
-            int rc = bm_net_decode(&s->keys[k].master, iv, BM_NET_NONCE_PROXY, pdu, len, &h, t,
-                                   &tlen);
+            int rc =
+                bm_net_decode(&s->keys[k].master, iv, BM_NET_NONCE_PROXY, pdu, len, &h, t, &tlen);
             if (rc != BM_OK) {
                 result = BM_EAUTH;
                 continue;
@@ -235,8 +235,7 @@ int bm_gatt_adv_proxy(const uint8_t id[8], const uint8_t *random, uint8_t *out, 
     return BM_OK;
 }
 
-int bm_gatt_adv_net_id(const uint8_t network_id[8], uint8_t *out, size_t out_size,
-                       size_t *out_len)
+int bm_gatt_adv_net_id(const uint8_t network_id[8], uint8_t *out, size_t out_size, size_t *out_len)
 {
     return bm_gatt_adv_proxy(network_id, NULL, out, out_size, out_len);
 }

@@ -54,7 +54,7 @@ int bm_proxy_sar_segment(uint8_t type, const uint8_t *msg, size_t msg_len, uint1
 }
 
 int bm_proxy_sar_send(uint8_t type, const uint8_t *msg, size_t msg_len, uint16_t mtu,
-                      bm_proxy_pdu_fn send, void *ctx)
+                      bm_proxy_pdu_fn send, void *ctx, uint16_t conn)
 {
     if (!mtu_ok(mtu) || !msg || msg_len == 0 || type > 0x3f)
         return BM_EINVAL;
@@ -64,7 +64,7 @@ int bm_proxy_sar_send(uint8_t type, const uint8_t *msg, size_t msg_len, uint16_t
     for (size_t off = 0, n; off < msg_len; off += n) {
         uint8_t pdu[BM_PROXY_MSG_MAX + 1];
         n = msg_len - off < room ? msg_len - off : room;
-        int rc = send(ctx, pdu, seg_put(type, msg, msg_len, off, n, pdu));
+        int rc = send(ctx, conn, pdu, seg_put(type, msg, msg_len, off, n, pdu));
         if (rc != BM_OK)
             return rc;
     }
@@ -81,8 +81,8 @@ bool bm_proxy_sar_rx_expired(const struct bm_proxy_sar_rx *r, uint64_t now_ms)
     return r->busy && now_ms >= r->deadline_ms;
 }
 
-int bm_proxy_sar_rx_add(struct bm_proxy_sar_rx *r, const uint8_t *pdu, size_t len,
-                        uint64_t now_ms, uint8_t *type, const uint8_t **msg, size_t *msg_len)
+int bm_proxy_sar_rx_add(struct bm_proxy_sar_rx *r, const uint8_t *pdu, size_t len, uint64_t now_ms,
+                        uint8_t *type, const uint8_t **msg, size_t *msg_len)
 {
     if (!pdu || len < 1)
         return BM_EMALFORMED;

@@ -71,23 +71,12 @@ static void conn_open(struct bm_gatt_conn *c, uint16_t handle, uint16_t mtu, uin
     c->mtu = mtu;
 }
 
-struct conn_tx {
-    struct bm_node *node;
-    uint16_t handle;
-};
-
-static int conn_pdu(void *ctx, const uint8_t *pdu, size_t len)
-{
-    const struct conn_tx *t = ctx;
-    return t->node->plat.gatt_send(t->node->plat.ctx, t->handle, pdu, len);
-}
-
 /* Sends one proxy message of type on c, segmented over its MTU. */
 static int conn_send(struct bm_node *node, const struct bm_gatt_conn *c, uint8_t type,
                      const uint8_t *msg, size_t len)
 {
-    struct conn_tx t = {node, c->handle};
-    return bm_proxy_sar_send(type, msg, len, c->mtu, conn_pdu, &t);
+    return bm_proxy_sar_send(type, msg, len, c->mtu, node->plat.gatt_send, node->plat.ctx,
+                             c->handle);
 }
 
 /* --- the GATT Proxy and Node Identity states (4.2.11, 4.2.12) --- */
@@ -196,16 +185,18 @@ static void adv_wanted(struct bm_node *node, uint64_t now, uint8_t *out, size_t 
             first = s;
         if (g->identity_until_ms[i] <= now)
             continue;
-        if (bm_net_node_identity_hash(bm_net_tx_keys(s)->identity_key, g->id_random,
-                                      node->addr, hash) != BM_OK)
+        if (bm_net_node_identity_hash(bm_net_tx_keys(s)->identity_key, g->id_random, node->addr,
+                                      hash) != BM_OK)
             return;
         random = g->id_random;
     }
-    const uint8_t *id = random ? hash
-                        : first && proxy == BM_FEAT_STATE_ENABLED ? bm_net_tx_keys(first)->network_id
-                                                                  : NULL;
-    if (id)
-        bm_gatt_adv_proxy(id, random, out, BM_ADV_MAX_LEN, len);
+    const uint8_t *id = hash;
+    if (!random) {
+        if (!first || proxy != BM_FEAT_STATE_ENABLED)
+            return;
+        id = bm_net_tx_keys(first)->network_id;
+    }
+    bm_gatt_adv_proxy(id, random, out, BM_ADV_MAX_LEN, len);
 }
 
 /* Callers have checked has_gatt(): a connection exists only if it held. */
@@ -269,8 +260,8 @@ bool bm_node_gatt_net_out(struct bm_node *node, const uint8_t *pdu, size_t len, 
         /* a phone has only this bearer; a client whose filter took a
          * unicast address is where that address is */
         bool phone = c->role == BM_GATT_ROLE_PROXY_CLIENT;
-        if ((phone || (c->role == BM_GATT_ROLE_PROXY_SERVER &&
-                       bm_proxy_filter_match(&c->filter, dst))) &&
+        if ((phone ||
+             (c->role == BM_GATT_ROLE_PROXY_SERVER && bm_proxy_filter_match(&c->filter, dst))) &&
             conn_send(node, c, BM_PROXY_TYPE_NET, pdu, len) == BM_OK &&
             (phone || bm_addr_is_unicast(dst)))
             skip_adv = true;
@@ -304,8 +295,8 @@ static int send_cfg(struct bm_node *node, const struct bm_gatt_conn *c, const st
         return rc;
     uint8_t pdu[BM_NET_MAX_PDU_LEN];
     size_t plen;
-    rc = bm_proxy_cfg_encode(&bm_net_tx_keys(s)->master, bm_net_tx_iv_index(&node->net),
-                             node->addr, seq, msg, len, pdu, sizeof(pdu), &plen);
+    rc = bm_proxy_cfg_encode(&bm_net_tx_keys(s)->master, bm_net_tx_iv_index(&node->net), node->addr,
+                             seq, msg, len, pdu, sizeof(pdu), &plen);
     if (rc != BM_OK)
         return rc;
     bm_net_cache_add(&node->net.cache, node->addr, seq);
@@ -480,8 +471,8 @@ uint64_t bm_node_gatt_process(struct bm_node *node, uint64_t now)
         return UINT64_MAX;
     uint64_t next = UINT64_MAX;
     uint8_t flags = beacon_flags(node);
-    bool beacons = node->provisioned &&
-                   (g->beacon_iv != node->net.iv_index || g->beacon_flags != flags);
+    bool beacons =
+        node->provisioned && (g->beacon_iv != node->net.iv_index || g->beacon_flags != flags);
     g->beacon_iv = node->net.iv_index;
     g->beacon_flags = flags;
     for (size_t i = 0; i < BM_CFG_GATT_CONNS; i++) {

@@ -56,8 +56,9 @@ struct sent {
     size_t len[8];
 };
 
-static int record(void *ctx, const uint8_t *pdu, size_t len)
+static int record(void *ctx, uint16_t conn, const uint8_t *pdu, size_t len)
 {
+    CHECK_EQ(conn, 0x0123);
     struct sent *s = ctx;
     if (s->count == s->fail_at)
         return BM_EBUSY;
@@ -81,7 +82,7 @@ static void send_matches_segment(void)
         for (size_t len = 1; len <= sizeof(msg); len += 8) {
             memset(&s, 0, sizeof(s));
             s.fail_at = -1;
-            CHECK_EQ(bm_proxy_sar_send(BM_PROXY_TYPE_BEACON, msg, len, mtus[m], record, &s),
+            CHECK_EQ(bm_proxy_sar_send(BM_PROXY_TYPE_BEACON, msg, len, mtus[m], record, &s, 0x0123),
                      BM_OK);
             CHECK_EQ((size_t)s.count, bm_proxy_sar_count(len, mtus[m]));
             for (int i = 0; i < s.count && i < 8; i++) {
@@ -98,7 +99,7 @@ static void send_matches_segment(void)
      * (0x41) with 19, Last (0xc1) with 1 */
     memset(&s, 0, sizeof(s));
     s.fail_at = -1;
-    CHECK_EQ(bm_proxy_sar_send(BM_PROXY_TYPE_BEACON, msg, 20, 23, record, &s), BM_OK);
+    CHECK_EQ(bm_proxy_sar_send(BM_PROXY_TYPE_BEACON, msg, 20, 23, record, &s, 0x0123), BM_OK);
     CHECK_EQ(s.count, 2);
     CHECK_EQ(s.len[0], 20);
     CHECK_EQ(s.pdu[0][0], 0x41);
@@ -108,15 +109,15 @@ static void send_matches_segment(void)
     /* bad arguments send nothing; the first error stops the message */
     memset(&s, 0, sizeof(s));
     s.fail_at = -1;
-    CHECK_EQ(bm_proxy_sar_send(0x40, msg, 10, 23, record, &s), BM_EINVAL);
-    CHECK_EQ(bm_proxy_sar_send(0, msg, 0, 23, record, &s), BM_EINVAL);
-    CHECK_EQ(bm_proxy_sar_send(0, msg, 10, 22, record, &s), BM_EINVAL);
-    CHECK_EQ(bm_proxy_sar_send(0, msg, 10, 518, record, &s), BM_EINVAL);
-    CHECK_EQ(bm_proxy_sar_send(0, NULL, 10, 23, record, &s), BM_EINVAL);
-    CHECK_EQ(bm_proxy_sar_send(0, msg, BM_PROXY_MSG_MAX + 1, 517, record, &s), BM_ENOSPC);
+    CHECK_EQ(bm_proxy_sar_send(0x40, msg, 10, 23, record, &s, 0x0123), BM_EINVAL);
+    CHECK_EQ(bm_proxy_sar_send(0, msg, 0, 23, record, &s, 0x0123), BM_EINVAL);
+    CHECK_EQ(bm_proxy_sar_send(0, msg, 10, 22, record, &s, 0x0123), BM_EINVAL);
+    CHECK_EQ(bm_proxy_sar_send(0, msg, 10, 518, record, &s, 0x0123), BM_EINVAL);
+    CHECK_EQ(bm_proxy_sar_send(0, NULL, 10, 23, record, &s, 0x0123), BM_EINVAL);
+    CHECK_EQ(bm_proxy_sar_send(0, msg, BM_PROXY_MSG_MAX + 1, 517, record, &s, 0x0123), BM_ENOSPC);
     CHECK_EQ(s.count, 0);
     s.fail_at = 1;
-    CHECK_EQ(bm_proxy_sar_send(0, msg, 40, 23, record, &s), BM_EBUSY);
+    CHECK_EQ(bm_proxy_sar_send(0, msg, 40, 23, record, &s, 0x0123), BM_EBUSY);
     CHECK_EQ(s.count, 1);
 }
 

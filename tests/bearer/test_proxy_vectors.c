@@ -108,8 +108,9 @@ struct sar_capture {
     size_t len[SAR_CAPTURE_MAX];
 };
 
-static int sar_capture(void *ctx, const uint8_t *pdu, size_t len)
+static int sar_capture(void *ctx, uint16_t conn, const uint8_t *pdu, size_t len)
 {
+    (void)conn;
     struct sar_capture *cap = ctx;
     if (cap->count < SAR_CAPTURE_MAX && len <= sizeof(cap->pdu[0])) {
         memcpy(cap->pdu[cap->count], pdu, len);
@@ -158,7 +159,7 @@ static void s8_8_pb_gatt_sar(void)
     }
     /* the sender the node uses puts the same ATT values on the air */
     struct sar_capture cap = {0};
-    CHECK_EQ(bm_proxy_sar_send(BM_PROXY_TYPE_PROV, prov, sizeof(prov), mtu, sar_capture, &cap),
+    CHECK_EQ(bm_proxy_sar_send(BM_PROXY_TYPE_PROV, prov, sizeof(prov), mtu, sar_capture, &cap, 1),
              BM_OK);
     CHECK_EQ(cap.count, n);
     for (int i = 0; i < n && i < SAR_CAPTURE_MAX; i++) {
