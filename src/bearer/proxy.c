@@ -23,73 +23,60 @@ static void put_be16(uint8_t *p, uint16_t v)
     p[1] = (uint8_t)v;
 }
 
+/* A message of 12 octets holds at most 5 addresses: no count check needed */
+_Static_assert((BM_PROXY_CFG_MAX_LEN - 1) / 2 <= BM_PROXY_CFG_MAX_ADDRS, "address array");
+
 int bm_proxy_cfg_parse(const uint8_t *msg, size_t len, struct bm_proxy_cfg_msg *out)
 {
     if (!msg || !out || len < 1 || len > BM_PROXY_CFG_MAX_LEN)
         return BM_EMALFORMED;
-    struct bm_proxy_cfg_msg m;
-    memset(&m, 0, sizeof(m));
-    m.opcode = msg[0];
+    uint8_t op = msg[0];
     const uint8_t *p = msg + 1;
     size_t n = len - 1;
-    switch (m.opcode) {
-    case BM_PROXY_OP_SET_FILTER_TYPE:
-        /* 6.5.1: FilterType 0x02..0xff prohibited */
-        if (n != 1 || p[0] > BM_PROXY_FILTER_REJECT)
-            return BM_EMALFORMED;
-        m.filter_type = p[0];
-        break;
-    case BM_PROXY_OP_ADD_ADDRS:
-    case BM_PROXY_OP_REMOVE_ADDRS:
-        if (n == 0 || n % 2 != 0 || n / 2 > BM_PROXY_CFG_MAX_ADDRS)
-            return BM_EMALFORMED;
-        m.count = (uint8_t)(n / 2);
-        for (size_t i = 0; i < m.count; i++)
-            m.addrs[i] = get_be16(p + 2 * i);
-        break;
-    case BM_PROXY_OP_FILTER_STATUS:
-        if (n != 3 || p[0] > BM_PROXY_FILTER_REJECT)
-            return BM_EMALFORMED;
-        m.filter_type = p[0];
-        m.list_size = get_be16(p + 1);
-        break;
-    default:
+    if (op > BM_PROXY_OP_FILTER_STATUS)
         return BM_ENOTSUP;
+    bool addrs = op == BM_PROXY_OP_ADD_ADDRS || op == BM_PROXY_OP_REMOVE_ADDRS;
+    /* Add/Remove: an address array; Set Filter Type: FilterType; Filter
+     * Status: FilterType and ListSize. 6.5.1: FilterType 0x02..0xff
+     * prohibited */
+    if (addrs ? n == 0 || n % 2 != 0
+              : n != (op == BM_PROXY_OP_SET_FILTER_TYPE ? 1u : 3u) || p[0] > BM_PROXY_FILTER_REJECT)
+        return BM_EMALFORMED;
+    memset(out, 0, sizeof(*out));
+    out->opcode = op;
+    if (addrs) {
+        out->count = (uint8_t)(n / 2);
+        for (size_t i = 0; i < out->count; i++)
+            out->addrs[i] = get_be16(p + 2 * i);
+    } else {
+        out->filter_type = p[0];
+        if (n == 3)
+            out->list_size = get_be16(p + 1);
     }
-    *out = m;
     return BM_OK;
 }
 
 int bm_proxy_cfg_build(const struct bm_proxy_cfg_msg *m, uint8_t *out, size_t out_size,
                        size_t *out_len)
 {
-    if (!m || !out || !out_len)
+    if (!m || !out || !out_len || m->opcode > BM_PROXY_OP_FILTER_STATUS)
         return BM_EINVAL;
     uint8_t buf[BM_PROXY_CFG_MAX_LEN];
     size_t n = 1;
     buf[0] = m->opcode;
-    switch (m->opcode) {
-    case BM_PROXY_OP_SET_FILTER_TYPE:
-        if (m->filter_type > BM_PROXY_FILTER_REJECT)
-            return BM_EINVAL;
-        buf[n++] = m->filter_type;
-        break;
-    case BM_PROXY_OP_ADD_ADDRS:
-    case BM_PROXY_OP_REMOVE_ADDRS:
+    if (m->opcode == BM_PROXY_OP_ADD_ADDRS || m->opcode == BM_PROXY_OP_REMOVE_ADDRS) {
         if (m->count < 1 || m->count > BM_PROXY_CFG_MAX_ADDRS)
             return BM_EINVAL;
         for (uint8_t i = 0; i < m->count; i++, n += 2)
             put_be16(buf + n, m->addrs[i]);
-        break;
-    case BM_PROXY_OP_FILTER_STATUS:
+    } else {
         if (m->filter_type > BM_PROXY_FILTER_REJECT)
             return BM_EINVAL;
         buf[n++] = m->filter_type;
-        put_be16(buf + n, m->list_size);
-        n += 2;
-        break;
-    default:
-        return BM_EINVAL;
+        if (m->opcode == BM_PROXY_OP_FILTER_STATUS) {
+            put_be16(buf + n, m->list_size);
+            n += 2;
+        }
     }
     if (out_size < n)
         return BM_ENOSPC;
@@ -98,14 +85,13 @@ int bm_proxy_cfg_build(const struct bm_proxy_cfg_msg *m, uint8_t *out, size_t ou
     return BM_OK;
 }
 
-int bm_proxy_cfg_encode(const struct bm_net_creds *c, uint32_t iv_index, uint16_t src,
-                        uint32_t seq, const uint8_t *msg, size_t len, uint8_t *out,
-                        size_t out_size, size_t *out_len)
+int bm_proxy_cfg_encode(const struct bm_net_creds *c, uint32_t iv_index, uint16_t src, uint32_t seq,
+                        const uint8_t *msg, size_t len, uint8_t *out, size_t out_size,
+                        size_t *out_len)
 {
-    /* 6.6: CTL 1, TTL 0, DST the unassigned address, proxy nonce */
+    /* 6.6: CTL 1, TTL 0, DST the unassigned address, proxy nonce; with
+     * CTL 1 bm_net_encode() takes 1..12 (BM_PROXY_CFG_MAX_LEN) octets */
     struct bm_net_hdr h = {.ctl = 1, .ttl = 0, .seq = seq, .src = src, .dst = 0};
-    if (len < 1 || len > BM_PROXY_CFG_MAX_LEN)
-        return BM_EINVAL;
     return bm_net_encode(c, iv_index, BM_NET_NONCE_PROXY, &h, msg, len, out, out_size, out_len);
 }
 
@@ -128,8 +114,8 @@ int bm_proxy_cfg_decode(struct bm_net *net, const uint8_t *pdu, size_t len, uint
             struct bm_net_hdr h;
             uint8_t t[BM_NET_MAX_TRANSPORT];
             size_t tlen = 0;
-            int rc = bm_net_decode(&s->keys[k].master, iv, BM_NET_NONCE_PROXY, pdu, len, &h, t,
-                                   &tlen);
+            int rc =
+                bm_net_decode(&s->keys[k].master, iv, BM_NET_NONCE_PROXY, pdu, len, &h, t, &tlen);
             if (rc != BM_OK) {
                 result = BM_EAUTH;
                 continue;
@@ -181,23 +167,17 @@ void bm_proxy_filter_remove(struct bm_proxy_filter *f, uint16_t addr)
 
 void bm_proxy_filter_apply(struct bm_proxy_filter *f, const struct bm_proxy_cfg_msg *m)
 {
-    switch (m->opcode) {
-    case BM_PROXY_OP_SET_FILTER_TYPE:
+    if (m->opcode == BM_PROXY_OP_SET_FILTER_TYPE) {
         /* 6.6.1: the new type starts with an empty list */
         f->type = m->filter_type;
         f->count = 0;
-        break;
-    case BM_PROXY_OP_ADD_ADDRS:
-        for (uint8_t i = 0; i < m->count; i++)
-            bm_proxy_filter_add(f, m->addrs[i]);
-        break;
-    case BM_PROXY_OP_REMOVE_ADDRS:
-        for (uint8_t i = 0; i < m->count; i++)
-            bm_proxy_filter_remove(f, m->addrs[i]);
-        break;
-    default:
-        break;
+        return;
     }
+    if (m->opcode != BM_PROXY_OP_ADD_ADDRS && m->opcode != BM_PROXY_OP_REMOVE_ADDRS)
+        return;
+    for (uint8_t i = 0; i < m->count; i++)
+        (m->opcode == BM_PROXY_OP_ADD_ADDRS ? bm_proxy_filter_add
+                                            : bm_proxy_filter_remove)(f, m->addrs[i]);
 }
 
 bool bm_proxy_filter_match(const struct bm_proxy_filter *f, uint16_t dst)
@@ -210,57 +190,60 @@ bool bm_proxy_filter_match(const struct bm_proxy_filter *f, uint16_t dst)
 
 /* --- connectable advertising data (7.1.2.2.1, 7.2.2.2) --- */
 
-/* Flags: LE General Discoverable, BR/EDR not supported; then the service's
- * UUID in a complete list; then the Service Data AD structure. */
-static int adv_build(uint16_t svc, const uint8_t *svc_data, size_t n, uint8_t *out,
-                     size_t out_size, size_t *out_len)
+_Static_assert(BM_GATT_SVC_PROV >> 8 == 0x18 && BM_GATT_SVC_PROXY >> 8 == 0x18, "UUIDs 0x18xx");
+
+/* Writes Flags (LE General Discoverable, BR/EDR not supported), the
+ * service's UUID in a complete list and the head of its Service Data AD
+ * structure for n octets of data. Returns where the data goes, or NULL if
+ * it does not fit. */
+static uint8_t *adv_head(uint16_t svc, size_t n, uint8_t *out, size_t out_size, size_t *out_len)
 {
-    size_t total = BM_GATT_ADV_SVC_DATA_OFF + 4 + n;
+    /* the service UUIDs are 0x18xx, little-endian on the air */
+    static const uint8_t head[BM_GATT_ADV_SVC_DATA_OFF + 4] = {
+        2, BM_AD_FLAGS, 0x06, 3, BM_AD_UUID16_ALL, 0, 0x18, 0, BM_AD_SERVICE_DATA16, 0, 0x18};
+    size_t total = sizeof(head) + n;
     if (!out || !out_len || total > BM_ADV_MAX_LEN || out_size < total)
-        return BM_ENOSPC;
-    uint8_t *p = out;
-    *p++ = 2;
-    *p++ = BM_AD_FLAGS;
-    *p++ = 0x06;
-    *p++ = 3;
-    *p++ = BM_AD_UUID16_ALL;
-    *p++ = (uint8_t)svc;
-    *p++ = (uint8_t)(svc >> 8);
-    *p++ = (uint8_t)(n + 3);
-    *p++ = BM_AD_SERVICE_DATA16;
-    *p++ = (uint8_t)svc; /* UUIDs go little-endian on the air */
-    *p++ = (uint8_t)(svc >> 8);
-    memcpy(p, svc_data, n);
+        return NULL;
+    memcpy(out, head, sizeof(head));
+    out[5] = out[9] = (uint8_t)svc;
+    out[7] = (uint8_t)(n + 3);
     *out_len = total;
-    return BM_OK;
+    return out + sizeof(head);
 }
 
 int bm_gatt_adv_prov(const uint8_t uuid[16], uint16_t oob_info, uint8_t *out, size_t out_size,
                      size_t *out_len)
 {
-    uint8_t d[18];
+    uint8_t *d = adv_head(BM_GATT_SVC_PROV, 18, out, out_size, out_len);
+    if (!d)
+        return BM_ENOSPC;
     memcpy(d, uuid, 16);
     put_be16(d + 16, oob_info);
-    return adv_build(BM_GATT_SVC_PROV, d, sizeof(d), out, out_size, out_len);
+    return BM_OK;
 }
 
-int bm_gatt_adv_net_id(const uint8_t network_id[8], uint8_t *out, size_t out_size,
-                       size_t *out_len)
+int bm_gatt_adv_proxy(const uint8_t id[8], const uint8_t *random, uint8_t *out, size_t out_size,
+                      size_t *out_len)
 {
-    uint8_t d[9];
-    d[0] = BM_PROXY_ID_NETWORK;
-    memcpy(d + 1, network_id, 8);
-    return adv_build(BM_GATT_SVC_PROXY, d, sizeof(d), out, out_size, out_len);
+    uint8_t *d = adv_head(BM_GATT_SVC_PROXY, random ? 17 : 9, out, out_size, out_len);
+    if (!d)
+        return BM_ENOSPC;
+    d[0] = random ? BM_PROXY_ID_NODE : BM_PROXY_ID_NETWORK;
+    memcpy(d + 1, id, 8);
+    if (random)
+        memcpy(d + 9, random, 8);
+    return BM_OK;
+}
+
+int bm_gatt_adv_net_id(const uint8_t network_id[8], uint8_t *out, size_t out_size, size_t *out_len)
+{
+    return bm_gatt_adv_proxy(network_id, NULL, out, out_size, out_len);
 }
 
 int bm_gatt_adv_node_id(const uint8_t hash[8], const uint8_t random[8], uint8_t *out,
                         size_t out_size, size_t *out_len)
 {
-    uint8_t d[17];
-    d[0] = BM_PROXY_ID_NODE;
-    memcpy(d + 1, hash, 8);
-    memcpy(d + 9, random, 8);
-    return adv_build(BM_GATT_SVC_PROXY, d, sizeof(d), out, out_size, out_len);
+    return bm_gatt_adv_proxy(hash, random, out, out_size, out_len);
 }
 
 int bm_gatt_adv_parse(const uint8_t *adv, size_t len, struct bm_gatt_adv_info *info)

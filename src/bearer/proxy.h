@@ -83,6 +83,10 @@ bool bm_proxy_filter_match(const struct bm_proxy_filter *f, uint16_t dst);
 #define BM_GATT_ADV_SVC_DATA_OFF 7
 int bm_gatt_adv_prov(const uint8_t uuid[16], uint16_t oob_info, uint8_t *out, size_t out_size,
                      size_t *out_len);
+/* Mesh Proxy Service: Node Identity (hash, random) if random is not
+ * NULL, else Network ID (id). */
+int bm_gatt_adv_proxy(const uint8_t id[8], const uint8_t *random, uint8_t *out, size_t out_size,
+                      size_t *out_len);
 int bm_gatt_adv_net_id(const uint8_t network_id[8], uint8_t *out, size_t out_size,
                        size_t *out_len);
 int bm_gatt_adv_node_id(const uint8_t hash[8], const uint8_t random[8], uint8_t *out,
@@ -107,19 +111,25 @@ struct bm_gatt_conn {
 };
 
 struct bm_gatt {
-    struct bm_gatt_conn conns[BM_CFG_GATT_CONNS];
-    bool proxy_disabled;       /* GATT Proxy state set to 0 (4.2.11) */
-    uint64_t identity_until_ms[BM_CFG_SUBNETS]; /* Node Identity running, per subnet slot */
-    uint8_t id_random[8];      /* Random of the Node Identity we advertise */
-    uint8_t adv[BM_ADV_MAX_LEN]; /* what the port is advertising for us */
-    uint8_t adv_len;
+    /* the octets first, at small offsets (Thumb loads reach 31 octets) */
     uint8_t rx_conn;           /* 1 + index of the connection the PDU in the rx path came from; 0 = advertising */
     uint8_t prov_conn;         /* 1 + index of the connection PB-GATT runs on; 0 = none */
+    bool proxy_disabled;       /* GATT Proxy state set to 0 (4.2.11) */
     bool drop_clients;         /* GATT Proxy went 1 -> 0: disconnect proxy clients (4.2.11) */
-    uint32_t beacon_iv;        /* the beacon state proxy clients last got */
+    uint8_t adv_len;
     uint8_t beacon_flags;
+    uint32_t beacon_iv;        /* the beacon state proxy clients last got */
     bm_proxy_client_fn client_cb;
     void *client_user;
+    /* Reports a proxy client event (node_gatt.c: client_event) for a Filter
+     * Status m from src, or for m NULL a disconnection; installed with the
+     * callback, so an image that is never a phone links none of it. */
+    void (*client_event)(const struct bm_gatt *g, uint16_t conn, const struct bm_proxy_cfg_msg *m,
+                         uint16_t src);
+    uint8_t id_random[8];      /* Random of the Node Identity we advertise */
+    uint8_t adv[BM_ADV_MAX_LEN]; /* what the port is advertising for us */
+    uint64_t identity_until_ms[BM_CFG_SUBNETS]; /* Node Identity running, per subnet slot */
+    struct bm_gatt_conn conns[BM_CFG_GATT_CONNS];
 };
 
 #endif

@@ -23,6 +23,21 @@ size_t bm_proxy_sar_count(size_t msg_len, uint16_t mtu)
     return (msg_len + room - 1) / room;
 }
 
+/* Writes the Proxy PDU that carries octets off..off+n-1 of msg to out;
+ * returns its length. */
+static size_t seg_put(uint8_t type, const uint8_t *msg, size_t msg_len, size_t off, size_t n,
+                      uint8_t *out)
+{
+    /* SAR by [first segment][last segment] (6.3.1, Table 6.2) */
+    static const uint8_t sar_of[2][2] = {
+        {BM_PROXY_SAR_CONT, BM_PROXY_SAR_LAST},
+        {BM_PROXY_SAR_FIRST, BM_PROXY_SAR_COMPLETE},
+    };
+    out[0] = bm_proxy_hdr(sar_of[off == 0][off + n == msg_len], type);
+    memcpy(out + 1, msg + off, n);
+    return n + 1;
+}
+
 int bm_proxy_sar_segment(uint8_t type, const uint8_t *msg, size_t msg_len, uint16_t mtu,
                          size_t index, uint8_t *out, size_t out_size, size_t *out_len)
 {
@@ -34,18 +49,25 @@ int bm_proxy_sar_segment(uint8_t type, const uint8_t *msg, size_t msg_len, uint1
     size_t n = msg_len - off < room ? msg_len - off : room;
     if (out_size < n + 1)
         return BM_ENOSPC;
-    uint8_t sar;
-    if (count == 1)
-        sar = BM_PROXY_SAR_COMPLETE;
-    else if (index == 0)
-        sar = BM_PROXY_SAR_FIRST;
-    else if (index + 1 == count)
-        sar = BM_PROXY_SAR_LAST;
-    else
-        sar = BM_PROXY_SAR_CONT;
-    out[0] = bm_proxy_hdr(sar, type);
-    memcpy(out + 1, msg + off, n);
-    *out_len = n + 1;
+    *out_len = seg_put(type, msg, msg_len, off, n, out);
+    return BM_OK;
+}
+
+int bm_proxy_sar_send(uint8_t type, const uint8_t *msg, size_t msg_len, uint16_t mtu,
+                      bm_proxy_pdu_fn send, void *ctx, uint16_t conn)
+{
+    if (!mtu_ok(mtu) || !msg || msg_len == 0 || type > 0x3f)
+        return BM_EINVAL;
+    if (msg_len > BM_PROXY_MSG_MAX)
+        return BM_ENOSPC;
+    size_t room = (size_t)mtu - 3 - 1;
+    for (size_t off = 0, n; off < msg_len; off += n) {
+        uint8_t pdu[BM_PROXY_MSG_MAX + 1];
+        n = msg_len - off < room ? msg_len - off : room;
+        int rc = send(ctx, conn, pdu, seg_put(type, msg, msg_len, off, n, pdu));
+        if (rc != BM_OK)
+            return rc;
+    }
     return BM_OK;
 }
 
@@ -59,46 +81,39 @@ bool bm_proxy_sar_rx_expired(const struct bm_proxy_sar_rx *r, uint64_t now_ms)
     return r->busy && now_ms >= r->deadline_ms;
 }
 
-int bm_proxy_sar_rx_add(struct bm_proxy_sar_rx *r, const uint8_t *pdu, size_t len,
-                        uint64_t now_ms, uint8_t *type, const uint8_t **msg, size_t *msg_len)
+int bm_proxy_sar_rx_add(struct bm_proxy_sar_rx *r, const uint8_t *pdu, size_t len, uint64_t now_ms,
+                        uint8_t *type, const uint8_t **msg, size_t *msg_len)
 {
     if (!pdu || len < 1)
         return BM_EMALFORMED;
     uint8_t sar = pdu[0] >> 6;
     uint8_t t = pdu[0] & 0x3f;
-    const uint8_t *data = pdu + 1;
     size_t n = len - 1;
-    switch (sar) {
-    case BM_PROXY_SAR_COMPLETE:
-        /* 6.3.2: a new message must not start inside another one */
-        if (r->busy || n > BM_PROXY_MSG_MAX)
-            return BM_EMALFORMED;
+    /* 6.3.2: Complete and First start a message, and must not come inside
+     * another one; Continuation and Last go on the one in progress, of the
+     * same type */
+    bool starts = sar == BM_PROXY_SAR_COMPLETE || sar == BM_PROXY_SAR_FIRST;
+    if (starts ? r->busy : !r->busy || r->type != t)
+        return BM_EMALFORMED;
+    size_t have = starts ? 0 : r->len;
+    if (n > BM_PROXY_MSG_MAX - have)
+        return BM_EMALFORMED;
+    if (sar == BM_PROXY_SAR_COMPLETE) {
         *type = t;
-        *msg = data;
+        *msg = pdu + 1;
         *msg_len = n;
         return BM_OK;
-    case BM_PROXY_SAR_FIRST:
-        if (r->busy || n > BM_PROXY_MSG_MAX)
-            return BM_EMALFORMED;
-        r->busy = true;
-        r->type = t;
-        memcpy(r->buf, data, n);
-        r->len = n;
+    }
+    memcpy(r->buf + have, pdu + 1, n);
+    r->len = (uint8_t)(have + n);
+    r->type = t;
+    r->busy = sar != BM_PROXY_SAR_LAST;
+    if (r->busy) {
         r->deadline_ms = now_ms + BM_PROXY_SAR_TIMEOUT_MS;
         return BM_EINCOMPLETE;
-    default: /* Continuation or Last */
-        if (!r->busy || r->type != t || n > BM_PROXY_MSG_MAX - r->len)
-            return BM_EMALFORMED;
-        memcpy(r->buf + r->len, data, n);
-        r->len += n;
-        if (sar == BM_PROXY_SAR_CONT) {
-            r->deadline_ms = now_ms + BM_PROXY_SAR_TIMEOUT_MS;
-            return BM_EINCOMPLETE;
-        }
-        r->busy = false;
-        *type = r->type;
-        *msg = r->buf;
-        *msg_len = r->len;
-        return BM_OK;
     }
+    *type = t;
+    *msg = r->buf;
+    *msg_len = r->len;
+    return BM_OK;
 }

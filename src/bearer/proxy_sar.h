@@ -44,11 +44,22 @@ size_t bm_proxy_sar_count(size_t msg_len, uint16_t mtu);
 int bm_proxy_sar_segment(uint8_t type, const uint8_t *msg, size_t msg_len, uint16_t mtu,
                          size_t index, uint8_t *out, size_t out_size, size_t *out_len);
 
+/* Sends one Proxy PDU on connection conn; returns 0 or a negative BM_E*
+ * (the port's gatt_send). */
+typedef int (*bm_proxy_pdu_fn)(void *ctx, uint16_t conn, const uint8_t *pdu, size_t len);
+/* Sends a message of type over ATT MTU mtu as its Proxy PDUs, in order,
+ * through send on conn (the same PDUs as bm_proxy_sar_segment() for index 0, 1,
+ * ...). Returns 0, BM_EINVAL (bad argument, as bm_proxy_sar_segment()),
+ * BM_ENOSPC (a message over BM_PROXY_MSG_MAX, which no peer reassembles)
+ * or the first error of send, after which nothing more is sent. */
+int bm_proxy_sar_send(uint8_t type, const uint8_t *msg, size_t msg_len, uint16_t mtu,
+                      bm_proxy_pdu_fn send, void *ctx, uint16_t conn);
+
 /* Reassembly of one message on one connection. */
 struct bm_proxy_sar_rx {
-    bool busy;          /* a First arrived, the Last not yet */
+    bool busy; /* a First arrived, the Last not yet */
     uint8_t type;
-    size_t len;
+    uint8_t len;          /* <= BM_PROXY_MSG_MAX */
     uint64_t deadline_ms; /* SAR timer; valid while busy */
     uint8_t buf[BM_PROXY_MSG_MAX];
 };
@@ -60,8 +71,8 @@ void bm_proxy_sar_rx_reset(struct bm_proxy_sar_rx *r);
  * for an empty PDU, a Continuation or Last without a First or of another
  * type, a Complete or First in the middle of a message, or a message over
  * BM_PROXY_MSG_MAX; a rejected PDU leaves r as it was. */
-int bm_proxy_sar_rx_add(struct bm_proxy_sar_rx *r, const uint8_t *pdu, size_t len,
-                        uint64_t now_ms, uint8_t *type, const uint8_t **msg, size_t *msg_len);
+int bm_proxy_sar_rx_add(struct bm_proxy_sar_rx *r, const uint8_t *pdu, size_t len, uint64_t now_ms,
+                        uint8_t *type, const uint8_t **msg, size_t *msg_len);
 /* True if a message in progress has run past its SAR timer. */
 bool bm_proxy_sar_rx_expired(const struct bm_proxy_sar_rx *r, uint64_t now_ms);
 

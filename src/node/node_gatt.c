@@ -33,59 +33,50 @@ static bool has_gatt(const struct bm_node *node)
 
 static struct bm_gatt_conn *conn_find(struct bm_node *node, uint16_t handle)
 {
+    struct bm_gatt *g = &node->gatt;
     for (size_t i = 0; i < BM_CFG_GATT_CONNS; i++)
-        if (node->gatt.conns[i].role != BM_GATT_ROLE_NONE && node->gatt.conns[i].handle == handle)
-            return &node->gatt.conns[i];
+        if (g->conns[i].role != BM_GATT_ROLE_NONE && g->conns[i].handle == handle)
+            return &g->conns[i];
     return NULL;
 }
 
-static uint8_t conn_index(const struct bm_node *node, const struct bm_gatt_conn *c)
+/* rx_conn and prov_conn name a connection by 1 + its index, 0 for none */
+static uint8_t conn_num(const struct bm_node *node, const struct bm_gatt_conn *c)
 {
-    return (uint8_t)(c - node->gatt.conns);
+    return (uint8_t)(c - node->gatt.conns + 1);
 }
 
-static struct bm_gatt_conn *conn_alloc(struct bm_node *node, uint16_t handle, uint16_t mtu,
-                                       uint8_t role)
+static struct bm_gatt_conn *conn_at(struct bm_node *node, uint8_t num)
 {
-    for (size_t i = 0; i < BM_CFG_GATT_CONNS; i++) {
-        struct bm_gatt_conn *c = &node->gatt.conns[i];
-        if (c->role != BM_GATT_ROLE_NONE)
-            continue;
-        memset(c, 0, sizeof(*c));
-        c->role = role;
-        c->handle = handle;
-        c->mtu = mtu;
-        bm_proxy_filter_init(&c->filter);
-        return c;
-    }
+    return num ? &node->gatt.conns[num - 1] : NULL;
+}
+
+static struct bm_gatt_conn *slot_free(struct bm_node *node)
+{
+    struct bm_gatt *g = &node->gatt;
+    for (size_t i = 0; i < BM_CFG_GATT_CONNS; i++)
+        if (g->conns[i].role == BM_GATT_ROLE_NONE)
+            return &g->conns[i];
     return NULL;
 }
 
-static bool slot_free(const struct bm_node *node)
+static void conn_open(struct bm_gatt_conn *c, uint16_t handle, uint16_t mtu, uint8_t role)
 {
-    for (size_t i = 0; i < BM_CFG_GATT_CONNS; i++)
-        if (node->gatt.conns[i].role == BM_GATT_ROLE_NONE)
-            return true;
-    return false;
+    /* all zero: no message in reassembly, an empty accept list
+     * (bm_proxy_filter_init) */
+    _Static_assert(BM_PROXY_FILTER_ACCEPT == 0, "a zeroed filter is an empty accept list");
+    memset(c, 0, sizeof(*c));
+    c->role = role;
+    c->handle = handle;
+    c->mtu = mtu;
 }
 
 /* Sends one proxy message of type on c, segmented over its MTU. */
 static int conn_send(struct bm_node *node, const struct bm_gatt_conn *c, uint8_t type,
                      const uint8_t *msg, size_t len)
 {
-    size_t n = bm_proxy_sar_count(len, c->mtu);
-    if (n == 0)
-        return BM_EINVAL;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t pdu[BM_PROXY_MSG_MAX + 1];
-        size_t plen;
-        int rc = bm_proxy_sar_segment(type, msg, len, c->mtu, i, pdu, sizeof(pdu), &plen);
-        if (rc == BM_OK)
-            rc = node->plat.gatt_send(node->plat.ctx, c->handle, pdu, plen);
-        if (rc != BM_OK)
-            return rc;
-    }
-    return BM_OK;
+    return bm_proxy_sar_send(type, msg, len, c->mtu, node->plat.gatt_send, node->plat.ctx,
+                             c->handle);
 }
 
 /* --- the GATT Proxy and Node Identity states (4.2.11, 4.2.12) --- */
@@ -104,14 +95,15 @@ bool bm_node_gatt_proxy_on(const struct bm_node *node)
 
 void bm_node_gatt_proxy_set(struct bm_node *node, uint8_t value)
 {
+    struct bm_gatt *g = &node->gatt;
     if (bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED || value > 1)
         return;
-    bool was = !node->gatt.proxy_disabled;
-    node->gatt.proxy_disabled = value == BM_FEAT_STATE_DISABLED;
+    bool was = !g->proxy_disabled;
+    g->proxy_disabled = value == BM_FEAT_STATE_DISABLED;
     /* 4.2.11: going to disabled ends the proxy connections (after the
      * Status that answers the Set has gone out) */
-    if (was && node->gatt.proxy_disabled)
-        node->gatt.drop_clients = true;
+    if (was && g->proxy_disabled)
+        g->drop_clients = true;
     bm_node_timer_set(node, BM_TIMER_MODELS, 0);
 }
 
@@ -132,16 +124,17 @@ uint8_t bm_node_gatt_identity_get(struct bm_node *node, uint16_t net_idx)
 
 void bm_node_gatt_identity_set(struct bm_node *node, uint16_t net_idx, uint8_t value)
 {
+    struct bm_gatt *g = &node->gatt;
     int i = subnet_slot(node, net_idx);
     if (i < 0 || value > 1 || bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED)
         return;
     if (value == BM_FEAT_STATE_ENABLED) {
         /* 7.2.2.2.4: a fresh Random each time the advertising starts */
-        if (node->plat.random(node->plat.ctx, node->gatt.id_random, 8) != 0)
+        if (node->plat.random(node->plat.ctx, g->id_random, 8) != 0)
             return;
-        node->gatt.identity_until_ms[i] = bm_node_now(node) + NODE_ID_MS;
+        g->identity_until_ms[i] = bm_node_now(node) + NODE_ID_MS;
     } else {
-        node->gatt.identity_until_ms[i] = 0;
+        g->identity_until_ms[i] = 0;
     }
     bm_node_timer_set(node, BM_TIMER_MODELS, 0);
 }
@@ -165,6 +158,7 @@ bool bm_proxy_node_identity_match(const struct bm_node *node, uint16_t net_idx, 
 /* What we should advertise now; *len 0 for nothing. */
 static void adv_wanted(struct bm_node *node, uint64_t now, uint8_t *out, size_t *len)
 {
+    struct bm_gatt *g = &node->gatt;
     *len = 0;
     if (!node->initialized || !slot_free(node))
         return;
@@ -174,45 +168,50 @@ static void adv_wanted(struct bm_node *node, uint64_t now, uint8_t *out, size_t 
             bm_gatt_adv_prov(node->uuid, 0, out, BM_ADV_MAX_LEN, len);
         return;
     }
-    if (bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED)
+    uint8_t proxy = bm_node_gatt_proxy_get(node);
+    if (proxy == BM_FEAT_STATE_UNSUPPORTED)
         return;
     /* Node Identity while it runs on a subnet, else the Network ID of the
      * first subnet when the proxy is enabled (one subnet at a time; a
      * rotation over several is left to issue #6's follow-ups). */
-    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
+    const struct bm_subnet *first = NULL;
+    const uint8_t *random = NULL;
+    uint8_t hash[8];
+    for (size_t i = 0; i < BM_CFG_SUBNETS && !random; i++) {
         const struct bm_subnet *s = &node->net.subnets[i];
-        if (!s->used || node->gatt.identity_until_ms[i] <= now)
+        if (!s->used)
             continue;
-        uint8_t hash[8];
-        if (bm_net_node_identity_hash(bm_net_tx_keys(s)->identity_key, node->gatt.id_random,
-                                      node->addr, hash) == BM_OK)
-            bm_gatt_adv_node_id(hash, node->gatt.id_random, out, BM_ADV_MAX_LEN, len);
-        return;
-    }
-    if (!bm_node_gatt_proxy_on(node))
-        return;
-    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
-        const struct bm_subnet *s = &node->net.subnets[i];
-        if (s->used) {
-            bm_gatt_adv_net_id(bm_net_tx_keys(s)->network_id, out, BM_ADV_MAX_LEN, len);
+        if (!first)
+            first = s;
+        if (g->identity_until_ms[i] <= now)
+            continue;
+        if (bm_net_node_identity_hash(bm_net_tx_keys(s)->identity_key, g->id_random, node->addr,
+                                      hash) != BM_OK)
             return;
-        }
+        random = g->id_random;
     }
+    const uint8_t *id = hash;
+    if (!random) {
+        if (!first || proxy != BM_FEAT_STATE_ENABLED)
+            return;
+        id = bm_net_tx_keys(first)->network_id;
+    }
+    bm_gatt_adv_proxy(id, random, out, BM_ADV_MAX_LEN, len);
 }
 
+/* Callers have checked has_gatt(): a connection exists only if it held. */
 static void adv_update(struct bm_node *node, uint64_t now)
 {
-    if (!has_gatt(node))
-        return;
+    struct bm_gatt *g = &node->gatt;
     uint8_t want[BM_ADV_MAX_LEN];
     size_t len;
     adv_wanted(node, now, want, &len);
-    if (len == node->gatt.adv_len && memcmp(want, node->gatt.adv, len) == 0)
+    if (len == g->adv_len && memcmp(want, g->adv, len) == 0)
         return;
     if (node->plat.gatt_adv(node->plat.ctx, want, len) != BM_OK)
         return;
-    memcpy(node->gatt.adv, want, len);
-    node->gatt.adv_len = (uint8_t)len;
+    memcpy(g->adv, want, len);
+    g->adv_len = (uint8_t)len;
     bm_node_log(node, BM_LOG_DBG, "proxy", "advertising %s",
                 len == 0 ? "off"
                 : want[BM_GATT_ADV_SVC_DATA_OFF + 2] == (BM_GATT_SVC_PROV & 0xff)
@@ -245,64 +244,59 @@ static void send_beacons(struct bm_node *node, const struct bm_gatt_conn *c)
 
 uint8_t bm_node_gatt_rx_role(const struct bm_node *node)
 {
-    return node->gatt.rx_conn ? node->gatt.conns[node->gatt.rx_conn - 1].role
-                              : BM_GATT_ROLE_NONE;
+    const struct bm_gatt_conn *c = conn_at((struct bm_node *)node, node->gatt.rx_conn);
+    return c ? c->role : BM_GATT_ROLE_NONE;
 }
 
 bool bm_node_gatt_net_out(struct bm_node *node, const uint8_t *pdu, size_t len, uint16_t dst,
                           bool relayed)
 {
+    struct bm_gatt *g = &node->gatt;
     bool skip_adv = false;
     for (size_t i = 0; i < BM_CFG_GATT_CONNS; i++) {
-        struct bm_gatt_conn *c = &node->gatt.conns[i];
-        if (relayed && i + 1 == node->gatt.rx_conn)
+        struct bm_gatt_conn *c = &g->conns[i];
+        if (relayed && i + 1 == g->rx_conn)
             continue;
-        if (c->role == BM_GATT_ROLE_PROXY_CLIENT) {
-            /* a phone has only this bearer */
-            if (conn_send(node, c, BM_PROXY_TYPE_NET, pdu, len) == BM_OK)
-                skip_adv = true;
-        } else if (c->role == BM_GATT_ROLE_PROXY_SERVER && bm_proxy_filter_match(&c->filter, dst)) {
-            if (conn_send(node, c, BM_PROXY_TYPE_NET, pdu, len) == BM_OK && bm_addr_is_unicast(dst))
-                skip_adv = true;
-        }
+        /* a phone has only this bearer; a client whose filter took a
+         * unicast address is where that address is */
+        bool phone = c->role == BM_GATT_ROLE_PROXY_CLIENT;
+        if ((phone ||
+             (c->role == BM_GATT_ROLE_PROXY_SERVER && bm_proxy_filter_match(&c->filter, dst))) &&
+            conn_send(node, c, BM_PROXY_TYPE_NET, pdu, len) == BM_OK &&
+            (phone || bm_addr_is_unicast(dst)))
+            skip_adv = true;
     }
     return skip_adv;
 }
 
 void bm_node_gatt_rx_accepted(struct bm_node *node, uint16_t src)
 {
-    if (bm_node_gatt_rx_role(node) != BM_GATT_ROLE_PROXY_SERVER)
+    struct bm_gatt_conn *c = conn_at(node, node->gatt.rx_conn);
+    if (!c || c->role != BM_GATT_ROLE_PROXY_SERVER)
         return;
     /* 6.7: what the client sends from goes on an accept list and off a
      * reject list, so its answers find it */
-    struct bm_proxy_filter *f = &node->gatt.conns[node->gatt.rx_conn - 1].filter;
-    if (f->type == BM_PROXY_FILTER_ACCEPT)
-        bm_proxy_filter_add(f, src);
-    else
-        bm_proxy_filter_remove(f, src);
+    struct bm_proxy_filter *f = &c->filter;
+    (f->type == BM_PROXY_FILTER_ACCEPT ? bm_proxy_filter_add : bm_proxy_filter_remove)(f, src);
 }
 
 /* --- proxy configuration (6.5, 6.6) --- */
 
-static int send_cfg(struct bm_node *node, const struct bm_gatt_conn *c, uint16_t net_idx,
-                    const struct bm_proxy_cfg_msg *m)
+/* Sends the proxy configuration message msg (len octets) on c, encrypted
+ * on subnet s. */
+static int send_cfg(struct bm_node *node, const struct bm_gatt_conn *c, const struct bm_subnet *s,
+                    const uint8_t *msg, size_t len)
 {
-    uint8_t msg[BM_PROXY_CFG_MAX_LEN];
-    size_t len;
-    int rc = bm_proxy_cfg_build(m, msg, sizeof(msg), &len);
-    if (rc != BM_OK)
-        return rc;
-    struct bm_subnet *s = bm_net_subnet_find(&node->net, net_idx);
-    if (!s || !node->provisioned)
+    if (!s)
         return BM_ESTATE;
     uint32_t seq;
-    rc = bm_node_seq_alloc(node, &seq);
+    int rc = bm_node_seq_alloc(node, &seq);
     if (rc != BM_OK)
         return rc;
     uint8_t pdu[BM_NET_MAX_PDU_LEN];
     size_t plen;
-    rc = bm_proxy_cfg_encode(&bm_net_tx_keys(s)->master, bm_net_tx_iv_index(&node->net),
-                             node->addr, seq, msg, len, pdu, sizeof(pdu), &plen);
+    rc = bm_proxy_cfg_encode(&bm_net_tx_keys(s)->master, bm_net_tx_iv_index(&node->net), node->addr,
+                             seq, msg, len, pdu, sizeof(pdu), &plen);
     if (rc != BM_OK)
         return rc;
     bm_net_cache_add(&node->net.cache, node->addr, seq);
@@ -311,6 +305,7 @@ static int send_cfg(struct bm_node *node, const struct bm_gatt_conn *c, uint16_t
 
 static void rx_cfg(struct bm_node *node, struct bm_gatt_conn *c, const uint8_t *pdu, size_t len)
 {
+    struct bm_gatt *g = &node->gatt;
     uint8_t msg[BM_PROXY_CFG_MAX_LEN];
     size_t mlen;
     uint16_t src, net_idx;
@@ -325,44 +320,31 @@ static void rx_cfg(struct bm_node *node, struct bm_gatt_conn *c, const uint8_t *
         if (m.opcode == BM_PROXY_OP_FILTER_STATUS)
             return;
         bm_proxy_filter_apply(&c->filter, &m);
-        struct bm_proxy_cfg_msg st = {.opcode = BM_PROXY_OP_FILTER_STATUS,
-                                      .filter_type = c->filter.type,
-                                      .list_size = c->filter.count};
-        send_cfg(node, c, net_idx, &st);
+        /* 6.5.4: Filter Status, FilterType and ListSize (big-endian; the
+         * filter holds at most 255) */
+        const uint8_t st[4] = {BM_PROXY_OP_FILTER_STATUS, c->filter.type, 0, c->filter.count};
+        send_cfg(node, c, bm_net_subnet_find(&node->net, net_idx), st, sizeof(st));
         return;
     }
-    if (m.opcode != BM_PROXY_OP_FILTER_STATUS || !node->gatt.client_cb)
-        return;
-    struct bm_proxy_client_info info = {.event = BM_PROXY_EVT_FILTER_STATUS,
-                                        .conn = c->handle,
-                                        .filter_type = m.filter_type,
-                                        .list_size = m.list_size,
-                                        .src = src};
-    node->gatt.client_cb(node->gatt.client_user, &info);
+    if (m.opcode == BM_PROXY_OP_FILTER_STATUS && g->client_event)
+        g->client_event(g, c->handle, &m, src);
 }
 
 /* --- PB-GATT glue (the link's gatt_send / gatt_close ops) --- */
 
-static void schedule_link(struct bm_node *node, uint64_t next)
-{
-    node->timers[BM_TIMER_PROV_LINK] = next == UINT64_MAX ? 0 : (next ? next : 1);
-}
-
 int bm_node_gatt_prov_send(void *ctx, const uint8_t *pdu, size_t len)
 {
     struct bm_node *node = ctx;
-    if (!node->gatt.prov_conn)
-        return BM_ESTATE;
-    return conn_send(node, &node->gatt.conns[node->gatt.prov_conn - 1], BM_PROXY_TYPE_PROV, pdu,
-                     len);
+    const struct bm_gatt_conn *c = conn_at(node, node->gatt.prov_conn);
+    return c ? conn_send(node, c, BM_PROXY_TYPE_PROV, pdu, len) : BM_ESTATE;
 }
 
 void bm_node_gatt_prov_close(void *ctx)
 {
     struct bm_node *node = ctx;
-    if (node->gatt.prov_conn)
-        node->plat.gatt_disconnect(node->plat.ctx,
-                                   node->gatt.conns[node->gatt.prov_conn - 1].handle);
+    const struct bm_gatt_conn *c = conn_at(node, node->gatt.prov_conn);
+    if (c)
+        node->plat.gatt_disconnect(node->plat.ctx, c->handle);
 }
 
 /* --- connections --- */
@@ -378,23 +360,26 @@ int bm_node_gatt_connected(struct bm_node *node, uint16_t conn, uint16_t mtu)
         return BM_EINVAL;
     if (!node->initialized || !has_gatt(node))
         return BM_ENOTSUP;
-    if (!slot_free(node))
+    struct bm_gatt_conn *c = slot_free(node);
+    if (!c)
         return BM_ENOSPC;
     uint64_t now = bm_node_now(node);
-    struct bm_gatt_conn *c;
+    uint8_t role = BM_GATT_ROLE_PROXY_SERVER;
     if (!node->provisioned) {
         if (bm_node_is_provisioner(node) || !(node->prov_bearers & BM_PROV_GATT))
             return BM_ENOTSUP;
         int rc = bm_pb_gatt_device_open(&node->link, now);
         if (rc != BM_OK)
             return rc == BM_ESTATE ? BM_ENOTSUP : rc;
-        c = conn_alloc(node, conn, mtu, BM_GATT_ROLE_PROV_SERVER);
-        node->gatt.prov_conn = (uint8_t)(conn_index(node, c) + 1);
-        schedule_link(node, bm_prov_link_process(&node->link, now));
+        role = BM_GATT_ROLE_PROV_SERVER;
+    } else if (bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED) {
+        return BM_ENOTSUP;
+    }
+    conn_open(c, conn, mtu, role);
+    if (role == BM_GATT_ROLE_PROV_SERVER) {
+        node->gatt.prov_conn = conn_num(node, c);
+        bm_node_prov_process(node, now); /* runs the link, sets its timer */
     } else {
-        if (bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED)
-            return BM_ENOTSUP;
-        c = conn_alloc(node, conn, mtu, BM_GATT_ROLE_PROXY_SERVER);
         send_beacons(node, c);
     }
     bm_node_log(node, BM_LOG_INF, "proxy", "connected conn=%u mtu=%u role=%u", conn, mtu, c->role);
@@ -409,11 +394,11 @@ int bm_gatt_client_connected(struct bm_node *node, uint16_t conn, uint16_t mtu, 
         return BM_EINVAL;
     if (!node->initialized || !has_gatt(node))
         return BM_ENOTSUP;
-    struct bm_gatt_conn *c = conn_alloc(
-        node, conn, mtu,
-        service == BM_GATT_SVC_PROV ? BM_GATT_ROLE_PROV_CLIENT : BM_GATT_ROLE_PROXY_CLIENT);
+    struct bm_gatt_conn *c = slot_free(node);
     if (!c)
         return BM_ENOSPC;
+    conn_open(c, conn, mtu,
+              service == BM_GATT_SVC_PROV ? BM_GATT_ROLE_PROV_CLIENT : BM_GATT_ROLE_PROXY_CLIENT);
     bm_node_log(node, BM_LOG_INF, "proxy", "client connected conn=%u mtu=%u service=0x%04x", conn,
                 mtu, service);
     return BM_OK;
@@ -423,24 +408,22 @@ void bm_node_gatt_disconnected(struct bm_node *node, uint16_t conn)
 {
     if (!node)
         return;
+    struct bm_gatt *g = &node->gatt;
     struct bm_gatt_conn *c = conn_find(node, conn);
     if (!c)
         return;
     uint8_t role = c->role;
-    uint8_t idx = (uint8_t)(conn_index(node, c) + 1);
     c->role = BM_GATT_ROLE_NONE;
     bm_proxy_sar_rx_reset(&c->sar);
     uint64_t now = bm_node_now(node);
     bm_node_log(node, BM_LOG_INF, "proxy", "disconnected conn=%u", conn);
-    if (node->gatt.prov_conn == idx) {
-        node->gatt.prov_conn = 0;
+    if (g->prov_conn == conn_num(node, c)) {
+        g->prov_conn = 0;
         bm_pb_gatt_closed(&node->link);
-        schedule_link(node, bm_prov_link_process(&node->link, now));
+        bm_node_prov_process(node, now);
     }
-    if (role == BM_GATT_ROLE_PROXY_CLIENT && node->gatt.client_cb) {
-        struct bm_proxy_client_info info = {.event = BM_PROXY_EVT_DISCONNECTED, .conn = conn};
-        node->gatt.client_cb(node->gatt.client_user, &info);
-    }
+    if (role == BM_GATT_ROLE_PROXY_CLIENT && g->client_event)
+        g->client_event(g, conn, NULL, 0);
     adv_update(node, now);
 }
 
@@ -448,6 +431,7 @@ void bm_node_gatt_rx(struct bm_node *node, uint16_t conn, const uint8_t *data, s
 {
     if (!node || !data)
         return;
+    struct bm_gatt *g = &node->gatt;
     struct bm_gatt_conn *c = conn_find(node, conn);
     if (!c || len > (size_t)c->mtu - 3)
         return;
@@ -464,14 +448,14 @@ void bm_node_gatt_rx(struct bm_node *node, uint16_t conn, const uint8_t *data, s
     /* 6.3.1 / 7.1: each service carries its own message types; others
      * are ignored */
     if (prov) {
-        if (type == BM_PROXY_TYPE_PROV && node->gatt.prov_conn == conn_index(node, c) + 1) {
+        if (type == BM_PROXY_TYPE_PROV && g->prov_conn == conn_num(node, c)) {
             bm_pb_gatt_rx(&node->link, buf, mlen, now);
-            schedule_link(node, bm_prov_link_process(&node->link, now));
+            bm_node_prov_process(node, now);
         }
     } else if (type == BM_PROXY_TYPE_NET) {
-        node->gatt.rx_conn = (uint8_t)(conn_index(node, c) + 1);
+        g->rx_conn = conn_num(node, c);
         bm_node_rx_network(node, buf, mlen, 0);
-        node->gatt.rx_conn = 0;
+        g->rx_conn = 0;
     } else if (type == BM_PROXY_TYPE_BEACON) {
         bm_node_rx_beacon(node, buf, mlen, 0, "");
     } else if (type == BM_PROXY_TYPE_CONFIG) {
@@ -482,39 +466,41 @@ void bm_node_gatt_rx(struct bm_node *node, uint16_t conn, const uint8_t *data, s
 
 uint64_t bm_node_gatt_process(struct bm_node *node, uint64_t now)
 {
+    struct bm_gatt *g = &node->gatt;
     if (!has_gatt(node))
         return UINT64_MAX;
     uint64_t next = UINT64_MAX;
     uint8_t flags = beacon_flags(node);
-    bool beacons = node->provisioned &&
-                   (node->gatt.beacon_iv != node->net.iv_index || node->gatt.beacon_flags != flags);
-    node->gatt.beacon_iv = node->net.iv_index;
-    node->gatt.beacon_flags = flags;
+    bool beacons =
+        node->provisioned && (g->beacon_iv != node->net.iv_index || g->beacon_flags != flags);
+    g->beacon_iv = node->net.iv_index;
+    g->beacon_flags = flags;
     for (size_t i = 0; i < BM_CFG_GATT_CONNS; i++) {
-        struct bm_gatt_conn *c = &node->gatt.conns[i];
+        struct bm_gatt_conn *c = &g->conns[i];
         if (c->role == BM_GATT_ROLE_NONE)
             continue;
         /* 6.3.2: a message not completed within 20 s ends the connection */
-        if (bm_proxy_sar_rx_expired(&c->sar, now)) {
-            bm_proxy_sar_rx_reset(&c->sar);
-            node->plat.gatt_disconnect(node->plat.ctx, c->handle);
-            continue;
+        if (c->sar.busy) {
+            if (c->sar.deadline_ms <= now) {
+                bm_proxy_sar_rx_reset(&c->sar);
+                node->plat.gatt_disconnect(node->plat.ctx, c->handle);
+                continue;
+            }
+            if (c->sar.deadline_ms < next)
+                next = c->sar.deadline_ms;
         }
-        if (c->sar.busy && c->sar.deadline_ms < next)
-            next = c->sar.deadline_ms;
         if (c->role != BM_GATT_ROLE_PROXY_SERVER)
             continue;
-        if (node->gatt.drop_clients)
+        if (g->drop_clients)
             node->plat.gatt_disconnect(node->plat.ctx, c->handle);
         else if (beacons)
             send_beacons(node, c); /* the IV index or a key refresh flag changed */
     }
-    node->gatt.drop_clients = false;
+    g->drop_clients = false;
+    /* wake when a Node Identity ends (one that has ended reads as off) */
     for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
-        uint64_t until = node->gatt.identity_until_ms[i];
-        if (until && until <= now)
-            node->gatt.identity_until_ms[i] = 0;
-        else if (until && until < next)
+        uint64_t until = g->identity_until_ms[i];
+        if (until > now && until < next)
             next = until;
     }
     adv_update(node, now);
@@ -529,12 +515,27 @@ static struct bm_gatt_conn *client_conn(struct bm_node *node, uint16_t conn, uin
     return c && c->role == role ? c : NULL;
 }
 
+static void client_event(const struct bm_gatt *g, uint16_t conn, const struct bm_proxy_cfg_msg *m,
+                         uint16_t src)
+{
+    struct bm_proxy_client_info info = {.event = BM_PROXY_EVT_DISCONNECTED, .conn = conn};
+    if (m) {
+        info.event = BM_PROXY_EVT_FILTER_STATUS;
+        info.filter_type = m->filter_type;
+        info.list_size = m->list_size;
+        info.src = src;
+    }
+    g->client_cb(g->client_user, &info);
+}
+
 int bm_proxy_client_set_cb(struct bm_node *node, bm_proxy_client_fn cb, void *user)
 {
     if (!node)
         return BM_EINVAL;
-    node->gatt.client_cb = cb;
-    node->gatt.client_user = user;
+    struct bm_gatt *g = &node->gatt;
+    g->client_cb = cb;
+    g->client_user = user;
+    g->client_event = cb ? client_event : NULL;
     return BM_OK;
 }
 
@@ -545,9 +546,16 @@ static int client_cfg(struct bm_node *node, uint16_t conn, const struct bm_proxy
     struct bm_gatt_conn *c = client_conn(node, conn, BM_GATT_ROLE_PROXY_CLIENT);
     if (!c || !node->provisioned)
         return BM_ESTATE;
-    for (size_t i = 0; i < BM_CFG_SUBNETS; i++)
-        if (node->net.subnets[i].used)
-            return send_cfg(node, c, node->net.subnets[i].net_idx, m);
+    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
+        if (!node->net.subnets[i].used)
+            continue;
+        uint8_t msg[BM_PROXY_CFG_MAX_LEN];
+        size_t len;
+        int rc = bm_proxy_cfg_build(m, msg, sizeof(msg), &len);
+        if (rc != BM_OK)
+            return rc;
+        return send_cfg(node, c, &node->net.subnets[i], msg, len);
+    }
     return BM_ESTATE;
 }
 
@@ -593,6 +601,7 @@ int bm_prov_provision_gatt(struct bm_node *node, uint16_t conn, const uint8_t uu
 {
     if (!node || !uuid)
         return BM_EINVAL;
+    struct bm_gatt *g = &node->gatt;
     struct bm_gatt_conn *c = client_conn(node, conn, BM_GATT_ROLE_PROV_CLIENT);
     if (!bm_node_is_provisioner(node) || !c)
         return BM_ESTATE;
@@ -604,12 +613,12 @@ int bm_prov_provision_gatt(struct bm_node *node, uint16_t conn, const uint8_t uu
         return rc;
     node->provision_cb = cb;
     node->provision_user = user;
-    node->gatt.prov_conn = (uint8_t)(conn_index(node, c) + 1);
+    g->prov_conn = conn_num(node, c);
     uint64_t now = bm_node_now(node);
     rc = bm_pb_gatt_provision(&node->link, &cfg, now);
     bm_crypto_wipe(&cfg, sizeof(cfg));
     if (rc != BM_OK)
-        node->gatt.prov_conn = 0;
-    schedule_link(node, bm_prov_link_process(&node->link, now));
+        g->prov_conn = 0;
+    bm_node_prov_process(node, now);
     return rc;
 }

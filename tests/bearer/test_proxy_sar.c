@@ -49,6 +49,78 @@ static void segment_then_reassemble_every_mtu(void)
     CHECK_EQ(bm_proxy_sar_segment(0, msg, 10, 23, 0, pdu, 5, &pl), BM_ENOSPC);
 }
 
+struct sent {
+    int count;
+    int fail_at; /* the call that returns BM_EBUSY; -1 none */
+    uint8_t pdu[8][600];
+    size_t len[8];
+};
+
+static int record(void *ctx, uint16_t conn, const uint8_t *pdu, size_t len)
+{
+    CHECK_EQ(conn, 0x0123);
+    struct sent *s = ctx;
+    if (s->count == s->fail_at)
+        return BM_EBUSY;
+    if (s->count < 8) {
+        memcpy(s->pdu[s->count], pdu, len);
+        s->len[s->count] = len;
+    }
+    s->count++;
+    return BM_OK;
+}
+
+/* bm_proxy_sar_send() sends what bm_proxy_sar_segment() builds, in order */
+static void send_matches_segment(void)
+{
+    uint8_t msg[BM_PROXY_MSG_MAX];
+    for (size_t i = 0; i < sizeof(msg); i++)
+        msg[i] = (uint8_t)(i * 13 + 5);
+    static const uint16_t mtus[] = {23, 24, 30, 69, 70, 517};
+    static struct sent s;
+    for (size_t m = 0; m < sizeof(mtus) / sizeof(mtus[0]); m++) {
+        for (size_t len = 1; len <= sizeof(msg); len += 8) {
+            memset(&s, 0, sizeof(s));
+            s.fail_at = -1;
+            CHECK_EQ(bm_proxy_sar_send(BM_PROXY_TYPE_BEACON, msg, len, mtus[m], record, &s, 0x0123),
+                     BM_OK);
+            CHECK_EQ((size_t)s.count, bm_proxy_sar_count(len, mtus[m]));
+            for (int i = 0; i < s.count && i < 8; i++) {
+                uint8_t pdu[600];
+                size_t pl;
+                CHECK_EQ(bm_proxy_sar_segment(BM_PROXY_TYPE_BEACON, msg, len, mtus[m], (size_t)i,
+                                              pdu, sizeof(pdu), &pl),
+                         BM_OK);
+                CHECK_MEM("PDU", s.pdu[i], s.len[i], pdu, pl);
+            }
+        }
+    }
+    /* 8 octets over MTU 23: Complete 0x01 | 8 octets; 20 octets: First
+     * (0x41) with 19, Last (0xc1) with 1 */
+    memset(&s, 0, sizeof(s));
+    s.fail_at = -1;
+    CHECK_EQ(bm_proxy_sar_send(BM_PROXY_TYPE_BEACON, msg, 20, 23, record, &s, 0x0123), BM_OK);
+    CHECK_EQ(s.count, 2);
+    CHECK_EQ(s.len[0], 20);
+    CHECK_EQ(s.pdu[0][0], 0x41);
+    CHECK_EQ(s.len[1], 2);
+    CHECK_EQ(s.pdu[1][0], 0xc1);
+    CHECK_EQ(s.pdu[1][1], msg[19]);
+    /* bad arguments send nothing; the first error stops the message */
+    memset(&s, 0, sizeof(s));
+    s.fail_at = -1;
+    CHECK_EQ(bm_proxy_sar_send(0x40, msg, 10, 23, record, &s, 0x0123), BM_EINVAL);
+    CHECK_EQ(bm_proxy_sar_send(0, msg, 0, 23, record, &s, 0x0123), BM_EINVAL);
+    CHECK_EQ(bm_proxy_sar_send(0, msg, 10, 22, record, &s, 0x0123), BM_EINVAL);
+    CHECK_EQ(bm_proxy_sar_send(0, msg, 10, 518, record, &s, 0x0123), BM_EINVAL);
+    CHECK_EQ(bm_proxy_sar_send(0, NULL, 10, 23, record, &s, 0x0123), BM_EINVAL);
+    CHECK_EQ(bm_proxy_sar_send(0, msg, BM_PROXY_MSG_MAX + 1, 517, record, &s, 0x0123), BM_ENOSPC);
+    CHECK_EQ(s.count, 0);
+    s.fail_at = 1;
+    CHECK_EQ(bm_proxy_sar_send(0, msg, 40, 23, record, &s, 0x0123), BM_EBUSY);
+    CHECK_EQ(s.count, 1);
+}
+
 static void reassembly_rejects_out_of_order_and_keeps_state(void)
 {
     struct bm_proxy_sar_rx r, before;
@@ -175,6 +247,7 @@ static void adv_parse_rejects_bad_lengths(void)
 int main(void)
 {
     BM_RUN(segment_then_reassemble_every_mtu);
+    BM_RUN(send_matches_segment);
     BM_RUN(reassembly_rejects_out_of_order_and_keeps_state);
     BM_RUN(cfg_parse_checks_every_length);
     BM_RUN(filter_accept_and_reject_lists);

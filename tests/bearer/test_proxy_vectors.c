@@ -101,6 +101,25 @@ static void s8_9_1_proxy_cfg_decode(void)
     bm_net_deinit(&net2);
 }
 
+#define SAR_CAPTURE_MAX 8
+struct sar_capture {
+    int count;
+    uint8_t pdu[SAR_CAPTURE_MAX][64];
+    size_t len[SAR_CAPTURE_MAX];
+};
+
+static int sar_capture(void *ctx, uint16_t conn, const uint8_t *pdu, size_t len)
+{
+    (void)conn;
+    struct sar_capture *cap = ctx;
+    if (cap->count < SAR_CAPTURE_MAX && len <= sizeof(cap->pdu[0])) {
+        memcpy(cap->pdu[cap->count], pdu, len);
+        cap->len[cap->count] = len;
+    }
+    cap->count++;
+    return 0;
+}
+
 static void s8_8_pb_gatt_sar(void)
 {
     const cJSON *v = bm_vec_get(provisioning, "mesh_protocol_1_1_only.pb_gatt_sar");
@@ -137,6 +156,16 @@ static void s8_8_pb_gatt_sar(void)
             CHECK_EQ(type, BM_PROXY_TYPE_PROV);
             CHECK_MEM("reassembled", msg, mlen, prov, sizeof(prov));
         }
+    }
+    /* the sender the node uses puts the same ATT values on the air */
+    struct sar_capture cap = {0};
+    CHECK_EQ(bm_proxy_sar_send(BM_PROXY_TYPE_PROV, prov, sizeof(prov), mtu, sar_capture, &cap, 1),
+             BM_OK);
+    CHECK_EQ(cap.count, n);
+    for (int i = 0; i < n && i < SAR_CAPTURE_MAX; i++) {
+        uint8_t want[64];
+        size_t wl = bm_hex(cJSON_GetArrayItem(vals, i)->valuestring, want, sizeof(want));
+        CHECK_MEM("sent ATT value", cap.pdu[i], cap.len[i], want, wl);
     }
 }
 
