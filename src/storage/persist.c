@@ -87,12 +87,6 @@ static int save_rec(struct bm_node *node, uint16_t key, enum bm_rec_kind k, cons
     return rc;
 }
 
-static int del_rec(struct bm_node *node, uint16_t key)
-{
-    int rc = bm_store_del(node, key);
-    return rc == BM_ENOENT ? BM_OK : rc;
-}
-
 static void keep_first(int *first, int rc)
 {
     if (*first == BM_OK && rc != BM_OK)
@@ -104,7 +98,7 @@ static void keep_first(int *first, int rc)
 static void sync_rec(struct bm_node *node, int *first, uint16_t key, enum bm_rec_kind k,
                      const void *rec)
 {
-    keep_first(first, rec ? save_rec(node, key, k, rec, true) : del_rec(node, key));
+    keep_first(first, rec ? save_rec(node, key, k, rec, true) : bm_store_del(node, key));
 }
 
 /* --- model record slots --- */
@@ -128,36 +122,36 @@ static bool slot_claimed(const struct bm_node *node, uint16_t k, size_t except)
     return false;
 }
 
-/* Whether slot k holds records (in the cfg or the state record) of the
- * model me; *free when it holds none. */
-static bool slot_is(struct bm_node *node, uint16_t k, const struct bm_rec_model_id *me,
-                    bool *free)
+/* The first record slot no other live model claims that holds records
+ * (in its cfg or its state record) of models[i], or with any_free also
+ * one that holds none; SLOT_NONE if there is no such slot. */
+static uint16_t find_slot(struct bm_node *node, size_t i, bool any_free)
 {
-    struct bm_rec_model_id mid;
-    int rc = read_rec(node, (uint16_t)(BM_REC_MODEL_CFG + k), BM_RK_MODEL_ID, &mid);
-    if (rc != BM_OK)
-        rc = read_rec(node, (uint16_t)(BM_REC_MODEL_STATE + k), BM_RK_MODEL_ID, &mid);
-    *free = rc != BM_OK;
-    return rc == BM_OK && mid_eq(&mid, me);
+    struct bm_rec_model_id me = mid_of(&node->models[i]);
+    for (uint16_t k = 0; k < BM_CFG_MODELS; k++) {
+        if (slot_claimed(node, k, i))
+            continue;
+        struct bm_rec_model_id mid;
+        int rc = read_rec(node, (uint16_t)(BM_REC_MODEL_CFG + k), BM_RK_MODEL_ID, &mid);
+        if (rc != BM_OK)
+            rc = read_rec(node, (uint16_t)(BM_REC_MODEL_STATE + k), BM_RK_MODEL_ID, &mid);
+        if (rc == BM_OK ? mid_eq(&mid, &me) : any_free)
+            return k;
+    }
+    return SLOT_NONE;
 }
 
 /* The slot of models[i]: the one found when it was restored, else the
  * first that holds neither another model's records nor a live model. */
 static uint16_t model_slot(struct bm_node *node, size_t i)
 {
-    if (node->model_slot[i] != SLOT_NONE)
-        return node->model_slot[i];
-    struct bm_rec_model_id me = mid_of(&node->models[i]);
-    for (uint16_t k = 0; k < BM_CFG_MODELS; k++) {
-        bool free;
-        if (!slot_claimed(node, k, i) && (slot_is(node, k, &me, &free) || free)) {
-            node->model_slot[i] = k;
-            return k;
-        }
+    if (node->model_slot[i] == SLOT_NONE) {
+        node->model_slot[i] = find_slot(node, i, true);
+        if (node->model_slot[i] == SLOT_NONE)
+            bm_node_log(node, BM_LOG_ERR, "store", "no record slot for model %04x:%04x",
+                        node->models[i].type->company, node->models[i].type->id);
     }
-    bm_node_log(node, BM_LOG_ERR, "store", "no record slot for model %04x:%04x", me.company,
-                me.id);
-    return SLOT_NONE;
+    return node->model_slot[i];
 }
 
 /* A model's configuration record; deleted when it has none. */
@@ -167,7 +161,7 @@ static int save_model_cfg(struct bm_node *node, size_t i, struct bm_rec_model_cf
     if (!m->key_count && !m->sub_count && m->pub.addr == BM_ADDR_UNASSIGNED) {
         if (node->model_slot[i] == SLOT_NONE)
             return BM_OK;
-        return del_rec(node, (uint16_t)(BM_REC_MODEL_CFG + node->model_slot[i]));
+        return bm_store_del(node, (uint16_t)(BM_REC_MODEL_CFG + node->model_slot[i]));
     }
     memset(r, 0, sizeof(*r));
     r->mid = mid_of(m);
@@ -352,7 +346,7 @@ int bm_persist_erase(struct bm_node *node)
     int first = BM_OK;
     for (size_t r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++)
         for (uint16_t i = 0; i < ranges[r][1]; i++)
-            keep_first(&first, del_rec(node, (uint16_t)(ranges[r][0] + i)));
+            keep_first(&first, bm_store_del(node, (uint16_t)(ranges[r][0] + i)));
     node->persist_live = false;
     for (size_t i = 0; i < BM_CFG_MODELS; i++) {
         node->model_slot[i] = SLOT_NONE;
@@ -408,26 +402,22 @@ void bm_persist_model_created(struct bm_node *node, struct bm_model *model)
     if (!node->persist_live || !model)
         return;
     size_t i = (size_t)(model - node->models);
-    struct bm_rec_model_id me = mid_of(model);
-    for (uint16_t k = 0; k < BM_CFG_MODELS; k++) {
-        bool free;
-        if (slot_claimed(node, k, i) || !slot_is(node, k, &me, &free))
-            continue;
-        node->model_slot[i] = k;
-        union rec r;
-        if (load_rec(node, (uint16_t)(BM_REC_MODEL_CFG + k), BM_RK_MODEL_CFG, &r) == BM_OK)
-            apply_model_cfg(node, model, &r.model_cfg);
-        uint16_t key = (uint16_t)(BM_REC_MODEL_STATE + k);
-        struct bm_rec_model_state *st = &r.model_state;
-        if (load_rec(node, key, BM_RK_MODEL_STATE, st) != BM_OK)
-            return;
-        if (model->type->state_load && model->type->state_load(model, st->state, st->len) == BM_OK) {
-            memcpy(node->model_saved[i], st->state, st->len);
-            node->model_saved_len[i] = st->len;
-        } else {
-            log_bad(node, key);
-        }
+    uint16_t k = find_slot(node, i, false);
+    if (k == SLOT_NONE)
         return;
+    node->model_slot[i] = k;
+    union rec r;
+    if (load_rec(node, (uint16_t)(BM_REC_MODEL_CFG + k), BM_RK_MODEL_CFG, &r) == BM_OK)
+        apply_model_cfg(node, model, &r.model_cfg);
+    uint16_t key = (uint16_t)(BM_REC_MODEL_STATE + k);
+    struct bm_rec_model_state *st = &r.model_state;
+    if (load_rec(node, key, BM_RK_MODEL_STATE, st) != BM_OK)
+        return;
+    if (model->type->state_load && model->type->state_load(model, st->state, st->len) == BM_OK) {
+        memcpy(node->model_saved[i], st->state, st->len);
+        node->model_saved_len[i] = st->len;
+    } else {
+        log_bad(node, key);
     }
 }
 
@@ -567,7 +557,7 @@ static void load_rpl(struct bm_node *node)
         e->mark_iv = r.iv_index;
         e->marked = true;
         if (n != i && save_rec(node, (uint16_t)(BM_REC_RPL + n), BM_RK_RPL, &r, false) == BM_OK)
-            del_rec(node, key);
+            bm_store_del(node, key);
     }
 }
 

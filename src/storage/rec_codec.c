@@ -178,7 +178,12 @@ static const struct field idx_field = {0, 2, IDX_MAX};
 static const struct field sub_field = {0, 2, 0xfffe};
 static const struct field label_field = {0, 16, 0};
 
+/* the identity (mid first in the struct) and the key count; then in walk
+ * the keys, the subscriptions and the publication */
 static const struct field model_cfg_fields[] = {
+    F(struct bm_rec_model_cfg, mid.elem, 1, BM_CFG_ELEMENTS - 1),
+    F(struct bm_rec_model_cfg, mid.company, 2, 0xffff),
+    F(struct bm_rec_model_cfg, mid.id, 2, 0xffff),
     F(struct bm_rec_model_cfg, key_count, 1, BM_CFG_MODEL_KEYS),
     F(struct bm_rec_model_cfg, sub_count, 1, BM_CFG_MODEL_SUBS),
     F(struct bm_rec_model_cfg, pub_addr, 2, 0xffff),
@@ -188,6 +193,30 @@ static const struct field model_cfg_fields[] = {
     F(struct bm_rec_model_cfg, pub_ttl, 1, 0xff),
     F(struct bm_rec_model_cfg, pub_period, 1, 0xff),
     F(struct bm_rec_model_cfg, pub_retransmit, 1, 0xff),
+};
+
+#define N(fields) (uint8_t)(sizeof(fields) / sizeof(fields[0]))
+
+/* Each kind: the fields it starts with (all of them for most records;
+ * walk does the rest), and the size of its struct. */
+static const struct kind {
+    const struct field *f;
+    uint8_t n;
+    uint16_t size;
+} kinds[] = {
+    [BM_RK_PROV] = {prov_fields, N(prov_fields), sizeof(struct bm_rec_prov)},
+    [BM_RK_IV] = {iv_fields, 1, sizeof(struct bm_rec_iv)},
+    [BM_RK_NET] = {net_fields, 3, sizeof(struct bm_rec_net)},
+    [BM_RK_APP] = {app_fields, N(app_fields), sizeof(struct bm_rec_app)},
+    [BM_RK_CFG] = {cfg_fields, N(cfg_fields), sizeof(struct bm_rec_cfg)},
+    [BM_RK_HB] = {hb_fields, N(hb_fields), sizeof(struct bm_rec_hb)},
+    [BM_RK_PROVISIONER] = {provisioner_fields, N(provisioner_fields),
+                           sizeof(struct bm_rec_provisioner)},
+    [BM_RK_DB] = {db_fields, N(db_fields), sizeof(struct bm_rec_db)},
+    [BM_RK_RPL] = {rpl_fields, N(rpl_fields), sizeof(struct bm_rec_rpl)},
+    [BM_RK_MODEL_CFG] = {model_cfg_fields, 4, sizeof(struct bm_rec_model_cfg)},
+    [BM_RK_MODEL_STATE] = {mid_fields, N(mid_fields), sizeof(struct bm_rec_model_state)},
+    [BM_RK_MODEL_ID] = {mid_fields, N(mid_fields), sizeof(struct bm_rec_model_id)},
 };
 
 #undef F
@@ -209,45 +238,25 @@ static bool xmit_ok(uint8_t count, uint16_t interval_ms)
     return count >= 1 && interval_ms >= 10 && interval_ms % 10 == 0;
 }
 
-static void walk_model_cfg(struct cur *c, struct bm_rec_model_cfg *r)
-{
-    xfer(c, &r->mid, mid_fields, 3);
-    xfer(c, r, &model_cfg_fields[0], 1);
-    for (uint8_t i = 0; i < r->key_count && !c->bad; i++)
-        xfer(c, &r->keys[i], &idx_field, 1);
-    xfer(c, r, &model_cfg_fields[1], 1);
-    for (uint8_t i = 0; i < r->sub_count && !c->bad; i++) {
-        xfer(c, &r->subs[i], &sub_field, 1);
-        check(c, r->subs[i] >= 0x8000);
-        if (is_virtual(r->subs[i]))
-            xfer(c, r->sub_labels[i], &label_field, 1);
-    }
-    xfer(c, r, &model_cfg_fields[2], 1);
-    if (is_virtual(r->pub_addr))
-        xfer(c, r, &model_cfg_fields[3], 1);
-    xfer(c, r, &model_cfg_fields[4], 5);
-    check(c, r->pub_ttl <= 127 || r->pub_ttl == 0xff);
-}
-
 /* The record of kind k after its version octet ver. */
 static void walk(struct cur *c, enum bm_rec_kind k, void *rec, uint8_t ver)
 {
+    if (k == BM_RK_PROV && ver == 1 && !c->enc) {
+        struct bm_rec_prov *r = rec;
+        xfer(c, r, prov_v1_fields, N(prov_v1_fields));
+        r->v1 = true;
+    } else {
+        xfer(c, rec, kinds[k].f, kinds[k].n);
+    }
     switch (k) {
     case BM_RK_PROV: {
-        struct bm_rec_prov *r = rec;
-        if (!c->enc && ver == 1) {
-            xfer(c, r, prov_v1_fields, 7);
-            r->v1 = true;
-        } else {
-            xfer(c, r, prov_fields, 3);
-        }
+        const struct bm_rec_prov *r = rec;
         check(c, range_ok(r->addr, r->elements));
         break;
     }
     case BM_RK_IV: {
         struct bm_rec_iv *r = rec;
         uint8_t flags = (uint8_t)((r->iv_update ? 1 : 0) | (r->recovered ? 2 : 0));
-        xfer(c, r, &iv_fields[0], 1);
         xfer(c, &flags, &iv_fields[1], 1);
         xfer(c, r, &iv_fields[2], 1);
         if (!c->enc) {
@@ -259,53 +268,58 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, uint8_t ver)
         break;
     }
     case BM_RK_NET: {
-        struct bm_rec_net *r = rec;
-        xfer(c, r, net_fields, 3);
+        const struct bm_rec_net *r = rec;
         if (r->phase == 1 || r->phase == 2)
-            xfer(c, r, &net_fields[3], 1);
+            xfer(c, rec, &net_fields[3], 1);
         break;
     }
-    case BM_RK_APP:
-        xfer(c, rec, app_fields, 4);
-        break;
     case BM_RK_CFG: {
-        struct bm_rec_cfg *r = rec;
-        xfer(c, r, cfg_fields, 7);
+        const struct bm_rec_cfg *r = rec;
         check(c, r->ttl != 1 && xmit_ok(r->relay_count, r->relay_interval_ms) &&
                      xmit_ok(r->net_count, r->net_interval_ms));
         break;
     }
     case BM_RK_HB: {
-        struct bm_rec_hb *r = rec;
-        xfer(c, r, hb_fields, 8);
+        const struct bm_rec_hb *r = rec;
         check(c, !is_virtual(r->pub_dst) && !is_virtual(r->sub_dst));
         break;
     }
     case BM_RK_PROVISIONER: {
-        struct bm_rec_provisioner *r = rec;
-        xfer(c, r, provisioner_fields, 2);
+        const struct bm_rec_provisioner *r = rec;
         check(c, r->next_addr != 0);
         break;
     }
     case BM_RK_DB: {
-        struct bm_rec_db *r = rec;
-        xfer(c, r, db_fields, 4);
+        const struct bm_rec_db *r = rec;
         check(c, range_ok(r->addr, r->elements));
         break;
     }
     case BM_RK_RPL: {
-        struct bm_rec_rpl *r = rec;
-        xfer(c, r, rpl_fields, 3);
+        const struct bm_rec_rpl *r = rec;
         /* the mark may run past the 24-bit space by at most one block */
         check(c, r->src != 0 && r->seq <= 0xffffffu + (uint32_t)BM_CFG_RPL_STORE_BLOCK);
         break;
     }
-    case BM_RK_MODEL_CFG:
-        walk_model_cfg(c, rec);
+    case BM_RK_MODEL_CFG: {
+        struct bm_rec_model_cfg *r = rec;
+        for (uint8_t i = 0; i < r->key_count && !c->bad; i++)
+            xfer(c, &r->keys[i], &idx_field, 1);
+        xfer(c, r, &model_cfg_fields[4], 1);
+        for (uint8_t i = 0; i < r->sub_count && !c->bad; i++) {
+            xfer(c, &r->subs[i], &sub_field, 1);
+            check(c, r->subs[i] >= 0x8000);
+            if (is_virtual(r->subs[i]))
+                xfer(c, r->sub_labels[i], &label_field, 1);
+        }
+        xfer(c, r, &model_cfg_fields[5], 1);
+        if (is_virtual(r->pub_addr))
+            xfer(c, r, &model_cfg_fields[6], 1);
+        xfer(c, r, &model_cfg_fields[7], 5);
+        check(c, r->pub_ttl <= 127 || r->pub_ttl == 0xff);
         break;
+    }
     case BM_RK_MODEL_STATE: {
         struct bm_rec_model_state *r = rec;
-        xfer(c, &r->mid, mid_fields, 3);
         size_t n = c->enc ? r->len : (size_t)(c->end - c->p);
         if (n > BM_MODEL_SAVED_MAX)
             n = c->enc ? BM_MODEL_SAVED_MAX : 0;
@@ -318,30 +332,14 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, uint8_t ver)
         break;
     }
     case BM_RK_MODEL_ID:
-        xfer(c, rec, mid_fields, 3);
         c->p = (uint8_t *)c->end; /* the rest is the model record's own */
+        break;
+    default: /* APP: its fields say it all */
         break;
     }
 }
 
-static size_t rec_size(enum bm_rec_kind k)
-{
-    static const uint16_t size[] = {
-        [BM_RK_PROV] = sizeof(struct bm_rec_prov),
-        [BM_RK_IV] = sizeof(struct bm_rec_iv),
-        [BM_RK_NET] = sizeof(struct bm_rec_net),
-        [BM_RK_APP] = sizeof(struct bm_rec_app),
-        [BM_RK_CFG] = sizeof(struct bm_rec_cfg),
-        [BM_RK_HB] = sizeof(struct bm_rec_hb),
-        [BM_RK_PROVISIONER] = sizeof(struct bm_rec_provisioner),
-        [BM_RK_DB] = sizeof(struct bm_rec_db),
-        [BM_RK_RPL] = sizeof(struct bm_rec_rpl),
-        [BM_RK_MODEL_CFG] = sizeof(struct bm_rec_model_cfg),
-        [BM_RK_MODEL_STATE] = sizeof(struct bm_rec_model_state),
-        [BM_RK_MODEL_ID] = sizeof(struct bm_rec_model_id),
-    };
-    return size[k];
-}
+#undef N
 
 size_t bm_rec_encode(enum bm_rec_kind k, const void *rec, uint8_t *out)
 {
@@ -381,7 +379,7 @@ int bm_rec_decode(enum bm_rec_kind k, const uint8_t *in, size_t len, void *rec)
     walk(&c, k, &tmp, ver);
     bool good = !c.bad && c.p == c.end;
     if (good)
-        memcpy(rec, &tmp, rec_size(k));
+        memcpy(rec, &tmp, kinds[k].size);
     memset(&tmp, 0, sizeof(tmp));
     return good ? BM_OK : BM_EMALFORMED;
 }

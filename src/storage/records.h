@@ -103,7 +103,8 @@ _Static_assert(BM_CFG_RPL_SIZE <= 0x7fff, "RPL records fit their key range");
     (6 + 1 + 2 * BM_CFG_MODEL_KEYS + 1 + 18 * BM_CFG_MODEL_SUBS + 18 + 6)
 
 /* Wrappers over the platform hooks: without storage, put succeeds and
- * keeps nothing, get reports BM_ENOENT. */
+ * keeps nothing, get reports BM_ENOENT; deleting an absent record
+ * succeeds. */
 int bm_store_put(struct bm_node *node, uint16_t key, const void *data, size_t len);
 int bm_store_get(struct bm_node *node, uint16_t key, void *data, size_t size, size_t *len);
 int bm_store_del(struct bm_node *node, uint16_t key);
