@@ -24,22 +24,6 @@
 
 _Static_assert(BM_REC_MODEL_CFG_MAX >= BM_REC_PROV_V1_LEN, "one buffer holds any record");
 
-/* Any record, decoded. */
-union rec {
-    struct bm_rec_prov prov;
-    struct bm_rec_iv iv;
-    struct bm_rec_net net;
-    struct bm_rec_app app;
-    struct bm_rec_cfg cfg;
-    struct bm_rec_hb hb;
-    struct bm_rec_provisioner provisioner;
-    struct bm_rec_db db;
-    struct bm_rec_rpl rpl;
-    struct bm_rec_model_cfg model_cfg;
-    struct bm_rec_model_state model_state;
-    struct bm_rec_model_id mid;
-};
-
 static void log_bad(struct bm_node *node, uint16_t key)
 {
     bm_node_log(node, BM_LOG_WRN, "store", "record 0x%04x corrupt: ignored", key);
@@ -221,7 +205,7 @@ int bm_persist_sync(struct bm_node *node)
     if (!node->persist_live)
         return BM_OK;
     int first = BM_OK;
-    union rec r;
+    union bm_rec r;
     for (uint16_t i = 0; i < BM_CFG_SUBNETS; i++) {
         const struct bm_subnet *s = &node->net.subnets[i];
         memset(&r, 0, sizeof(r));
@@ -406,7 +390,7 @@ void bm_persist_model_created(struct bm_node *node, struct bm_model *model)
     if (k == SLOT_NONE)
         return;
     node->model_slot[i] = k;
-    union rec r;
+    union bm_rec r;
     if (load_rec(node, (uint16_t)(BM_REC_MODEL_CFG + k), BM_RK_MODEL_CFG, &r) == BM_OK)
         apply_model_cfg(node, model, &r.model_cfg);
     uint16_t key = (uint16_t)(BM_REC_MODEL_STATE + k);
@@ -517,7 +501,7 @@ static void load_app(struct bm_node *node)
 
 static void load_provisioner(struct bm_node *node)
 {
-    union rec r;
+    union bm_rec r;
     if (!BM_CFG_PROVISIONER)
         return; /* a device-only image ignores a provisioner's records */
     if (load_rec(node, BM_REC_PROVISIONER, BM_RK_PROVISIONER, &r) != BM_OK)

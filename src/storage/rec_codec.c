@@ -195,7 +195,7 @@ static const struct field model_cfg_fields[] = {
     F(struct bm_rec_model_cfg, pub_retransmit, 1, 0xff),
 };
 
-#define N(fields) (uint8_t)(sizeof(fields) / sizeof(fields[0]))
+#define N(fields) (uint8_t)(sizeof(fields) / sizeof((fields)[0]))
 
 /* Each kind: the fields it starts with (all of them for most records;
  * walk does the rest), and the size of its struct. */
@@ -352,20 +352,7 @@ size_t bm_rec_encode(enum bm_rec_kind k, const void *rec, uint8_t *out)
 
 int bm_rec_decode(enum bm_rec_kind k, const uint8_t *in, size_t len, void *rec)
 {
-    union {
-        struct bm_rec_prov prov;
-        struct bm_rec_iv iv;
-        struct bm_rec_net net;
-        struct bm_rec_app app;
-        struct bm_rec_cfg cfg;
-        struct bm_rec_hb hb;
-        struct bm_rec_provisioner provisioner;
-        struct bm_rec_db db;
-        struct bm_rec_rpl rpl;
-        struct bm_rec_model_cfg model_cfg;
-        struct bm_rec_model_state model_state;
-        struct bm_rec_model_id model_id;
-    } tmp;
+    union bm_rec tmp;
     static const uint8_t none[1];
     memset(&tmp, 0, sizeof(tmp));
     if (!in) {

@@ -347,6 +347,22 @@ static inline int bm_rec_rpl_decode(const uint8_t *in, size_t len, struct bm_rec
     return bm_rec_decode(BM_RK_RPL, in, len, r);
 }
 
+/* Any record, decoded (scratch space of the codec and of persist.c). */
+union bm_rec {
+    struct bm_rec_prov prov;
+    struct bm_rec_iv iv;
+    struct bm_rec_net net;
+    struct bm_rec_app app;
+    struct bm_rec_cfg cfg;
+    struct bm_rec_hb hb;
+    struct bm_rec_provisioner provisioner;
+    struct bm_rec_db db;
+    struct bm_rec_rpl rpl;
+    struct bm_rec_model_cfg model_cfg;
+    struct bm_rec_model_state model_state;
+    struct bm_rec_model_id mid;
+};
+
 /* --- the node's persistence (storage/persist.c) --- */
 
 /* Fresh provisioning: erases what a previous life left (all but UUID),
