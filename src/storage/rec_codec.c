@@ -1,536 +1,372 @@
 /* Encoders and decoders of the stored records (layout in records.h).
  *
+ * One walk per record kind describes its fields in order; the same walk
+ * encodes (struct -> bytes) and decodes (bytes -> struct), so the two
+ * directions cannot drift apart. Fixed runs of fields are tables of
+ * (offset in the struct, width on flash, largest valid value).
+ *
  * Stored bytes are untrusted: flash can rot and a port can hand back
- * anything. Every decoder reads through a cursor that fails safely, checks
- * the version, the exact length and each field's range, and fills its
- * output only when the whole record is sound; otherwise BM_EMALFORMED. */
+ * anything. Decoding reads through a cursor that fails safely, checks
+ * the version, the exact length and each field's range, and fills the
+ * caller's struct only when the whole record is sound; otherwise
+ * BM_EMALFORMED. Encoding checks nothing: the node's state is valid. */
+#include <stddef.h>
 #include <string.h>
 
 #include "blemesh/errors.h"
 #include "storage/records.h"
 
-struct wr {
-    uint8_t *p;
-    size_t n;
+/* One field: a little-endian integer of 1, 2 or 4 octets held in a struct
+ * member of that size (bool for 1), or a run of octets (width > 4). */
+struct field {
+    uint8_t off;   /* offset of the member in its struct */
+    uint8_t width; /* octets on flash */
+    uint16_t max;  /* largest valid value of a 1- or 2-octet integer */
 };
 
-static void w8(struct wr *w, uint8_t v)
-{
-    w->p[w->n++] = v;
-}
+#define IDX_MAX 0x0fff     /* NetKey / AppKey index (4.3.1.1) */
+#define UNICAST_MAX 0x7fff /* a 0 beside it is checked apart */
 
-static void w16(struct wr *w, uint16_t v)
-{
-    w8(w, (uint8_t)v);
-    w8(w, (uint8_t)(v >> 8));
-}
-
-static void w32(struct wr *w, uint32_t v)
-{
-    w16(w, (uint16_t)v);
-    w16(w, (uint16_t)(v >> 16));
-}
-
-static void wbytes(struct wr *w, const uint8_t *b, size_t len)
-{
-    memcpy(w->p + w->n, b, len);
-    w->n += len;
-}
-
-struct rd {
-    const uint8_t *p;
-    size_t left;
-    bool bad;
+struct cur {
+    uint8_t *p;         /* when decoding, the input: never written */
+    const uint8_t *end; /* decoding: the end of the input */
+    bool enc;           /* struct -> bytes */
+    bool bad;           /* decoding: short or out of range */
 };
 
-static uint8_t r8(struct rd *r)
+/* A check across fields; only decoding rejects. */
+static void check(struct cur *c, bool ok)
 {
-    if (r->left < 1) {
-        r->bad = true;
-        return 0;
-    }
-    r->left--;
-    return *r->p++;
+    if (!ok && !c->enc)
+        c->bad = true;
 }
 
-static uint16_t r16(struct rd *r)
+static void bytes(struct cur *c, uint8_t *v, size_t n)
 {
-    uint16_t lo = r8(r);
-    return (uint16_t)(lo | r8(r) << 8);
-}
-
-static uint32_t r32(struct rd *r)
-{
-    uint32_t lo = r16(r);
-    return lo | (uint32_t)r16(r) << 16;
-}
-
-static void rbytes(struct rd *r, uint8_t *out, size_t len)
-{
-    if (r->left < len) {
-        r->bad = true;
-        memset(out, 0, len);
+    if (!c->enc && (size_t)(c->end - c->p) < n) {
+        c->bad = true;
         return;
     }
-    memcpy(out, r->p, len);
-    r->p += len;
-    r->left -= len;
+    if (c->enc)
+        memcpy(c->p, v, n);
+    else
+        memcpy(v, c->p, n);
+    c->p += n;
 }
 
-/* Starts a versioned record: false if the version is not ours. */
-static bool rd_start(struct rd *r, const uint8_t *in, size_t len)
+/* Moves fields f[0..n) of the struct at rec in the cursor's direction. */
+static void xfer(struct cur *c, void *rec, const struct field *f, size_t n)
 {
-    r->p = in;
-    r->left = in ? len : 0;
-    r->bad = false;
-    return r8(r) == BM_REC_VERSION && !r->bad;
-}
-
-/* The whole record was read, nothing more, nothing less. */
-static bool rd_done(const struct rd *r)
-{
-    return !r->bad && r->left == 0;
-}
-
-static bool idx_ok(uint16_t idx)
-{
-    return idx <= 0x0fff;
-}
-
-static bool unicast(uint16_t a)
-{
-    return a != 0 && a < 0x8000;
-}
-
-/* --- PROV --- */
-
-size_t bm_rec_prov_encode(const struct bm_rec_prov *r, uint8_t out[BM_REC_PROV_LEN])
-{
-    struct wr w = {out, 0};
-    w8(&w, BM_REC_VERSION);
-    w16(&w, r->addr);
-    wbytes(&w, r->dev_key, 16);
-    w8(&w, r->elements);
-    return w.n;
-}
-
-int bm_rec_prov_decode(const uint8_t *in, size_t len, struct bm_rec_prov *out)
-{
-    struct bm_rec_prov r;
-    struct rd d = {in, in ? len : 0, false};
-    memset(&r, 0, sizeof(r));
-    uint8_t ver = r8(&d);
-    if (ver == 1 && len == BM_REC_PROV_V1_LEN) {
-        /* v1: ver addr net_idx net_key dev_key iv_index flags elements */
-        r.v1 = true;
-        r.addr = r16(&d);
-        r.net_idx = r16(&d);
-        rbytes(&d, r.net_key, 16);
-        rbytes(&d, r.dev_key, 16);
-        r.iv_index = r32(&d);
-        r.flags = r8(&d);
-        r.elements = r8(&d);
-        if (!idx_ok(r.net_idx) || (r.flags & ~0x03u))
-            d.bad = true;
-    } else if (ver == BM_REC_VERSION) {
-        r.addr = r16(&d);
-        rbytes(&d, r.dev_key, 16);
-        r.elements = r8(&d);
-    } else {
-        d.bad = true;
+    for (; n > 0 && !c->bad; n--, f++) {
+        uint8_t *v = (uint8_t *)rec + f->off;
+        uint8_t w = f->width;
+        if (w > 4) {
+            bytes(c, v, w);
+            continue;
+        }
+        if (!c->enc && (size_t)(c->end - c->p) < w) {
+            c->bad = true;
+            return;
+        }
+        uint32_t x = 0;
+        if (c->enc) {
+            x = w == 1 ? *v : w == 2 ? *(uint16_t *)v : *(uint32_t *)v;
+            for (uint8_t k = 0; k < w; k++)
+                c->p[k] = (uint8_t)(x >> (8 * k));
+        } else {
+            for (uint8_t k = w; k > 0; k--)
+                x = x << 8 | c->p[k - 1];
+            if (w < 4 && x > f->max)
+                c->bad = true;
+            else if (w == 1)
+                *v = (uint8_t)x;
+            else if (w == 2)
+                *(uint16_t *)v = (uint16_t)x;
+            else
+                *(uint32_t *)v = x;
+        }
+        c->p += w;
     }
-    if (!rd_done(&d) || !unicast(r.addr) || r.elements == 0 ||
-        r.addr + r.elements - 1 > 0x7fff) {
-        memset(&r, 0, sizeof(r));
-        return BM_EMALFORMED;
-    }
-    *out = r;
-    memset(&r, 0, sizeof(r));
-    return BM_OK;
 }
 
-/* --- IV --- */
+#define F(type, member, width, max) {offsetof(type, member), width, max}
 
-size_t bm_rec_iv_encode(const struct bm_rec_iv *r, uint8_t out[BM_REC_IV_LEN])
-{
-    struct wr w = {out, 0};
-    w8(&w, BM_REC_VERSION);
-    w32(&w, r->iv_index);
-    w8(&w, (uint8_t)((r->iv_update ? 1 : 0) | (r->recovered ? 2 : 0)));
-    w16(&w, r->hours);
-    return w.n;
-}
+static const struct field prov_fields[] = {
+    F(struct bm_rec_prov, addr, 2, UNICAST_MAX),
+    F(struct bm_rec_prov, dev_key, 16, 0),
+    F(struct bm_rec_prov, elements, 1, 0xff),
+};
 
-int bm_rec_iv_decode(const uint8_t *in, size_t len, struct bm_rec_iv *out)
-{
-    struct rd d;
-    bool ok = rd_start(&d, in, len);
-    struct bm_rec_iv r;
-    r.iv_index = r32(&d);
-    uint8_t flags = r8(&d);
-    r.hours = r16(&d);
-    r.iv_update = flags & 1;
-    r.recovered = (flags & 2) != 0;
-    /* IV Update in Progress at IV index 0 has no previous index to send with */
-    if (!ok || !rd_done(&d) || (flags & ~0x03u) || (r.iv_update && r.iv_index == 0))
-        return BM_EMALFORMED;
-    *out = r;
-    return BM_OK;
-}
+/* v1: ver addr net_idx net_key dev_key iv_index flags elements */
+static const struct field prov_v1_fields[] = {
+    F(struct bm_rec_prov, addr, 2, UNICAST_MAX),  F(struct bm_rec_prov, net_idx, 2, IDX_MAX),
+    F(struct bm_rec_prov, net_key, 16, 0),        F(struct bm_rec_prov, dev_key, 16, 0),
+    F(struct bm_rec_prov, iv_index, 4, 0),        F(struct bm_rec_prov, flags, 1, 0x03),
+    F(struct bm_rec_prov, elements, 1, 0xff),
+};
 
-/* --- NET --- */
+/* iv_index, then the flags octet (bit0 IV Update, bit1 recovered), hours */
+static const struct field iv_fields[] = {
+    F(struct bm_rec_iv, iv_index, 4, 0),
+    {0, 1, 0x03}, /* a uint8_t of its own, not a member */
+    F(struct bm_rec_iv, hours, 2, 0xffff),
+};
 
-size_t bm_rec_net_encode(const struct bm_rec_net *r, uint8_t out[BM_REC_NET_MAX])
-{
-    struct wr w = {out, 0};
-    w8(&w, BM_REC_VERSION);
-    w16(&w, r->net_idx);
-    w8(&w, r->phase);
-    wbytes(&w, r->key, 16);
-    if (r->phase == 1 || r->phase == 2)
-        wbytes(&w, r->new_key, 16);
-    return w.n;
-}
+static const struct field net_fields[] = {
+    F(struct bm_rec_net, net_idx, 2, IDX_MAX),
+    F(struct bm_rec_net, phase, 1, 2),
+    F(struct bm_rec_net, key, 16, 0),
+    F(struct bm_rec_net, new_key, 16, 0),
+};
 
-int bm_rec_net_decode(const uint8_t *in, size_t len, struct bm_rec_net *out)
-{
-    struct rd d;
-    bool ok = rd_start(&d, in, len);
-    struct bm_rec_net r;
-    memset(&r, 0, sizeof(r));
-    r.net_idx = r16(&d);
-    r.phase = r8(&d);
-    rbytes(&d, r.key, 16);
-    if (r.phase == 1 || r.phase == 2)
-        rbytes(&d, r.new_key, 16);
-    bool good = ok && rd_done(&d) && idx_ok(r.net_idx) && r.phase <= 2;
-    if (good)
-        *out = r;
-    memset(&r, 0, sizeof(r));
-    return good ? BM_OK : BM_EMALFORMED;
-}
+static const struct field app_fields[] = {
+    F(struct bm_rec_app, app_idx, 2, IDX_MAX),
+    F(struct bm_rec_app, net_idx, 2, IDX_MAX),
+    F(struct bm_rec_app, is_new, 1, 1),
+    F(struct bm_rec_app, key, 16, 0),
+};
 
-/* --- APP --- */
+/* 4.2.7, 4.2.8, 4.2.19-4.2.20: relay state 0..2, 1..8 transmissions
+ * 10..320 ms apart (minimums and steps checked in walk), Default TTL. */
+static const struct field cfg_fields[] = {
+    F(struct bm_rec_cfg, relay, 1, 2),
+    F(struct bm_rec_cfg, relay_count, 1, 8),
+    F(struct bm_rec_cfg, relay_interval_ms, 2, 320),
+    F(struct bm_rec_cfg, net_count, 1, 8),
+    F(struct bm_rec_cfg, net_interval_ms, 2, 320),
+    F(struct bm_rec_cfg, beacon, 1, 1),
+    F(struct bm_rec_cfg, ttl, 1, 127),
+};
 
-size_t bm_rec_app_encode(const struct bm_rec_app *r, uint8_t out[BM_REC_APP_LEN])
-{
-    struct wr w = {out, 0};
-    w8(&w, BM_REC_VERSION);
-    w16(&w, r->app_idx);
-    w16(&w, r->net_idx);
-    w8(&w, r->is_new ? 1 : 0);
-    wbytes(&w, r->key, 16);
-    return w.n;
-}
+/* 4.2.17-4.2.18: period log <= 0x11, TTL <= 127, four feature bits; a
+ * subscription names no source or a unicast one */
+static const struct field hb_fields[] = {
+    F(struct bm_rec_hb, pub_dst, 2, 0xffff),     F(struct bm_rec_hb, pub_count, 2, 0xffff),
+    F(struct bm_rec_hb, pub_period_log, 1, 0x11), F(struct bm_rec_hb, pub_ttl, 1, 127),
+    F(struct bm_rec_hb, pub_features, 2, 0x000f), F(struct bm_rec_hb, pub_net_idx, 2, IDX_MAX),
+    F(struct bm_rec_hb, sub_src, 2, UNICAST_MAX), F(struct bm_rec_hb, sub_dst, 2, 0xffff),
+};
 
-int bm_rec_app_decode(const uint8_t *in, size_t len, struct bm_rec_app *out)
-{
-    struct rd d;
-    bool ok = rd_start(&d, in, len);
-    struct bm_rec_app r;
-    r.app_idx = r16(&d);
-    r.net_idx = r16(&d);
-    uint8_t is_new = r8(&d);
-    r.is_new = is_new == 1;
-    rbytes(&d, r.key, 16);
-    bool good = ok && rd_done(&d) && idx_ok(r.app_idx) && idx_ok(r.net_idx) && is_new <= 1;
-    if (good)
-        *out = r;
-    memset(&r, 0, sizeof(r));
-    return good ? BM_OK : BM_EMALFORMED;
-}
+/* next_addr may be one past the last unicast address when all are used */
+static const struct field provisioner_fields[] = {
+    F(struct bm_rec_provisioner, net_idx, 2, IDX_MAX),
+    F(struct bm_rec_provisioner, next_addr, 2, 0x8000),
+};
 
-/* --- CFG --- */
+static const struct field db_fields[] = {
+    F(struct bm_rec_db, uuid, 16, 0),
+    F(struct bm_rec_db, addr, 2, UNICAST_MAX),
+    F(struct bm_rec_db, elements, 1, 0xff),
+    F(struct bm_rec_db, dev_key, 16, 0),
+};
 
-size_t bm_rec_cfg_encode(const struct bm_rec_cfg *r, uint8_t out[BM_REC_CFG_LEN])
-{
-    struct wr w = {out, 0};
-    w8(&w, BM_REC_VERSION);
-    w8(&w, r->relay);
-    w8(&w, r->relay_count);
-    w16(&w, r->relay_interval_ms);
-    w8(&w, r->net_count);
-    w16(&w, r->net_interval_ms);
-    w8(&w, r->beacon ? 1 : 0);
-    w8(&w, r->ttl);
-    return w.n;
-}
+static const struct field rpl_fields[] = {
+    F(struct bm_rec_rpl, src, 2, UNICAST_MAX),
+    F(struct bm_rec_rpl, seq, 4, 0),
+    F(struct bm_rec_rpl, iv_index, 4, 0),
+};
 
-/* Network Transmit / Relay Retransmit as the Config messages can set them
- * (4.2.19-4.2.20): 1..8 transmissions, 10..320 ms in 10 ms steps. */
-static bool xmit_ok(uint8_t count, uint16_t interval_ms)
-{
-    return count >= 1 && count <= 8 && interval_ms >= 10 && interval_ms <= 320 &&
-           interval_ms % 10 == 0;
-}
+static const struct field mid_fields[] = {
+    F(struct bm_rec_model_id, elem, 1, BM_CFG_ELEMENTS - 1),
+    F(struct bm_rec_model_id, company, 2, 0xffff),
+    F(struct bm_rec_model_id, id, 2, 0xffff),
+};
 
-int bm_rec_cfg_decode(const uint8_t *in, size_t len, struct bm_rec_cfg *out)
-{
-    struct rd d;
-    bool ok = rd_start(&d, in, len);
-    struct bm_rec_cfg r;
-    r.relay = r8(&d);
-    r.relay_count = r8(&d);
-    r.relay_interval_ms = r16(&d);
-    r.net_count = r8(&d);
-    r.net_interval_ms = r16(&d);
-    uint8_t beacon = r8(&d);
-    r.beacon = beacon == 1;
-    r.ttl = r8(&d);
-    if (!ok || !rd_done(&d) || r.relay > 2 || beacon > 1 || r.ttl == 1 || r.ttl > 127 ||
-        !xmit_ok(r.relay_count, r.relay_interval_ms) || !xmit_ok(r.net_count, r.net_interval_ms))
-        return BM_EMALFORMED;
-    *out = r;
-    return BM_OK;
-}
+/* one AppKey index, one subscription: a group (not all-nodes, 4.2.3) or
+ * a virtual address (range checked in walk), one Label UUID */
+static const struct field idx_field = {0, 2, IDX_MAX};
+static const struct field sub_field = {0, 2, 0xfffe};
+static const struct field label_field = {0, 16, 0};
 
-/* --- HB --- */
+/* the identity (mid first in the struct) and the key count; then in walk
+ * the keys, the subscriptions and the publication */
+static const struct field model_cfg_fields[] = {
+    F(struct bm_rec_model_cfg, mid.elem, 1, BM_CFG_ELEMENTS - 1),
+    F(struct bm_rec_model_cfg, mid.company, 2, 0xffff),
+    F(struct bm_rec_model_cfg, mid.id, 2, 0xffff),
+    F(struct bm_rec_model_cfg, key_count, 1, BM_CFG_MODEL_KEYS),
+    F(struct bm_rec_model_cfg, sub_count, 1, BM_CFG_MODEL_SUBS),
+    F(struct bm_rec_model_cfg, pub_addr, 2, 0xffff),
+    F(struct bm_rec_model_cfg, pub_label, 16, 0),
+    F(struct bm_rec_model_cfg, pub_app_idx, 2, IDX_MAX),
+    F(struct bm_rec_model_cfg, pub_cred, 1, 1),
+    F(struct bm_rec_model_cfg, pub_ttl, 1, 0xff),
+    F(struct bm_rec_model_cfg, pub_period, 1, 0xff),
+    F(struct bm_rec_model_cfg, pub_retransmit, 1, 0xff),
+};
 
-size_t bm_rec_hb_encode(const struct bm_rec_hb *r, uint8_t out[BM_REC_HB_LEN])
-{
-    struct wr w = {out, 0};
-    w8(&w, BM_REC_VERSION);
-    w16(&w, r->pub_dst);
-    w16(&w, r->pub_count);
-    w8(&w, r->pub_period_log);
-    w8(&w, r->pub_ttl);
-    w16(&w, r->pub_features);
-    w16(&w, r->pub_net_idx);
-    w16(&w, r->sub_src);
-    w16(&w, r->sub_dst);
-    return w.n;
-}
+#define N(fields) (uint8_t)(sizeof(fields) / sizeof((fields)[0]))
 
-int bm_rec_hb_decode(const uint8_t *in, size_t len, struct bm_rec_hb *out)
-{
-    struct rd d;
-    bool ok = rd_start(&d, in, len);
-    struct bm_rec_hb r;
-    r.pub_dst = r16(&d);
-    r.pub_count = r16(&d);
-    r.pub_period_log = r8(&d);
-    r.pub_ttl = r8(&d);
-    r.pub_features = r16(&d);
-    r.pub_net_idx = r16(&d);
-    r.sub_src = r16(&d);
-    r.sub_dst = r16(&d);
-    /* 4.2.17-4.2.18: no virtual publication, period log <= 0x11, TTL <= 127;
-     * a subscription names a unicast source */
-    if (!ok || !rd_done(&d) || (r.pub_dst & 0xc000) == 0x8000 || r.pub_period_log > 0x11 ||
-        r.pub_ttl > 127 || (r.pub_features & ~0x000fu) || !idx_ok(r.pub_net_idx) ||
-        (r.sub_src != 0 && !unicast(r.sub_src)) || (r.sub_dst & 0xc000) == 0x8000)
-        return BM_EMALFORMED;
-    *out = r;
-    return BM_OK;
-}
+/* Each kind: the fields it starts with (all of them for most records;
+ * walk does the rest), and the size of its struct. */
+static const struct kind {
+    const struct field *f;
+    uint8_t n;
+    uint16_t size;
+} kinds[] = {
+    [BM_RK_PROV] = {prov_fields, N(prov_fields), sizeof(struct bm_rec_prov)},
+    [BM_RK_IV] = {iv_fields, 1, sizeof(struct bm_rec_iv)},
+    [BM_RK_NET] = {net_fields, 3, sizeof(struct bm_rec_net)},
+    [BM_RK_APP] = {app_fields, N(app_fields), sizeof(struct bm_rec_app)},
+    [BM_RK_CFG] = {cfg_fields, N(cfg_fields), sizeof(struct bm_rec_cfg)},
+    [BM_RK_HB] = {hb_fields, N(hb_fields), sizeof(struct bm_rec_hb)},
+    [BM_RK_PROVISIONER] = {provisioner_fields, N(provisioner_fields),
+                           sizeof(struct bm_rec_provisioner)},
+    [BM_RK_DB] = {db_fields, N(db_fields), sizeof(struct bm_rec_db)},
+    [BM_RK_RPL] = {rpl_fields, N(rpl_fields), sizeof(struct bm_rec_rpl)},
+    [BM_RK_MODEL_CFG] = {model_cfg_fields, 4, sizeof(struct bm_rec_model_cfg)},
+    [BM_RK_MODEL_STATE] = {mid_fields, N(mid_fields), sizeof(struct bm_rec_model_state)},
+    [BM_RK_MODEL_ID] = {mid_fields, N(mid_fields), sizeof(struct bm_rec_model_id)},
+};
 
-/* --- MODEL_CFG / MODEL_STATE --- */
-
-static void w_mid(struct wr *w, const struct bm_rec_model_id *m)
-{
-    w8(w, m->elem);
-    w16(w, m->company);
-    w16(w, m->id);
-}
-
-static void r_mid(struct rd *d, struct bm_rec_model_id *m)
-{
-    m->elem = r8(d);
-    m->company = r16(d);
-    m->id = r16(d);
-    if (m->elem >= BM_CFG_ELEMENTS)
-        d->bad = true;
-}
+#undef F
 
 static bool is_virtual(uint16_t a)
 {
     return (a & 0xc000) == 0x8000;
 }
 
-size_t bm_rec_model_cfg_encode(const struct bm_rec_model_cfg *r,
-                               uint8_t out[BM_REC_MODEL_CFG_MAX])
+/* A node's unicast range: addr is unicast (<= 0x7fff by its table). */
+static bool range_ok(uint16_t addr, uint8_t elements)
 {
-    struct wr w = {out, 0};
-    w8(&w, BM_REC_VERSION);
-    w_mid(&w, &r->mid);
-    w8(&w, r->key_count);
-    for (uint8_t i = 0; i < r->key_count; i++)
-        w16(&w, r->keys[i]);
-    w8(&w, r->sub_count);
-    for (uint8_t i = 0; i < r->sub_count; i++) {
-        w16(&w, r->subs[i]);
-        if (is_virtual(r->subs[i]))
-            wbytes(&w, r->sub_labels[i], 16);
-    }
-    w16(&w, r->pub_addr);
-    if (is_virtual(r->pub_addr))
-        wbytes(&w, r->pub_label, 16);
-    w16(&w, r->pub_app_idx);
-    w8(&w, r->pub_cred ? 1 : 0);
-    w8(&w, r->pub_ttl);
-    w8(&w, r->pub_period);
-    w8(&w, r->pub_retransmit);
-    return w.n;
+    return addr != 0 && elements != 0 && addr + elements - 1 <= UNICAST_MAX;
 }
 
-int bm_rec_model_cfg_decode(const uint8_t *in, size_t len, struct bm_rec_model_cfg *out)
+/* Network Transmit / Relay Retransmit (maxima in cfg_fields). */
+static bool xmit_ok(uint8_t count, uint16_t interval_ms)
 {
-    struct rd d;
-    bool ok = rd_start(&d, in, len);
-    struct bm_rec_model_cfg r;
-    memset(&r, 0, sizeof(r));
-    r_mid(&d, &r.mid);
-    r.key_count = r8(&d);
-    if (r.key_count > BM_CFG_MODEL_KEYS)
-        d.bad = true;
-    for (uint8_t i = 0; i < r.key_count && !d.bad; i++) {
-        r.keys[i] = r16(&d);
-        if (!idx_ok(r.keys[i]))
-            d.bad = true;
+    return count >= 1 && interval_ms >= 10 && interval_ms % 10 == 0;
+}
+
+/* The record of kind k after its version octet ver. */
+static void walk(struct cur *c, enum bm_rec_kind k, void *rec, uint8_t ver)
+{
+    if (k == BM_RK_PROV && ver == 1 && !c->enc) {
+        struct bm_rec_prov *r = rec;
+        xfer(c, r, prov_v1_fields, N(prov_v1_fields));
+        r->v1 = true;
+    } else {
+        xfer(c, rec, kinds[k].f, kinds[k].n);
     }
-    r.sub_count = r8(&d);
-    if (r.sub_count > BM_CFG_MODEL_SUBS)
-        d.bad = true;
-    for (uint8_t i = 0; i < r.sub_count && !d.bad; i++) {
-        r.subs[i] = r16(&d);
-        /* 4.2.3: groups (not all-nodes) or virtual addresses */
-        if (is_virtual(r.subs[i]))
-            rbytes(&d, r.sub_labels[i], 16);
-        else if ((r.subs[i] & 0xc000) != 0xc000 || r.subs[i] == 0xffff)
-            d.bad = true;
+    switch (k) {
+    case BM_RK_PROV: {
+        const struct bm_rec_prov *r = rec;
+        check(c, range_ok(r->addr, r->elements));
+        break;
     }
-    r.pub_addr = r16(&d);
-    if (is_virtual(r.pub_addr))
-        rbytes(&d, r.pub_label, 16);
-    r.pub_app_idx = r16(&d);
-    uint8_t cred = r8(&d);
-    r.pub_cred = cred == 1;
-    r.pub_ttl = r8(&d);
-    r.pub_period = r8(&d);
-    r.pub_retransmit = r8(&d);
-    bool good = ok && rd_done(&d) && idx_ok(r.pub_app_idx) && cred <= 1 &&
-                (r.pub_ttl <= 127 || r.pub_ttl == 0xff);
+    case BM_RK_IV: {
+        struct bm_rec_iv *r = rec;
+        uint8_t flags = (uint8_t)((r->iv_update ? 1 : 0) | (r->recovered ? 2 : 0));
+        xfer(c, &flags, &iv_fields[1], 1);
+        xfer(c, r, &iv_fields[2], 1);
+        if (!c->enc) {
+            r->iv_update = flags & 1;
+            r->recovered = (flags & 2) != 0;
+        }
+        /* IV Update in Progress at IV index 0 has no previous index */
+        check(c, !r->iv_update || r->iv_index != 0);
+        break;
+    }
+    case BM_RK_NET: {
+        const struct bm_rec_net *r = rec;
+        if (r->phase == 1 || r->phase == 2)
+            xfer(c, rec, &net_fields[3], 1);
+        break;
+    }
+    case BM_RK_CFG: {
+        const struct bm_rec_cfg *r = rec;
+        check(c, r->ttl != 1 && xmit_ok(r->relay_count, r->relay_interval_ms) &&
+                     xmit_ok(r->net_count, r->net_interval_ms));
+        break;
+    }
+    case BM_RK_HB: {
+        const struct bm_rec_hb *r = rec;
+        check(c, !is_virtual(r->pub_dst) && !is_virtual(r->sub_dst));
+        break;
+    }
+    case BM_RK_PROVISIONER: {
+        const struct bm_rec_provisioner *r = rec;
+        check(c, r->next_addr != 0);
+        break;
+    }
+    case BM_RK_DB: {
+        const struct bm_rec_db *r = rec;
+        check(c, range_ok(r->addr, r->elements));
+        break;
+    }
+    case BM_RK_RPL: {
+        const struct bm_rec_rpl *r = rec;
+        /* the mark may run past the 24-bit space by at most one block */
+        check(c, r->src != 0 && r->seq <= 0xffffffu + (uint32_t)BM_CFG_RPL_STORE_BLOCK);
+        break;
+    }
+    case BM_RK_MODEL_CFG: {
+        struct bm_rec_model_cfg *r = rec;
+        for (uint8_t i = 0; i < r->key_count && !c->bad; i++)
+            xfer(c, &r->keys[i], &idx_field, 1);
+        xfer(c, r, &model_cfg_fields[4], 1);
+        for (uint8_t i = 0; i < r->sub_count && !c->bad; i++) {
+            xfer(c, &r->subs[i], &sub_field, 1);
+            check(c, r->subs[i] >= 0x8000);
+            if (is_virtual(r->subs[i]))
+                xfer(c, r->sub_labels[i], &label_field, 1);
+        }
+        xfer(c, r, &model_cfg_fields[5], 1);
+        if (is_virtual(r->pub_addr))
+            xfer(c, r, &model_cfg_fields[6], 1);
+        xfer(c, r, &model_cfg_fields[7], 5);
+        check(c, r->pub_ttl <= 127 || r->pub_ttl == 0xff);
+        break;
+    }
+    case BM_RK_MODEL_STATE: {
+        struct bm_rec_model_state *r = rec;
+        size_t n = c->enc ? r->len : (size_t)(c->end - c->p);
+        if (n > BM_MODEL_SAVED_MAX)
+            n = c->enc ? BM_MODEL_SAVED_MAX : 0;
+        check(c, n >= 1);
+        if (!c->bad) {
+            bytes(c, r->state, n);
+            if (!c->enc)
+                r->len = (uint8_t)n;
+        }
+        break;
+    }
+    case BM_RK_MODEL_ID:
+        c->p = (uint8_t *)c->end; /* the rest is the model record's own */
+        break;
+    default: /* APP: its fields say it all */
+        break;
+    }
+}
+
+#undef N
+
+size_t bm_rec_encode(enum bm_rec_kind k, const void *rec, uint8_t *out)
+{
+    struct cur c = {out, NULL, true, false};
+    *c.p++ = BM_REC_VERSION;
+    /* encoding only reads the struct */
+    walk(&c, k, (void *)rec, BM_REC_VERSION);
+    return (size_t)(c.p - out);
+}
+
+int bm_rec_decode(enum bm_rec_kind k, const uint8_t *in, size_t len, void *rec)
+{
+    union bm_rec tmp;
+    static const uint8_t none[1];
+    memset(&tmp, 0, sizeof(tmp));
+    if (!in) {
+        in = none;
+        len = 0;
+    }
+    struct cur c = {(uint8_t *)in, in + len, false, len == 0};
+    uint8_t ver = c.bad ? 0 : *c.p++;
+    if (ver != BM_REC_VERSION && !(ver == 1 && k == BM_RK_PROV))
+        c.bad = true;
+    walk(&c, k, &tmp, ver);
+    bool good = !c.bad && c.p == c.end;
     if (good)
-        *out = r;
+        memcpy(rec, &tmp, kinds[k].size);
+    memset(&tmp, 0, sizeof(tmp));
     return good ? BM_OK : BM_EMALFORMED;
-}
-
-size_t bm_rec_model_state_encode(const struct bm_rec_model_state *r,
-                                 uint8_t out[BM_REC_MODEL_STATE_MAX])
-{
-    struct wr w = {out, 0};
-    w8(&w, BM_REC_VERSION);
-    w_mid(&w, &r->mid);
-    size_t n = r->len <= BM_MODEL_SAVED_MAX ? r->len : BM_MODEL_SAVED_MAX;
-    wbytes(&w, r->state, n);
-    return w.n;
-}
-
-int bm_rec_model_state_decode(const uint8_t *in, size_t len, struct bm_rec_model_state *out)
-{
-    struct rd d;
-    bool ok = rd_start(&d, in, len);
-    struct bm_rec_model_state r;
-    memset(&r, 0, sizeof(r));
-    r_mid(&d, &r.mid);
-    if (!ok || d.bad || d.left < 1 || d.left > BM_MODEL_SAVED_MAX)
-        return BM_EMALFORMED;
-    r.len = (uint8_t)d.left;
-    rbytes(&d, r.state, r.len);
-    *out = r;
-    return BM_OK;
-}
-
-int bm_rec_model_id_decode(const uint8_t *in, size_t len, struct bm_rec_model_id *mid)
-{
-    struct rd d;
-    bool ok = rd_start(&d, in, len);
-    struct bm_rec_model_id m;
-    r_mid(&d, &m);
-    if (!ok || d.bad)
-        return BM_EMALFORMED;
-    *mid = m;
-    return BM_OK;
-}
-
-/* --- PROVISIONER / PROV_DB --- */
-
-size_t bm_rec_provisioner_encode(const struct bm_rec_provisioner *r,
-                                 uint8_t out[BM_REC_PROVISIONER_LEN])
-{
-    struct wr w = {out, 0};
-    w8(&w, BM_REC_VERSION);
-    w16(&w, r->net_idx);
-    w16(&w, r->next_addr);
-    return w.n;
-}
-
-int bm_rec_provisioner_decode(const uint8_t *in, size_t len, struct bm_rec_provisioner *out)
-{
-    struct rd d;
-    bool ok = rd_start(&d, in, len);
-    struct bm_rec_provisioner r;
-    r.net_idx = r16(&d);
-    r.next_addr = r16(&d);
-    /* next_addr may be one past the last unicast address when all are used */
-    if (!ok || !rd_done(&d) || !idx_ok(r.net_idx) || r.next_addr == 0 || r.next_addr > 0x8000)
-        return BM_EMALFORMED;
-    *out = r;
-    return BM_OK;
-}
-
-size_t bm_rec_db_encode(const struct bm_rec_db *r, uint8_t out[BM_REC_DB_LEN])
-{
-    struct wr w = {out, 0};
-    w8(&w, BM_REC_VERSION);
-    wbytes(&w, r->uuid, 16);
-    w16(&w, r->addr);
-    w8(&w, r->elements);
-    wbytes(&w, r->dev_key, 16);
-    return w.n;
-}
-
-int bm_rec_db_decode(const uint8_t *in, size_t len, struct bm_rec_db *out)
-{
-    struct rd d;
-    bool ok = rd_start(&d, in, len);
-    struct bm_rec_db r;
-    rbytes(&d, r.uuid, 16);
-    r.addr = r16(&d);
-    r.elements = r8(&d);
-    rbytes(&d, r.dev_key, 16);
-    bool good = ok && rd_done(&d) && unicast(r.addr) && r.elements > 0 &&
-                r.addr + r.elements - 1 <= 0x7fff;
-    if (good)
-        *out = r;
-    memset(&r, 0, sizeof(r));
-    return good ? BM_OK : BM_EMALFORMED;
-}
-
-/* --- RPL --- */
-
-size_t bm_rec_rpl_encode(const struct bm_rec_rpl *r, uint8_t out[BM_REC_RPL_LEN])
-{
-    struct wr w = {out, 0};
-    w8(&w, BM_REC_VERSION);
-    w16(&w, r->src);
-    w32(&w, r->seq);
-    w32(&w, r->iv_index);
-    return w.n;
-}
-
-int bm_rec_rpl_decode(const uint8_t *in, size_t len, struct bm_rec_rpl *out)
-{
-    struct rd d;
-    bool ok = rd_start(&d, in, len);
-    struct bm_rec_rpl r;
-    r.src = r16(&d);
-    r.seq = r32(&d);
-    r.iv_index = r32(&d);
-    /* the mark may run past the 24-bit space by at most one block */
-    if (!ok || !rd_done(&d) || !unicast(r.src) ||
-        r.seq > 0xffffffu + (uint32_t)BM_CFG_RPL_STORE_BLOCK)
-        return BM_EMALFORMED;
-    *out = r;
-    return BM_OK;
 }

@@ -103,15 +103,36 @@ _Static_assert(BM_CFG_RPL_SIZE <= 0x7fff, "RPL records fit their key range");
     (6 + 1 + 2 * BM_CFG_MODEL_KEYS + 1 + 18 * BM_CFG_MODEL_SUBS + 18 + 6)
 
 /* Wrappers over the platform hooks: without storage, put succeeds and
- * keeps nothing, get reports BM_ENOENT. */
+ * keeps nothing, get reports BM_ENOENT; deleting an absent record
+ * succeeds. */
 int bm_store_put(struct bm_node *node, uint16_t key, const void *data, size_t len);
 int bm_store_get(struct bm_node *node, uint16_t key, void *data, size_t size, size_t *len);
 int bm_store_del(struct bm_node *node, uint16_t key);
 
 /* --- record codecs (storage/rec_codec.c): pure, no node state ---
- * Encoders write into out (at least the record's maximum size) and return
- * the length; decoders take untrusted bytes and return 0 or
- * BM_EMALFORMED, filling their output only on success. */
+ * One codec for every record: bm_rec_encode writes the record of kind k
+ * from its struct (below) into out (at least the record's maximum size)
+ * and returns the length; bm_rec_decode takes untrusted bytes and returns
+ * 0 or BM_EMALFORMED, filling its output only on success. The typed
+ * wrappers after each struct only name the kind. */
+
+enum bm_rec_kind {
+    BM_RK_PROV,        /* struct bm_rec_prov */
+    BM_RK_IV,          /* struct bm_rec_iv */
+    BM_RK_NET,         /* struct bm_rec_net */
+    BM_RK_APP,         /* struct bm_rec_app */
+    BM_RK_CFG,         /* struct bm_rec_cfg */
+    BM_RK_HB,          /* struct bm_rec_hb */
+    BM_RK_PROVISIONER, /* struct bm_rec_provisioner */
+    BM_RK_DB,          /* struct bm_rec_db */
+    BM_RK_RPL,         /* struct bm_rec_rpl */
+    BM_RK_MODEL_CFG,   /* struct bm_rec_model_cfg */
+    BM_RK_MODEL_STATE, /* struct bm_rec_model_state */
+    BM_RK_MODEL_ID     /* struct bm_rec_model_id: decode only, of either model record */
+};
+
+size_t bm_rec_encode(enum bm_rec_kind k, const void *rec, uint8_t *out);
+int bm_rec_decode(enum bm_rec_kind k, const uint8_t *in, size_t len, void *rec);
 
 struct bm_rec_prov {
     uint16_t addr;
@@ -126,8 +147,15 @@ struct bm_rec_prov {
 };
 #define BM_REC_PROV_LEN 20
 #define BM_REC_PROV_V1_LEN 43
-size_t bm_rec_prov_encode(const struct bm_rec_prov *r, uint8_t out[BM_REC_PROV_LEN]);
-int bm_rec_prov_decode(const uint8_t *in, size_t len, struct bm_rec_prov *r);
+static inline size_t bm_rec_prov_encode(const struct bm_rec_prov *r,
+                                        uint8_t out[BM_REC_PROV_LEN])
+{
+    return bm_rec_encode(BM_RK_PROV, r, out);
+}
+static inline int bm_rec_prov_decode(const uint8_t *in, size_t len, struct bm_rec_prov *r)
+{
+    return bm_rec_decode(BM_RK_PROV, in, len, r);
+}
 
 struct bm_rec_iv {
     uint32_t iv_index;
@@ -136,8 +164,14 @@ struct bm_rec_iv {
     uint16_t hours;
 };
 #define BM_REC_IV_LEN 8
-size_t bm_rec_iv_encode(const struct bm_rec_iv *r, uint8_t out[BM_REC_IV_LEN]);
-int bm_rec_iv_decode(const uint8_t *in, size_t len, struct bm_rec_iv *r);
+static inline size_t bm_rec_iv_encode(const struct bm_rec_iv *r, uint8_t out[BM_REC_IV_LEN])
+{
+    return bm_rec_encode(BM_RK_IV, r, out);
+}
+static inline int bm_rec_iv_decode(const uint8_t *in, size_t len, struct bm_rec_iv *r)
+{
+    return bm_rec_decode(BM_RK_IV, in, len, r);
+}
 
 struct bm_rec_net {
     uint16_t net_idx;
@@ -146,8 +180,14 @@ struct bm_rec_net {
     uint8_t new_key[16]; /* phases 1 and 2 */
 };
 #define BM_REC_NET_MAX 36
-size_t bm_rec_net_encode(const struct bm_rec_net *r, uint8_t out[BM_REC_NET_MAX]);
-int bm_rec_net_decode(const uint8_t *in, size_t len, struct bm_rec_net *r);
+static inline size_t bm_rec_net_encode(const struct bm_rec_net *r, uint8_t out[BM_REC_NET_MAX])
+{
+    return bm_rec_encode(BM_RK_NET, r, out);
+}
+static inline int bm_rec_net_decode(const uint8_t *in, size_t len, struct bm_rec_net *r)
+{
+    return bm_rec_decode(BM_RK_NET, in, len, r);
+}
 
 struct bm_rec_app {
     uint16_t app_idx;
@@ -156,8 +196,14 @@ struct bm_rec_app {
     uint8_t key[16];
 };
 #define BM_REC_APP_LEN 22
-size_t bm_rec_app_encode(const struct bm_rec_app *r, uint8_t out[BM_REC_APP_LEN]);
-int bm_rec_app_decode(const uint8_t *in, size_t len, struct bm_rec_app *r);
+static inline size_t bm_rec_app_encode(const struct bm_rec_app *r, uint8_t out[BM_REC_APP_LEN])
+{
+    return bm_rec_encode(BM_RK_APP, r, out);
+}
+static inline int bm_rec_app_decode(const uint8_t *in, size_t len, struct bm_rec_app *r)
+{
+    return bm_rec_decode(BM_RK_APP, in, len, r);
+}
 
 struct bm_rec_cfg {
     uint8_t relay;
@@ -169,8 +215,14 @@ struct bm_rec_cfg {
     uint8_t ttl;
 };
 #define BM_REC_CFG_LEN 10
-size_t bm_rec_cfg_encode(const struct bm_rec_cfg *r, uint8_t out[BM_REC_CFG_LEN]);
-int bm_rec_cfg_decode(const uint8_t *in, size_t len, struct bm_rec_cfg *r);
+static inline size_t bm_rec_cfg_encode(const struct bm_rec_cfg *r, uint8_t out[BM_REC_CFG_LEN])
+{
+    return bm_rec_encode(BM_RK_CFG, r, out);
+}
+static inline int bm_rec_cfg_decode(const uint8_t *in, size_t len, struct bm_rec_cfg *r)
+{
+    return bm_rec_decode(BM_RK_CFG, in, len, r);
+}
 
 struct bm_rec_hb {
     uint16_t pub_dst;
@@ -183,8 +235,14 @@ struct bm_rec_hb {
     uint16_t sub_dst;
 };
 #define BM_REC_HB_LEN 15
-size_t bm_rec_hb_encode(const struct bm_rec_hb *r, uint8_t out[BM_REC_HB_LEN]);
-int bm_rec_hb_decode(const uint8_t *in, size_t len, struct bm_rec_hb *r);
+static inline size_t bm_rec_hb_encode(const struct bm_rec_hb *r, uint8_t out[BM_REC_HB_LEN])
+{
+    return bm_rec_encode(BM_RK_HB, r, out);
+}
+static inline int bm_rec_hb_decode(const uint8_t *in, size_t len, struct bm_rec_hb *r)
+{
+    return bm_rec_decode(BM_RK_HB, in, len, r);
+}
 
 /* The identity a model record is matched by. */
 struct bm_rec_model_id {
@@ -208,9 +266,16 @@ struct bm_rec_model_cfg {
     uint8_t pub_period;
     uint8_t pub_retransmit;
 };
-size_t bm_rec_model_cfg_encode(const struct bm_rec_model_cfg *r,
-                               uint8_t out[BM_REC_MODEL_CFG_MAX]);
-int bm_rec_model_cfg_decode(const uint8_t *in, size_t len, struct bm_rec_model_cfg *r);
+static inline size_t bm_rec_model_cfg_encode(const struct bm_rec_model_cfg *r,
+                                             uint8_t out[BM_REC_MODEL_CFG_MAX])
+{
+    return bm_rec_encode(BM_RK_MODEL_CFG, r, out);
+}
+static inline int bm_rec_model_cfg_decode(const uint8_t *in, size_t len,
+                                          struct bm_rec_model_cfg *r)
+{
+    return bm_rec_decode(BM_RK_MODEL_CFG, in, len, r);
+}
 
 struct bm_rec_model_state {
     struct bm_rec_model_id mid;
@@ -218,20 +283,38 @@ struct bm_rec_model_state {
     uint8_t len;
 };
 #define BM_REC_MODEL_STATE_MAX (6 + BM_MODEL_SAVED_MAX)
-size_t bm_rec_model_state_encode(const struct bm_rec_model_state *r,
-                                 uint8_t out[BM_REC_MODEL_STATE_MAX]);
-int bm_rec_model_state_decode(const uint8_t *in, size_t len, struct bm_rec_model_state *r);
+static inline size_t bm_rec_model_state_encode(const struct bm_rec_model_state *r,
+                                               uint8_t out[BM_REC_MODEL_STATE_MAX])
+{
+    return bm_rec_encode(BM_RK_MODEL_STATE, r, out);
+}
+static inline int bm_rec_model_state_decode(const uint8_t *in, size_t len,
+                                            struct bm_rec_model_state *r)
+{
+    return bm_rec_decode(BM_RK_MODEL_STATE, in, len, r);
+}
 /* The identity of a MODEL_CFG or MODEL_STATE record (both start alike). */
-int bm_rec_model_id_decode(const uint8_t *in, size_t len, struct bm_rec_model_id *mid);
+static inline int bm_rec_model_id_decode(const uint8_t *in, size_t len,
+                                         struct bm_rec_model_id *mid)
+{
+    return bm_rec_decode(BM_RK_MODEL_ID, in, len, mid);
+}
 
 struct bm_rec_provisioner {
     uint16_t net_idx;
     uint16_t next_addr;
 };
 #define BM_REC_PROVISIONER_LEN 5
-size_t bm_rec_provisioner_encode(const struct bm_rec_provisioner *r,
-                                 uint8_t out[BM_REC_PROVISIONER_LEN]);
-int bm_rec_provisioner_decode(const uint8_t *in, size_t len, struct bm_rec_provisioner *r);
+static inline size_t bm_rec_provisioner_encode(const struct bm_rec_provisioner *r,
+                                               uint8_t out[BM_REC_PROVISIONER_LEN])
+{
+    return bm_rec_encode(BM_RK_PROVISIONER, r, out);
+}
+static inline int bm_rec_provisioner_decode(const uint8_t *in, size_t len,
+                                            struct bm_rec_provisioner *r)
+{
+    return bm_rec_decode(BM_RK_PROVISIONER, in, len, r);
+}
 
 struct bm_rec_db {
     uint8_t uuid[16];
@@ -240,8 +323,14 @@ struct bm_rec_db {
     uint8_t dev_key[16];
 };
 #define BM_REC_DB_LEN 36
-size_t bm_rec_db_encode(const struct bm_rec_db *r, uint8_t out[BM_REC_DB_LEN]);
-int bm_rec_db_decode(const uint8_t *in, size_t len, struct bm_rec_db *r);
+static inline size_t bm_rec_db_encode(const struct bm_rec_db *r, uint8_t out[BM_REC_DB_LEN])
+{
+    return bm_rec_encode(BM_RK_DB, r, out);
+}
+static inline int bm_rec_db_decode(const uint8_t *in, size_t len, struct bm_rec_db *r)
+{
+    return bm_rec_decode(BM_RK_DB, in, len, r);
+}
 
 struct bm_rec_rpl {
     uint16_t src;
@@ -249,8 +338,30 @@ struct bm_rec_rpl {
     uint32_t iv_index;
 };
 #define BM_REC_RPL_LEN 11
-size_t bm_rec_rpl_encode(const struct bm_rec_rpl *r, uint8_t out[BM_REC_RPL_LEN]);
-int bm_rec_rpl_decode(const uint8_t *in, size_t len, struct bm_rec_rpl *r);
+static inline size_t bm_rec_rpl_encode(const struct bm_rec_rpl *r, uint8_t out[BM_REC_RPL_LEN])
+{
+    return bm_rec_encode(BM_RK_RPL, r, out);
+}
+static inline int bm_rec_rpl_decode(const uint8_t *in, size_t len, struct bm_rec_rpl *r)
+{
+    return bm_rec_decode(BM_RK_RPL, in, len, r);
+}
+
+/* Any record, decoded (scratch space of the codec and of persist.c). */
+union bm_rec {
+    struct bm_rec_prov prov;
+    struct bm_rec_iv iv;
+    struct bm_rec_net net;
+    struct bm_rec_app app;
+    struct bm_rec_cfg cfg;
+    struct bm_rec_hb hb;
+    struct bm_rec_provisioner provisioner;
+    struct bm_rec_db db;
+    struct bm_rec_rpl rpl;
+    struct bm_rec_model_cfg model_cfg;
+    struct bm_rec_model_state model_state;
+    struct bm_rec_model_id mid;
+};
 
 /* --- the node's persistence (storage/persist.c) --- */
 

@@ -20,7 +20,6 @@ int bm_store_get(struct bm_node *node, uint16_t key, void *data, size_t size, si
 
 int bm_store_del(struct bm_node *node, uint16_t key)
 {
-    if (!node->plat.store_del)
-        return BM_OK;
-    return node->plat.store_del(node->plat.ctx, key);
+    int rc = node->plat.store_del ? node->plat.store_del(node->plat.ctx, key) : BM_OK;
+    return rc == BM_ENOENT ? BM_OK : rc; /* absent already: done */
 }
