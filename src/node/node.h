@@ -279,7 +279,8 @@ int bm_node_send_access(struct bm_node *node, const struct bm_send *s, const uin
 int bm_node_send_ctl(struct bm_node *node, uint16_t net_idx, uint16_t dst, uint8_t ttl,
                      uint8_t opcode, const uint8_t *params, size_t len);
 /* As bm_node_send_ctl, with the given credentials (friendship) instead of
- * the subnet's master credentials, and the given bearer repetition. */
+ * the subnet's master credentials (NULL: those, with proxy clients and
+ * friend queues, as bm_node_send_ctl), and the given bearer repetition. */
 int bm_node_send_ctl_creds(struct bm_node *node, uint16_t net_idx, const struct bm_net_creds *creds,
                            uint16_t dst, uint8_t ttl, uint8_t opcode, const uint8_t *params,
                            size_t len, const struct bm_adv_xmit *xmit);
