@@ -34,12 +34,29 @@ static uint64_t min_ms(const struct bm_node *node)
     return node->iv_test ? node->iv_min_ms : BM_IV_MIN_MS;
 }
 
+/* Whole hours in ms, and the ms into the last one, without a 64-bit
+ * division (libgcc's costs about 0.8 KB on Cortex-M0+): 3,600,000 ms =
+ * 2^7 * 28,125, so ms / 2^7 (32 bits up to 17 years) is divided by 28,125.
+ * Past that it answers UINT32_MAX hours (stored as 0xffff anyway) and 0 ms
+ * into the hour. */
+static uint32_t hours_of(uint64_t ms, uint32_t *into_ms)
+{
+    uint64_t q = ms >> 7;
+    *into_ms = 0;
+    if (q > UINT32_MAX)
+        return UINT32_MAX;
+    uint32_t h = (uint32_t)q / 28125u;
+    *into_ms = (uint32_t)ms - h * (uint32_t)HOUR_MS; /* modulo 2^32, exact */
+    return h;
+}
+
 void bm_node_iv_reset_clock(struct bm_node *node, uint64_t already_ms)
 {
+    uint32_t into;
+    uint32_t hours = hours_of(already_ms, &into);
     node->iv_since_ms = bm_node_now(node);
     node->iv_base_ms = already_ms;
-    node->iv_hours_saved = (uint16_t)(already_ms / HOUR_MS > 0xffff ? 0xffff
-                                                                     : already_ms / HOUR_MS);
+    node->iv_hours_saved = (uint16_t)(hours > 0xffff ? 0xffff : hours);
 }
 
 uint64_t bm_node_iv_elapsed(const struct bm_node *node)
@@ -171,10 +188,10 @@ void bm_node_iv_process(struct bm_node *node, uint64_t now)
         initiate(node, "sequence numbers running out");
     }
     elapsed = bm_node_iv_elapsed(node);
-    uint64_t hours = elapsed / HOUR_MS;
-    if (hours != node->iv_hours_saved)
+    uint32_t into;
+    if (hours_of(elapsed, &into) != node->iv_hours_saved)
         bm_persist_iv(node); /* the 96 hours survive a restart, to the hour */
-    uint64_t next = (hours + 1) * HOUR_MS - elapsed;
+    uint64_t next = HOUR_MS - into; /* the next whole hour */
     bool waiting = node->net.iv_update || node->seq >= BM_IV_SEQ_LIMIT;
     if (waiting && elapsed < min && min - elapsed < next)
         next = min - elapsed;
