@@ -403,32 +403,29 @@ static void send_seg_ack(struct bm_node *node, uint16_t net_idx, uint16_t our_ad
 
 /* --- receive --- */
 
-/* Replay protection (Mesh Profile 3.8.8): accepts (src, seq, iv) only if
- * newer than what src sent before; records it when record is true. */
-static int rpl_check(struct bm_node *node, uint16_t src, uint32_t seq, uint32_t iv, bool record)
+/* Replay protection (Mesh Profile 3.8.8): the entry of src, or NULL. */
+static struct bm_rpl_entry *rpl_find(struct bm_node *node, uint16_t src)
 {
-    struct bm_rpl_entry *e = NULL;
-    uint16_t at = 0;
     for (uint16_t i = 0; i < node->rpl_count; i++)
-        if (node->rpl[i].src == src) {
-            e = &node->rpl[i];
-            at = i;
-        }
-    if (e && (iv < e->iv_index || (iv == e->iv_index && seq <= e->seq)))
-        return BM_EREPLAY;
-    if (!record)
-        return BM_OK;
+        if (node->rpl[i].src == src)
+            return &node->rpl[i];
+    return NULL;
+}
+
+/* Records (src, seq, iv) in e, or in a new entry when e is NULL. */
+static int rpl_record(struct bm_node *node, struct bm_rpl_entry *e, uint16_t src, uint32_t seq,
+                      uint32_t iv)
+{
     if (!e) {
         if (node->rpl_count >= BM_CFG_RPL_SIZE)
             return BM_ENOSPC; /* a full list must refuse new sources, not forget old ones */
-        at = node->rpl_count++;
-        e = &node->rpl[at];
+        e = &node->rpl[node->rpl_count++];
         memset(e, 0, sizeof(*e));
         e->src = src;
     }
     e->seq = seq;
     e->iv_index = iv;
-    bm_persist_rpl(node, at);
+    bm_persist_rpl(node, (uint16_t)(e - node->rpl));
     return BM_OK;
 }
 
@@ -494,7 +491,9 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx, uin
                            uint8_t aid, uint8_t szmic, uint32_t seq, const uint8_t *upper,
                            size_t upper_len)
 {
-    if (rpl_check(node, rx->hdr.src, seq, rx->iv_index, false) != BM_OK) {
+    /* only what is newer than what src sent before */
+    struct bm_rpl_entry *e = rpl_find(node, rx->hdr.src);
+    if (e && (rx->iv_index < e->iv_index || (rx->iv_index == e->iv_index && seq <= e->seq))) {
         node->stats.replay_dropped++;
         return;
     }
@@ -533,7 +532,7 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx, uin
     bm_crypto_wipe(dev, sizeof(dev));
     if (rc != BM_OK)
         return;
-    if (rpl_check(node, rx->hdr.src, seq, rx->iv_index, true) != BM_OK) {
+    if (rpl_record(node, e, rx->hdr.src, seq, rx->iv_index) != BM_OK) {
         node->stats.replay_dropped++;
         bm_crypto_wipe(access, sizeof(access));
         return;
