@@ -225,7 +225,7 @@ static inline bool bm_node_is_provisioner(const struct bm_node *node)
 }
 
 uint64_t bm_node_now(const struct bm_node *node);
-void bm_node_timer_set(struct bm_node *node, enum bm_timer_id id, uint64_t delay_ms);
+void bm_node_timer_set(struct bm_node *node, enum bm_timer_id id, uint32_t delay_ms);
 void bm_node_timer_stop(struct bm_node *node, enum bm_timer_id id);
 /* Sends one advertisement holding one AD structure of type ad_type. */
 int bm_node_send_ad(struct bm_node *node, uint8_t ad_type, const uint8_t *data, size_t len,

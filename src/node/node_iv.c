@@ -191,10 +191,10 @@ void bm_node_iv_process(struct bm_node *node, uint64_t now)
     uint32_t into;
     if (hours_of(elapsed, &into) != node->iv_hours_saved)
         bm_persist_iv(node); /* the 96 hours survive a restart, to the hour */
-    uint64_t next = HOUR_MS - into; /* the next whole hour */
+    uint32_t next = (uint32_t)HOUR_MS - into; /* the next whole hour */
     bool waiting = node->net.iv_update || node->seq >= BM_IV_SEQ_LIMIT;
     if (waiting && elapsed < min && min - elapsed < next)
-        next = min - elapsed;
+        next = (uint32_t)(min - elapsed);
     bm_node_timer_set(node, BM_TIMER_IV, next);
 }
 
