@@ -101,10 +101,10 @@ static uint8_t resolve_ttl(const struct bm_node *node, uint8_t ttl)
 
 #define BM_CTL_OP_HEARTBEAT 0x0a
 
-/* Block ack mask of a message whose last segment is seg_n. */
+/* Block ack mask of a message whose last segment is seg_n (5 bits). */
 static uint32_t seg_mask(uint8_t seg_n)
 {
-    return seg_n >= 31 ? 0xffffffffu : ((1u << (seg_n + 1)) - 1);
+    return 0xffffffffu >> (31 - (seg_n & 31));
 }
 
 /* When the bearer queue is full, the rest of a round follows this soon. */
@@ -134,15 +134,19 @@ static void sar_send(struct bm_node *node, struct bm_sar_tx *t, uint64_t now)
     t->next_ms = now + delay;
 }
 
+/* next, or due when armed and earlier (deadlines; 0: none). */
+static uint64_t earlier(uint64_t next, bool armed, uint64_t due)
+{
+    return armed && (!next || due < next) ? due : next;
+}
+
 static void sar_schedule(struct bm_node *node)
 {
     uint64_t next = 0;
     for (size_t i = 0; i < BM_CFG_TX_SEG_CTX; i++)
-        if (node->sar_tx[i].busy && (!next || node->sar_tx[i].next_ms < next))
-            next = node->sar_tx[i].next_ms;
+        next = earlier(next, node->sar_tx[i].busy, node->sar_tx[i].next_ms);
     for (size_t i = 0; i < BM_CFG_RX_SEG_CTX; i++)
-        if (node->sar_ack[i].pending && (!next || node->sar_ack[i].due_ms < next))
-            next = node->sar_ack[i].due_ms;
+        next = earlier(next, node->sar_ack[i].pending, node->sar_ack[i].due_ms);
     node->timers[BM_TIMER_SAR_TX] = next;
 }
 
