@@ -491,10 +491,10 @@ static void relay(struct bm_node *node, const struct bm_net_rx *rx)
         bm_node_send_ad(node, BM_AD_MESH_MESSAGE, pdu, len, &node->relay_xmit);
 }
 
-static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx, uint8_t akf,
-                           uint8_t aid, uint8_t szmic, uint32_t seq, const uint8_t *upper,
-                           size_t upper_len)
+static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx,
+                           const struct bm_lower_msg *msg)
 {
+    uint32_t seq = msg->seq;
     /* only what is newer than what src sent before */
     struct bm_rpl_entry *e = rpl_find(node, rx->hdr.src);
     if (e && (rx->iv_index < e->iv_index || (rx->iv_index == e->iv_index && seq <= e->seq))) {
@@ -523,7 +523,7 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx, uin
                                     .dev_count = ndev,
                                     .labels = (const uint8_t(*)[16])labels,
                                     .label_count = nlabels};
-    struct bm_upper_params p = {.szmic = szmic,
+    struct bm_upper_params p = {.szmic = msg->szmic,
                                 .seq = seq,
                                 .src = rx->hdr.src,
                                 .dst = rx->hdr.dst,
@@ -531,8 +531,8 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx, uin
     uint8_t access[BM_LOWER_MAX_UPPER];
     size_t access_len;
     struct bm_upper_match match;
-    int rc = bm_upper_decrypt_any(&ring, akf, aid, p, upper, upper_len, access, sizeof(access),
-                                  &access_len, &match);
+    int rc = bm_upper_decrypt_any(&ring, msg->akf, msg->aid, p, msg->upper, msg->upper_len, access,
+                                  sizeof(access), &access_len, &match);
     bm_crypto_wipe(dev, sizeof(dev));
     if (rc != BM_OK)
         return;
@@ -541,17 +541,13 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx, uin
         bm_crypto_wipe(access, sizeof(access));
         return;
     }
+    /* match.label points into labels, which outlives the dispatch */
     struct bm_msg_ctx ctx = {.net_idx = rx->net_idx,
                              .app_idx = match.dev_key ? BM_APP_IDX_DEV : match.index,
                              .src = rx->hdr.src,
                              .dst = rx->hdr.dst,
                              .ttl = rx->hdr.ttl,
-                             .label = NULL};
-    uint8_t label[16];
-    if (match.label) {
-        memcpy(label, match.label, 16);
-        ctx.label = label;
-    }
+                             .label = match.label};
     bm_access_rx(node, &ctx, access, access_len);
     bm_persist_model_states(node);
     /* decrypted payloads can carry keys (AppKey Add): do not leave them */
@@ -604,37 +600,39 @@ static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx, bool obo)
     if (bm_lower_parse(rx->hdr.ctl, rx->transport, rx->transport_len, &h, &payload, &plen) !=
         BM_OK)
         return;
-    if (obo && !h.seg)
-        return;
-    if (!h.seg) {
-        if (h.ctl)
-            rx_control(node, rx, h.opcode, payload, plen);
-        else
-            deliver_access(node, rx, h.akf, h.aid, 0, rx->hdr.seq, payload, plen);
-        return;
+    /* an unsegmented PDU is the whole message */
+    struct bm_lower_msg msg = {.ctl = h.ctl,
+                               .akf = h.akf,
+                               .aid = h.aid,
+                               .opcode = h.opcode,
+                               .seq = rx->hdr.seq,
+                               .upper = payload,
+                               .upper_len = plen};
+    if (h.seg) {
+        int rc = bm_lower_reasm_rx(&node->reasm, rx->hdr.src, rx->hdr.dst, rx->hdr.ttl,
+                                   rx->hdr.seq, rx->iv_index, &h, payload, plen,
+                                   (uint32_t)bm_node_now(node), &msg);
+        /* a Low Power node's friend acknowledges for it */
+        bool unicast = obo || (bm_node_is_local(node, rx->hdr.dst) &&
+                               !(BM_CFG_LPN && bm_lpn_established(node)));
+        if (unicast && rc == BM_EINCOMPLETE)
+            arm_ack(node, rx, h.seq_zero, obo);
+        /* complete, now or before (a segment again): every segment acked */
+        if (unicast && (rc == BM_OK || rc == BM_EDUP)) {
+            if (rc == BM_OK)
+                disarm_ack(node, rx->hdr.src, h.seq_zero);
+            send_seg_ack(node, rx->net_idx, obo ? node->addr : rx->hdr.dst, rx->hdr.src,
+                         rx->hdr.ttl, h.seq_zero, seg_mask(h.seg_n), obo);
+        }
+        if (rc != BM_OK)
+            return;
     }
-    struct bm_lower_msg msg;
-    int rc = bm_lower_reasm_rx(&node->reasm, rx->hdr.src, rx->hdr.dst, rx->hdr.ttl, rx->hdr.seq,
-                               rx->iv_index, &h, payload, plen, (uint32_t)bm_node_now(node), &msg);
-    /* a Low Power node's friend acknowledges for it */
-    bool unicast = obo || (bm_node_is_local(node, rx->hdr.dst) &&
-                           !(BM_CFG_LPN && bm_lpn_established(node)));
-    uint16_t ack_src = obo ? node->addr : rx->hdr.dst;
-    if (unicast && rc == BM_EINCOMPLETE)
-        arm_ack(node, rx, h.seq_zero, obo);
-    /* complete, now or before (a segment again): every segment acked */
-    if (unicast && (rc == BM_OK || rc == BM_EDUP)) {
-        if (rc == BM_OK)
-            disarm_ack(node, rx->hdr.src, h.seq_zero);
-        send_seg_ack(node, rx->net_idx, ack_src, rx->hdr.src, rx->hdr.ttl, h.seq_zero,
-                     seg_mask(h.seg_n), obo);
-    }
-    if (rc != BM_OK || obo)
+    if (obo)
         return;
     if (msg.ctl)
         rx_control(node, rx, msg.opcode, msg.upper, msg.upper_len);
     else
-        deliver_access(node, rx, msg.akf, msg.aid, msg.szmic, msg.seq, msg.upper, msg.upper_len);
+        deliver_access(node, rx, &msg);
 }
 
 void bm_node_rx_network(struct bm_node *node, const uint8_t *pdu, size_t len, int8_t rssi)
