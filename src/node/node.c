@@ -36,7 +36,7 @@ void bm_node_log_line(const struct bm_node *node, enum bm_log_level level, const
     node->plat.log(node->plat.ctx, level, layer, line);
 }
 
-void bm_node_timer_set(struct bm_node *node, enum bm_timer_id id, uint64_t delay_ms)
+void bm_node_timer_set(struct bm_node *node, enum bm_timer_id id, uint32_t delay_ms)
 {
     /* deadline 0 means stopped, so a deadline is never 0 */
     uint64_t due = bm_node_now(node) + delay_ms;

@@ -81,8 +81,8 @@ struct bm_sar_tx {
     uint8_t seg_n;
     uint8_t retries_left;
     uint64_t next_ms;
-    uint8_t upper[BM_LOWER_MAX_UPPER];
     size_t upper_len;
+    uint8_t upper[BM_LOWER_MAX_UPPER];
 };
 
 /* A segment acknowledgement we owe (Mesh Profile 3.5.3.4). */
@@ -121,9 +121,48 @@ struct bm_scan_entry {
     struct bm_unprov_device dev;
 };
 
+/* The small fields most code reads come first: Cortex-M0+ (Thumb-1) loads
+ * reach a byte only in the first 32 octets of a struct, a halfword in the
+ * first 64 and a word in the first 128 without an extra literal, and the
+ * node is several KB. Reading order is by size there, not by topic; the
+ * topic of each is in its comment. */
 struct bm_node {
-    struct bm_platform plat;
     bool initialized;
+    bool provisioned;
+    uint8_t prov_elements;   /* elements the provisioner gave addresses to */
+    uint8_t element_count;   /* composition */
+    uint8_t features;        /* composition: BM_RELAY | ... */
+    uint8_t relay;           /* BM_FEAT_STATE_* */
+    bool net_beacon;         /* secure network beacon enabled */
+    uint8_t default_ttl;
+    uint8_t app_count;       /* app_keys in use */
+    bool persist_live;       /* persist.c: provisioning loaded or written: model records apply */
+    bool iv_recovered;       /* node_iv.c: an IV Index Recovery happened in the current state */
+    bool iv_test;            /* node_iv.c: test mode: iv_min_ms replaces the 96 hours */
+    bool iv_want_normal;     /* node_iv.c: leaving In Progress waits for segmented sends */
+    bool rx_friendship;      /* the PDU being received was decoded with friendship credentials */
+    int8_t rx_rssi;
+    bool is_provisioner;     /* provisioner role: read through bm_node_is_provisioner() */
+    uint16_t addr;           /* provisioned: primary element address */
+    uint16_t rpl_count;      /* rpl entries in use */
+    uint16_t iv_hours_saved; /* node_iv.c: hours last written to the IV record */
+    uint32_t seq;
+    uint32_t seq_reserved;   /* stored mark: seq never reaches it unstored */
+    struct bm_node_stats stats;
+    struct bm_platform plat;
+    uint64_t timers[BM_TIMER_COUNT];
+    struct bm_adv_xmit net_xmit;
+    struct bm_adv_xmit relay_xmit;
+
+    /* Configuration Server state kept beside the layers' own (cfg_srv.c,
+     * heartbeat.c): heartbeats, a pending Node Reset, and the identifiers
+     * of Composition Data page 0 (4.2.1). */
+    uint64_t reset_due_ms;   /* Config Node Reset: reset once the Status is out; 0 = none */
+    struct bm_hb_pub hb_pub;
+    struct bm_hb_sub hb_sub;
+    bool comp_ids_set;       /* false: the defaults of cfg_srv.c */
+    uint16_t comp_cid, comp_pid, comp_vid;
+
     char name[BM_NAME_MAX + 1];
     uint8_t uuid[16];
     uint8_t auth;          /* BM_OOB_* */
@@ -135,50 +174,25 @@ struct bm_node {
 
     /* composition */
     struct bm_element elements[BM_CFG_ELEMENTS];
-    uint8_t element_count;
-    uint8_t features;      /* BM_RELAY | ... */
-    bool net_beacon;       /* secure network beacon enabled */
-    uint8_t default_ttl;
-    struct bm_adv_xmit net_xmit;
 
     /* provisioned state */
-    bool provisioned;
-    uint8_t prov_elements;   /* elements the provisioner gave addresses to */
-    uint16_t addr;
     uint8_t dev_key[BM_KEY_LEN];
-    uint32_t seq;
     struct bm_net net;
     struct bm_reasm_pool reasm;
-    uint32_t seq_reserved;   /* stored mark: seq never reaches it unstored */
     struct bm_upper_appkey app_keys[BM_CFG_APP_KEYS]; /* compact: [0, app_count) */
     uint16_t app_net_idx[BM_CFG_APP_KEYS];
     bool app_new[BM_CFG_APP_KEYS]; /* the entry is an index's new key (key refresh) */
-    uint8_t app_count;
     struct bm_rpl_entry rpl[BM_CFG_RPL_SIZE];
-    uint16_t rpl_count;
     struct bm_sar_tx sar_tx[BM_CFG_TX_SEG_CTX];
     struct bm_sar_ack sar_ack[BM_CFG_RX_SEG_CTX];
-    uint8_t relay;           /* BM_FEAT_STATE_* */
-    struct bm_adv_xmit relay_xmit;
     struct bm_model models[BM_CFG_MODELS];
     uint8_t labels[BM_CFG_LABELS][16]; /* Label UUIDs in use by subscriptions */
     uint16_t label_refs[BM_CFG_LABELS];
 
-    /* Configuration Server state kept beside the layers' own (cfg_srv.c,
-     * heartbeat.c): heartbeats, a pending Node Reset, and the identifiers
-     * of Composition Data page 0 (4.2.1). */
-    struct bm_hb_pub hb_pub;
-    struct bm_hb_sub hb_sub;
-    uint64_t reset_due_ms;   /* Config Node Reset: reset once the Status is out; 0 = none */
-    bool comp_ids_set;       /* false: the defaults of cfg_srv.c */
-    uint16_t comp_cid, comp_pid, comp_vid;
-
     /* provisioning (either role, one link at a time) */
     struct bm_prov_link link;
 
-    /* provisioner role (BM_CFG_PROVISIONER): read through
-     * bm_node_is_provisioner() */
-    bool is_provisioner;
+    /* provisioner role (BM_CFG_PROVISIONER) */
     struct bm_prov_db_node db[BM_CFG_PROV_NODES];
     uint16_t next_addr;
     uint16_t prov_net_idx;
@@ -189,7 +203,6 @@ struct bm_node {
     void *provision_user;
 
     /* persistence (storage/persist.c) */
-    bool persist_live;       /* provisioning loaded or written: model records apply */
     uint16_t model_slot[BM_CFG_MODELS]; /* record slot of models[i]; 0xffff unknown */
     uint8_t model_saved[BM_CFG_MODELS][BM_MODEL_SAVED_MAX]; /* last stored state */
     uint8_t model_saved_len[BM_CFG_MODELS];                 /* 0: none stored */
@@ -197,24 +210,14 @@ struct bm_node {
     /* IV Update procedure (node_iv.c, Mesh Profile 3.10.5) */
     uint64_t iv_since_ms;    /* platform clock when this boot began counting the state */
     uint64_t iv_base_ms;     /* time spent in the state before that (IV record hours) */
-    uint16_t iv_hours_saved; /* hours last written to the IV record */
-    bool iv_recovered;       /* an IV Index Recovery happened in the current state */
-    bool iv_test;            /* test mode: iv_min_ms replaces the 96 hours */
     uint32_t iv_min_ms;
-    bool iv_want_normal;     /* leaving In Progress waits for segmented sends */
 
-    /* friendship (src/friend): the Friend side and the Low Power side, and
-     * how the PDU being received was decoded */
+    /* friendship (src/friend): the Friend side and the Low Power side */
     struct bm_frnd frnd;
     struct bm_lpn lpn;
-    bool rx_friendship;      /* decoded with friendship credentials */
-    int8_t rx_rssi;
 
     /* GATT bearer: connections, proxy filters, advertising (node_gatt.c) */
     struct bm_gatt gatt;
-
-    uint64_t timers[BM_TIMER_COUNT];
-    struct bm_node_stats stats;
 };
 
 /* True on a node acting as provisioner; a constant false when the role is
@@ -225,7 +228,7 @@ static inline bool bm_node_is_provisioner(const struct bm_node *node)
 }
 
 uint64_t bm_node_now(const struct bm_node *node);
-void bm_node_timer_set(struct bm_node *node, enum bm_timer_id id, uint64_t delay_ms);
+void bm_node_timer_set(struct bm_node *node, enum bm_timer_id id, uint32_t delay_ms);
 void bm_node_timer_stop(struct bm_node *node, enum bm_timer_id id);
 /* Sends one advertisement holding one AD structure of type ad_type. */
 int bm_node_send_ad(struct bm_node *node, uint8_t ad_type, const uint8_t *data, size_t len,
@@ -279,7 +282,8 @@ int bm_node_send_access(struct bm_node *node, const struct bm_send *s, const uin
 int bm_node_send_ctl(struct bm_node *node, uint16_t net_idx, uint16_t dst, uint8_t ttl,
                      uint8_t opcode, const uint8_t *params, size_t len);
 /* As bm_node_send_ctl, with the given credentials (friendship) instead of
- * the subnet's master credentials, and the given bearer repetition. */
+ * the subnet's master credentials (NULL: those, with proxy clients and
+ * friend queues, as bm_node_send_ctl), and the given bearer repetition. */
 int bm_node_send_ctl_creds(struct bm_node *node, uint16_t net_idx, const struct bm_net_creds *creds,
                            uint16_t dst, uint8_t ttl, uint8_t opcode, const uint8_t *params,
                            size_t len, const struct bm_adv_xmit *xmit);

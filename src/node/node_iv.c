@@ -34,12 +34,36 @@ static uint64_t min_ms(const struct bm_node *node)
     return node->iv_test ? node->iv_min_ms : BM_IV_MIN_MS;
 }
 
+/* True while the current state is younger than the minimum time (twice
+ * that with twice). */
+static bool too_soon(const struct bm_node *node, bool twice)
+{
+    return bm_node_iv_elapsed(node) < min_ms(node) << twice;
+}
+
+/* Whole hours in ms, and the ms into the last one, without a 64-bit
+ * division (libgcc's costs about 0.8 KB on Cortex-M0+): 3,600,000 ms =
+ * 2^7 * 28,125, so ms / 2^7 (32 bits up to 17 years) is divided by 28,125.
+ * Past that it answers UINT32_MAX hours (stored as 0xffff anyway) and 0 ms
+ * into the hour. */
+static uint32_t hours_of(uint64_t ms, uint32_t *into_ms)
+{
+    uint64_t q = ms >> 7;
+    *into_ms = 0;
+    if (q > UINT32_MAX)
+        return UINT32_MAX;
+    uint32_t h = (uint32_t)q / 28125u;
+    *into_ms = (uint32_t)ms - h * (uint32_t)HOUR_MS; /* modulo 2^32, exact */
+    return h;
+}
+
 void bm_node_iv_reset_clock(struct bm_node *node, uint64_t already_ms)
 {
+    uint32_t into;
+    uint32_t hours = hours_of(already_ms, &into);
     node->iv_since_ms = bm_node_now(node);
     node->iv_base_ms = already_ms;
-    node->iv_hours_saved = (uint16_t)(already_ms / HOUR_MS > 0xffff ? 0xffff
-                                                                     : already_ms / HOUR_MS);
+    node->iv_hours_saved = (uint16_t)(hours > 0xffff ? 0xffff : hours);
 }
 
 uint64_t bm_node_iv_elapsed(const struct bm_node *node)
@@ -82,7 +106,7 @@ static void enter(struct bm_node *node, uint32_t iv_index, bool update, bool res
 
 static void try_normal(struct bm_node *node, const char *why)
 {
-    if (bm_node_iv_elapsed(node) < min_ms(node)) {
+    if (too_soon(node, false)) {
         bm_node_log(node, BM_LOG_DBG, "net", "iv normal refused (%s): too soon", why);
         return;
     }
@@ -100,7 +124,7 @@ static int initiate(struct bm_node *node, const char *why)
         return BM_ESTATE;
     if (node->net.iv_index == UINT32_MAX)
         return BM_ESTATE; /* the last IV index: nothing follows it */
-    if (bm_node_iv_elapsed(node) < min_ms(node))
+    if (too_soon(node, false))
         return BM_ESTATE;
     bm_node_log(node, BM_LOG_INF, "net", "iv update initiated (%s)", why);
     enter(node, node->net.iv_index + 1, true, false, false);
@@ -127,14 +151,14 @@ void bm_node_iv_beacon(struct bm_node *node, uint16_t net_idx, uint32_t iv_index
     }
     if (iv_index <= cur)
         return; /* the same index, or an older one: nothing to learn */
-    if ((uint64_t)iv_index > (uint64_t)cur + BM_IV_RECOVERY_MAX) {
+    if (iv_index - cur > BM_IV_RECOVERY_MAX) { /* iv_index > cur: no wrap */
         node->stats.beacons_bad++;
         bm_node_log(node, BM_LOG_WRN, "net", "iv beacon 0x%08x too far from 0x%08x: ignored",
                     (unsigned)iv_index, (unsigned)cur);
         return;
     }
     if (iv_index == cur + 1 && iv_update) {
-        if (bm_node_iv_elapsed(node) < min_ms(node)) {
+        if (too_soon(node, false)) {
             bm_node_log(node, BM_LOG_DBG, "net", "iv update refused: normal too short");
             return;
         }
@@ -142,7 +166,7 @@ void bm_node_iv_beacon(struct bm_node *node, uint16_t net_idx, uint32_t iv_index
         return;
     }
     /* 3.10.6 IV Index Recovery: the node missed one or more updates */
-    if (node->iv_recovered && bm_node_iv_elapsed(node) < 2 * min_ms(node)) {
+    if (node->iv_recovered && too_soon(node, true)) {
         bm_node_log(node, BM_LOG_WRN, "net", "iv recovery refused: one already within 192 h");
         return;
     }
@@ -152,7 +176,7 @@ void bm_node_iv_beacon(struct bm_node *node, uint16_t net_idx, uint32_t iv_index
 void bm_node_iv_seq_check(struct bm_node *node)
 {
     if (node->seq >= BM_IV_SEQ_LIMIT && !node->net.iv_update &&
-        bm_node_iv_elapsed(node) >= min_ms(node))
+        !too_soon(node, false))
         initiate(node, "sequence numbers running out");
 }
 
@@ -167,17 +191,17 @@ void bm_node_iv_process(struct bm_node *node, uint64_t now)
         try_normal(node, "timer");
         if (node->iv_want_normal)
             return; /* retried shortly */
-    } else if (!node->net.iv_update && node->seq >= BM_IV_SEQ_LIMIT && elapsed >= min) {
-        initiate(node, "sequence numbers running out");
+    } else {
+        bm_node_iv_seq_check(node); /* Normal Operation: sequence numbers running out */
     }
     elapsed = bm_node_iv_elapsed(node);
-    uint64_t hours = elapsed / HOUR_MS;
-    if (hours != node->iv_hours_saved)
+    uint32_t into;
+    if (hours_of(elapsed, &into) != node->iv_hours_saved)
         bm_persist_iv(node); /* the 96 hours survive a restart, to the hour */
-    uint64_t next = (hours + 1) * HOUR_MS - elapsed;
+    uint32_t next = (uint32_t)HOUR_MS - into; /* the next whole hour */
     bool waiting = node->net.iv_update || node->seq >= BM_IV_SEQ_LIMIT;
     if (waiting && elapsed < min && min - elapsed < next)
-        next = min - elapsed;
+        next = (uint32_t)(min - elapsed);
     bm_node_timer_set(node, BM_TIMER_IV, next);
 }
 

@@ -6,37 +6,48 @@
 
 #include "node.h"
 
+/* Appends an entry (is_new: the new key of an index in key refresh). */
+static int app_entry_add(struct bm_node *node, uint16_t net_idx, uint16_t app_idx,
+                         const uint8_t key[BM_KEY_LEN], bool is_new)
+{
+    if (node->app_count >= BM_CFG_APP_KEYS)
+        return BM_ENOSPC;
+    uint8_t aid;
+    int rc = bm_crypto_k4(key, &aid);
+    if (rc != BM_OK)
+        return rc;
+    uint8_t n = node->app_count++;
+    struct bm_upper_appkey *ak = &node->app_keys[n];
+    ak->app_idx = app_idx;
+    ak->aid = aid;
+    memcpy(ak->key, key, BM_KEY_LEN);
+    node->app_net_idx[n] = net_idx;
+    node->app_new[n] = is_new;
+    bm_persist_sync(node); /* a store failure is logged; the key works */
+    return BM_OK;
+}
+
+/* BM_OK when entry i holds key (the same message again), else BM_EEXIST. */
+static int app_entry_same(const struct bm_node *node, uint8_t i, const uint8_t key[BM_KEY_LEN])
+{
+    return bm_crypto_memcmp(node->app_keys[i].key, key, BM_KEY_LEN) == 0 ? BM_OK : BM_EEXIST;
+}
+
+/* The indexes are 12-bit: the Configuration Server unpacks them so. */
 int bm_node_app_key_add(struct bm_node *node, uint16_t net_idx, uint16_t app_idx,
                         const uint8_t key[BM_KEY_LEN])
 {
-    if (app_idx > 0xfff || net_idx > 0xfff)
-        return BM_EINVAL;
     if (!bm_net_subnet_find(&node->net, net_idx))
         return BM_ENOENT;
     for (uint8_t i = 0; i < node->app_count; i++) {
         if (node->app_keys[i].app_idx != app_idx)
             continue;
         /* Config AppKey Add of an existing index: the same key is fine */
-        if (node->app_net_idx[i] == net_idx &&
-            bm_crypto_memcmp(node->app_keys[i].key, key, BM_KEY_LEN) == 0)
-            return BM_OK;
-        return BM_EEXIST;
+        if (node->app_net_idx[i] != net_idx)
+            return BM_EEXIST;
+        return app_entry_same(node, i, key);
     }
-    if (node->app_count >= BM_CFG_APP_KEYS)
-        return BM_ENOSPC;
-    struct bm_upper_appkey *ak = &node->app_keys[node->app_count];
-    uint8_t aid;
-    int rc = bm_crypto_k4(key, &aid);
-    if (rc != BM_OK)
-        return rc;
-    ak->app_idx = app_idx;
-    ak->aid = aid;
-    memcpy(ak->key, key, BM_KEY_LEN);
-    node->app_net_idx[node->app_count] = net_idx;
-    node->app_new[node->app_count] = false;
-    node->app_count++;
-    bm_persist_sync(node); /* a store failure is logged; the key works */
-    return BM_OK;
+    return app_entry_add(node, net_idx, app_idx, key, false);
 }
 
 /* Removes entry i, keeping the table compact. */
@@ -75,27 +86,12 @@ int bm_node_app_key_update(struct bm_node *node, uint16_t app_idx, const uint8_t
         if (node->app_keys[i].app_idx != app_idx)
             continue;
         if (node->app_new[i])
-            return bm_crypto_memcmp(node->app_keys[i].key, key, BM_KEY_LEN) == 0 ? BM_OK
-                                                                                  : BM_EEXIST;
+            return app_entry_same(node, i, key);
         old = i;
     }
     if (old < 0)
         return BM_ENOENT;
-    if (node->app_count >= BM_CFG_APP_KEYS)
-        return BM_ENOSPC;
-    uint8_t aid;
-    int rc = bm_crypto_k4(key, &aid);
-    if (rc != BM_OK)
-        return rc;
-    struct bm_upper_appkey *ak = &node->app_keys[node->app_count];
-    ak->app_idx = app_idx;
-    ak->aid = aid;
-    memcpy(ak->key, key, BM_KEY_LEN);
-    node->app_net_idx[node->app_count] = node->app_net_idx[old];
-    node->app_new[node->app_count] = true;
-    node->app_count++;
-    bm_persist_sync(node); /* a store failure is logged; the key works */
-    return BM_OK;
+    return app_entry_add(node, node->app_net_idx[old], app_idx, key, true);
 }
 
 void bm_node_app_key_revoke(struct bm_node *node, uint16_t net_idx)

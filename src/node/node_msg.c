@@ -28,7 +28,7 @@ bool bm_node_is_local(const struct bm_node *node, uint16_t addr)
 
 /* --- sequence numbers --- */
 
-static int next_seq(struct bm_node *node, uint32_t *seq)
+int bm_node_seq_alloc(struct bm_node *node, uint32_t *seq)
 {
     /* 3.10.5: the IV Update procedure starts long before this
      * (BM_IV_SEQ_LIMIT); if it could not finish, stay silent rather than
@@ -49,24 +49,49 @@ static int next_seq(struct bm_node *node, uint32_t *seq)
 
 /* --- transmit --- */
 
-static int send_net(struct bm_node *node, uint16_t net_idx, struct bm_net_hdr *hdr,
-                    const uint8_t *transport, size_t len, const struct bm_adv_xmit *xmit)
+/* Sends one network PDU with the next sequence number: encrypted with the
+ * subnet's transmit credentials, or with creds (a friendship's), which
+ * stay between the two friends: no proxy client nor friend queue sees
+ * those. */
+static int send_net(struct bm_node *node, uint16_t net_idx, const struct bm_net_creds *creds,
+                    struct bm_net_hdr *hdr, const uint8_t *transport, size_t len,
+                    const struct bm_adv_xmit *xmit)
 {
     uint8_t pdu[BM_NET_MAX_PDU_LEN];
     size_t pdu_len;
-    int rc = next_seq(node, &hdr->seq);
+    int rc = bm_node_seq_alloc(node, &hdr->seq);
     if (rc != BM_OK)
         return rc;
-    rc = bm_net_tx(&node->net, net_idx, hdr, transport, len, pdu, sizeof(pdu), &pdu_len);
+    if (creds)
+        rc = bm_net_encode(creds, bm_net_tx_iv_index(&node->net), BM_NET_NONCE_NETWORK, hdr,
+                           transport, len, pdu, sizeof(pdu), &pdu_len);
+    else
+        rc = bm_net_tx(&node->net, net_idx, hdr, transport, len, pdu, sizeof(pdu), &pdu_len);
     if (rc != BM_OK)
         return rc;
     bm_net_cache_add(&node->net.cache, hdr->src, hdr->seq);
-    /* a Friend's own messages for its Low Power nodes wait in their queues */
-    if (BM_CFG_FRIEND)
-        bm_frnd_enqueue_local(node, net_idx, hdr, transport, len);
-    if (bm_node_gatt_net_out(node, pdu, pdu_len, hdr->dst, false))
-        return BM_OK; /* a proxy client took it, or we are a phone (node_gatt.c) */
+    if (!creds) {
+        /* a Friend's own messages for its Low Power nodes wait in their queues */
+        if (BM_CFG_FRIEND)
+            bm_frnd_enqueue_local(node, net_idx, hdr, transport, len);
+        if (bm_node_gatt_net_out(node, pdu, pdu_len, hdr->dst, false))
+            return BM_OK; /* a proxy client took it, or we are a phone (node_gatt.c) */
+    }
     return bm_node_send_ad(node, BM_AD_MESH_MESSAGE, pdu, pdu_len, xmit);
+}
+
+/* Builds one lower transport PDU from hdr and sends it (send_net). */
+static int send_lower(struct bm_node *node, uint16_t net_idx, const struct bm_net_creds *creds,
+                      const struct bm_lower_hdr *hdr, struct bm_net_hdr *nh,
+                      const uint8_t *payload, size_t len, const struct bm_adv_xmit *xmit)
+{
+    uint8_t out[BM_NET_MAX_TRANSPORT];
+    size_t out_len;
+    int rc = bm_lower_build(hdr, payload, len, out, sizeof(out), &out_len);
+    if (rc != BM_OK)
+        return rc;
+    nh->ctl = hdr->ctl;
+    return send_net(node, net_idx, creds, nh, out, out_len, xmit);
 }
 
 static uint8_t resolve_ttl(const struct bm_node *node, uint8_t ttl)
@@ -76,16 +101,21 @@ static uint8_t resolve_ttl(const struct bm_node *node, uint8_t ttl)
 
 #define BM_CTL_OP_HEARTBEAT 0x0a
 
-/* Block ack mask of a message whose last segment is seg_n. */
+/* Block ack mask of a message whose last segment is seg_n (5 bits). */
 static uint32_t seg_mask(uint8_t seg_n)
 {
-    return seg_n >= 31 ? 0xffffffffu : ((1u << (seg_n + 1)) - 1);
+    return 0xffffffffu >> (31 - (seg_n & 31));
 }
 
-/* Sends the segments of t not yet acknowledged nor sent in this round,
- * as many as the bearer takes. Returns true when the round is complete. */
-static bool sar_send(struct bm_node *node, struct bm_sar_tx *t)
+/* When the bearer queue is full, the rest of a round follows this soon. */
+#define SAR_PACE_MS 20u
+
+/* Sends the segments of t not yet acknowledged nor sent in this round, as
+ * many as the bearer takes; the next step comes after the segment
+ * transmission timer when the round is complete, shortly when not. */
+static void sar_send(struct bm_node *node, struct bm_sar_tx *t, uint64_t now)
 {
+    uint32_t delay = bm_lower_seg_tx_timer_ms(t->ttl);
     for (uint8_t i = 0; i <= t->seg_n; i++) {
         uint32_t bit = 1u << i;
         if ((t->acked | t->sent) & bit)
@@ -95,25 +125,28 @@ static bool sar_send(struct bm_node *node, struct bm_sar_tx *t)
         if (bm_lower_segment(&t->hdr, t->upper, t->upper_len, i, out, sizeof(out), &len) != BM_OK)
             continue;
         struct bm_net_hdr nh = {.ctl = t->hdr.ctl, .ttl = t->ttl, .src = t->src, .dst = t->dst};
-        if (send_net(node, t->net_idx, &nh, out, len, NULL) == BM_ENOSPC)
-            return false; /* the bearer is full: continue shortly */
+        if (send_net(node, t->net_idx, NULL, &nh, out, len, NULL) == BM_ENOSPC) {
+            delay = SAR_PACE_MS; /* the bearer is full: continue shortly */
+            break;
+        }
         t->sent |= bit;
     }
-    return true;
+    t->next_ms = now + delay;
 }
 
-/* When the bearer queue is full, the rest of a round follows this soon. */
-#define SAR_PACE_MS 20u
+/* next, or due when armed and earlier (deadlines; 0: none). */
+static uint64_t earlier(uint64_t next, bool armed, uint64_t due)
+{
+    return armed && (!next || due < next) ? due : next;
+}
 
 static void sar_schedule(struct bm_node *node)
 {
     uint64_t next = 0;
     for (size_t i = 0; i < BM_CFG_TX_SEG_CTX; i++)
-        if (node->sar_tx[i].busy && (!next || node->sar_tx[i].next_ms < next))
-            next = node->sar_tx[i].next_ms;
+        next = earlier(next, node->sar_tx[i].busy, node->sar_tx[i].next_ms);
     for (size_t i = 0; i < BM_CFG_RX_SEG_CTX; i++)
-        if (node->sar_ack[i].pending && (!next || node->sar_ack[i].due_ms < next))
-            next = node->sar_ack[i].due_ms;
+        next = earlier(next, node->sar_ack[i].pending, node->sar_ack[i].due_ms);
     node->timers[BM_TIMER_SAR_TX] = next;
 }
 
@@ -121,37 +154,19 @@ static void sar_schedule(struct bm_node *node)
 static void sar_round(struct bm_node *node, struct bm_sar_tx *t, uint64_t now)
 {
     t->sent = 0;
-    bool done = sar_send(node, t);
-    t->next_ms = now + (done ? bm_lower_seg_tx_timer_ms(t->ttl) : SAR_PACE_MS);
+    sar_send(node, t, now);
 }
 
+/* Sends the upper transport PDU upper, whose nonce used seq0 (taken and
+ * given back: node->seq is seq0), in one PDU or in segments. */
 static int send_upper(struct bm_node *node, uint16_t net_idx, uint16_t src, uint16_t dst,
-                      uint8_t ttl, const struct bm_lower_hdr *hdr, uint32_t seq0,
-                      const uint8_t *upper, size_t upper_len, bool segmented)
+                      uint8_t ttl, struct bm_lower_hdr *hdr, uint32_t seq0, const uint8_t *upper,
+                      size_t upper_len, bool segmented)
 {
-    size_t unseg_max = hdr->ctl ? BM_LOWER_UNSEG_CTL_MAX : BM_LOWER_UNSEG_ACCESS_MAX;
-    if (!segmented && upper_len <= unseg_max) {
-        uint8_t out[BM_NET_MAX_TRANSPORT];
-        size_t len;
-        struct bm_lower_hdr h = *hdr;
-        h.seg = 0;
-        int rc = bm_lower_build(&h, upper, upper_len, out, sizeof(out), &len);
-        if (rc != BM_OK)
-            return rc;
-        struct bm_net_hdr nh = {.ctl = hdr->ctl, .ttl = ttl, .src = src, .dst = dst};
-        /* the upper transport nonce used seq0: the PDU must carry it */
-        nh.seq = seq0;
-        uint8_t pdu[BM_NET_MAX_PDU_LEN];
-        size_t pdu_len;
-        rc = bm_net_tx(&node->net, net_idx, &nh, out, len, pdu, sizeof(pdu), &pdu_len);
-        if (rc != BM_OK)
-            return rc;
-        bm_net_cache_add(&node->net.cache, src, seq0);
-        if (BM_CFG_FRIEND)
-            bm_frnd_enqueue_local(node, net_idx, &nh, out, len);
-        if (bm_node_gatt_net_out(node, pdu, pdu_len, dst, false))
-            return BM_OK; /* as in send_net */
-        return bm_node_send_ad(node, BM_AD_MESH_MESSAGE, pdu, pdu_len, NULL);
+    if (!segmented) {
+        /* the first number taken below is seq0, which the PDU must carry */
+        struct bm_net_hdr nh = {.ttl = ttl, .src = src, .dst = dst};
+        return send_lower(node, net_idx, NULL, hdr, &nh, upper, upper_len, NULL);
     }
     struct bm_sar_tx *t = NULL;
     for (size_t i = 0; i < BM_CFG_TX_SEG_CTX && !t; i++)
@@ -175,11 +190,9 @@ static int send_upper(struct bm_node *node, uint16_t net_idx, uint16_t src, uint
     memcpy(t->upper, upper, upper_len);
     t->upper_len = upper_len;
     /* Mesh Profile 3.5.3.3: group and virtual destinations get no acks, so
-     * their segments are simply repeated; unicast ones until acked. */
+     * their segments are simply repeated; unicast ones until acked. Segment
+     * 0 takes seq0, the rest fresh numbers. */
     t->retries_left = bm_addr_is_unicast(dst) ? BM_SAR_TX_RETRIES : 2;
-    /* segment 0 carries seq0, which the nonce used: the rest take fresh
-     * numbers. Rewind so the first segment gets exactly seq0. */
-    node->seq = seq0;
     sar_round(node, t, bm_node_now(node));
     sar_schedule(node);
     return BM_OK;
@@ -193,12 +206,14 @@ int bm_node_send_access(struct bm_node *node, const struct bm_send *s, const uin
     if (!len || len > BM_ACCESS_MAX_PAYLOAD || !bm_node_is_local(node, s->src) ||
         s->dst == BM_ADDR_UNASSIGNED)
         return BM_EINVAL;
-    if (bm_addr_is_virtual(s->dst) && !s->label)
+    bool virt = bm_addr_is_virtual(s->dst);
+    if (virt && !s->label)
         return BM_EINVAL;
     const uint8_t *key;
     uint16_t net_idx = s->net_idx;
     struct bm_lower_hdr hdr = {.ctl = 0};
-    if (s->app_idx == BM_APP_IDX_DEV) {
+    bool dev = s->app_idx == BM_APP_IDX_DEV;
+    if (dev) {
         /* a configuration client uses the target's device key, a server
          * its own */
         key = bm_addr_is_unicast(s->dst) ? bm_node_dev_key(node, s->dst) : NULL;
@@ -214,47 +229,37 @@ int bm_node_send_access(struct bm_node *node, const struct bm_send *s, const uin
     }
     if (!bm_net_subnet_find(&node->net, net_idx))
         return BM_ENOKEY;
-    uint8_t ttl = resolve_ttl(node, s->ttl);
     uint32_t seq0;
-    int rc = next_seq(node, &seq0);
+    int rc = bm_node_seq_alloc(node, &seq0);
     if (rc != BM_OK)
         return rc;
     node->seq = seq0; /* taken again by the first PDU below */
-    struct bm_upper_params p = {.dev_key = s->app_idx == BM_APP_IDX_DEV,
+    struct bm_upper_params p = {.dev_key = dev,
                                 .seq = seq0,
                                 .src = s->src,
                                 .dst = s->dst,
                                 .iv_index = bm_net_tx_iv_index(&node->net),
-                                .label = bm_addr_is_virtual(s->dst) ? s->label : NULL};
+                                .label = virt ? s->label : NULL};
     uint8_t upper[BM_LOWER_MAX_UPPER];
     size_t upper_len;
     rc = bm_upper_encrypt(key, &p, access, len, upper, sizeof(upper), &upper_len);
     if (rc != BM_OK)
         return rc;
-    bool seg = s->segmented || upper_len > BM_LOWER_UNSEG_ACCESS_MAX;
-    if (!seg)
-        node->seq = seq0 + 1;
-    rc = send_upper(node, net_idx, s->src, s->dst, ttl, &hdr, seq0, upper, upper_len, seg);
+    rc = send_upper(node, net_idx, s->src, s->dst, resolve_ttl(node, s->ttl), &hdr, seq0, upper,
+                    upper_len, s->segmented || upper_len > BM_LOWER_UNSEG_ACCESS_MAX);
     bm_node_log(node, BM_LOG_DBG, "access", "tx src=0x%04x dst=0x%04x seq=0x%06x len=%u rc=%d",
                 s->src, s->dst, (unsigned)seq0, (unsigned)len, rc);
     return rc;
 }
 
-int bm_node_send_ctl(struct bm_node *node, uint16_t net_idx, uint16_t dst, uint8_t ttl,
-                     uint8_t opcode, const uint8_t *params, size_t len)
+/* One unsegmented transport control message from src. */
+static int send_ctl(struct bm_node *node, uint16_t net_idx, const struct bm_net_creds *creds,
+                    uint16_t src, uint16_t dst, uint8_t ttl, uint8_t opcode,
+                    const uint8_t *params, size_t len, const struct bm_adv_xmit *xmit)
 {
-    if (!node->provisioned)
-        return BM_ESTATE;
-    if (len > BM_LOWER_UNSEG_CTL_MAX)
-        return BM_EINVAL;
     struct bm_lower_hdr hdr = {.ctl = 1, .opcode = opcode};
-    uint8_t out[BM_NET_MAX_TRANSPORT];
-    size_t out_len;
-    int rc = bm_lower_build(&hdr, params, len, out, sizeof(out), &out_len);
-    if (rc != BM_OK)
-        return rc;
-    struct bm_net_hdr nh = {.ctl = 1, .ttl = resolve_ttl(node, ttl), .src = node->addr, .dst = dst};
-    return send_net(node, net_idx, &nh, out, out_len, NULL);
+    struct bm_net_hdr nh = {.ttl = ttl, .src = src, .dst = dst};
+    return send_lower(node, net_idx, creds, &hdr, &nh, params, len, xmit);
 }
 
 int bm_node_send_ctl_creds(struct bm_node *node, uint16_t net_idx, const struct bm_net_creds *creds,
@@ -265,26 +270,16 @@ int bm_node_send_ctl_creds(struct bm_node *node, uint16_t net_idx, const struct 
         return BM_ESTATE;
     if (len > BM_LOWER_UNSEG_CTL_MAX)
         return BM_EINVAL;
-    if (!bm_net_subnet_find(&node->net, net_idx))
+    if (creds && !bm_net_subnet_find(&node->net, net_idx))
         return BM_ENOENT;
-    struct bm_lower_hdr hdr = {.ctl = 1, .opcode = opcode};
-    uint8_t out[BM_NET_MAX_TRANSPORT];
-    size_t out_len;
-    int rc = bm_lower_build(&hdr, params, len, out, sizeof(out), &out_len);
-    if (rc != BM_OK)
-        return rc;
-    struct bm_net_hdr nh = {.ctl = 1, .ttl = resolve_ttl(node, ttl), .src = node->addr, .dst = dst};
-    rc = next_seq(node, &nh.seq);
-    if (rc != BM_OK)
-        return rc;
-    uint8_t pdu[BM_NET_MAX_PDU_LEN];
-    size_t pdu_len;
-    rc = bm_net_encode(creds, bm_net_tx_iv_index(&node->net), BM_NET_NONCE_NETWORK, &nh, out,
-                       out_len, pdu, sizeof(pdu), &pdu_len);
-    if (rc != BM_OK)
-        return rc;
-    bm_net_cache_add(&node->net.cache, nh.src, nh.seq);
-    return bm_node_send_ad(node, BM_AD_MESH_MESSAGE, pdu, pdu_len, xmit);
+    return send_ctl(node, net_idx, creds, node->addr, dst, resolve_ttl(node, ttl), opcode, params,
+                    len, xmit);
+}
+
+int bm_node_send_ctl(struct bm_node *node, uint16_t net_idx, uint16_t dst, uint8_t ttl,
+                     uint8_t opcode, const uint8_t *params, size_t len)
+{
+    return bm_node_send_ctl_creds(node, net_idx, NULL, dst, ttl, opcode, params, len, NULL);
 }
 
 static void send_seg_ack(struct bm_node *node, uint16_t net_idx, uint16_t our_addr, uint16_t dst,
@@ -307,20 +302,20 @@ void bm_node_sar_process(struct bm_node *node, uint64_t now)
         struct bm_sar_tx *t = &node->sar_tx[i];
         if (!t->busy || t->next_ms > now)
             continue;
-        /* finish a round the bearer could not take at once */
-        if ((t->sent | t->acked) != seg_mask(t->seg_n)) {
-            bool done = sar_send(node, t);
-            t->next_ms = now + (done ? bm_lower_seg_tx_timer_ms(t->ttl) : SAR_PACE_MS);
-            continue;
+        /* a round the bearer could not take at once goes on; else the
+         * next round starts, while retries are left */
+        if ((t->sent | t->acked) == seg_mask(t->seg_n)) {
+            if (t->retries_left == 0) {
+                bm_node_log(node, BM_LOG_WRN, "lower", "tx to 0x%04x seq_zero=0x%04x %s",
+                            t->dst, t->hdr.seq_zero,
+                            bm_addr_is_unicast(t->dst) ? "not acknowledged" : "done");
+                t->busy = false;
+                continue;
+            }
+            t->retries_left--;
+            t->sent = 0;
         }
-        if (t->retries_left == 0) {
-            bm_node_log(node, BM_LOG_WRN, "lower", "tx to 0x%04x seq_zero=0x%04x %s", t->dst,
-                        t->hdr.seq_zero, bm_addr_is_unicast(t->dst) ? "not acknowledged" : "done");
-            t->busy = false;
-            continue;
-        }
-        t->retries_left--;
-        sar_round(node, t, now);
+        sar_send(node, t, now);
     }
     for (size_t i = 0; i < BM_CFG_RX_SEG_CTX; i++) {
         struct bm_sar_ack *a = &node->sar_ack[i];
@@ -334,6 +329,7 @@ void bm_node_sar_process(struct bm_node *node, uint64_t now)
     }
     sar_schedule(node);
 }
+
 
 /* Arms the acknowledgement timer for a message in progress (3.5.3.4):
  * 150 + 50 * TTL ms after a segment, unless one is already armed. */
@@ -405,44 +401,35 @@ static void send_seg_ack(struct bm_node *node, uint16_t net_idx, uint16_t our_ad
     if (bm_lower_ack_encode(&ack, params) != BM_OK)
         return;
     /* answer with TTL 0 to a neighbour that sent with TTL 0 */
-    uint8_t ttl = rx_ttl == 0 ? 0 : node->default_ttl;
-    struct bm_lower_hdr hdr = {.ctl = 1, .opcode = BM_CTL_OP_SEG_ACK};
-    uint8_t out[BM_NET_MAX_TRANSPORT];
-    size_t out_len;
-    if (bm_lower_build(&hdr, params, sizeof(params), out, sizeof(out), &out_len) != BM_OK)
-        return;
-    struct bm_net_hdr nh = {.ctl = 1, .ttl = ttl, .src = our_addr, .dst = dst};
-    send_net(node, net_idx, &nh, out, out_len, NULL);
+    send_ctl(node, net_idx, NULL, our_addr, dst, rx_ttl == 0 ? 0 : node->default_ttl,
+             BM_CTL_OP_SEG_ACK, params, sizeof(params), NULL);
 }
 
 /* --- receive --- */
 
-/* Replay protection (Mesh Profile 3.8.8): accepts (src, seq, iv) only if
- * newer than what src sent before; records it when record is true. */
-static int rpl_check(struct bm_node *node, uint16_t src, uint32_t seq, uint32_t iv, bool record)
+/* Replay protection (Mesh Profile 3.8.8): the entry of src, or NULL. */
+static struct bm_rpl_entry *rpl_find(struct bm_node *node, uint16_t src)
 {
-    struct bm_rpl_entry *e = NULL;
-    uint16_t at = 0;
     for (uint16_t i = 0; i < node->rpl_count; i++)
-        if (node->rpl[i].src == src) {
-            e = &node->rpl[i];
-            at = i;
-        }
-    if (e && (iv < e->iv_index || (iv == e->iv_index && seq <= e->seq)))
-        return BM_EREPLAY;
-    if (!record)
-        return BM_OK;
+        if (node->rpl[i].src == src)
+            return &node->rpl[i];
+    return NULL;
+}
+
+/* Records (src, seq, iv) in e, or in a new entry when e is NULL. */
+static int rpl_record(struct bm_node *node, struct bm_rpl_entry *e, uint16_t src, uint32_t seq,
+                      uint32_t iv)
+{
     if (!e) {
         if (node->rpl_count >= BM_CFG_RPL_SIZE)
             return BM_ENOSPC; /* a full list must refuse new sources, not forget old ones */
-        at = node->rpl_count++;
-        e = &node->rpl[at];
+        e = &node->rpl[node->rpl_count++];
         memset(e, 0, sizeof(*e));
         e->src = src;
     }
     e->seq = seq;
     e->iv_index = iv;
-    bm_persist_rpl(node, at);
+    bm_persist_rpl(node, (uint16_t)(e - node->rpl));
     return BM_OK;
 }
 
@@ -504,11 +491,13 @@ static void relay(struct bm_node *node, const struct bm_net_rx *rx)
         bm_node_send_ad(node, BM_AD_MESH_MESSAGE, pdu, len, &node->relay_xmit);
 }
 
-static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx, uint8_t akf,
-                           uint8_t aid, uint8_t szmic, uint32_t seq, const uint8_t *upper,
-                           size_t upper_len)
+static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx,
+                           const struct bm_lower_msg *msg)
 {
-    if (rpl_check(node, rx->hdr.src, seq, rx->iv_index, false) != BM_OK) {
+    uint32_t seq = msg->seq;
+    /* only what is newer than what src sent before */
+    struct bm_rpl_entry *e = rpl_find(node, rx->hdr.src);
+    if (e && (rx->iv_index < e->iv_index || (rx->iv_index == e->iv_index && seq <= e->seq))) {
         node->stats.replay_dropped++;
         return;
     }
@@ -519,12 +508,12 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx, uin
         nlabels = bm_access_labels(node, rx->hdr.dst, labels, BM_CFG_MODELS);
     struct bm_upper_devkey dev[2];
     size_t ndev = 0;
-    const uint8_t *k;
-    if ((k = bm_node_dev_key(node, rx->hdr.dst)) && bm_node_is_local(node, rx->hdr.dst)) {
+    if (bm_node_is_local(node, rx->hdr.dst)) { /* our device key */
         dev[ndev].addr = rx->hdr.dst;
-        memcpy(dev[ndev++].key, k, BM_KEY_LEN);
+        memcpy(dev[ndev++].key, node->dev_key, BM_KEY_LEN);
     }
-    if ((k = bm_node_dev_key(node, rx->hdr.src))) {
+    const uint8_t *k = bm_node_dev_key(node, rx->hdr.src);
+    if (k) {
         dev[ndev].addr = rx->hdr.src;
         memcpy(dev[ndev++].key, k, BM_KEY_LEN);
     }
@@ -534,7 +523,7 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx, uin
                                     .dev_count = ndev,
                                     .labels = (const uint8_t(*)[16])labels,
                                     .label_count = nlabels};
-    struct bm_upper_params p = {.szmic = szmic,
+    struct bm_upper_params p = {.szmic = msg->szmic,
                                 .seq = seq,
                                 .src = rx->hdr.src,
                                 .dst = rx->hdr.dst,
@@ -542,27 +531,23 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx, uin
     uint8_t access[BM_LOWER_MAX_UPPER];
     size_t access_len;
     struct bm_upper_match match;
-    int rc = bm_upper_decrypt_any(&ring, akf, aid, p, upper, upper_len, access, sizeof(access),
-                                  &access_len, &match);
+    int rc = bm_upper_decrypt_any(&ring, msg->akf, msg->aid, p, msg->upper, msg->upper_len, access,
+                                  sizeof(access), &access_len, &match);
     bm_crypto_wipe(dev, sizeof(dev));
     if (rc != BM_OK)
         return;
-    if (rpl_check(node, rx->hdr.src, seq, rx->iv_index, true) != BM_OK) {
+    if (rpl_record(node, e, rx->hdr.src, seq, rx->iv_index) != BM_OK) {
         node->stats.replay_dropped++;
         bm_crypto_wipe(access, sizeof(access));
         return;
     }
+    /* match.label points into labels, which outlives the dispatch */
     struct bm_msg_ctx ctx = {.net_idx = rx->net_idx,
                              .app_idx = match.dev_key ? BM_APP_IDX_DEV : match.index,
                              .src = rx->hdr.src,
                              .dst = rx->hdr.dst,
                              .ttl = rx->hdr.ttl,
-                             .label = NULL};
-    uint8_t label[16];
-    if (match.label) {
-        memcpy(label, match.label, 16);
-        ctx.label = label;
-    }
+                             .label = match.label};
     bm_access_rx(node, &ctx, access, access_len);
     bm_persist_model_states(node);
     /* decrypted payloads can carry keys (AppKey Add): do not leave them */
@@ -615,42 +600,39 @@ static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx, bool obo)
     if (bm_lower_parse(rx->hdr.ctl, rx->transport, rx->transport_len, &h, &payload, &plen) !=
         BM_OK)
         return;
-    if (obo && !h.seg)
-        return;
-    if (!h.seg) {
-        if (h.ctl)
-            rx_control(node, rx, h.opcode, payload, plen);
-        else
-            deliver_access(node, rx, h.akf, h.aid, 0, rx->hdr.seq, payload, plen);
-        return;
-    }
-    struct bm_lower_msg msg;
-    int rc = bm_lower_reasm_rx(&node->reasm, rx->hdr.src, rx->hdr.dst, rx->hdr.ttl, rx->hdr.seq,
-                               rx->iv_index, &h, payload, plen, (uint32_t)bm_node_now(node), &msg);
-    /* a Low Power node's friend acknowledges for it */
-    bool unicast = obo || (bm_node_is_local(node, rx->hdr.dst) &&
-                           !(BM_CFG_LPN && bm_lpn_established(node)));
-    uint16_t ack_src = obo ? node->addr : rx->hdr.dst;
-    if (rc == BM_EINCOMPLETE && unicast)
-        arm_ack(node, rx, h.seq_zero, obo);
-    if (rc == BM_EDUP && unicast) {
-        send_seg_ack(node, rx->net_idx, ack_src, rx->hdr.src, rx->hdr.ttl, h.seq_zero,
-                     seg_mask(h.seg_n), obo);
-        return;
-    }
-    if (rc != BM_OK)
-        return;
-    if (unicast) {
-        disarm_ack(node, rx->hdr.src, h.seq_zero);
-        send_seg_ack(node, rx->net_idx, ack_src, rx->hdr.src, rx->hdr.ttl, h.seq_zero,
-                     seg_mask(h.seg_n), obo);
+    /* an unsegmented PDU is the whole message */
+    struct bm_lower_msg msg = {.ctl = h.ctl,
+                               .akf = h.akf,
+                               .aid = h.aid,
+                               .opcode = h.opcode,
+                               .seq = rx->hdr.seq,
+                               .upper = payload,
+                               .upper_len = plen};
+    if (h.seg) {
+        int rc = bm_lower_reasm_rx(&node->reasm, rx->hdr.src, rx->hdr.dst, rx->hdr.ttl,
+                                   rx->hdr.seq, rx->iv_index, &h, payload, plen,
+                                   (uint32_t)bm_node_now(node), &msg);
+        /* a Low Power node's friend acknowledges for it */
+        bool unicast = obo || (bm_node_is_local(node, rx->hdr.dst) &&
+                               !(BM_CFG_LPN && bm_lpn_established(node)));
+        if (unicast && rc == BM_EINCOMPLETE)
+            arm_ack(node, rx, h.seq_zero, obo);
+        /* complete, now or before (a segment again): every segment acked */
+        if (unicast && (rc == BM_OK || rc == BM_EDUP)) {
+            if (rc == BM_OK)
+                disarm_ack(node, rx->hdr.src, h.seq_zero);
+            send_seg_ack(node, rx->net_idx, obo ? node->addr : rx->hdr.dst, rx->hdr.src,
+                         rx->hdr.ttl, h.seq_zero, seg_mask(h.seg_n), obo);
+        }
+        if (rc != BM_OK)
+            return;
     }
     if (obo)
         return;
     if (msg.ctl)
         rx_control(node, rx, msg.opcode, msg.upper, msg.upper_len);
     else
-        deliver_access(node, rx, msg.akf, msg.aid, msg.szmic, msg.seq, msg.upper, msg.upper_len);
+        deliver_access(node, rx, &msg);
 }
 
 void bm_node_rx_network(struct bm_node *node, const uint8_t *pdu, size_t len, int8_t rssi)
@@ -696,9 +678,4 @@ void bm_node_rx_network(struct bm_node *node, const uint8_t *pdu, size_t len, in
     node->rx_friendship = false;
     if (!friendship)
         relay(node, &rx); /* friendship PDUs stay between the two */
-}
-
-int bm_node_seq_alloc(struct bm_node *node, uint32_t *seq)
-{
-    return next_seq(node, seq);
 }

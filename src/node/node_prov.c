@@ -46,7 +46,8 @@ static void link_output_oob(void *ctx, uint8_t action, uint32_t number, const ch
 static void link_oob_needed(void *ctx, uint8_t action, uint8_t size)
 {
     struct bm_node *node = node_of(ctx);
-    if (!node->provision_cb)
+    /* only a provisioner's link asks (prov_link.c) */
+    if (!bm_node_is_provisioner(node) || !node->provision_cb)
         return;
     struct bm_provision_result r = {.event = BM_PROVISION_EVT_OOB_NEEDED,
                                     .oob_action = action,
