@@ -38,8 +38,13 @@ int bm_gen_tt_decode(uint8_t tt, uint32_t *ms)
 
 uint8_t bm_gen_tt_encode(uint64_t ms)
 {
+    /* 62 steps of 10 min is the longest time the field holds: past it,
+     * 32-bit arithmetic (no 64-bit division) covers every case. */
+    if (ms > 0x3eu * 600000u)
+        return BM_GEN_TT_UNKNOWN;
+    uint32_t ms32 = (uint32_t)ms;
     for (uint8_t res = 0; res < 4; res++) {
-        uint64_t steps = (ms + tt_step_ms[res] - 1) / tt_step_ms[res];
+        uint32_t steps = (ms32 + tt_step_ms[res] - 1) / tt_step_ms[res];
         if (steps <= 0x3e)
             return (uint8_t)(res << 6 | steps);
     }
