@@ -114,12 +114,17 @@ int bm_access_label_ref(struct bm_node *node, const uint8_t label[16], uint16_t 
     return BM_OK;
 }
 
+/* Label i is in use and its virtual address is va. */
+static bool label_is(const struct bm_node *node, int i, uint16_t va)
+{
+    uint16_t a;
+    return node->label_refs[i] && bm_crypto_virtual_addr(node->labels[i], &a) == BM_OK && a == va;
+}
+
 void bm_access_label_unref(struct bm_node *node, uint16_t va)
 {
     for (int i = 0; i < BM_CFG_LABELS; i++) {
-        uint16_t a;
-        if (node->label_refs[i] && bm_crypto_virtual_addr(node->labels[i], &a) == BM_OK &&
-            a == va) {
+        if (label_is(node, i, va)) {
             node->label_refs[i]--;
             return;
         }
@@ -130,21 +135,21 @@ size_t bm_access_labels(const struct bm_node *node, uint16_t va, uint8_t (*out)[
 {
     size_t n = 0;
     for (int i = 0; i < BM_CFG_LABELS && n < max; i++) {
-        uint16_t a;
-        if (node->label_refs[i] && bm_crypto_virtual_addr(node->labels[i], &a) == BM_OK &&
-            a == va)
+        if (label_is(node, i, va))
             memcpy(out[n++], node->labels[i], 16);
     }
     /* a publication to a virtual address may be answered there too */
+    if (!bm_addr_is_virtual(va))
+        return n;
     for (size_t i = 0; i < BM_CFG_MODELS && n < max; i++) {
         const struct bm_model *m = &node->models[i];
-        if (m->used && m->pub.addr == va && bm_addr_is_virtual(va)) {
-            bool dup = false;
-            for (size_t k = 0; k < n; k++)
-                dup = dup || memcmp(out[k], m->pub.label, 16) == 0;
-            if (!dup)
-                memcpy(out[n++], m->pub.label, 16);
-        }
+        if (!m->used || m->pub.addr != va)
+            continue;
+        size_t k = 0;
+        while (k < n && memcmp(out[k], m->pub.label, 16) != 0)
+            k++;
+        if (k == n)
+            memcpy(out[n++], m->pub.label, 16);
     }
     return n;
 }

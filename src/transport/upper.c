@@ -127,32 +127,29 @@ static int try_key(struct attempt *a, const uint8_t key[BM_KEY_LEN],
 static int try_keys(struct attempt *a, const struct bm_upper_keyring *ring, uint8_t akf,
                     uint8_t aid, const struct bm_upper_params *p, struct bm_upper_match *match)
 {
-    if (akf) {
-        for (size_t i = 0; i < ring->app_count; i++) {
+    size_t count = akf ? ring->app_count : ring->dev_count;
+    for (size_t i = 0; i < count; i++) {
+        const uint8_t *key;
+        uint16_t index;
+        if (akf) {
             const struct bm_upper_appkey *k = &ring->app[i];
             if ((k->aid & 0x3f) != (aid & 0x3f))
                 continue;
-            int rc = try_key(a, k->key, p);
-            if (rc == BM_OK) {
-                match->dev_key = false;
-                match->index = k->app_idx;
-                match->label = p->label;
-            }
-            if (rc != BM_EAUTH)
-                return rc;
+            key = k->key;
+            index = k->app_idx;
+        } else {
+            /* A device key belongs to one node, which is either the source
+             * or the destination of a message secured with it. */
+            const struct bm_upper_devkey *k = &ring->dev[i];
+            if (k->addr != p->src && k->addr != p->dst)
+                continue;
+            key = k->key;
+            index = k->addr;
         }
-        return BM_EAUTH;
-    }
-    /* A device key belongs to one node, which is either the source or
-     * the destination of a message secured with it. */
-    for (size_t i = 0; i < ring->dev_count; i++) {
-        const struct bm_upper_devkey *k = &ring->dev[i];
-        if (k->addr != p->src && k->addr != p->dst)
-            continue;
-        int rc = try_key(a, k->key, p);
+        int rc = try_key(a, key, p);
         if (rc == BM_OK) {
-            match->dev_key = true;
-            match->index = k->addr;
+            match->dev_key = !akf;
+            match->index = index;
             match->label = p->label;
         }
         if (rc != BM_EAUTH)
