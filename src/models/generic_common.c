@@ -115,7 +115,7 @@ int bm_gen_cli_send(struct bm_node *node, struct bm_model *model, uint32_t set_o
     c->retx_left = pub_label || dst == model->pub.addr ? (uint8_t)(model->pub.retransmit & 0x07)
                                                        : 0;
     if (c->retx_left) {
-        c->retx_ms = bm_node_now(node) + (uint64_t)((model->pub.retransmit >> 3) + 1) * 50u;
+        c->retx_ms = bm_node_now(node) + ((uint32_t)(model->pub.retransmit >> 3) + 1) * 50u;
         bm_node_timer_set(node, BM_TIMER_MODELS, 0);
     }
     if (ack) {
@@ -178,7 +178,7 @@ static uint64_t cli_retransmit(struct bm_node *node, struct bm_model *model, str
     if (now_ms >= c->retx_ms) {
         c->retx_left--;
         cli_transmit(node, model, c);
-        c->retx_ms = now_ms + (uint64_t)((model->pub.retransmit >> 3) + 1) * 50u;
+        c->retx_ms = now_ms + ((uint32_t)(model->pub.retransmit >> 3) + 1) * 50u;
     }
     return c->retx_left ? c->retx_ms : UINT64_MAX;
 }
