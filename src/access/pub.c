@@ -80,11 +80,11 @@ uint64_t bm_access_process(struct bm_node *node, uint64_t now)
             continue;
         const struct bm_model_type *t = m->type;
         struct bm_model_pub *p = &m->pub;
-        uint32_t retx_ms = retx_interval_ms(p->retransmit);
+        uint64_t retx_at = now + retx_interval_ms(p->retransmit);
         if (p->retx_left && p->retx_ms <= now) {
             p->retx_left--;
             publish_status(node, m);
-            p->retx_ms = now + retx_ms;
+            p->retx_ms = retx_at;
         }
         if (p->retx_left && p->retx_ms < next)
             next = p->retx_ms;
@@ -95,13 +95,14 @@ uint64_t bm_access_process(struct bm_node *node, uint64_t now)
                 period = BM_ACCESS_MIN_FAST_PERIOD_MS;
         }
         if (p->addr != BM_ADDR_UNASSIGNED && period && t->publish) {
+            uint64_t period_at = now + period;
             if (!p->next_ms)
-                p->next_ms = now + period;
+                p->next_ms = period_at;
             if (p->next_ms <= now) {
                 publish_status(node, m);
                 p->retx_left = p->retransmit & 0x07;
-                p->retx_ms = now + retx_ms;
-                p->next_ms = now + period;
+                p->retx_ms = retx_at;
+                p->next_ms = period_at;
             }
             if (p->next_ms < next)
                 next = p->next_ms;
