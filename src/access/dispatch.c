@@ -98,19 +98,21 @@ int bm_access_label_ref(struct bm_node *node, const uint8_t label[16], uint16_t 
     int rc = bm_crypto_virtual_addr(label, va);
     if (rc != BM_OK)
         return rc;
-    int free_i = -1;
+    /* the label's slot if it is held, else the first free one */
+    int slot = -1;
     for (int i = 0; i < BM_CFG_LABELS; i++) {
         if (node->label_refs[i] && memcmp(node->labels[i], label, 16) == 0) {
-            node->label_refs[i]++;
-            return BM_OK;
+            slot = i;
+            break;
         }
-        if (!node->label_refs[i] && free_i < 0)
-            free_i = i;
+        if (!node->label_refs[i] && slot < 0)
+            slot = i;
     }
-    if (free_i < 0)
+    if (slot < 0)
         return BM_ENOSPC;
-    memcpy(node->labels[free_i], label, 16);
-    node->label_refs[free_i] = 1;
+    if (!node->label_refs[slot])
+        memcpy(node->labels[slot], label, 16);
+    node->label_refs[slot]++;
     return BM_OK;
 }
 
