@@ -98,28 +98,35 @@ int bm_access_label_ref(struct bm_node *node, const uint8_t label[16], uint16_t 
     int rc = bm_crypto_virtual_addr(label, va);
     if (rc != BM_OK)
         return rc;
-    int free_i = -1;
+    /* the label's slot if it is held, else the first free one */
+    int slot = -1;
     for (int i = 0; i < BM_CFG_LABELS; i++) {
         if (node->label_refs[i] && memcmp(node->labels[i], label, 16) == 0) {
-            node->label_refs[i]++;
-            return BM_OK;
+            slot = i;
+            break;
         }
-        if (!node->label_refs[i] && free_i < 0)
-            free_i = i;
+        if (!node->label_refs[i] && slot < 0)
+            slot = i;
     }
-    if (free_i < 0)
+    if (slot < 0)
         return BM_ENOSPC;
-    memcpy(node->labels[free_i], label, 16);
-    node->label_refs[free_i] = 1;
+    if (!node->label_refs[slot])
+        memcpy(node->labels[slot], label, 16);
+    node->label_refs[slot]++;
     return BM_OK;
+}
+
+/* Label i is in use and its virtual address is va. */
+static bool label_is(const struct bm_node *node, int i, uint16_t va)
+{
+    uint16_t a;
+    return node->label_refs[i] && bm_crypto_virtual_addr(node->labels[i], &a) == BM_OK && a == va;
 }
 
 void bm_access_label_unref(struct bm_node *node, uint16_t va)
 {
     for (int i = 0; i < BM_CFG_LABELS; i++) {
-        uint16_t a;
-        if (node->label_refs[i] && bm_crypto_virtual_addr(node->labels[i], &a) == BM_OK &&
-            a == va) {
+        if (label_is(node, i, va)) {
             node->label_refs[i]--;
             return;
         }
@@ -130,21 +137,21 @@ size_t bm_access_labels(const struct bm_node *node, uint16_t va, uint8_t (*out)[
 {
     size_t n = 0;
     for (int i = 0; i < BM_CFG_LABELS && n < max; i++) {
-        uint16_t a;
-        if (node->label_refs[i] && bm_crypto_virtual_addr(node->labels[i], &a) == BM_OK &&
-            a == va)
+        if (label_is(node, i, va))
             memcpy(out[n++], node->labels[i], 16);
     }
     /* a publication to a virtual address may be answered there too */
+    if (!bm_addr_is_virtual(va))
+        return n;
     for (size_t i = 0; i < BM_CFG_MODELS && n < max; i++) {
         const struct bm_model *m = &node->models[i];
-        if (m->used && m->pub.addr == va && bm_addr_is_virtual(va)) {
-            bool dup = false;
-            for (size_t k = 0; k < n; k++)
-                dup = dup || memcmp(out[k], m->pub.label, 16) == 0;
-            if (!dup)
-                memcpy(out[n++], m->pub.label, 16);
-        }
+        if (!m->used || m->pub.addr != va)
+            continue;
+        size_t k = 0;
+        while (k < n && memcmp(out[k], m->pub.label, 16) != 0)
+            k++;
+        if (k == n)
+            memcpy(out[n++], m->pub.label, 16);
     }
     return n;
 }

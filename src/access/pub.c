@@ -8,10 +8,10 @@
 #include "access/model.h"
 #include "node/node.h"
 
-uint64_t bm_access_period_ms(uint8_t period)
+uint32_t bm_access_period_ms(uint8_t period)
 {
     static const uint32_t step_ms[4] = {100, 1000, 10000, 600000};
-    return (uint64_t)(period & 0x3f) * step_ms[period >> 6];
+    return (uint32_t)(period & 0x3f) * step_ms[period >> 6];
 }
 
 /* A divided publish period (period_shift) goes no lower than this: 100 ms
@@ -19,9 +19,9 @@ uint64_t bm_access_period_ms(uint8_t period)
 #define BM_ACCESS_MIN_FAST_PERIOD_MS 10u
 
 /* Retransmit interval: (steps + 1) * 50 ms (4.2.2.7). */
-static uint64_t retx_interval_ms(uint8_t retransmit)
+static uint32_t retx_interval_ms(uint8_t retransmit)
 {
-    return (uint64_t)((retransmit >> 3) + 1) * 50u;
+    return ((uint32_t)(retransmit >> 3) + 1) * 50u;
 }
 
 static int send_pub(struct bm_node *node, struct bm_model *model, const uint8_t *payload,
@@ -78,38 +78,41 @@ uint64_t bm_access_process(struct bm_node *node, uint64_t now)
         struct bm_model *m = &node->models[i];
         if (!m->used)
             continue;
+        const struct bm_model_type *t = m->type;
         struct bm_model_pub *p = &m->pub;
+        uint64_t retx_at = now + retx_interval_ms(p->retransmit);
         if (p->retx_left && p->retx_ms <= now) {
             p->retx_left--;
             publish_status(node, m);
-            p->retx_ms = now + retx_interval_ms(p->retransmit);
+            p->retx_ms = retx_at;
         }
         if (p->retx_left && p->retx_ms < next)
             next = p->retx_ms;
-        uint64_t period = bm_access_period_ms(p->period);
-        if (period && m->type->period_shift) {
-            period >>= m->type->period_shift(m);
+        uint32_t period = bm_access_period_ms(p->period);
+        if (period && t->period_shift) {
+            period >>= t->period_shift(m);
             if (period < BM_ACCESS_MIN_FAST_PERIOD_MS)
                 period = BM_ACCESS_MIN_FAST_PERIOD_MS;
         }
-        if (p->addr != BM_ADDR_UNASSIGNED && period && m->type->publish) {
+        if (p->addr != BM_ADDR_UNASSIGNED && period && t->publish) {
+            uint64_t period_at = now + period;
             if (!p->next_ms)
-                p->next_ms = now + period;
+                p->next_ms = period_at;
             if (p->next_ms <= now) {
                 publish_status(node, m);
                 p->retx_left = p->retransmit & 0x07;
-                p->retx_ms = now + retx_interval_ms(p->retransmit);
-                p->next_ms = now + period;
+                p->retx_ms = retx_at;
+                p->next_ms = period_at;
             }
             if (p->next_ms < next)
                 next = p->next_ms;
         } else {
             p->next_ms = 0;
         }
-        if (m->type->process) {
-            uint64_t t = m->type->process(node, m, now);
-            if (t < next)
-                next = t;
+        if (t->process) {
+            uint64_t tp = t->process(node, m, now);
+            if (tp < next)
+                next = tp;
         }
     }
     return next;

@@ -6,15 +6,23 @@
 #include "blemesh/errors.h"
 #include "crypto.h"
 
+/* The all-zero key of s1 (16 octets) and of s2 (32 octets). */
+static const uint8_t zero_key[32];
+
 int bm_crypto_s1(const uint8_t *m, size_t len, uint8_t out[16])
 {
-    static const uint8_t zero[16] = {0};
-    return bm_crypto_cmac(zero, m, len, out);
+    return bm_crypto_cmac(zero_key, m, len, out);
 }
 
-static int s1_str(const char *s, uint8_t out[16])
+/* T = CMAC_{s1(salt)}(N): the first step of k2, k3, k4, the IdentityKey,
+ * the BeaconKey and the virtual address. Every salt is 4 characters. */
+static int salted_cmac(const char salt[4], const uint8_t *n, size_t n_len, uint8_t t[16])
 {
-    return bm_crypto_s1((const uint8_t *)s, strlen(s), out);
+    uint8_t s[16];
+    int rc = bm_crypto_s1((const uint8_t *)salt, 4, s);
+    if (rc == BM_OK)
+        rc = bm_crypto_cmac(s, n, n_len, t);
+    return rc;
 }
 
 int bm_crypto_k1(const uint8_t *n, size_t n_len, const uint8_t salt[16], const uint8_t *p,
@@ -28,33 +36,40 @@ int bm_crypto_k1(const uint8_t *n, size_t n_len, const uint8_t salt[16], const u
     return rc;
 }
 
+/* k1(N, s1(salt), info): the common shape of k3, k4, the IdentityKey and
+ * the BeaconKey. */
+static int salted_k1(const char salt[4], const uint8_t n[BM_KEY_LEN], const uint8_t *info,
+                     size_t info_len, uint8_t out[16])
+{
+    uint8_t s[16];
+    int rc = bm_crypto_s1((const uint8_t *)salt, 4, s);
+    if (rc == BM_OK)
+        rc = bm_crypto_k1(n, BM_KEY_LEN, s, info, info_len, out);
+    return rc;
+}
+
 int bm_crypto_k2(const uint8_t n[BM_KEY_LEN], const uint8_t *p, size_t p_len, uint8_t *nid,
                  uint8_t enc_key[BM_KEY_LEN], uint8_t privacy_key[BM_KEY_LEN])
 {
     /* T1 = CMAC_T(P||1), Tn = CMAC_T(Tn-1||P||n); the message is at most
      * 16 + 16 + 1 octets. */
-    uint8_t salt[16], t[16], msg[16 + 16 + 1], tn[16];
+    uint8_t t[16], msg[16 + 16 + 1], tn[16];
     if (!p || p_len < 1 || p_len > 16)
         return BM_EINVAL;
-    int rc = s1_str("smk2", salt);
-    if (rc == BM_OK)
-        rc = bm_crypto_cmac(salt, n, BM_KEY_LEN, t);
+    int rc = salted_cmac("smk2", n, BM_KEY_LEN, t);
     size_t prev = 0;
     for (uint8_t i = 1; i <= 3 && rc == BM_OK; i++) {
-        if (prev)
-            memcpy(msg, tn, prev);
         memcpy(msg + prev, p, p_len);
         msg[prev + p_len] = i;
         rc = bm_crypto_cmac(t, msg, prev + p_len + 1, tn);
-        prev = 16;
         if (rc != BM_OK)
             break;
+        memcpy(msg, tn, 16);
+        prev = 16;
         if (i == 1)
             *nid = tn[15] & 0x7f;
-        else if (i == 2)
-            memcpy(enc_key, tn, 16);
         else
-            memcpy(privacy_key, tn, 16);
+            memcpy(i == 2 ? enc_key : privacy_key, tn, 16);
     }
     bm_crypto_wipe(t, sizeof(t));
     bm_crypto_wipe(tn, sizeof(tn));
@@ -62,27 +77,11 @@ int bm_crypto_k2(const uint8_t n[BM_KEY_LEN], const uint8_t *p, size_t p_len, ui
     return rc;
 }
 
-/* CMAC_{CMAC_{s1(salt)}(N)}(info) — the common shape of k3 and k4. */
-static int k34(const char *salt_str, const uint8_t n[BM_KEY_LEN], const char *info,
-               uint8_t out[16])
-{
-    uint8_t salt[16], t[16], msg[8];
-    size_t ilen = strlen(info);
-    memcpy(msg, info, ilen);
-    msg[ilen] = 0x01;
-    int rc = s1_str(salt_str, salt);
-    if (rc == BM_OK)
-        rc = bm_crypto_cmac(salt, n, BM_KEY_LEN, t);
-    if (rc == BM_OK)
-        rc = bm_crypto_cmac(t, msg, ilen + 1, out);
-    bm_crypto_wipe(t, sizeof(t));
-    return rc;
-}
-
 int bm_crypto_k3(const uint8_t n[BM_KEY_LEN], uint8_t network_id[8])
 {
+    static const uint8_t id64[] = {'i', 'd', '6', '4', 0x01};
     uint8_t out[16];
-    int rc = k34("smk3", n, "id64", out);
+    int rc = salted_k1("smk3", n, id64, sizeof(id64), out);
     if (rc == BM_OK)
         memcpy(network_id, out + 8, 8);
     return rc;
@@ -90,8 +89,9 @@ int bm_crypto_k3(const uint8_t n[BM_KEY_LEN], uint8_t network_id[8])
 
 int bm_crypto_k4(const uint8_t n[BM_KEY_LEN], uint8_t *aid)
 {
+    static const uint8_t id6[] = {'i', 'd', '6', 0x01};
     uint8_t out[16];
-    int rc = k34("smk4", n, "id6", out);
+    int rc = salted_k1("smk4", n, id6, sizeof(id6), out);
     if (rc == BM_OK)
         *aid = out[15] & 0x3f;
     return rc;
@@ -99,8 +99,7 @@ int bm_crypto_k4(const uint8_t n[BM_KEY_LEN], uint8_t *aid)
 
 int bm_crypto_s2(const uint8_t *m, size_t len, uint8_t out[32])
 {
-    static const uint8_t zero[32] = {0};
-    return bm_crypto_hmac_sha256(zero, sizeof(zero), m, len, out);
+    return bm_crypto_hmac_sha256(zero_key, sizeof(zero_key), m, len, out);
 }
 
 int bm_crypto_k5(const uint8_t *n, size_t n_len, const uint8_t salt[32], const uint8_t *p,
@@ -114,33 +113,22 @@ int bm_crypto_k5(const uint8_t *n, size_t n_len, const uint8_t salt[32], const u
     return rc;
 }
 
-static int id128_key(const char *salt_str, const uint8_t net_key[BM_KEY_LEN],
-                     uint8_t out[BM_KEY_LEN])
-{
-    static const uint8_t id128[] = {'i', 'd', '1', '2', '8', 0x01};
-    uint8_t salt[16];
-    int rc = s1_str(salt_str, salt);
-    if (rc == BM_OK)
-        rc = bm_crypto_k1(net_key, BM_KEY_LEN, salt, id128, sizeof(id128), out);
-    return rc;
-}
+static const uint8_t id128[] = {'i', 'd', '1', '2', '8', 0x01};
 
 int bm_crypto_identity_key(const uint8_t net_key[BM_KEY_LEN], uint8_t out[BM_KEY_LEN])
 {
-    return id128_key("nkik", net_key, out);
+    return salted_k1("nkik", net_key, id128, sizeof(id128), out);
 }
 
 int bm_crypto_beacon_key(const uint8_t net_key[BM_KEY_LEN], uint8_t out[BM_KEY_LEN])
 {
-    return id128_key("nkbk", net_key, out);
+    return salted_k1("nkbk", net_key, id128, sizeof(id128), out);
 }
 
 int bm_crypto_virtual_addr(const uint8_t label_uuid[16], uint16_t *addr)
 {
-    uint8_t salt[16], h[16];
-    int rc = s1_str("vtad", salt);
-    if (rc == BM_OK)
-        rc = bm_crypto_cmac(salt, label_uuid, 16, h);
+    uint8_t h[16];
+    int rc = salted_cmac("vtad", label_uuid, 16, h);
     if (rc == BM_OK)
         *addr = (uint16_t)(0x8000 | ((h[14] & 0x3f) << 8) | h[15]);
     return rc;
@@ -167,34 +155,32 @@ static void put_be32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-/* All four nonces share: type(1) | x(1) | SEQ(3) | SRC(2) | y(2) | IV(4). */
-static void nonce(uint8_t out[BM_NONCE_LEN], uint8_t type, uint8_t x, uint32_t seq, uint16_t src,
-                  uint16_t y, uint32_t iv_index)
-{
-    out[0] = type;
-    out[1] = x;
-    put_be24(out + 2, seq);
-    put_be16(out + 5, src);
-    put_be16(out + 7, y);
-    put_be32(out + 9, iv_index);
-}
-
+/* All four nonces share: type(1) | x(1) | SEQ(3) | SRC(2) | y(2) | IV(4);
+ * the network nonce has y = 0x0000, and the others are built from it. */
 void bm_crypto_net_nonce(uint8_t out[BM_NONCE_LEN], uint8_t ctl_ttl, uint32_t seq, uint16_t src,
                          uint32_t iv_index)
 {
-    nonce(out, BM_NONCE_NETWORK, ctl_ttl, seq, src, 0x0000, iv_index);
+    out[0] = BM_NONCE_NETWORK;
+    out[1] = ctl_ttl;
+    put_be24(out + 2, seq);
+    put_be16(out + 5, src);
+    put_be16(out + 7, 0x0000);
+    put_be32(out + 9, iv_index);
 }
 
 void bm_crypto_proxy_nonce(uint8_t out[BM_NONCE_LEN], uint32_t seq, uint16_t src,
                            uint32_t iv_index)
 {
-    nonce(out, BM_NONCE_PROXY, 0x00, seq, src, 0x0000, iv_index);
+    bm_crypto_net_nonce(out, 0x00, seq, src, iv_index);
+    out[0] = BM_NONCE_PROXY;
 }
 
 void bm_crypto_access_nonce(uint8_t out[BM_NONCE_LEN], uint8_t type, int szmic, uint32_t seq,
                             uint16_t src, uint16_t dst, uint32_t iv_index)
 {
-    nonce(out, type, szmic ? 0x80 : 0x00, seq, src, dst, iv_index);
+    bm_crypto_net_nonce(out, szmic ? 0x80 : 0x00, seq, src, iv_index);
+    out[0] = type;
+    put_be16(out + 7, dst);
 }
 
 int bm_crypto_obfuscate(const uint8_t privacy_key[BM_KEY_LEN], uint32_t iv_index, uint8_t *pdu,

@@ -38,8 +38,13 @@ int bm_gen_tt_decode(uint8_t tt, uint32_t *ms)
 
 uint8_t bm_gen_tt_encode(uint64_t ms)
 {
+    /* 62 steps of 10 min is the longest time the field holds: past it,
+     * 32-bit arithmetic (no 64-bit division) covers every case. */
+    if (ms > (uint64_t)0x3e * 600000u)
+        return BM_GEN_TT_UNKNOWN;
+    uint32_t ms32 = (uint32_t)ms;
     for (uint8_t res = 0; res < 4; res++) {
-        uint64_t steps = (ms + tt_step_ms[res] - 1) / tt_step_ms[res];
+        uint32_t steps = (ms32 + tt_step_ms[res] - 1) / tt_step_ms[res];
         if (steps <= 0x3e)
             return (uint8_t)(res << 6 | steps);
     }
@@ -67,6 +72,12 @@ void bm_gen_notify(struct bm_model *model, enum bm_model_event ev, uint32_t op, 
         return;
     struct bm_model_event_info e = {.event = ev, .recv_op = op, .value = value, .src = src};
     model->cb(model->user, model, &e);
+}
+
+/* Publish Retransmit Interval: (steps + 1) * 50 ms (Mesh Profile 4.2.2.7). */
+static uint32_t retx_interval_ms(uint8_t retransmit)
+{
+    return ((uint32_t)(retransmit >> 3) + 1) * 50u;
 }
 
 static int cli_transmit(struct bm_node *node, struct bm_model *model, struct bm_gen_cli *c)
@@ -110,7 +121,7 @@ int bm_gen_cli_send(struct bm_node *node, struct bm_model *model, uint32_t set_o
     c->retx_left = pub_label || dst == model->pub.addr ? (uint8_t)(model->pub.retransmit & 0x07)
                                                        : 0;
     if (c->retx_left) {
-        c->retx_ms = bm_node_now(node) + (uint64_t)((model->pub.retransmit >> 3) + 1) * 50u;
+        c->retx_ms = bm_node_now(node) + retx_interval_ms(model->pub.retransmit);
         bm_node_timer_set(node, BM_TIMER_MODELS, 0);
     }
     if (ack) {
@@ -173,7 +184,7 @@ static uint64_t cli_retransmit(struct bm_node *node, struct bm_model *model, str
     if (now_ms >= c->retx_ms) {
         c->retx_left--;
         cli_transmit(node, model, c);
-        c->retx_ms = now_ms + (uint64_t)((model->pub.retransmit >> 3) + 1) * 50u;
+        c->retx_ms = now_ms + retx_interval_ms(model->pub.retransmit);
     }
     return c->retx_left ? c->retx_ms : UINT64_MAX;
 }

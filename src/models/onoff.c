@@ -36,7 +36,6 @@ struct onoff_srv {
     uint8_t present;
     uint8_t target;
     bool busy;         /* a change waits for its delay or runs its transition */
-    bool started;      /* the delay is over */
     uint64_t start_ms; /* end of the delay */
     uint64_t end_ms;   /* end of the transition */
     uint32_t op;       /* the Set that asked for the change, for the callback */
@@ -81,23 +80,20 @@ static void set_present(struct bm_model *m, uint8_t v, bool *changed)
     bm_gen_notify(m, BM_EVT_STATE_CHANGED, s->op, v, s->src);
 }
 
-/* Runs the due parts of a change; returns true when it ended now. */
+/* Runs the due parts of a change; returns true when it ended now. Towards
+ * On the state is 1 from the end of the delay, towards Off it becomes 0 at
+ * the end of the transition (3.1.1). */
 static bool step(struct bm_model *m, uint64_t now, bool *changed)
 {
     struct onoff_srv *s = srv_of(m);
-    if (!s->busy)
+    if (!s->busy || now < s->start_ms)
         return false;
-    if (!s->started && now >= s->start_ms) {
-        s->started = true;
-        if (s->target == 1)
-            set_present(m, 1, changed);
-    }
-    if (s->started && now >= s->end_ms) {
+    bool ended = now >= s->end_ms;
+    if (ended)
         s->busy = false;
+    if (ended || s->target == 1)
         set_present(m, s->target, changed);
-        return true;
-    }
-    return false;
+    return ended;
 }
 
 static int srv_get(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
@@ -127,7 +123,6 @@ static int srv_set(struct bm_node *node, struct bm_model *m, const struct bm_msg
         s->busy = false;
         if (p[0] != s->present) {
             s->busy = true;
-            s->started = false;
             s->target = p[0];
             s->start_ms = now + delay_ms;
             s->end_ms = s->start_ms + trans_ms;
@@ -166,7 +161,7 @@ static uint64_t srv_process(struct bm_node *node, struct bm_model *m, uint64_t n
         publish(node, m);
     if (!s->busy)
         return UINT64_MAX;
-    return s->started ? s->end_ms : s->start_ms;
+    return now >= s->start_ms ? s->end_ms : s->start_ms;
 }
 
 static int srv_pub(struct bm_node *node, struct bm_model *m, uint8_t *out, size_t size, size_t *len)

@@ -190,8 +190,8 @@ int bm_net_decode(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_n
                   uint8_t transport[BM_NET_MAX_TRANSPORT], size_t *transport_len)
 {
     bool authentic;
-    return bm_net_decode_auth(c, iv_index, kind, pdu, pdu_len, hdr, transport, transport_len,
-                              &authentic);
+    return bm_net_decode_prep(c, NULL, NULL, iv_index, kind, pdu, pdu_len, hdr, transport,
+                              transport_len, &authentic);
 }
 
 int bm_net_decode_auth(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_nonce_kind kind,

@@ -21,25 +21,21 @@
 
 #define NET_IDX_MAX 0x0fff
 
-/* Derives every key of a key set into ks, whose prepared keys are left
- * unprepared (all-zero). */
+/* Derives every key of a key set into ks (the caller's local, wiped by it
+ * either way), whose prepared keys are left unprepared (all-zero). */
 static int derive_keyset(struct bm_net_keyset *ks, const uint8_t net_key[BM_KEY_LEN])
 {
-    struct bm_net_keyset tmp;
     int rc;
 
-    memset(&tmp, 0, sizeof(tmp));
-    memcpy(tmp.net_key, net_key, BM_KEY_LEN);
-    rc = bm_net_creds_master(&tmp.master, net_key);
+    memset(ks, 0, sizeof(*ks));
+    memcpy(ks->net_key, net_key, BM_KEY_LEN);
+    rc = bm_net_creds_master(&ks->master, net_key);
     if (rc == BM_OK)
-        rc = bm_crypto_k3(net_key, tmp.network_id);
+        rc = bm_crypto_k3(net_key, ks->network_id);
     if (rc == BM_OK)
-        rc = bm_crypto_beacon_key(net_key, tmp.beacon_key);
+        rc = bm_crypto_beacon_key(net_key, ks->beacon_key);
     if (rc == BM_OK)
-        rc = bm_crypto_identity_key(net_key, tmp.identity_key);
-    if (rc == BM_OK)
-        *ks = tmp;
-    bm_crypto_wipe(&tmp, sizeof(tmp));
+        rc = bm_crypto_identity_key(net_key, ks->identity_key);
     return rc;
 }
 

@@ -25,33 +25,30 @@ static size_t seg_len(uint8_t ctl)
     return ctl ? BM_LOWER_SEG_CTL_LEN : BM_LOWER_SEG_ACCESS_LEN;
 }
 
-static int check_unseg(const struct bm_lower_hdr *hdr, size_t len)
+int bm_lower_check(const struct bm_lower_hdr *hdr, size_t len)
 {
-    if (hdr->ctl) {
-        /* 3.5.2.3: 0..88 bits of parameters after the 7-bit opcode. */
-        return (hdr->opcode <= 0x7f && len <= BM_LOWER_UNSEG_CTL_MAX) ? BM_OK : BM_EMALFORMED;
+    if (!hdr || hdr->ctl > 1 || hdr->seg > 1)
+        return BM_EMALFORMED;
+    /* 3.5.2.1: an unsegmented access PDU has no SZMIC field (it always
+     * carries the 32-bit TransMIC), so SZMIC can only be 1 when segmented;
+     * in control PDUs the bit is RFU (3.5.2.4). */
+    if (hdr->ctl ? hdr->opcode > 0x7f
+                 : (hdr->akf > 1 || hdr->aid > 0x3f || hdr->szmic > hdr->seg))
+        return BM_EMALFORMED;
+    if (!hdr->seg) {
+        /* 3.5.2.3: 0..88 bits of parameters after the 7-bit opcode.
+         * 3.5.2.1: the Upper Transport Access PDU holds at least a 1-octet
+         * opcode and a 32-bit TransMIC. */
+        if (hdr->ctl)
+            return len <= BM_LOWER_UNSEG_CTL_MAX ? BM_OK : BM_EMALFORMED;
+        return len >= 1 + TRANSMIC_MIN && len <= BM_LOWER_UNSEG_ACCESS_MAX ? BM_OK
+                                                                           : BM_EMALFORMED;
     }
-    /* 3.5.2.1: the Upper Transport Access PDU holds at least a 1-octet
-     * opcode and a 32-bit TransMIC; an unsegmented PDU has no SZMIC field,
-     * so it always carries the 32-bit TransMIC. */
-    if (hdr->akf > 1 || hdr->aid > 0x3f || hdr->szmic != 0)
-        return BM_EMALFORMED;
-    if (len < 1 + TRANSMIC_MIN || len > BM_LOWER_UNSEG_ACCESS_MAX)
-        return BM_EMALFORMED;
-    return BM_OK;
-}
-
-static int check_seg(const struct bm_lower_hdr *hdr, size_t len)
-{
     if (hdr->seq_zero > SEQ_ZERO_MASK || hdr->seg_n > SEG_FIELD_MAX || hdr->seg_o > hdr->seg_n)
         return BM_EMALFORMED;
-    if (hdr->ctl) {
-        /* 3.5.2.4: a Segment Acknowledgment is never segmented. */
-        if (hdr->opcode > 0x7f || hdr->opcode == BM_CTL_OP_SEG_ACK)
-            return BM_EMALFORMED;
-    } else if (hdr->akf > 1 || hdr->aid > 0x3f || hdr->szmic > 1) {
+    /* 3.5.2.4: a Segment Acknowledgment is never segmented. */
+    if (hdr->ctl && hdr->opcode == BM_CTL_OP_SEG_ACK)
         return BM_EMALFORMED;
-    }
     size_t full = seg_len(hdr->ctl);
     if (len < 1 || len > full)
         return BM_EMALFORMED;
@@ -63,13 +60,6 @@ static int check_seg(const struct bm_lower_hdr *hdr, size_t len)
     if (!hdr->ctl && hdr->seg_n == 0 && len < 1u + (hdr->szmic ? TRANSMIC_MAX : TRANSMIC_MIN))
         return BM_EMALFORMED;
     return BM_OK;
-}
-
-int bm_lower_check(const struct bm_lower_hdr *hdr, size_t payload_len)
-{
-    if (!hdr || hdr->ctl > 1 || hdr->seg > 1)
-        return BM_EMALFORMED;
-    return hdr->seg ? check_seg(hdr, payload_len) : check_unseg(hdr, payload_len);
 }
 
 int bm_lower_parse(uint8_t ctl, const uint8_t *pdu, size_t len, struct bm_lower_hdr *hdr,

@@ -89,12 +89,15 @@ struct bm_lower_msg {
 struct bm_reasm {
     bool busy;
     bool done;          /* complete; kept to re-ack duplicates */
+    uint8_t ttl;
+    uint8_t last_len;   /* length of segment seg_n, once received */
     uint16_t src, dst;
+    /* the header fields every segment repeats: ctl, seg, seg_n, and akf,
+     * aid, szmic (access) or opcode (control); the others are 0 */
+    struct bm_lower_hdr hdr;
     uint32_t iv_index;
     uint32_t seq_first; /* SeqAuth = iv_index << 24 | seq_first */
-    uint8_t ctl, akf, aid, opcode, szmic, seg_n, ttl;
     uint32_t received;  /* bit i set: segment i is in buf */
-    size_t last_len;    /* length of segment seg_n, once received */
     uint32_t last_rx_ms;
     uint8_t buf[BM_LOWER_MAX_UPPER];
 };

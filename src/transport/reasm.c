@@ -38,11 +38,6 @@ static uint64_t seq_auth(uint32_t iv_index, uint32_t seq_first)
     return (uint64_t)iv_index << 24 | seq_first;
 }
 
-static uint32_t all_segments(uint8_t seg_n)
-{
-    return seg_n >= 31 ? 0xffffffffu : (1u << (seg_n + 1)) - 1;
-}
-
 static uint32_t age_ms(const struct bm_reasm *r, uint32_t now_ms)
 {
     return now_ms - r->last_rx_ms; /* modulo 2^32: survives clock wrap */
@@ -71,57 +66,22 @@ static struct bm_reasm *find_slot(struct bm_reasm_pool *pool, uint32_t now_ms)
     return oldest;
 }
 
-static bool same_message(const struct bm_reasm *r, uint16_t dst, const struct bm_lower_hdr *hdr,
-                         size_t len)
+/* The fields of hdr every segment of its message repeats (struct
+ * bm_reasm's hdr), the others 0, so that two segments belong to the same
+ * message exactly when these compare equal. */
+static void msg_fields(const struct bm_lower_hdr *hdr, struct bm_lower_hdr *out)
 {
-    if (r->ctl != hdr->ctl || r->seg_n != hdr->seg_n || r->dst != dst)
-        return false;
-    if (r->ctl ? r->opcode != hdr->opcode
-               : (r->akf != hdr->akf || r->aid != hdr->aid || r->szmic != hdr->szmic))
-        return false;
-    /* The last segment fixes the total length; it must not change. */
-    if (hdr->seg_o == hdr->seg_n && (r->received >> hdr->seg_n & 1u) && r->last_len != len)
-        return false;
-    return true;
-}
-
-static void start(struct bm_reasm *r, uint16_t src, uint16_t dst, uint8_t ttl, uint32_t iv_index,
-                  uint32_t seq_first, const struct bm_lower_hdr *hdr)
-{
-    memset(r, 0, sizeof(*r));
-    r->busy = true;
-    r->src = src;
-    r->dst = dst;
-    r->ttl = ttl;
-    r->iv_index = iv_index;
-    r->seq_first = seq_first;
-    r->ctl = hdr->ctl;
-    r->seg_n = hdr->seg_n;
+    memset(out, 0, sizeof(*out));
+    out->ctl = hdr->ctl;
+    out->seg = 1;
+    out->seg_n = hdr->seg_n;
     if (hdr->ctl) {
-        r->opcode = hdr->opcode;
+        out->opcode = hdr->opcode;
     } else {
-        r->akf = hdr->akf;
-        r->aid = hdr->aid;
-        r->szmic = hdr->szmic;
+        out->akf = hdr->akf;
+        out->aid = hdr->aid;
+        out->szmic = hdr->szmic;
     }
-}
-
-static void fill_msg(const struct bm_reasm *r, struct bm_lower_msg *msg)
-{
-    memset(msg, 0, sizeof(*msg));
-    msg->ctl = r->ctl;
-    msg->akf = r->akf;
-    msg->aid = r->aid;
-    msg->opcode = r->opcode;
-    msg->szmic = r->szmic;
-    msg->seg = 1;
-    msg->src = r->src;
-    msg->dst = r->dst;
-    msg->ttl = r->ttl;
-    msg->seq = r->seq_first;
-    msg->iv_index = r->iv_index;
-    msg->upper = r->buf;
-    msg->upper_len = (size_t)r->seg_n * seg_len(r->ctl) + r->last_len;
 }
 
 void bm_lower_reasm_init(struct bm_reasm_pool *pool)
@@ -154,49 +114,71 @@ int bm_lower_reasm_rx(struct bm_reasm_pool *pool, uint16_t src, uint16_t dst, ui
     }
     uint64_t auth = seq_auth(iv, first);
 
-    size_t full = seg_len(hdr->ctl);
-    size_t off = (size_t)hdr->seg_o * full;
+    size_t off = (size_t)hdr->seg_o * seg_len(hdr->ctl);
     uint32_t bit = 1u << hdr->seg_o;
+    bool last = hdr->seg_o == hdr->seg_n;
+    struct bm_lower_hdr fields;
+    msg_fields(hdr, &fields);
 
     struct bm_reasm *r = find_src(pool, src);
-    if (r) {
-        uint64_t held = seq_auth(r->iv_index, r->seq_first);
-        /* 3.5.3.4: segments of a message older than the one in progress
-         * (or last completed) from this source are ignored. */
-        if (auth < held)
-            return BM_EREPLAY;
-        if (auth == held) {
-            if (!same_message(r, dst, hdr, payload_len))
+    uint64_t held = r ? seq_auth(r->iv_index, r->seq_first) : 0;
+    if (r && auth == held) {
+        /* The last segment fixes the total length; it must not change. */
+        if (memcmp(&r->hdr, &fields, sizeof(fields)) != 0 || r->dst != dst ||
+            (last && (r->received & bit) && r->last_len != payload_len))
+            return BM_EMALFORMED;
+        if (r->received & bit) {
+            /* A retransmission repeats the same bytes; anything else
+             * under this SeqAuth is not part of the message. */
+            if (memcmp(r->buf + off, payload, payload_len) != 0)
                 return BM_EMALFORMED;
-            if (r->received & bit) {
-                /* A retransmission repeats the same bytes; anything else
-                 * under this SeqAuth is not part of the message. */
-                if (memcmp(r->buf + off, payload, payload_len) != 0)
-                    return BM_EMALFORMED;
-                if (r->done)
-                    return BM_EDUP;
-                r->last_rx_ms = now_ms;
-                return BM_EINCOMPLETE;
-            }
-        } else {
-            start(r, src, dst, ttl, iv, first, hdr);
+            if (r->done)
+                return BM_EDUP;
+            r->last_rx_ms = now_ms;
+            return BM_EINCOMPLETE;
         }
     } else {
-        r = find_slot(pool, now_ms);
+        /* 3.5.3.4: segments of a message older than the one in progress
+         * (or last completed) from this source are ignored. */
+        if (r && auth < held)
+            return BM_EREPLAY;
+        if (!r)
+            r = find_slot(pool, now_ms);
         if (!r)
             return BM_ENOSPC;
-        start(r, src, dst, ttl, iv, first, hdr);
+        memset(r, 0, sizeof(*r));
+        r->busy = true;
+        r->src = src;
+        r->dst = dst;
+        r->ttl = ttl;
+        r->iv_index = iv;
+        r->seq_first = first;
+        r->hdr = fields;
     }
 
     memcpy(r->buf + off, payload, payload_len);
     r->received |= bit;
-    if (hdr->seg_o == hdr->seg_n)
-        r->last_len = payload_len;
+    if (last)
+        r->last_len = (uint8_t)payload_len;
     r->last_rx_ms = now_ms;
-    if (r->received != all_segments(r->seg_n))
+    /* bits 0..seg_n; for seg_n 31 the shift wraps to 0 and this is all 32 */
+    if (r->received != (2u << r->hdr.seg_n) - 1u)
         return BM_EINCOMPLETE;
     r->done = true;
-    fill_msg(r, msg);
+    memset(msg, 0, sizeof(*msg));
+    msg->ctl = r->hdr.ctl;
+    msg->akf = r->hdr.akf;
+    msg->aid = r->hdr.aid;
+    msg->opcode = r->hdr.opcode;
+    msg->szmic = r->hdr.szmic;
+    msg->seg = 1;
+    msg->src = r->src;
+    msg->dst = r->dst;
+    msg->ttl = r->ttl;
+    msg->seq = r->seq_first;
+    msg->iv_index = r->iv_index;
+    msg->upper = r->buf;
+    msg->upper_len = (size_t)r->hdr.seg_n * seg_len(r->hdr.ctl) + r->last_len;
     return BM_OK;
 }
 

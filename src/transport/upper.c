@@ -81,6 +81,25 @@ static int check_upper(uint8_t szmic, size_t upper_len, size_t out_size)
     return BM_OK;
 }
 
+/* Decrypts an upper transport PDU whose parameters and lengths were
+ * checked (check_params, check_upper). */
+static int decrypt(const uint8_t key[BM_KEY_LEN], const struct bm_upper_params *p,
+                   const uint8_t *upper, size_t upper_len, uint8_t *out, size_t *out_len)
+{
+    size_t mic = mic_len(p->szmic);
+    size_t n = upper_len - mic;
+    uint8_t nonce[BM_NONCE_LEN];
+    make_nonce(p, nonce);
+    int rc = bm_crypto_ccm_decrypt(key, nonce, p->label, p->label ? LABEL_LEN : 0, upper, n, out,
+                                   upper + n, mic);
+    if (rc != BM_OK) {
+        bm_crypto_wipe(out, n);
+        return rc;
+    }
+    *out_len = n;
+    return BM_OK;
+}
+
 int bm_upper_decrypt(const uint8_t key[BM_KEY_LEN], const struct bm_upper_params *p,
                      const uint8_t *upper, size_t upper_len, uint8_t *out, size_t out_size,
                      size_t *out_len)
@@ -91,68 +110,56 @@ int bm_upper_decrypt(const uint8_t key[BM_KEY_LEN], const struct bm_upper_params
     int rc = check_upper(p->szmic, upper_len, out_size);
     if (rc != BM_OK)
         return rc;
-
-    size_t mic = mic_len(p->szmic);
-    size_t n = upper_len - mic;
-    uint8_t nonce[BM_NONCE_LEN];
-    make_nonce(p, nonce);
-    rc = bm_crypto_ccm_decrypt(key, nonce, p->label, p->label ? LABEL_LEN : 0, upper, n, out,
-                               upper + n, mic);
-    if (rc != BM_OK) {
-        bm_crypto_wipe(out, n);
-        return rc;
-    }
-    *out_len = n;
-    return BM_OK;
+    return decrypt(key, p, upper, upper_len, out, out_len);
 }
 
 struct attempt {
     const uint8_t *upper;
     size_t upper_len;
     uint8_t *out;
-    size_t out_size;
     size_t *out_len;
     bool tried; /* at least one key was a candidate */
 };
 
-/* Tries one key; BM_EAUTH means "try the next one". */
+/* Tries one key; BM_EAUTH means "try the next one". bm_upper_decrypt_any
+ * checked the lengths once; the parameters are checked here, per key, as
+ * bm_upper_decrypt would. */
 static int try_key(struct attempt *a, const uint8_t key[BM_KEY_LEN],
                    const struct bm_upper_params *p)
 {
     a->tried = true;
-    return bm_upper_decrypt(key, p, a->upper, a->upper_len, a->out, a->out_size, a->out_len);
+    if (check_params(p) != BM_OK)
+        return BM_EINVAL;
+    return decrypt(key, p, a->upper, a->upper_len, a->out, a->out_len);
 }
 
 /* Every key of the ring that fits akf/aid (or src/dst), under one label. */
 static int try_keys(struct attempt *a, const struct bm_upper_keyring *ring, uint8_t akf,
                     uint8_t aid, const struct bm_upper_params *p, struct bm_upper_match *match)
 {
-    if (akf) {
-        for (size_t i = 0; i < ring->app_count; i++) {
+    size_t count = akf ? ring->app_count : ring->dev_count;
+    for (size_t i = 0; i < count; i++) {
+        const uint8_t *key;
+        uint16_t index;
+        if (akf) {
             const struct bm_upper_appkey *k = &ring->app[i];
             if ((k->aid & 0x3f) != (aid & 0x3f))
                 continue;
-            int rc = try_key(a, k->key, p);
-            if (rc == BM_OK) {
-                match->dev_key = false;
-                match->index = k->app_idx;
-                match->label = p->label;
-            }
-            if (rc != BM_EAUTH)
-                return rc;
+            key = k->key;
+            index = k->app_idx;
+        } else {
+            /* A device key belongs to one node, which is either the source
+             * or the destination of a message secured with it. */
+            const struct bm_upper_devkey *k = &ring->dev[i];
+            if (k->addr != p->src && k->addr != p->dst)
+                continue;
+            key = k->key;
+            index = k->addr;
         }
-        return BM_EAUTH;
-    }
-    /* A device key belongs to one node, which is either the source or
-     * the destination of a message secured with it. */
-    for (size_t i = 0; i < ring->dev_count; i++) {
-        const struct bm_upper_devkey *k = &ring->dev[i];
-        if (k->addr != p->src && k->addr != p->dst)
-            continue;
-        int rc = try_key(a, k->key, p);
+        int rc = try_key(a, key, p);
         if (rc == BM_OK) {
-            match->dev_key = true;
-            match->index = k->addr;
+            match->dev_key = !akf;
+            match->index = index;
             match->label = p->label;
         }
         if (rc != BM_EAUTH)
@@ -175,7 +182,7 @@ int bm_upper_decrypt_any(const struct bm_upper_keyring *ring, uint8_t akf, uint8
     if (rc != BM_OK)
         return rc;
 
-    struct attempt a = {upper, upper_len, out, out_size, out_len, false};
+    struct attempt a = {upper, upper_len, out, out_len, false};
     p.dev_key = (akf == 0);
     p.label = NULL;
     if (!is_virtual(p.dst)) {
