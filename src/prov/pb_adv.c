@@ -139,7 +139,7 @@ int bm_pbadv_parse(const uint8_t *buf, size_t len, struct bm_pbadv_pdu *pdu)
     return BM_OK;
 }
 
-static int build_ctl(uint32_t link_id, uint8_t opcode, const uint8_t *param, size_t param_len,
+int bm_pbadv_build_ctl(uint32_t link_id, uint8_t opcode, const uint8_t *param, size_t param_len,
                      uint8_t *out, size_t out_size, size_t *out_len)
 {
     if (!out || !out_len)
@@ -160,12 +160,12 @@ int bm_pbadv_build_link_open(uint32_t link_id, const uint8_t uuid[16], uint8_t *
 {
     if (!uuid)
         return BM_EINVAL;
-    return build_ctl(link_id, BM_PBADV_LINK_OPEN, uuid, 16, out, out_size, out_len);
+    return bm_pbadv_build_ctl(link_id, BM_PBADV_LINK_OPEN, uuid, 16, out, out_size, out_len);
 }
 
 int bm_pbadv_build_link_ack(uint32_t link_id, uint8_t *out, size_t out_size, size_t *out_len)
 {
-    return build_ctl(link_id, BM_PBADV_LINK_ACK, NULL, 0, out, out_size, out_len);
+    return bm_pbadv_build_ctl(link_id, BM_PBADV_LINK_ACK, NULL, 0, out, out_size, out_len);
 }
 
 int bm_pbadv_build_link_close(uint32_t link_id, uint8_t reason, uint8_t *out, size_t out_size,
@@ -173,7 +173,7 @@ int bm_pbadv_build_link_close(uint32_t link_id, uint8_t reason, uint8_t *out, si
 {
     if (reason > BM_PBADV_CLOSE_FAIL)
         return BM_EINVAL;
-    return build_ctl(link_id, BM_PBADV_LINK_CLOSE, &reason, 1, out, out_size, out_len);
+    return bm_pbadv_build_ctl(link_id, BM_PBADV_LINK_CLOSE, &reason, 1, out, out_size, out_len);
 }
 
 int bm_pbadv_build_tx_ack(uint32_t link_id, uint8_t tn, uint8_t *out, size_t out_size,

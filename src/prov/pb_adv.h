@@ -113,6 +113,10 @@ int bm_pbadv_parse(const uint8_t *buf, size_t len, struct bm_pbadv_pdu *pdu);
 /* Builders write a complete PB-ADV PDU into out (out_size octets) and
  * return 0 and *out_len, BM_ENOSPC if out is too small, BM_EINVAL for a
  * field out of range. */
+/* Provisioning Bearer Control opcode with its parameters (param_len
+ * octets, none for Link Ack), unchecked: the three below check them. */
+int bm_pbadv_build_ctl(uint32_t link_id, uint8_t opcode, const uint8_t *param, size_t param_len,
+                       uint8_t *out, size_t out_size, size_t *out_len);
 int bm_pbadv_build_link_open(uint32_t link_id, const uint8_t uuid[16], uint8_t *out,
                              size_t out_size, size_t *out_len);
 int bm_pbadv_build_link_ack(uint32_t link_id, uint8_t *out, size_t out_size, size_t *out_len);

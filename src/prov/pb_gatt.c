@@ -35,6 +35,8 @@ int bm_pb_gatt_device_open(struct bm_prov_link *l, uint64_t now)
 int bm_pb_gatt_provision(struct bm_prov_link *l, const struct bm_prov_provisioner_cfg *cfg,
                          uint64_t now)
 {
+    if (!BM_CFG_PROVISIONER)
+        return BM_ENOTSUP;
     if (l->state != BM_PROV_LINK_IDLE && l->state != BM_PROV_LINK_CLOSING)
         return BM_EBUSY;
     bm_prov_link_reset(l);

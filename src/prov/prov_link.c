@@ -144,25 +144,29 @@ static void tx_acked(struct bm_prov_link *l, uint64_t now)
     }
 }
 
+/* Link Open and Link Close are the provisioner's; a device only acks. */
 static void send_ctl(struct bm_prov_link *l, uint8_t opcode)
 {
     uint8_t out[BM_PBADV_MAX_LEN];
-    size_t len = 0;
-    int rc = BM_EINVAL;
-    if (opcode == BM_PBADV_LINK_OPEN)
-        rc = bm_pbadv_build_link_open(l->link_id, l->pv_cfg.uuid, out, sizeof(out), &len);
-    else if (opcode == BM_PBADV_LINK_ACK)
-        rc = bm_pbadv_build_link_ack(l->link_id, out, sizeof(out), &len);
-    else if (opcode == BM_PBADV_LINK_CLOSE)
-        rc = bm_pbadv_build_link_close(l->link_id, l->close_reason, out, sizeof(out), &len);
-    if (rc == BM_OK)
+    size_t len;
+    const uint8_t *param = NULL;
+    size_t param_len = 0;
+    if (BM_CFG_PROVISIONER && opcode == BM_PBADV_LINK_OPEN) {
+        param = l->pv_cfg.uuid;
+        param_len = 16;
+    } else if (BM_CFG_PROVISIONER && opcode == BM_PBADV_LINK_CLOSE) {
+        param = &l->close_reason;
+        param_len = 1;
+    }
+    if (bm_pbadv_build_ctl(l->link_id, opcode, param, param_len, out, sizeof(out), &len) == BM_OK)
         send_raw(l, out, len);
 }
 
-/* Provisioner: ends the link with Link Close, repeated. */
+/* Ends the link: PB-GATT by ending the connection, PB-ADV (only a
+ * provisioner closes one) with Link Close, repeated. */
 static void close_link(struct bm_prov_link *l, uint8_t reason, uint64_t now)
 {
-    if (l->bearer == BM_PROV_BEARER_GATT) {
+    if (!BM_CFG_PROVISIONER || l->bearer == BM_PROV_BEARER_GATT) {
         /* 5.2.2: a PB-GATT link is closed by ending the connection */
         to_idle(l);
         if (l->ops->gatt_close)
@@ -199,7 +203,8 @@ static int err_of_reason(uint8_t reason)
 
 static const uint8_t *peer_uuid(const struct bm_prov_link *l)
 {
-    return l->role == BM_PROV_ROLE_PROVISIONER ? l->pv_cfg.uuid : l->dev_cfg.uuid;
+    return BM_CFG_PROVISIONER && l->role == BM_PROV_ROLE_PROVISIONER ? l->pv_cfg.uuid
+                                                                    : l->dev_cfg.uuid;
 }
 
 /* The procedure failed on our side. A device sends Provisioning Failed and
@@ -219,7 +224,7 @@ static void fail(struct bm_prov_link *l, int err, uint8_t reason, uint64_t now)
         f.u.error_code = reason ? reason : BM_PROV_ERR_UNEXPECTED_ERROR;
         send_pdu(l, &f, now);
         l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
-    } else {
+    } else if (BM_CFG_PROVISIONER) {
         close_link(l, BM_PBADV_CLOSE_FAIL, now);
     }
     l->ops->failed(l->ctx, uuid, err, reason);
@@ -265,19 +270,13 @@ static int make_confirmation(struct bm_prov_link *l)
     return rc;
 }
 
-static void send_confirm(struct bm_prov_link *l, uint64_t now)
+/* Our Confirmation or Random (one layout). */
+static void send_auth_sized(struct bm_prov_link *l, uint8_t type, const uint8_t *value,
+                            uint64_t now)
 {
-    struct bm_prov_pdu p = {.type = BM_PROV_CONFIRM};
+    struct bm_prov_pdu p = {.type = type};
     p.u.confirm.len = (uint8_t)auth_len(l);
-    memcpy(p.u.confirm.value, l->confirm, auth_len(l));
-    send_pdu(l, &p, now);
-}
-
-static void send_random(struct bm_prov_link *l, uint64_t now)
-{
-    struct bm_prov_pdu p = {.type = BM_PROV_RANDOM};
-    p.u.random.len = (uint8_t)auth_len(l);
-    memcpy(p.u.random.value, l->random, auth_len(l));
+    memcpy(p.u.confirm.value, value, auth_len(l));
     send_pdu(l, &p, now);
 }
 
@@ -311,19 +310,56 @@ static bool derive_session(struct bm_prov_link *l, struct bm_prov_session *s)
 
 /* Both roles: the peer's Public Key, then ECDH. A reflected or invalid key
  * fails with Invalid Format (Mesh Profile 5.4.4; CVE-2020-26560). */
-static bool take_peer_pub(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now)
+static int take_peer_pub(struct bm_prov_link *l, const struct bm_prov_pdu *p)
 {
     memcpy(l->peer_pub, p->u.pub_key, BM_P256_PUB_LEN);
-    int rc = key_exchange(l);
-    if (rc != BM_OK) {
-        fail(l, rc, BM_PROV_ERR_INVALID_FORMAT, now);
-        return false;
-    }
-    return true;
+    return key_exchange(l);
 }
 
-static void device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now)
+/* Device: Provisioning Data, the last step (Mesh Profile 5.4.2.5). */
+static int device_data(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now,
+                       uint8_t *reason)
 {
+    struct bm_prov_session s;
+    struct bm_prov_data d;
+    if (!derive_session(l, &s))
+        return BM_ECRYPTO;
+    int rc = bm_prov_data_decrypt(&s, p->u.data.enc, p->u.data.mic, &d);
+    if (rc != BM_OK) {
+        bm_crypto_wipe(&s, sizeof(s));
+        *reason = rc == BM_EAUTH ? BM_PROV_ERR_DECRYPTION_FAILED : BM_PROV_ERR_INVALID_FORMAT;
+        return rc;
+    }
+    struct bm_prov_result_data r;
+    memcpy(r.net_key, d.net_key, BM_KEY_LEN);
+    r.net_idx = d.net_key_index;
+    r.flags = d.flags;
+    r.iv_index = d.iv_index;
+    r.addr = d.unicast_addr;
+    r.algorithm = l->alg;
+    memcpy(r.dev_key, s.dev_key, BM_KEY_LEN);
+    bm_crypto_wipe(&s, sizeof(s));
+    bm_crypto_wipe(&d, sizeof(d));
+    struct bm_prov_pdu c = {.type = BM_PROV_COMPLETE};
+    wipe_protocol(l);
+    send_pdu(l, &c, now);
+    l->expect = EXPECT_NONE;
+    l->done = true;
+    /* provisioned: no more links until a reset re-enables us */
+    l->device_enabled = false;
+    log_event(l, "complete");
+    l->ops->complete(l->ctx, l->dev_cfg.uuid, &r, l->dev_cfg.caps.num_elements);
+    bm_crypto_wipe(&r, sizeof(r));
+    return BM_OK;
+}
+
+/* Device: one PDU of the type expected. Returns 0, or the cause of the
+ * failure with *reason the Provisioning Failed error code to send (left
+ * at Unexpected Error where our own side failed). */
+static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now,
+                      uint8_t *reason)
+{
+    int rc;
     switch (p->type) {
     case BM_PROV_INVITE: {
         l->invite[0] = p->u.attention_duration_s;
@@ -333,28 +369,27 @@ static void device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint
         send_pdu(l, &caps, now);
         l->expect = BM_PROV_START;
         log_event(l, "invite");
-        return;
+        return BM_OK;
     }
     case BM_PROV_START:
         if (bm_prov_start_fits_caps(&p->u.start, &l->dev_cfg.caps) != BM_OK ||
             p->u.start.pub_key != BM_PROV_PUB_KEY_NO_OOB ||
             p->u.start.auth_method == BM_PROV_AUTH_STATIC ||
             p->u.start.auth_method == BM_PROV_AUTH_INPUT) {
-            fail(l, BM_EMALFORMED, BM_PROV_ERR_INVALID_FORMAT, now);
-            return;
+            *reason = BM_PROV_ERR_INVALID_FORMAT;
+            return BM_EMALFORMED;
         }
         l->start = p->u.start;
         l->alg = p->u.start.algorithm;
         raw_params(p, l->start_raw, BM_PROV_START_LEN);
-        if (gen_keys(l) != BM_OK) {
-            fail(l, BM_ECRYPTO, BM_PROV_ERR_UNEXPECTED_ERROR, now);
-            return;
-        }
         l->expect = BM_PROV_PUB_KEY;
-        return;
+        return gen_keys(l) == BM_OK ? BM_OK : BM_ECRYPTO;
     case BM_PROV_PUB_KEY:
-        if (!take_peer_pub(l, p, now))
-            return;
+        rc = take_peer_pub(l, p);
+        if (rc != BM_OK) {
+            *reason = BM_PROV_ERR_INVALID_FORMAT;
+            return rc;
+        }
         send_pub_key(l, now);
         if (l->start.auth_method == BM_PROV_AUTH_OUTPUT) {
             /* Mesh Profile 5.4.2.4: the device outputs its value once the
@@ -363,81 +398,36 @@ static void device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint
             struct bm_prov_oob oob;
             if (l->ops->random(l->ctx, rnd, sizeof(rnd)) != 0 ||
                 bm_prov_oob_generate(&l->start, rnd, &oob) != BM_OK ||
-                bm_prov_auth_from_oob(l->alg, &oob, l->auth) != BM_OK) {
-                fail(l, BM_ECRYPTO, BM_PROV_ERR_UNEXPECTED_ERROR, now);
-                return;
-            }
+                bm_prov_auth_from_oob(l->alg, &oob, l->auth) != BM_OK)
+                return BM_ECRYPTO;
             l->ops->output_oob(l->ctx, l->start.auth_action, oob.number,
                                oob.alphanumeric ? oob.str : NULL);
             bm_crypto_wipe(&oob, sizeof(oob));
         } else {
             bm_prov_auth_no_oob(l->alg, l->auth);
         }
-        if (make_confirmation(l) != BM_OK) {
-            fail(l, BM_ECRYPTO, BM_PROV_ERR_UNEXPECTED_ERROR, now);
-            return;
-        }
         l->expect = BM_PROV_CONFIRM;
-        return;
+        return make_confirmation(l) == BM_OK ? BM_OK : BM_ECRYPTO;
     case BM_PROV_CONFIRM:
-        if (p->u.confirm.len != auth_len(l) ||
-            bm_prov_is_reflection(l->confirm, p->u.confirm.value, auth_len(l))) {
-            fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED, now);
-            return;
-        }
+        /* the parser fixed its length to the algorithm's */
+        *reason = BM_PROV_ERR_CONFIRMATION_FAILED;
+        if (bm_prov_is_reflection(l->confirm, p->u.confirm.value, auth_len(l)))
+            return BM_EAUTH;
         memcpy(l->peer_confirm, p->u.confirm.value, auth_len(l));
-        send_confirm(l, now);
+        send_auth_sized(l, BM_PROV_CONFIRM, l->confirm, now);
         l->expect = BM_PROV_RANDOM;
-        return;
+        return BM_OK;
     case BM_PROV_RANDOM:
+        *reason = BM_PROV_ERR_CONFIRMATION_FAILED;
         if (bm_prov_confirmation_check(l->alg, l->conf_key, p->u.random.value, l->auth,
-                                       l->peer_confirm, l->random) != BM_OK) {
-            fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED, now);
-            return;
-        }
+                                       l->peer_confirm, l->random) != BM_OK)
+            return BM_EAUTH;
         memcpy(l->peer_random, p->u.random.value, auth_len(l));
-        send_random(l, now);
+        send_auth_sized(l, BM_PROV_RANDOM, l->random, now);
         l->expect = BM_PROV_DATA;
-        return;
-    case BM_PROV_DATA: {
-        struct bm_prov_session s;
-        struct bm_prov_data d;
-        if (!derive_session(l, &s)) {
-            fail(l, BM_ECRYPTO, BM_PROV_ERR_UNEXPECTED_ERROR, now);
-            return;
-        }
-        int rc = bm_prov_data_decrypt(&s, p->u.data.enc, p->u.data.mic, &d);
-        if (rc != BM_OK) {
-            bm_crypto_wipe(&s, sizeof(s));
-            fail(l, rc, rc == BM_EAUTH ? BM_PROV_ERR_DECRYPTION_FAILED
-                                       : BM_PROV_ERR_INVALID_FORMAT, now);
-            return;
-        }
-        struct bm_prov_result_data r;
-        memcpy(r.net_key, d.net_key, BM_KEY_LEN);
-        r.net_idx = d.net_key_index;
-        r.flags = d.flags;
-        r.iv_index = d.iv_index;
-        r.addr = d.unicast_addr;
-        r.algorithm = l->alg;
-        memcpy(r.dev_key, s.dev_key, BM_KEY_LEN);
-        bm_crypto_wipe(&s, sizeof(s));
-        bm_crypto_wipe(&d, sizeof(d));
-        struct bm_prov_pdu c = {.type = BM_PROV_COMPLETE};
-        wipe_protocol(l);
-        send_pdu(l, &c, now);
-        l->expect = EXPECT_NONE;
-        l->done = true;
-        /* provisioned: no more links until a reset re-enables us */
-        l->device_enabled = false;
-        log_event(l, "complete");
-        l->ops->complete(l->ctx, l->dev_cfg.uuid, &r, l->dev_cfg.caps.num_elements);
-        bm_crypto_wipe(&r, sizeof(r));
-        return;
-    }
-    default:
-        fail(l, BM_EMALFORMED, BM_PROV_ERR_UNEXPECTED_PDU, now);
-        return;
+        return BM_OK;
+    default: /* BM_PROV_DATA: a device expects no other type */
+        return device_data(l, p, now, reason);
     }
 }
 
@@ -481,7 +471,7 @@ static void provisioner_confirm_if_ready(struct bm_prov_link *l, uint64_t now)
         fail(l, BM_ECRYPTO, 0, now);
         return;
     }
-    send_confirm(l, now);
+    send_auth_sized(l, BM_PROV_CONFIRM, l->confirm, now);
 }
 
 static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now)
@@ -519,23 +509,28 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p,
         l->expect = BM_PROV_PUB_KEY;
         return;
     }
-    case BM_PROV_PUB_KEY:
-        if (!take_peer_pub(l, p, now))
+    case BM_PROV_PUB_KEY: {
+        int rc = take_peer_pub(l, p);
+        if (rc != BM_OK) {
+            fail(l, rc, BM_PROV_ERR_INVALID_FORMAT, now);
             return;
+        }
         l->peer_pub_ready = true;
         l->expect = BM_PROV_CONFIRM;
         if (l->start.auth_method == BM_PROV_AUTH_OUTPUT && !l->auth_ready)
             l->ops->oob_needed(l->ctx, l->start.auth_action, l->start.auth_size);
         provisioner_confirm_if_ready(l, now);
         return;
+    }
     case BM_PROV_CONFIRM:
-        if (!l->confirm_sent || p->u.confirm.len != auth_len(l) ||
+        /* the parser fixed its length to the algorithm's */
+        if (!l->confirm_sent ||
             bm_prov_is_reflection(l->confirm, p->u.confirm.value, auth_len(l))) {
             fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED, now);
             return;
         }
         memcpy(l->peer_confirm, p->u.confirm.value, auth_len(l));
-        send_random(l, now);
+        send_auth_sized(l, BM_PROV_RANDOM, l->random, now);
         l->expect = BM_PROV_RANDOM;
         return;
     case BM_PROV_RANDOM: {
@@ -598,22 +593,24 @@ static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len, u
     if (l->done || l->expect == EXPECT_NONE)
         return; /* after the end, retransmissions are only acknowledged */
     struct bm_prov_pdu p;
-    uint8_t code = 0;
+    uint8_t reason = BM_PROV_ERR_UNEXPECTED_ERROR;
     uint8_t alg = l->expect >= BM_PROV_CONFIRM ? l->alg : BM_PROV_ALG_UNKNOWN;
-    if (bm_prov_pdu_parse(buf, len, alg, &p, &code) != BM_OK) {
-        fail(l, BM_EMALFORMED, code, now);
-        return;
-    }
+    int rc = bm_prov_pdu_parse(buf, len, alg, &p, &reason);
     /* A Provisioning Failed from the device is always expected. */
-    if (p.type != l->expect && !(p.type == BM_PROV_FAILED && l->role == BM_PROV_ROLE_PROVISIONER)) {
-        fail(l, BM_EMALFORMED, BM_PROV_ERR_UNEXPECTED_PDU, now);
-        return;
+    if (rc == BM_OK && p.type != l->expect &&
+        !(BM_CFG_PROVISIONER && p.type == BM_PROV_FAILED && l->role == BM_PROV_ROLE_PROVISIONER)) {
+        rc = BM_EMALFORMED;
+        reason = BM_PROV_ERR_UNEXPECTED_PDU;
     }
-    l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
-    if (l->role == BM_PROV_ROLE_DEVICE)
-        device_pdu(l, &p, now);
-    else if (BM_CFG_PROVISIONER)
-        provisioner_pdu(l, &p, now);
+    if (rc == BM_OK) {
+        l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+        if (l->role == BM_PROV_ROLE_DEVICE)
+            rc = device_pdu(l, &p, now, &reason);
+        else if (BM_CFG_PROVISIONER)
+            provisioner_pdu(l, &p, now);
+    }
+    if (rc != BM_OK)
+        fail(l, rc, reason, now);
     bm_crypto_wipe(&p, sizeof(p));
 }
 
@@ -684,7 +681,7 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p, uint64_
         send_ctl(l, BM_PBADV_LINK_ACK);
         return;
     case BM_PBADV_LINK_ACK:
-        if (l->role != BM_PROV_ROLE_PROVISIONER || l->state != LINK_OPENING ||
+        if (!BM_CFG_PROVISIONER || l->role != BM_PROV_ROLE_PROVISIONER || l->state != LINK_OPENING ||
             p->link_id != l->link_id)
             return;
         l->state = LINK_OPEN;
@@ -803,7 +800,8 @@ int bm_prov_link_open(struct bm_prov_link *l, const struct bm_prov_provisioner_c
 
 int bm_prov_link_input_oob(struct bm_prov_link *l, const char *value, uint64_t now)
 {
-    if (l->role != BM_PROV_ROLE_PROVISIONER || l->state != LINK_OPEN || l->done ||
+    if (!BM_CFG_PROVISIONER || l->role != BM_PROV_ROLE_PROVISIONER || l->state != LINK_OPEN ||
+        l->done ||
         l->start.auth_method != BM_PROV_AUTH_OUTPUT || l->auth_ready)
         return BM_ESTATE;
     struct bm_prov_oob oob;
@@ -847,10 +845,11 @@ uint64_t bm_prov_link_process(struct bm_prov_link *l, uint64_t now)
             l->ops->failed(l->ctx, uuid, BM_ETIMEOUT, 0);
     }
     if (l->tx_deadline && now >= l->tx_deadline) {
-        if (l->state == LINK_OPENING) {
+        /* Opening and Closing are a provisioner's PB-ADV states */
+        if (BM_CFG_PROVISIONER && l->state == LINK_OPENING) {
             send_ctl(l, BM_PBADV_LINK_OPEN);
             l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
-        } else if (l->state == LINK_CLOSING) {
+        } else if (BM_CFG_PROVISIONER && l->state == LINK_CLOSING) {
             if (l->close_left) {
                 l->close_left--;
                 send_ctl(l, BM_PBADV_LINK_CLOSE);
