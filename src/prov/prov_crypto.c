@@ -277,6 +277,25 @@ static bool number_fits(enum oob_kind kind, uint8_t size, uint32_t number)
     return kind == OOB_NUMERIC || number >= 1;
 }
 
+/* Divides the big-endian number v by d in place and returns the
+ * remainder: 64-bit v % d and v / d without a 64-bit division (libgcc's
+ * costs a small device almost 1 KB). Long division 4 bits at a time, so
+ * with d below 2^27 every step fits 32 bits. */
+static uint32_t divide(uint8_t v[BM_PROV_OOB_RANDOM_LEN], uint32_t d)
+{
+    uint32_t r = 0;
+    for (int i = 0; i < BM_PROV_OOB_RANDOM_LEN; i++) {
+        uint32_t q = 0;
+        for (int shift = 4; shift >= 0; shift -= 4) {
+            r = r << 4 | ((uint32_t)v[i] >> shift & 0xf);
+            q = q << 4 | r / d;
+            r %= d;
+        }
+        v[i] = (uint8_t)q;
+    }
+    return r;
+}
+
 int bm_prov_oob_generate(const struct bm_prov_start *start,
                          const uint8_t rnd[BM_PROV_OOB_RANDOM_LEN], struct bm_prov_oob *oob)
 {
@@ -285,27 +304,24 @@ int bm_prov_oob_generate(const struct bm_prov_start *start,
     enum oob_kind kind = oob_kind_of(start);
     if (kind == OOB_NONE)
         return BM_EINVAL;
-    uint64_t v = 0;
-    for (int i = 0; i < BM_PROV_OOB_RANDOM_LEN; i++)
-        v = v << 8 | rnd[i];
+    uint8_t v[BM_PROV_OOB_RANDOM_LEN];
+    memcpy(v, rnd, sizeof(v));
     /* Reducing 64 random bits modulo at most 10^8 or 36^8 (< 2^42) leaves
      * a bias below 2^-22 per value, negligible against a guess. */
     memset(oob, 0, sizeof(*oob));
     if (kind == OOB_ALNUM) {
         oob->alphanumeric = true;
         oob->str_len = start->auth_size;
-        for (uint8_t i = 0; i < start->auth_size; i++) {
-            oob->str[i] = alnum_chars[v % ALNUM_COUNT];
-            v /= ALNUM_COUNT;
-        }
+        for (uint8_t i = 0; i < start->auth_size; i++)
+            oob->str[i] = alnum_chars[divide(v, ALNUM_COUNT)];
     } else {
         uint32_t range = pow10_u32(start->auth_size);
         if (kind == OOB_COUNT)
-            oob->number = 1 + (uint32_t)(v % (range - 1)); /* 1..10^size-1 */
+            oob->number = 1 + divide(v, range - 1); /* 1..10^size-1 */
         else
-            oob->number = (uint32_t)(v % range);
+            oob->number = divide(v, range);
     }
-    bm_crypto_wipe(&v, sizeof(v));
+    bm_crypto_wipe(v, sizeof(v));
     return BM_OK;
 }
 
