@@ -140,7 +140,7 @@ int bm_pbadv_build_segment(uint32_t link_id, uint8_t tn, const uint8_t *pdu, siz
  * leaves it byte-identical, except the FCS failure described below. */
 struct bm_pbadv_rx {
     uint8_t buf[BM_PBADV_RX_MAX_LEN];
-    uint64_t seg_mask;  /* bit i: segment i stored */
+    uint8_t seg_mask;   /* bit i: segment i stored */
     uint16_t total_len; /* from the Transaction Start */
     uint8_t seg_n;
     uint8_t fcs;
