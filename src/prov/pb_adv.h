@@ -139,13 +139,13 @@ int bm_pbadv_build_segment(uint32_t link_id, uint8_t tn, const uint8_t *pdu, siz
  * bm_pbadv_rx_reset) it is idle. Invariant: any call that returns an error
  * leaves it byte-identical, except the FCS failure described below. */
 struct bm_pbadv_rx {
-    uint8_t buf[BM_PBADV_RX_MAX_LEN];
-    uint8_t seg_mask;   /* bit i: segment i stored */
-    uint16_t total_len; /* from the Transaction Start */
+    uint8_t state; /* idle, collecting, complete (private) */
+    uint8_t tn;
     uint8_t seg_n;
     uint8_t fcs;
-    uint8_t tn;
-    uint8_t state; /* idle, collecting, complete (private) */
+    uint8_t seg_mask;   /* bit i: segment i stored */
+    uint16_t total_len; /* from the Transaction Start */
+    uint8_t buf[BM_PBADV_RX_MAX_LEN]; /* last: small fields first are cheaper to reach */
 };
 
 void bm_pbadv_rx_reset(struct bm_pbadv_rx *rx);

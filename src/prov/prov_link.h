@@ -92,36 +92,43 @@ struct bm_prov_provisioner_cfg {
 struct bm_prov_link {
     const struct bm_prov_link_ops *ops;
     void *ctx;
-    enum bm_prov_role role;
+    /* The small fields used most come first: Thumb-1 loads octets by
+     * immediate offset only within the first 32 octets of a struct. */
+    uint8_t role; /* enum bm_prov_role */
     bool device_enabled;
-    struct bm_prov_device_cfg dev_cfg;
-    struct bm_prov_provisioner_cfg pv_cfg;
+    uint8_t bearer;        /* BM_PROV_BEARER_* of the current link */
+    uint8_t state;         /* BM_PROV_LINK_* */
+    bool done;             /* the protocol ended (complete or failed) */
+    uint8_t expect;        /* next PDU type expected */
+    uint8_t alg;           /* agreed in Start */
+    bool tx_pending;       /* unacknowledged transaction */
+    uint8_t tx_trans;      /* number of the transaction we send */
+    uint8_t rx_trans;      /* number of the next transaction we expect */
+    bool rx_any;           /* a transaction was completed on this link */
+    uint8_t last_rx_trans; /* to re-ack a retransmitted, completed one */
+    uint8_t close_left;    /* Link Close repeats still to send */
+    uint8_t close_reason;
+    bool auth_ready;     /* AuthValue known (provisioner: entered) */
+    bool peer_pub_ready; /* provisioner: the device's public key arrived */
+    bool confirm_sent;   /* provisioner: our Confirmation went out */
+    bool peer_confirm_ready;
+    struct bm_prov_start start;
 
     /* bearer */
-    uint8_t bearer; /* BM_PROV_BEARER_* of the current link */
-    uint8_t state;  /* BM_PROV_LINK_* */
     uint32_t link_id;
     uint64_t link_deadline; /* 0: none */
     uint64_t tx_deadline;   /* next retransmission */
     uint64_t trans_deadline;
-    uint8_t tx_trans; /* number of the transaction we send */
-    uint8_t tx_pdu[BM_PROV_PDU_MAX_LEN];
     size_t tx_len;
-    bool tx_pending;                         /* unacknowledged transaction */
-    uint8_t queued_pdu[BM_PROV_PDU_MAX_LEN]; /* sent once tx_pdu is acknowledged */
     size_t queued_len;
-    uint8_t close_left; /* Link Close repeats still to send */
-    uint8_t close_reason;
-    uint8_t rx_trans;      /* number of the next transaction we expect */
-    bool rx_any;           /* a transaction was completed on this link */
-    uint8_t last_rx_trans; /* to re-ack a retransmitted, completed one */
-    bool done;             /* the protocol ended (complete or failed) */
     struct bm_pbadv_rx rx;
+    uint8_t tx_pdu[BM_PROV_PDU_MAX_LEN];
+    uint8_t queued_pdu[BM_PROV_PDU_MAX_LEN]; /* sent once tx_pdu is acknowledged */
+
+    struct bm_prov_device_cfg dev_cfg;
+    struct bm_prov_provisioner_cfg pv_cfg;
 
     /* protocol */
-    uint8_t expect; /* next PDU type expected */
-    uint8_t alg;
-    struct bm_prov_start start;
     struct bm_prov_caps peer_caps;
     uint8_t invite[BM_PROV_INVITE_LEN];
     uint8_t caps_raw[BM_PROV_CAPS_LEN];
@@ -135,12 +142,8 @@ struct bm_prov_link {
     uint8_t random[32];
     uint8_t peer_random[32];
     uint8_t auth[32];
-    bool auth_ready;     /* AuthValue known (provisioner: entered) */
-    bool peer_pub_ready; /* provisioner: the device's public key arrived */
-    bool confirm_sent;   /* provisioner: our Confirmation went out */
     uint8_t confirm[32]; /* ours */
     uint8_t peer_confirm[32];
-    bool peer_confirm_ready;
 };
 
 void bm_prov_link_init(struct bm_prov_link *l, const struct bm_prov_link_ops *ops, void *ctx);
