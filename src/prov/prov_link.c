@@ -112,12 +112,8 @@ static void start_transaction(struct bm_prov_link *l, const uint8_t *pdu, size_t
 
 /* Sends a Provisioning PDU as the next transaction, or queues it behind
  * the one in flight. */
-static void send_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *pdu, uint64_t now)
+static void send_built(struct bm_prov_link *l, const uint8_t *buf, size_t len, uint64_t now)
 {
-    uint8_t buf[BM_PROV_PDU_MAX_LEN];
-    size_t len;
-    if (bm_prov_pdu_build(pdu, buf, sizeof(buf), &len) != BM_OK)
-        return;
     if (l->bearer == BM_PROV_BEARER_GATT) {
         /* 5.2.2: GATT is reliable; no transactions, no retransmission */
         if (l->ops->gatt_send)
@@ -128,6 +124,14 @@ static void send_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *pdu, uint
     } else {
         start_transaction(l, buf, len, now);
     }
+}
+
+static void send_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *pdu, uint64_t now)
+{
+    uint8_t buf[BM_PROV_PDU_MAX_LEN];
+    size_t len;
+    if (bm_prov_pdu_build(pdu, buf, sizeof(buf), &len) == BM_OK)
+        send_built(l, buf, len, now);
     bm_crypto_wipe(buf, sizeof(buf));
 }
 
@@ -353,11 +357,12 @@ static int device_data(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint
     return BM_OK;
 }
 
-/* Device: one PDU of the type expected. Returns 0, or the cause of the
- * failure with *reason the Provisioning Failed error code to send (left
- * at Unexpected Error where our own side failed). */
-static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now,
-                      uint8_t *reason)
+/* Device: one PDU of the type expected, parsed (p) and as received
+ * (params: its parameters, for the confirmation inputs). Returns 0, or the
+ * cause of the failure with *reason the Provisioning Failed error code to
+ * send (left at Unexpected Error where our own side failed). */
+static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const uint8_t *params,
+                      uint8_t *reason, uint64_t now)
 {
     int rc;
     switch (p->type) {
@@ -365,8 +370,12 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint6
         l->invite[0] = p->u.attention_duration_s;
         struct bm_prov_pdu caps = {.type = BM_PROV_CAPABILITIES};
         caps.u.caps = l->dev_cfg.caps;
-        raw_params(&caps, l->caps_raw, BM_PROV_CAPS_LEN);
-        send_pdu(l, &caps, now);
+        uint8_t buf[1 + BM_PROV_CAPS_LEN];
+        size_t len;
+        if (bm_prov_pdu_build(&caps, buf, sizeof(buf), &len) == BM_OK) {
+            memcpy(l->caps_raw, buf + 1, BM_PROV_CAPS_LEN);
+            send_built(l, buf, len, now);
+        }
         l->expect = BM_PROV_START;
         log_event(l, "invite");
         return BM_OK;
@@ -381,7 +390,7 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint6
         }
         l->start = p->u.start;
         l->alg = p->u.start.algorithm;
-        raw_params(p, l->start_raw, BM_PROV_START_LEN);
+        memcpy(l->start_raw, params, BM_PROV_START_LEN);
         l->expect = BM_PROV_PUB_KEY;
         return gen_keys(l) == BM_OK ? BM_OK : BM_ECRYPTO;
     case BM_PROV_PUB_KEY:
@@ -605,7 +614,7 @@ static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len, u
     if (rc == BM_OK) {
         l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
         if (l->role == BM_PROV_ROLE_DEVICE)
-            rc = device_pdu(l, &p, now, &reason);
+            rc = device_pdu(l, &p, buf + 1, &reason, now);
         else if (BM_CFG_PROVISIONER)
             provisioner_pdu(l, &p, now);
     }
