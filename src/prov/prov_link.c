@@ -30,14 +30,7 @@ static void log_event(struct bm_prov_link *l, const char *event)
 
 static void wipe_protocol(struct bm_prov_link *l)
 {
-    bm_crypto_wipe(l->priv, sizeof(l->priv));
-    bm_crypto_wipe(l->secret, sizeof(l->secret));
-    bm_crypto_wipe(l->auth, sizeof(l->auth));
-    bm_crypto_wipe(l->conf_key, sizeof(l->conf_key));
-    bm_crypto_wipe(l->random, sizeof(l->random));
-    bm_crypto_wipe(l->tx_pdu, sizeof(l->tx_pdu));
-    bm_crypto_wipe(l->queued_pdu, sizeof(l->queued_pdu));
-    bm_pbadv_rx_reset(&l->rx);
+    bm_crypto_wipe(&l->att, sizeof(l->att)); /* the reassembler back to idle too */
     l->auth_ready = false;
     l->peer_pub_ready = false;
     l->confirm_sent = false;
@@ -93,7 +86,7 @@ static void send_segments(struct bm_prov_link *l)
     for (uint8_t i = 0; i < n; i++) {
         uint8_t out[BM_PBADV_MAX_LEN];
         size_t len;
-        if (bm_pbadv_build_segment(l->link_id, l->tx_trans, l->tx_pdu, l->tx_len, i, out,
+        if (bm_pbadv_build_segment(l->link_id, l->tx_trans, l->att.tx_pdu, l->tx_len, i, out,
                                    sizeof(out), &len) == BM_OK)
             send_raw(l, out, len);
     }
@@ -102,7 +95,7 @@ static void send_segments(struct bm_prov_link *l)
 static void start_transaction(struct bm_prov_link *l, const uint8_t *pdu, size_t len,
                               uint64_t now)
 {
-    memcpy(l->tx_pdu, pdu, len);
+    memcpy(l->att.tx_pdu, pdu, len);
     l->tx_len = len;
     l->tx_pending = true;
     l->trans_deadline = now + BM_PROV_TRANS_TIMEOUT_MS;
@@ -119,7 +112,7 @@ static void send_built(struct bm_prov_link *l, const uint8_t *buf, size_t len, u
         if (l->ops->gatt_send)
             l->ops->gatt_send(l->ctx, buf, len);
     } else if (l->tx_pending) {
-        memcpy(l->queued_pdu, buf, len);
+        memcpy(l->att.queued_pdu, buf, len);
         l->queued_len = len;
     } else {
         start_transaction(l, buf, len, now);
@@ -144,7 +137,7 @@ static void tx_acked(struct bm_prov_link *l, uint64_t now)
     if (l->queued_len) {
         size_t len = l->queued_len;
         l->queued_len = 0;
-        start_transaction(l, l->queued_pdu, len, now);
+        start_transaction(l, l->att.queued_pdu, len, now);
     }
 }
 
@@ -243,7 +236,7 @@ static size_t auth_len(const struct bm_prov_link *l)
 
 static int gen_keys(struct bm_prov_link *l)
 {
-    return bm_crypto_p256_keygen(l->ops->random, l->ctx, l->priv, l->pub);
+    return bm_crypto_p256_keygen(l->ops->random, l->ctx, l->att.priv, l->pub);
 }
 
 /* After both public keys: ECDH and the confirmation inputs/salt. */
@@ -251,7 +244,7 @@ static int key_exchange(struct bm_prov_link *l)
 {
     if (bm_prov_is_reflection(l->pub, l->peer_pub, BM_P256_PUB_LEN))
         return BM_EBADKEY;
-    int rc = bm_crypto_p256_ecdh(l->priv, l->peer_pub, l->secret);
+    int rc = bm_crypto_p256_ecdh(l->att.priv, l->peer_pub, l->att.secret);
     if (rc != BM_OK)
         return rc;
     uint8_t inputs[BM_PROV_CONF_INPUTS_LEN];
@@ -266,11 +259,11 @@ static int key_exchange(struct bm_prov_link *l)
 /* With the AuthValue known: our Random and Confirmation. */
 static int make_confirmation(struct bm_prov_link *l)
 {
-    int rc = bm_prov_conf_key(l->alg, l->secret, l->conf_salt, l->auth, l->conf_key);
-    if (rc == BM_OK && l->ops->random(l->ctx, l->random, auth_len(l)) != 0)
+    int rc = bm_prov_conf_key(l->alg, l->att.secret, l->conf_salt, l->att.auth, l->att.conf_key);
+    if (rc == BM_OK && l->ops->random(l->ctx, l->att.random, auth_len(l)) != 0)
         rc = BM_ECRYPTO;
     if (rc == BM_OK)
-        rc = bm_prov_confirmation(l->alg, l->conf_key, l->random, l->auth, l->confirm);
+        rc = bm_prov_confirmation(l->alg, l->att.conf_key, l->att.random, l->att.auth, l->confirm);
     return rc;
 }
 
@@ -305,10 +298,10 @@ static bool derive_session(struct bm_prov_link *l, struct bm_prov_session *s)
 {
     uint8_t salt[BM_PROV_SALT_LEN];
     bool device = l->role == BM_PROV_ROLE_DEVICE;
-    int rc = bm_prov_prov_salt(l->alg, l->conf_salt, device ? l->peer_random : l->random,
-                               device ? l->random : l->peer_random, salt);
+    int rc = bm_prov_prov_salt(l->alg, l->conf_salt, device ? l->peer_random : l->att.random,
+                               device ? l->att.random : l->peer_random, salt);
     if (rc == BM_OK)
-        rc = bm_prov_session_derive(l->secret, salt, s);
+        rc = bm_prov_session_derive(l->att.secret, salt, s);
     return rc == BM_OK;
 }
 
@@ -407,13 +400,13 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
             struct bm_prov_oob oob;
             if (l->ops->random(l->ctx, rnd, sizeof(rnd)) != 0 ||
                 bm_prov_oob_generate(&l->start, rnd, &oob) != BM_OK ||
-                bm_prov_auth_from_oob(l->alg, &oob, l->auth) != BM_OK)
+                bm_prov_auth_from_oob(l->alg, &oob, l->att.auth) != BM_OK)
                 return BM_ECRYPTO;
             l->ops->output_oob(l->ctx, l->start.auth_action, oob.number,
                                oob.alphanumeric ? oob.str : NULL);
             bm_crypto_wipe(&oob, sizeof(oob));
         } else {
-            bm_prov_auth_no_oob(l->alg, l->auth);
+            bm_prov_auth_no_oob(l->alg, l->att.auth);
         }
         l->expect = BM_PROV_CONFIRM;
         return make_confirmation(l) == BM_OK ? BM_OK : BM_ECRYPTO;
@@ -428,11 +421,11 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
         return BM_OK;
     case BM_PROV_RANDOM:
         *reason = BM_PROV_ERR_CONFIRMATION_FAILED;
-        if (bm_prov_confirmation_check(l->alg, l->conf_key, p->u.random.value, l->auth,
-                                       l->peer_confirm, l->random) != BM_OK)
+        if (bm_prov_confirmation_check(l->alg, l->att.conf_key, p->u.random.value, l->att.auth,
+                                       l->peer_confirm, l->att.random) != BM_OK)
             return BM_EAUTH;
         memcpy(l->peer_random, p->u.random.value, auth_len(l));
-        send_auth_sized(l, BM_PROV_RANDOM, l->random, now);
+        send_auth_sized(l, BM_PROV_RANDOM, l->att.random, now);
         l->expect = BM_PROV_DATA;
         return BM_OK;
     default: /* BM_PROV_DATA: a device expects no other type */
@@ -512,7 +505,7 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p,
         send_pdu(l, &sp, now);
         send_pub_key(l, now);
         if (st.auth_method == BM_PROV_AUTH_NO_OOB) {
-            bm_prov_auth_no_oob(l->alg, l->auth);
+            bm_prov_auth_no_oob(l->alg, l->att.auth);
             l->auth_ready = true;
         }
         l->expect = BM_PROV_PUB_KEY;
@@ -539,12 +532,12 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p,
             return;
         }
         memcpy(l->peer_confirm, p->u.confirm.value, auth_len(l));
-        send_auth_sized(l, BM_PROV_RANDOM, l->random, now);
+        send_auth_sized(l, BM_PROV_RANDOM, l->att.random, now);
         l->expect = BM_PROV_RANDOM;
         return;
     case BM_PROV_RANDOM: {
-        if (bm_prov_confirmation_check(l->alg, l->conf_key, p->u.random.value, l->auth,
-                                       l->peer_confirm, l->random) != BM_OK) {
+        if (bm_prov_confirmation_check(l->alg, l->att.conf_key, p->u.random.value, l->att.auth,
+                                       l->peer_confirm, l->att.random) != BM_OK) {
             fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED, now);
             return;
         }
@@ -565,7 +558,7 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p,
             return;
         }
         /* the device key is ours to keep until Complete arrives */
-        memcpy(l->secret, s.dev_key, BM_KEY_LEN);
+        memcpy(l->att.secret, s.dev_key, BM_KEY_LEN);
         bm_crypto_wipe(&s, sizeof(s));
         send_pdu(l, &dp, now);
         bm_crypto_wipe(&dp, sizeof(dp));
@@ -580,7 +573,7 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p,
         r.iv_index = l->pv_cfg.iv_index;
         r.addr = l->pv_cfg.addr;
         r.algorithm = l->alg;
-        memcpy(r.dev_key, l->secret, BM_KEY_LEN);
+        memcpy(r.dev_key, l->att.secret, BM_KEY_LEN);
         uint8_t uuid[16];
         memcpy(uuid, l->pv_cfg.uuid, 16);
         uint8_t elements = l->peer_caps.num_elements;
@@ -740,10 +733,10 @@ void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, uin
         return;
     const uint8_t *pdu;
     size_t pdu_len;
-    int rc = bm_pbadv_rx_add(&l->rx, &p, &pdu, &pdu_len);
+    int rc = bm_pbadv_rx_add(&l->att.rx, &p, &pdu, &pdu_len);
     if (rc == BM_ESTATE) {
-        bm_pbadv_rx_reset(&l->rx);
-        rc = bm_pbadv_rx_add(&l->rx, &p, &pdu, &pdu_len);
+        bm_pbadv_rx_reset(&l->att.rx);
+        rc = bm_pbadv_rx_add(&l->att.rx, &p, &pdu, &pdu_len);
     }
     if (rc == BM_EDUP) {
         send_tx_ack(l, p.tn);
@@ -760,7 +753,7 @@ void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, uin
     l->rx_trans = bm_pbadv_tn_next(p.tn);
     uint8_t copy[BM_PBADV_RX_MAX_LEN];
     memcpy(copy, pdu, pdu_len);
-    bm_pbadv_rx_reset(&l->rx);
+    bm_pbadv_rx_reset(&l->att.rx);
     handle_pdu(l, copy, pdu_len, now);
     bm_crypto_wipe(copy, sizeof(copy));
 }
@@ -817,7 +810,7 @@ int bm_prov_link_input_oob(struct bm_prov_link *l, const char *value, uint64_t n
     int rc = bm_prov_oob_from_text(&l->start, value, strlen(value), &oob);
     if (rc != BM_OK)
         return rc;
-    rc = bm_prov_auth_from_oob(l->alg, &oob, l->auth);
+    rc = bm_prov_auth_from_oob(l->alg, &oob, l->att.auth);
     bm_crypto_wipe(&oob, sizeof(oob));
     if (rc != BM_OK)
         return rc;

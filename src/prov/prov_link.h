@@ -89,6 +89,19 @@ struct bm_prov_provisioner_cfg {
     uint16_t addr;
 };
 
+/* What one provisioning attempt holds that is secret or in flight: wiped
+ * as a whole whenever an attempt starts or ends. */
+struct bm_prov_attempt {
+    struct bm_pbadv_rx rx;
+    uint8_t tx_pdu[BM_PROV_PDU_MAX_LEN];
+    uint8_t queued_pdu[BM_PROV_PDU_MAX_LEN]; /* sent once tx_pdu is acknowledged */
+    uint8_t priv[BM_P256_PRIV_LEN];
+    uint8_t secret[BM_P256_SECRET_LEN]; /* ECDH; a provisioner keeps the DevKey here */
+    uint8_t conf_key[32];
+    uint8_t random[32]; /* ours */
+    uint8_t auth[32];
+};
+
 struct bm_prov_link {
     const struct bm_prov_link_ops *ops;
     void *ctx;
@@ -121,9 +134,7 @@ struct bm_prov_link {
     uint64_t trans_deadline;
     size_t tx_len;
     size_t queued_len;
-    struct bm_pbadv_rx rx;
-    uint8_t tx_pdu[BM_PROV_PDU_MAX_LEN];
-    uint8_t queued_pdu[BM_PROV_PDU_MAX_LEN]; /* sent once tx_pdu is acknowledged */
+    struct bm_prov_attempt att;
 
     struct bm_prov_device_cfg dev_cfg;
     struct bm_prov_provisioner_cfg pv_cfg;
@@ -134,14 +145,9 @@ struct bm_prov_link {
     uint8_t caps_raw[BM_PROV_CAPS_LEN];
     uint8_t start_raw[BM_PROV_START_LEN];
     uint8_t conf_salt[32];
-    uint8_t conf_key[32];
-    uint8_t priv[BM_P256_PRIV_LEN];
     uint8_t pub[BM_P256_PUB_LEN];
     uint8_t peer_pub[BM_P256_PUB_LEN];
-    uint8_t secret[BM_P256_SECRET_LEN];
-    uint8_t random[32];
     uint8_t peer_random[32];
-    uint8_t auth[32];
     uint8_t confirm[32]; /* ours */
     uint8_t peer_confirm[32];
 };
