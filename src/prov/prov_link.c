@@ -751,11 +751,10 @@ void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, uin
     l->last_rx_trans = p.tn;
     l->rx_any = true;
     l->rx_trans = bm_pbadv_tn_next(p.tn);
-    uint8_t copy[BM_PBADV_RX_MAX_LEN];
-    memcpy(copy, pdu, pdu_len);
-    bm_pbadv_rx_reset(&l->att.rx);
-    handle_pdu(l, copy, pdu_len, now);
-    bm_crypto_wipe(copy, sizeof(copy));
+    /* The PDU stays in the reassembler until the next transaction starts
+     * or the attempt is wiped: only ever one transaction of the peer's is
+     * new (its retransmissions are caught above by last_rx_trans). */
+    handle_pdu(l, pdu, pdu_len, now);
 }
 
 /* --- roles and timers --- */
