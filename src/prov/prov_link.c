@@ -623,6 +623,17 @@ void bm_prov_link_pdu_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len,
     handle_pdu(l, pdu, len, now);
 }
 
+void bm_prov_link_device_open(struct bm_prov_link *l, uint8_t bearer, uint64_t now)
+{
+    wipe_protocol(l);
+    l->bearer = bearer;
+    l->state = LINK_OPEN;
+    l->done = false;
+    l->expect = BM_PROV_INVITE;
+    l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+    log_event(l, bearer == BM_PROV_BEARER_GATT ? "pb-gatt link open" : "link open");
+}
+
 void bm_prov_link_start(struct bm_prov_link *l, uint64_t now)
 {
     struct bm_prov_pdu inv = {.type = BM_PROV_INVITE};
@@ -669,17 +680,11 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p, uint64_
         }
         if (l->state != LINK_IDLE)
             return;
-        wipe_protocol(l);
-        l->bearer = BM_PROV_BEARER_ADV;
         l->link_id = p->link_id;
-        l->state = LINK_OPEN;
-        l->done = false;
         l->tx_trans = BM_PBADV_TN_DEVICE_FIRST;
         l->rx_trans = BM_PBADV_TN_PROVISIONER_FIRST;
         l->rx_any = false;
-        l->expect = BM_PROV_INVITE;
-        l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
-        log_event(l, "link open");
+        bm_prov_link_device_open(l, BM_PROV_BEARER_ADV, now);
         send_ctl(l, BM_PBADV_LINK_ACK);
         return;
     case BM_PBADV_LINK_ACK:

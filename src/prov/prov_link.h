@@ -176,6 +176,9 @@ bool bm_prov_link_active(const struct bm_prov_link *l);
 
 /* Handles one complete Provisioning PDU received on the open link. */
 void bm_prov_link_pdu_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uint64_t now_ms);
+/* Device: a link is open on bearer (BM_PROV_BEARER_*): the attempt starts
+ * afresh and Invite is expected. */
+void bm_prov_link_device_open(struct bm_prov_link *l, uint8_t bearer, uint64_t now_ms);
 /* The link is open: a provisioner sends Invite. */
 void bm_prov_link_start(struct bm_prov_link *l, uint64_t now_ms);
 /* The peer ended the link: a procedure not finished fails with err. */
