@@ -643,18 +643,28 @@ void bm_prov_link_start(struct bm_prov_link *l, uint64_t now)
     send_pdu(l, &inv, now);
 }
 
-void bm_prov_link_closed(struct bm_prov_link *l, int err)
+/* The link ends (closed by the peer, or timed out: close it on our side
+ * too): a procedure that had not ended failed with err. */
+static void link_ended(struct bm_prov_link *l, const char *event, int err, bool close,
+                       uint64_t now)
 {
-    if (l->state == LINK_IDLE)
-        return;
-    log_event(l, "link closed by peer");
+    log_event(l, event);
     bool report = !l->done;
     uint8_t uuid[16];
     memcpy(uuid, peer_uuid(l), 16);
     l->done = true;
-    to_idle(l);
+    if (close)
+        close_link(l, BM_PBADV_CLOSE_TIMEOUT, now);
+    else
+        to_idle(l);
     if (report)
         l->ops->failed(l->ctx, uuid, err, 0);
+}
+
+void bm_prov_link_closed(struct bm_prov_link *l, int err)
+{
+    if (l->state != LINK_IDLE)
+        link_ended(l, "link closed by peer", err, false, 0);
 }
 
 /* --- bearer: receiving --- */
@@ -838,17 +848,8 @@ uint64_t bm_prov_link_process(struct bm_prov_link *l, uint64_t now)
         return UINT64_MAX;
     if ((l->link_deadline && now >= l->link_deadline) ||
         (l->trans_deadline && now >= l->trans_deadline)) {
-        log_event(l, "timeout");
-        uint8_t uuid[16];
-        memcpy(uuid, peer_uuid(l), 16);
-        bool report = !l->done;
-        l->done = true;
-        if (l->role == BM_PROV_ROLE_PROVISIONER || l->bearer == BM_PROV_BEARER_GATT)
-            close_link(l, BM_PBADV_CLOSE_TIMEOUT, now);
-        else
-            to_idle(l);
-        if (report)
-            l->ops->failed(l->ctx, uuid, BM_ETIMEOUT, 0);
+        link_ended(l, "timeout", BM_ETIMEOUT,
+                   l->role == BM_PROV_ROLE_PROVISIONER || l->bearer == BM_PROV_BEARER_GATT, now);
     }
     if (l->tx_deadline && now >= l->tx_deadline) {
         /* Opening and Closing are a provisioner's PB-ADV states */
