@@ -129,17 +129,16 @@ int bm_prov_prov_salt(uint8_t alg, const uint8_t *conf_salt, const uint8_t *rand
 int bm_prov_session_derive(const uint8_t ecdh[BM_P256_SECRET_LEN],
                            const uint8_t prov_salt[BM_PROV_SALT_LEN], struct bm_prov_session *s)
 {
-    static const uint8_t prsk[] = {'p', 'r', 's', 'k'};
-    static const uint8_t prsn[] = {'p', 'r', 's', 'n'};
-    static const uint8_t prdk[] = {'p', 'r', 'd', 'k'};
+    /* SessionKey, SessionNonce (its last 13 octets), DeviceKey */
+    static const uint8_t labels[3][4] = {
+        {'p', 'r', 's', 'k'}, {'p', 'r', 's', 'n'}, {'p', 'r', 'd', 'k'}};
     if (!ecdh || !prov_salt || !s)
         return BM_EINVAL;
     uint8_t nonce[16];
-    int rc = bm_crypto_k1(ecdh, BM_P256_SECRET_LEN, prov_salt, prsk, sizeof(prsk), s->session_key);
-    if (rc == BM_OK)
-        rc = bm_crypto_k1(ecdh, BM_P256_SECRET_LEN, prov_salt, prsn, sizeof(prsn), nonce);
-    if (rc == BM_OK)
-        rc = bm_crypto_k1(ecdh, BM_P256_SECRET_LEN, prov_salt, prdk, sizeof(prdk), s->dev_key);
+    uint8_t *out[3] = {s->session_key, nonce, s->dev_key};
+    int rc = BM_OK;
+    for (int i = 0; i < 3 && rc == BM_OK; i++)
+        rc = bm_crypto_k1(ecdh, BM_P256_SECRET_LEN, prov_salt, labels[i], 4, out[i]);
     if (rc == BM_OK)
         memcpy(s->session_nonce, nonce + 16 - BM_NONCE_LEN, BM_NONCE_LEN);
     else
@@ -381,20 +380,19 @@ int bm_prov_auth_from_oob(uint8_t alg, const struct bm_prov_oob *oob, uint8_t *a
     size_t n = bm_prov_auth_len(alg);
     if (n == 0 || !oob || !auth)
         return BM_EINVAL;
-    if (oob->alphanumeric) {
-        if (oob->str_len < 1 || oob->str_len > BM_PROV_OOB_SIZE_MAX)
-            return BM_EINVAL;
-        memset(auth, 0, n);
-        memcpy(auth, oob->str, oob->str_len);
-        return BM_OK;
-    }
-    if (oob->number >= pow10_u32(BM_PROV_OOB_SIZE_MAX))
+    bool ok = oob->alphanumeric ? oob->str_len >= 1 && oob->str_len <= BM_PROV_OOB_SIZE_MAX
+                                : oob->number < pow10_u32(BM_PROV_OOB_SIZE_MAX);
+    if (!ok)
         return BM_EINVAL;
     memset(auth, 0, n);
-    auth[n - 4] = (uint8_t)(oob->number >> 24);
-    auth[n - 3] = (uint8_t)(oob->number >> 16);
-    auth[n - 2] = (uint8_t)(oob->number >> 8);
-    auth[n - 1] = (uint8_t)oob->number;
+    if (oob->alphanumeric) {
+        memcpy(auth, oob->str, oob->str_len);
+    } else {
+        auth[n - 4] = (uint8_t)(oob->number >> 24);
+        auth[n - 3] = (uint8_t)(oob->number >> 16);
+        auth[n - 2] = (uint8_t)(oob->number >> 8);
+        auth[n - 1] = (uint8_t)oob->number;
+    }
     return BM_OK;
 }
 
