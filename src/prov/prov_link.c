@@ -92,20 +92,19 @@ static void send_segments(struct bm_prov_link *l)
     }
 }
 
-static void start_transaction(struct bm_prov_link *l, const uint8_t *pdu, size_t len,
-                              uint64_t now)
+static void start_transaction(struct bm_prov_link *l, const uint8_t *pdu, size_t len)
 {
     memcpy(l->att.tx_pdu, pdu, len);
     l->tx_len = len;
     l->tx_pending = true;
-    l->trans_deadline = now + BM_PROV_TRANS_TIMEOUT_MS;
-    l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+    l->trans_deadline = l->now + BM_PROV_TRANS_TIMEOUT_MS;
+    l->tx_deadline = l->now + BM_PROV_RETRANSMIT_MS;
     send_segments(l);
 }
 
 /* Sends a Provisioning PDU as the next transaction, or queues it behind
  * the one in flight. */
-static void send_built(struct bm_prov_link *l, const uint8_t *buf, size_t len, uint64_t now)
+static void send_built(struct bm_prov_link *l, const uint8_t *buf, size_t len)
 {
     if (l->bearer == BM_PROV_BEARER_GATT) {
         /* 5.2.2: GATT is reliable; no transactions, no retransmission */
@@ -115,20 +114,20 @@ static void send_built(struct bm_prov_link *l, const uint8_t *buf, size_t len, u
         memcpy(l->att.queued_pdu, buf, len);
         l->queued_len = len;
     } else {
-        start_transaction(l, buf, len, now);
+        start_transaction(l, buf, len);
     }
 }
 
-static void send_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *pdu, uint64_t now)
+static void send_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *pdu)
 {
     uint8_t buf[BM_PROV_PDU_MAX_LEN];
     size_t len;
     if (bm_prov_pdu_build(pdu, buf, sizeof(buf), &len) == BM_OK)
-        send_built(l, buf, len, now);
+        send_built(l, buf, len);
     bm_crypto_wipe(buf, sizeof(buf));
 }
 
-static void tx_acked(struct bm_prov_link *l, uint64_t now)
+static void tx_acked(struct bm_prov_link *l)
 {
     l->tx_pending = false;
     l->trans_deadline = 0;
@@ -137,7 +136,7 @@ static void tx_acked(struct bm_prov_link *l, uint64_t now)
     if (l->queued_len) {
         size_t len = l->queued_len;
         l->queued_len = 0;
-        start_transaction(l, l->att.queued_pdu, len, now);
+        start_transaction(l, l->att.queued_pdu, len);
     }
 }
 
@@ -161,7 +160,7 @@ static void send_ctl(struct bm_prov_link *l, uint8_t opcode)
 
 /* Ends the link: PB-GATT by ending the connection, PB-ADV (only a
  * provisioner closes one) with Link Close, repeated. */
-static void close_link(struct bm_prov_link *l, uint8_t reason, uint64_t now)
+static void close_link(struct bm_prov_link *l, uint8_t reason)
 {
     if (!BM_CFG_PROVISIONER || l->bearer == BM_PROV_BEARER_GATT) {
         /* 5.2.2: a PB-GATT link is closed by ending the connection */
@@ -176,7 +175,7 @@ static void close_link(struct bm_prov_link *l, uint8_t reason, uint64_t now)
     l->close_left = BM_PROV_CLOSE_REPEAT - 1;
     l->link_deadline = 0;
     l->trans_deadline = 0;
-    l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+    l->tx_deadline = l->now + BM_PROV_RETRANSMIT_MS;
     send_ctl(l, BM_PBADV_LINK_CLOSE);
 }
 
@@ -206,7 +205,7 @@ static const uint8_t *peer_uuid(const struct bm_prov_link *l)
 
 /* The procedure failed on our side. A device sends Provisioning Failed and
  * waits for the provisioner to close the link; a provisioner closes it. */
-static void fail(struct bm_prov_link *l, int err, uint8_t reason, uint64_t now)
+static void fail(struct bm_prov_link *l, int err, uint8_t reason)
 {
     if (l->done)
         return;
@@ -219,10 +218,10 @@ static void fail(struct bm_prov_link *l, int err, uint8_t reason, uint64_t now)
         wipe_protocol(l);
         struct bm_prov_pdu f = {.type = BM_PROV_FAILED};
         f.u.error_code = reason ? reason : BM_PROV_ERR_UNEXPECTED_ERROR;
-        send_pdu(l, &f, now);
-        l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+        send_pdu(l, &f);
+        l->link_deadline = l->now + BM_PROV_LINK_TIMEOUT_MS;
     } else if (BM_CFG_PROVISIONER) {
-        close_link(l, BM_PBADV_CLOSE_FAIL, now);
+        close_link(l, BM_PBADV_CLOSE_FAIL);
     }
     l->ops->failed(l->ctx, uuid, err, reason);
 }
@@ -268,20 +267,19 @@ static int make_confirmation(struct bm_prov_link *l)
 }
 
 /* Our Confirmation or Random (one layout). */
-static void send_auth_sized(struct bm_prov_link *l, uint8_t type, const uint8_t *value,
-                            uint64_t now)
+static void send_auth_sized(struct bm_prov_link *l, uint8_t type, const uint8_t *value)
 {
     struct bm_prov_pdu p = {.type = type};
     p.u.confirm.len = (uint8_t)auth_len(l);
     memcpy(p.u.confirm.value, value, auth_len(l));
-    send_pdu(l, &p, now);
+    send_pdu(l, &p);
 }
 
-static void send_pub_key(struct bm_prov_link *l, uint64_t now)
+static void send_pub_key(struct bm_prov_link *l)
 {
     struct bm_prov_pdu p = {.type = BM_PROV_PUB_KEY};
     memcpy(p.u.pub_key, l->pub, BM_P256_PUB_LEN);
-    send_pdu(l, &p, now);
+    send_pdu(l, &p);
 }
 
 /* Parameters of a PDU as sent (without the type octet), for the
@@ -314,8 +312,7 @@ static int take_peer_pub(struct bm_prov_link *l, const struct bm_prov_pdu *p)
 }
 
 /* Device: Provisioning Data, the last step (Mesh Profile 5.4.2.5). */
-static int device_data(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now,
-                       uint8_t *reason)
+static int device_data(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint8_t *reason)
 {
     struct bm_prov_session s;
     struct bm_prov_data d;
@@ -339,7 +336,7 @@ static int device_data(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint
     bm_crypto_wipe(&d, sizeof(d));
     struct bm_prov_pdu c = {.type = BM_PROV_COMPLETE};
     wipe_protocol(l);
-    send_pdu(l, &c, now);
+    send_pdu(l, &c);
     l->expect = EXPECT_NONE;
     l->done = true;
     /* provisioned: no more links until a reset re-enables us */
@@ -355,7 +352,7 @@ static int device_data(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint
  * cause of the failure with *reason the Provisioning Failed error code to
  * send (left at Unexpected Error where our own side failed). */
 static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const uint8_t *params,
-                      uint8_t *reason, uint64_t now)
+                      uint8_t *reason)
 {
     int rc;
     switch (p->type) {
@@ -367,7 +364,7 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
         size_t len;
         if (bm_prov_pdu_build(&caps, buf, sizeof(buf), &len) == BM_OK) {
             memcpy(l->caps_raw, buf + 1, BM_PROV_CAPS_LEN);
-            send_built(l, buf, len, now);
+            send_built(l, buf, len);
         }
         l->expect = BM_PROV_START;
         log_event(l, "invite");
@@ -392,7 +389,7 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
             *reason = BM_PROV_ERR_INVALID_FORMAT;
             return rc;
         }
-        send_pub_key(l, now);
+        send_pub_key(l);
         if (l->start.auth_method == BM_PROV_AUTH_OUTPUT) {
             /* Mesh Profile 5.4.2.4: the device outputs its value once the
              * public keys are exchanged; a fresh one every attempt. */
@@ -416,7 +413,7 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
         if (bm_prov_is_reflection(l->confirm, p->u.confirm.value, auth_len(l)))
             return BM_EAUTH;
         memcpy(l->peer_confirm, p->u.confirm.value, auth_len(l));
-        send_auth_sized(l, BM_PROV_CONFIRM, l->confirm, now);
+        send_auth_sized(l, BM_PROV_CONFIRM, l->confirm);
         l->expect = BM_PROV_RANDOM;
         return BM_OK;
     case BM_PROV_RANDOM:
@@ -425,11 +422,11 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
                                        l->peer_confirm, l->att.random) != BM_OK)
             return BM_EAUTH;
         memcpy(l->peer_random, p->u.random.value, auth_len(l));
-        send_auth_sized(l, BM_PROV_RANDOM, l->att.random, now);
+        send_auth_sized(l, BM_PROV_RANDOM, l->att.random);
         l->expect = BM_PROV_DATA;
         return BM_OK;
     default: /* BM_PROV_DATA: a device expects no other type */
-        return device_data(l, p, now, reason);
+        return device_data(l, p, reason);
     }
 }
 
@@ -464,23 +461,23 @@ static int choose_start(struct bm_prov_link *l, const struct bm_prov_caps *caps,
     return bm_prov_start_fits_caps(st, caps) == BM_OK ? BM_OK : BM_ENOTSUP;
 }
 
-static void provisioner_confirm_if_ready(struct bm_prov_link *l, uint64_t now)
+static void provisioner_confirm_if_ready(struct bm_prov_link *l)
 {
     if (!l->auth_ready || !l->peer_pub_ready || l->confirm_sent || l->expect != BM_PROV_CONFIRM)
         return;
     l->confirm_sent = true;
     if (make_confirmation(l) != BM_OK) {
-        fail(l, BM_ECRYPTO, 0, now);
+        fail(l, BM_ECRYPTO, 0);
         return;
     }
-    send_auth_sized(l, BM_PROV_CONFIRM, l->confirm, now);
+    send_auth_sized(l, BM_PROV_CONFIRM, l->confirm);
 }
 
-static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now)
+static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p)
 {
     if (p->type == BM_PROV_FAILED) {
         uint8_t reason = p->u.error_code;
-        fail(l, err_of_reason(reason), reason, now);
+        fail(l, err_of_reason(reason), reason);
         return;
     }
     switch (p->type) {
@@ -490,7 +487,7 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p,
         raw_params(p, l->caps_raw, BM_PROV_CAPS_LEN);
         int rc = choose_start(l, &p->u.caps, &st);
         if (rc != BM_OK) {
-            fail(l, rc, 0, now);
+            fail(l, rc, 0);
             return;
         }
         l->start = st;
@@ -499,11 +496,11 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p,
         sp.u.start = st;
         raw_params(&sp, l->start_raw, BM_PROV_START_LEN);
         if (gen_keys(l) != BM_OK) {
-            fail(l, BM_ECRYPTO, 0, now);
+            fail(l, BM_ECRYPTO, 0);
             return;
         }
-        send_pdu(l, &sp, now);
-        send_pub_key(l, now);
+        send_pdu(l, &sp);
+        send_pub_key(l);
         if (st.auth_method == BM_PROV_AUTH_NO_OOB) {
             bm_prov_auth_no_oob(l->alg, l->att.auth);
             l->auth_ready = true;
@@ -514,31 +511,31 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p,
     case BM_PROV_PUB_KEY: {
         int rc = take_peer_pub(l, p);
         if (rc != BM_OK) {
-            fail(l, rc, BM_PROV_ERR_INVALID_FORMAT, now);
+            fail(l, rc, BM_PROV_ERR_INVALID_FORMAT);
             return;
         }
         l->peer_pub_ready = true;
         l->expect = BM_PROV_CONFIRM;
         if (l->start.auth_method == BM_PROV_AUTH_OUTPUT && !l->auth_ready)
             l->ops->oob_needed(l->ctx, l->start.auth_action, l->start.auth_size);
-        provisioner_confirm_if_ready(l, now);
+        provisioner_confirm_if_ready(l);
         return;
     }
     case BM_PROV_CONFIRM:
         /* the parser fixed its length to the algorithm's */
         if (!l->confirm_sent ||
             bm_prov_is_reflection(l->confirm, p->u.confirm.value, auth_len(l))) {
-            fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED, now);
+            fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED);
             return;
         }
         memcpy(l->peer_confirm, p->u.confirm.value, auth_len(l));
-        send_auth_sized(l, BM_PROV_RANDOM, l->att.random, now);
+        send_auth_sized(l, BM_PROV_RANDOM, l->att.random);
         l->expect = BM_PROV_RANDOM;
         return;
     case BM_PROV_RANDOM: {
         if (bm_prov_confirmation_check(l->alg, l->att.conf_key, p->u.random.value, l->att.auth,
                                        l->peer_confirm, l->att.random) != BM_OK) {
-            fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED, now);
+            fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED);
             return;
         }
         memcpy(l->peer_random, p->u.random.value, auth_len(l));
@@ -554,13 +551,13 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p,
         bm_crypto_wipe(&d, sizeof(d));
         if (!ok) {
             bm_crypto_wipe(&s, sizeof(s));
-            fail(l, BM_ECRYPTO, 0, now);
+            fail(l, BM_ECRYPTO, 0);
             return;
         }
         /* the device key is ours to keep until Complete arrives */
         memcpy(l->att.secret, s.dev_key, BM_KEY_LEN);
         bm_crypto_wipe(&s, sizeof(s));
-        send_pdu(l, &dp, now);
+        send_pdu(l, &dp);
         bm_crypto_wipe(&dp, sizeof(dp));
         l->expect = BM_PROV_COMPLETE;
         return;
@@ -578,19 +575,19 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p,
         memcpy(uuid, l->pv_cfg.uuid, 16);
         uint8_t elements = l->peer_caps.num_elements;
         l->done = true;
-        close_link(l, BM_PBADV_CLOSE_SUCCESS, now);
+        close_link(l, BM_PBADV_CLOSE_SUCCESS);
         log_event(l, "complete");
         l->ops->complete(l->ctx, uuid, &r, elements);
         bm_crypto_wipe(&r, sizeof(r));
         return;
     }
     default:
-        fail(l, BM_EMALFORMED, BM_PROV_ERR_UNEXPECTED_PDU, now);
+        fail(l, BM_EMALFORMED, BM_PROV_ERR_UNEXPECTED_PDU);
         return;
     }
 }
 
-static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len, uint64_t now)
+static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len)
 {
     if (l->done || l->expect == EXPECT_NONE)
         return; /* after the end, retransmissions are only acknowledged */
@@ -605,26 +602,28 @@ static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len, u
         reason = BM_PROV_ERR_UNEXPECTED_PDU;
     }
     if (rc == BM_OK) {
-        l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+        l->link_deadline = l->now + BM_PROV_LINK_TIMEOUT_MS;
         if (l->role == BM_PROV_ROLE_DEVICE)
-            rc = device_pdu(l, &p, buf + 1, &reason, now);
+            rc = device_pdu(l, &p, buf + 1, &reason);
         else if (BM_CFG_PROVISIONER)
-            provisioner_pdu(l, &p, now);
+            provisioner_pdu(l, &p);
     }
     if (rc != BM_OK)
-        fail(l, rc, reason, now);
+        fail(l, rc, reason);
     bm_crypto_wipe(&p, sizeof(p));
 }
 
 void bm_prov_link_pdu_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uint64_t now)
 {
+    l->now = now;
     if (l->state != LINK_OPEN)
         return;
-    handle_pdu(l, pdu, len, now);
+    handle_pdu(l, pdu, len);
 }
 
 void bm_prov_link_device_open(struct bm_prov_link *l, uint8_t bearer, uint64_t now)
 {
+    l->now = now;
     wipe_protocol(l);
     l->bearer = bearer;
     l->state = LINK_OPEN;
@@ -636,17 +635,17 @@ void bm_prov_link_device_open(struct bm_prov_link *l, uint8_t bearer, uint64_t n
 
 void bm_prov_link_start(struct bm_prov_link *l, uint64_t now)
 {
+    l->now = now;
     struct bm_prov_pdu inv = {.type = BM_PROV_INVITE};
     inv.u.attention_duration_s = l->pv_cfg.attention_s;
     l->invite[0] = l->pv_cfg.attention_s;
     l->expect = BM_PROV_CAPABILITIES;
-    send_pdu(l, &inv, now);
+    send_pdu(l, &inv);
 }
 
 /* The link ends (closed by the peer, or timed out: close it on our side
  * too): a procedure that had not ended failed with err. */
-static void link_ended(struct bm_prov_link *l, const char *event, int err, bool close,
-                       uint64_t now)
+static void link_ended(struct bm_prov_link *l, const char *event, int err, bool close)
 {
     log_event(l, event);
     bool report = !l->done;
@@ -654,7 +653,7 @@ static void link_ended(struct bm_prov_link *l, const char *event, int err, bool 
     memcpy(uuid, peer_uuid(l), 16);
     l->done = true;
     if (close)
-        close_link(l, BM_PBADV_CLOSE_TIMEOUT, now);
+        close_link(l, BM_PBADV_CLOSE_TIMEOUT);
     else
         to_idle(l);
     if (report)
@@ -664,7 +663,7 @@ static void link_ended(struct bm_prov_link *l, const char *event, int err, bool 
 void bm_prov_link_closed(struct bm_prov_link *l, int err)
 {
     if (l->state != LINK_IDLE)
-        link_ended(l, "link closed by peer", err, false, 0);
+        link_ended(l, "link closed by peer", err, false);
 }
 
 /* --- bearer: receiving --- */
@@ -677,7 +676,7 @@ static void send_tx_ack(struct bm_prov_link *l, uint8_t tn)
         send_raw(l, out, len);
 }
 
-static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p, uint64_t now)
+static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p)
 {
     switch (p->u.ctl.opcode) {
     case BM_PBADV_LINK_OPEN:
@@ -694,7 +693,7 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p, uint64_
         l->tx_trans = BM_PBADV_TN_DEVICE_FIRST;
         l->rx_trans = BM_PBADV_TN_PROVISIONER_FIRST;
         l->rx_any = false;
-        bm_prov_link_device_open(l, BM_PROV_BEARER_ADV, now);
+        bm_prov_link_device_open(l, BM_PROV_BEARER_ADV, l->now);
         send_ctl(l, BM_PBADV_LINK_ACK);
         return;
     case BM_PBADV_LINK_ACK:
@@ -703,9 +702,9 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p, uint64_
             return;
         l->state = LINK_OPEN;
         l->tx_deadline = 0;
-        l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+        l->link_deadline = l->now + BM_PROV_LINK_TIMEOUT_MS;
         log_event(l, "link ack");
-        bm_prov_link_start(l, now);
+        bm_prov_link_start(l, l->now);
         return;
     case BM_PBADV_LINK_CLOSE:
         if (l->state == LINK_IDLE || p->link_id != l->link_id)
@@ -720,20 +719,21 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p, uint64_
 
 void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, uint64_t now)
 {
+    l->now = now;
     struct bm_pbadv_pdu p;
     if (l->state != LINK_IDLE && l->bearer != BM_PROV_BEARER_ADV)
         return; /* busy on PB-GATT */
     if (bm_pbadv_parse(buf, len, &p) != BM_OK)
         return;
     if (p.gpcf == BM_PBADV_GPCF_CTL) {
-        rx_ctl(l, &p, now);
+        rx_ctl(l, &p);
         return;
     }
     if (l->state != LINK_OPEN || p.link_id != l->link_id)
         return;
     if (p.gpcf == BM_PBADV_GPCF_ACK) {
         if (l->tx_pending && p.tn == l->tx_trans)
-            tx_acked(l, now);
+            tx_acked(l);
         return;
     }
     /* Transaction segments must come from the peer's number range. */
@@ -761,7 +761,7 @@ void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, uin
         return;
     /* A new transaction from the peer means it received ours. */
     if (l->tx_pending)
-        tx_acked(l, now);
+        tx_acked(l);
     send_tx_ack(l, p.tn);
     l->last_rx_trans = p.tn;
     l->rx_any = true;
@@ -769,7 +769,7 @@ void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, uin
     /* The PDU stays in the reassembler until the next transaction starts
      * or the attempt is wiped: only ever one transaction of the peer's is
      * new (its retransmissions are caught above by last_rx_trans). */
-    handle_pdu(l, pdu, pdu_len, now);
+    handle_pdu(l, pdu, pdu_len);
 }
 
 /* --- roles and timers --- */
@@ -789,6 +789,7 @@ int bm_prov_link_open(struct bm_prov_link *l, const struct bm_prov_provisioner_c
 {
     if (!BM_CFG_PROVISIONER)
         return BM_ENOTSUP;
+    l->now = now;
     /* a link still repeating its Link Close is finished: a new one may start */
     if (l->state != LINK_IDLE && l->state != LINK_CLOSING)
         return BM_EBUSY;
@@ -816,6 +817,7 @@ int bm_prov_link_open(struct bm_prov_link *l, const struct bm_prov_provisioner_c
 
 int bm_prov_link_input_oob(struct bm_prov_link *l, const char *value, uint64_t now)
 {
+    l->now = now;
     if (!BM_CFG_PROVISIONER || l->role != BM_PROV_ROLE_PROVISIONER || l->state != LINK_OPEN ||
         l->done ||
         l->start.auth_method != BM_PROV_AUTH_OUTPUT || l->auth_ready)
@@ -829,7 +831,7 @@ int bm_prov_link_input_oob(struct bm_prov_link *l, const char *value, uint64_t n
     if (rc != BM_OK)
         return rc;
     l->auth_ready = true;
-    provisioner_confirm_if_ready(l, now);
+    provisioner_confirm_if_ready(l);
     return BM_OK;
 }
 
@@ -844,12 +846,13 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 
 uint64_t bm_prov_link_process(struct bm_prov_link *l, uint64_t now)
 {
+    l->now = now;
     if (l->state == LINK_IDLE)
         return UINT64_MAX;
     if ((l->link_deadline && now >= l->link_deadline) ||
         (l->trans_deadline && now >= l->trans_deadline)) {
         link_ended(l, "timeout", BM_ETIMEOUT,
-                   l->role == BM_PROV_ROLE_PROVISIONER || l->bearer == BM_PROV_BEARER_GATT, now);
+                   l->role == BM_PROV_ROLE_PROVISIONER || l->bearer == BM_PROV_BEARER_GATT);
     }
     if (l->tx_deadline && now >= l->tx_deadline) {
         /* Opening and Closing are a provisioner's PB-ADV states */

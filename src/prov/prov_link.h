@@ -132,6 +132,7 @@ struct bm_prov_link {
     uint64_t link_deadline; /* 0: none */
     uint64_t tx_deadline;   /* next retransmission */
     uint64_t trans_deadline;
+    uint64_t now; /* of the call being handled: for the deadlines it sets */
     size_t tx_len;
     size_t queued_len;
     struct bm_prov_attempt att;
