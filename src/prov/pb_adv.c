@@ -39,22 +39,19 @@ uint8_t bm_pbadv_seg_count(size_t pdu_len)
     return (uint8_t)(1 + (rest + BM_PBADV_CONT_DATA_MAX - 1) / BM_PBADV_CONT_DATA_MAX);
 }
 
-/* Octets segment i of a total_len transaction carries; 0 if none. */
-static size_t seg_len(size_t total_len, uint8_t i)
-{
-    uint8_t count = bm_pbadv_seg_count(total_len);
-    if (i >= count)
-        return 0;
-    if (i == 0)
-        return total_len < BM_PBADV_START_DATA_MAX ? total_len : BM_PBADV_START_DATA_MAX;
-    size_t off = BM_PBADV_START_DATA_MAX + (size_t)(i - 1) * BM_PBADV_CONT_DATA_MAX;
-    size_t left = total_len - off;
-    return left < BM_PBADV_CONT_DATA_MAX ? left : BM_PBADV_CONT_DATA_MAX;
-}
-
 static size_t seg_offset(uint8_t i)
 {
     return i == 0 ? 0 : BM_PBADV_START_DATA_MAX + (size_t)(i - 1) * BM_PBADV_CONT_DATA_MAX;
+}
+
+/* Octets segment i of a total_len transaction carries; 0 if none. */
+static size_t seg_len(size_t total_len, uint8_t i)
+{
+    if (i >= bm_pbadv_seg_count(total_len))
+        return 0;
+    size_t left = total_len - seg_offset(i);
+    size_t max = i == 0 ? BM_PBADV_START_DATA_MAX : BM_PBADV_CONT_DATA_MAX;
+    return left < max ? left : max;
 }
 
 static void put_hdr(uint8_t *out, uint32_t link_id, uint8_t tn)
