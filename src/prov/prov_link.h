@@ -135,22 +135,21 @@ struct bm_prov_link {
     uint64_t now; /* of the call being handled: for the deadlines it sets */
     size_t tx_len;
     size_t queued_len;
-    struct bm_prov_attempt att;
-
     struct bm_prov_device_cfg dev_cfg;
-    struct bm_prov_provisioner_cfg pv_cfg;
 
-    /* protocol */
-    struct bm_prov_caps peer_caps;
+    /* protocol (the device's fields nearer the start, for the same reason) */
     uint8_t invite[BM_PROV_INVITE_LEN];
     uint8_t caps_raw[BM_PROV_CAPS_LEN];
     uint8_t start_raw[BM_PROV_START_LEN];
     uint8_t conf_salt[32];
-    uint8_t pub[BM_P256_PUB_LEN];
-    uint8_t peer_pub[BM_P256_PUB_LEN];
-    uint8_t peer_random[32];
     uint8_t confirm[32]; /* ours */
     uint8_t peer_confirm[32];
+    uint8_t peer_random[32];
+    struct bm_prov_attempt att;
+    uint8_t pub[BM_P256_PUB_LEN];
+    uint8_t peer_pub[BM_P256_PUB_LEN];
+    struct bm_prov_caps peer_caps;
+    struct bm_prov_provisioner_cfg pv_cfg;
 };
 
 void bm_prov_link_init(struct bm_prov_link *l, const struct bm_prov_link_ops *ops, void *ctx);
