@@ -175,19 +175,17 @@ int bm_prov_data_decode(const uint8_t in[BM_PROV_DATA_ENC_LEN], struct bm_prov_d
 {
     if (!in || !d)
         return BM_EINVAL;
-    struct bm_prov_data t;
-    memcpy(t.net_key, in, BM_KEY_LEN);
-    t.net_key_index = (uint16_t)(in[16] << 8 | in[17]);
-    t.flags = in[18];
-    t.iv_index = (uint32_t)in[19] << 24 | (uint32_t)in[20] << 16 | (uint32_t)in[21] << 8 | in[22];
-    t.unicast_addr = (uint16_t)(in[23] << 8 | in[24]);
-    int rc = BM_EMALFORMED;
-    if (data_fields_valid(&t)) {
-        *d = t;
-        rc = BM_OK;
-    }
-    bm_crypto_wipe(&t, sizeof(t));
-    return rc;
+    /* the fields checked where they lie, so *d is written only when valid */
+    struct bm_prov_data t = {.net_key_index = (uint16_t)(in[16] << 8 | in[17]),
+                             .unicast_addr = (uint16_t)(in[23] << 8 | in[24])};
+    if (!data_fields_valid(&t))
+        return BM_EMALFORMED;
+    memcpy(d->net_key, in, BM_KEY_LEN);
+    d->net_key_index = t.net_key_index;
+    d->flags = in[18];
+    d->iv_index = (uint32_t)in[19] << 24 | (uint32_t)in[20] << 16 | (uint32_t)in[21] << 8 | in[22];
+    d->unicast_addr = t.unicast_addr;
+    return BM_OK;
 }
 
 int bm_prov_data_encrypt(const struct bm_prov_session *s, const struct bm_prov_data *d,
