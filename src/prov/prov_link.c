@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "blemesh/errors.h"
+#include "blemesh/platform.h"
 #include "prov/prov_crypto.h"
 #include "prov/prov_link.h"
 
@@ -22,9 +23,11 @@
 
 #define EXPECT_NONE 0xff
 
+/* The link's events are debug lines (the node logs them at BM_LOG_DBG):
+ * compiled out, strings and all, where debug lines are (BM_CFG_LOG_LEVEL). */
 static void log_event(struct bm_prov_link *l, const char *event)
 {
-    if (l->ops->log)
+    if ((int)BM_LOG_DBG < BM_CFG_LOG_LEVEL && l->ops->log)
         l->ops->log(l->ctx, event);
 }
 

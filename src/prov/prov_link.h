@@ -51,6 +51,8 @@ struct bm_prov_link_ops {
     /* both: the procedure failed: err is a BM_E* cause, reason the
      * Provisioning Failed code sent or received (0 if none) */
     void (*failed)(void *ctx, const uint8_t uuid[16], int err, uint8_t reason);
+    /* a debug event; not called when BM_CFG_LOG_LEVEL compiles debug
+     * lines out */
     void (*log)(void *ctx, const char *event);
     /* PB-GATT (may be NULL without GATT): one whole Provisioning PDU to
      * the peer, and closing the link, i.e. the connection. */
