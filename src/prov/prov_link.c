@@ -139,7 +139,7 @@ static void tx_acked(struct bm_prov_link *l)
     if (l->queued_len) {
         size_t len = l->queued_len;
         l->queued_len = 0;
-        start_transaction(l, l->att.queued_pdu, len);
+        send_built(l, l->att.queued_pdu, len); /* PB-ADV, none in flight: it starts */
     }
 }
 
