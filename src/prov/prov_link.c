@@ -121,6 +121,18 @@ static void send_built(struct bm_prov_link *l, const uint8_t *buf, size_t len)
     }
 }
 
+/* A PDU whose parameters are plain octets (Public Key, Confirmation,
+ * Random, Complete, Failed): its type octet, then param. */
+static void send_octets(struct bm_prov_link *l, uint8_t type, const uint8_t *param, size_t n)
+{
+    uint8_t buf[BM_PROV_PDU_MAX_LEN];
+    buf[0] = type;
+    if (n) /* Complete has none (and param may be NULL) */
+        memcpy(buf + 1, param, n);
+    send_built(l, buf, 1 + n);
+    bm_crypto_wipe(buf, sizeof(buf));
+}
+
 static void send_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *pdu)
 {
     uint8_t buf[BM_PROV_PDU_MAX_LEN];
@@ -219,9 +231,8 @@ static void fail(struct bm_prov_link *l, int err, uint8_t reason)
     memcpy(uuid, peer_uuid(l), 16);
     if (l->role == BM_PROV_ROLE_DEVICE) {
         wipe_protocol(l);
-        struct bm_prov_pdu f = {.type = BM_PROV_FAILED};
-        f.u.error_code = reason ? reason : BM_PROV_ERR_UNEXPECTED_ERROR;
-        send_pdu(l, &f);
+        uint8_t code = reason ? reason : BM_PROV_ERR_UNEXPECTED_ERROR;
+        send_octets(l, BM_PROV_FAILED, &code, 1);
         l->link_deadline = l->now + BM_PROV_LINK_TIMEOUT_MS;
     } else if (BM_CFG_PROVISIONER) {
         close_link(l, BM_PBADV_CLOSE_FAIL);
@@ -272,17 +283,12 @@ static int make_confirmation(struct bm_prov_link *l)
 /* Our Confirmation or Random (one layout). */
 static void send_auth_sized(struct bm_prov_link *l, uint8_t type, const uint8_t *value)
 {
-    struct bm_prov_pdu p = {.type = type};
-    p.u.confirm.len = (uint8_t)auth_len(l);
-    memcpy(p.u.confirm.value, value, auth_len(l));
-    send_pdu(l, &p);
+    send_octets(l, type, value, auth_len(l));
 }
 
 static void send_pub_key(struct bm_prov_link *l)
 {
-    struct bm_prov_pdu p = {.type = BM_PROV_PUB_KEY};
-    memcpy(p.u.pub_key, l->pub, BM_P256_PUB_LEN);
-    send_pdu(l, &p);
+    send_octets(l, BM_PROV_PUB_KEY, l->pub, BM_P256_PUB_LEN);
 }
 
 /* Parameters of a PDU as sent (without the type octet), for the
@@ -337,9 +343,8 @@ static int device_data(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint
     memcpy(r.dev_key, s.dev_key, BM_KEY_LEN);
     bm_crypto_wipe(&s, sizeof(s));
     bm_crypto_wipe(&d, sizeof(d));
-    struct bm_prov_pdu c = {.type = BM_PROV_COMPLETE};
     wipe_protocol(l);
-    send_pdu(l, &c);
+    send_octets(l, BM_PROV_COMPLETE, NULL, 0);
     l->expect = EXPECT_NONE;
     l->done = true;
     /* provisioned: no more links until a reset re-enables us */
