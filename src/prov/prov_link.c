@@ -242,9 +242,10 @@ static void fail(struct bm_prov_link *l, int err, uint8_t reason)
 
 /* --- protocol --- */
 
+/* Used once Start is agreed, which admits only the two algorithms. */
 static size_t auth_len(const struct bm_prov_link *l)
 {
-    return bm_prov_auth_len(l->alg);
+    return l->alg == BM_PROV_ALG_HMAC ? 32 : 16;
 }
 
 static int gen_keys(struct bm_prov_link *l)
@@ -746,7 +747,7 @@ void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, uin
     }
     /* Transaction segments must come from the peer's number range. */
     bool from_device = bm_pbadv_tn_is_device(p.tn);
-    if (from_device != (l->role == BM_PROV_ROLE_PROVISIONER))
+    if (from_device != (BM_CFG_PROVISIONER && l->role == BM_PROV_ROLE_PROVISIONER))
         return;
     if (l->rx_any && p.tn == l->last_rx_trans) {
         send_tx_ack(l, p.tn); /* a retransmission of what we already have */
