@@ -212,6 +212,13 @@ static int err_of_reason(uint8_t reason)
     }
 }
 
+/* On a link in progress: our role is the device's (the only one there is
+ * without BM_CFG_PROVISIONER). */
+static bool is_device(const struct bm_prov_link *l)
+{
+    return !BM_CFG_PROVISIONER || l->role == BM_PROV_ROLE_DEVICE;
+}
+
 static const uint8_t *peer_uuid(const struct bm_prov_link *l)
 {
     return BM_CFG_PROVISIONER && l->role == BM_PROV_ROLE_PROVISIONER ? l->pv_cfg.uuid
@@ -229,7 +236,7 @@ static void fail(struct bm_prov_link *l, int err, uint8_t reason)
     log_event(l, "failed");
     uint8_t uuid[16];
     memcpy(uuid, peer_uuid(l), 16);
-    if (l->role == BM_PROV_ROLE_DEVICE) {
+    if (is_device(l)) {
         wipe_protocol(l);
         uint8_t code = reason ? reason : BM_PROV_ERR_UNEXPECTED_ERROR;
         send_octets(l, BM_PROV_FAILED, &code, 1);
@@ -262,7 +269,7 @@ static int key_exchange(struct bm_prov_link *l)
     if (rc != BM_OK)
         return rc;
     uint8_t inputs[BM_PROV_CONF_INPUTS_LEN];
-    bool device = l->role == BM_PROV_ROLE_DEVICE;
+    bool device = is_device(l);
     rc = bm_prov_conf_inputs(l->invite, l->caps_raw, l->start_raw, device ? l->peer_pub : l->pub,
                              device ? l->pub : l->peer_pub, inputs);
     if (rc == BM_OK)
@@ -305,7 +312,7 @@ static void raw_params(const struct bm_prov_pdu *p, uint8_t *out, size_t len)
 static bool derive_session(struct bm_prov_link *l, struct bm_prov_session *s)
 {
     uint8_t salt[BM_PROV_SALT_LEN];
-    bool device = l->role == BM_PROV_ROLE_DEVICE;
+    bool device = is_device(l);
     int rc = bm_prov_prov_salt(l->alg, l->conf_salt, device ? l->peer_random : l->att.random,
                                device ? l->att.random : l->peer_random, salt);
     if (rc == BM_OK)
@@ -612,7 +619,7 @@ static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len)
     }
     if (rc == BM_OK) {
         l->link_deadline = l->now + BM_PROV_LINK_TIMEOUT_MS;
-        if (l->role == BM_PROV_ROLE_DEVICE)
+        if (is_device(l))
             rc = device_pdu(l, &p, buf + 1, &reason);
         else if (BM_CFG_PROVISIONER)
             provisioner_pdu(l, &p);
