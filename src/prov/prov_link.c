@@ -22,6 +22,7 @@
 #define LINK_CLOSING BM_PROV_LINK_CLOSING
 
 #define EXPECT_NONE 0xff
+#define NEVER UINT64_MAX /* a deadline not set: a time never reached */
 
 /* The link's events are debug lines (the node logs them at BM_LOG_DBG):
  * compiled out, strings and all, where debug lines are (BM_CFG_LOG_LEVEL). */
@@ -48,9 +49,9 @@ static void to_idle(struct bm_prov_link *l)
 {
     wipe_protocol(l);
     l->state = LINK_IDLE;
-    l->link_deadline = 0;
-    l->tx_deadline = 0;
-    l->trans_deadline = 0;
+    l->link_deadline = NEVER;
+    l->tx_deadline = NEVER;
+    l->trans_deadline = NEVER;
     l->close_left = 0;
     l->done = false;
     l->expect = EXPECT_NONE;
@@ -145,8 +146,8 @@ static void send_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *pdu)
 static void tx_acked(struct bm_prov_link *l)
 {
     l->tx_pending = false;
-    l->trans_deadline = 0;
-    l->tx_deadline = 0;
+    l->trans_deadline = NEVER;
+    l->tx_deadline = NEVER;
     l->tx_trans = bm_pbadv_tn_next(l->tx_trans);
     if (l->queued_len) {
         size_t len = l->queued_len;
@@ -188,8 +189,8 @@ static void close_link(struct bm_prov_link *l, uint8_t reason)
     l->state = LINK_CLOSING;
     l->close_reason = reason;
     l->close_left = BM_PROV_CLOSE_REPEAT - 1;
-    l->link_deadline = 0;
-    l->trans_deadline = 0;
+    l->link_deadline = NEVER;
+    l->trans_deadline = NEVER;
     l->tx_deadline = l->now + BM_PROV_RETRANSMIT_MS;
     send_ctl(l, BM_PBADV_LINK_CLOSE);
 }
@@ -717,7 +718,7 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p)
             p->link_id != l->link_id)
             return;
         l->state = LINK_OPEN;
-        l->tx_deadline = 0;
+        l->tx_deadline = NEVER;
         l->link_deadline = l->now + BM_PROV_LINK_TIMEOUT_MS;
         log_event(l, "link ack");
         bm_prov_link_start(l, l->now);
@@ -851,26 +852,16 @@ int bm_prov_link_input_oob(struct bm_prov_link *l, const char *value, uint64_t n
     return BM_OK;
 }
 
-static uint64_t earliest(uint64_t a, uint64_t b)
-{
-    if (!a)
-        return b;
-    if (!b)
-        return a;
-    return a < b ? a : b;
-}
-
 uint64_t bm_prov_link_process(struct bm_prov_link *l, uint64_t now)
 {
     l->now = now;
     if (l->state == LINK_IDLE)
         return UINT64_MAX;
-    if ((l->link_deadline && now >= l->link_deadline) ||
-        (l->trans_deadline && now >= l->trans_deadline)) {
+    if (now >= l->link_deadline || now >= l->trans_deadline) {
         link_ended(l, "timeout", BM_ETIMEOUT,
                    l->role == BM_PROV_ROLE_PROVISIONER || l->bearer == BM_PROV_BEARER_GATT);
     }
-    if (l->tx_deadline && now >= l->tx_deadline) {
+    if (now >= l->tx_deadline) {
         /* Opening and Closing are a provisioner's PB-ADV states */
         if (BM_CFG_PROVISIONER && l->state == LINK_OPENING) {
             send_ctl(l, BM_PBADV_LINK_OPEN);
@@ -888,11 +879,11 @@ uint64_t bm_prov_link_process(struct bm_prov_link *l, uint64_t now)
             send_segments(l);
             l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
         } else {
-            l->tx_deadline = 0;
+            l->tx_deadline = NEVER;
         }
     }
     if (l->state == LINK_IDLE)
         return UINT64_MAX;
-    uint64_t next = earliest(earliest(l->link_deadline, l->trans_deadline), l->tx_deadline);
-    return next ? next : UINT64_MAX;
+    uint64_t next = l->link_deadline < l->trans_deadline ? l->link_deadline : l->trans_deadline;
+    return next < l->tx_deadline ? next : l->tx_deadline;
 }

@@ -131,7 +131,7 @@ struct bm_prov_link {
 
     /* bearer */
     uint32_t link_id;
-    uint64_t link_deadline; /* 0: none */
+    uint64_t link_deadline; /* UINT64_MAX: none */
     uint64_t tx_deadline;   /* next retransmission */
     uint64_t trans_deadline;
     uint64_t now; /* of the call being handled: for the deadlines it sets */
