@@ -9,6 +9,7 @@
  * exception, an FCS mismatch on completion, discards the transaction). */
 #include "prov/pb_adv.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "blemesh/errors.h"
@@ -38,22 +39,19 @@ uint8_t bm_pbadv_seg_count(size_t pdu_len)
     return (uint8_t)(1 + (rest + BM_PBADV_CONT_DATA_MAX - 1) / BM_PBADV_CONT_DATA_MAX);
 }
 
-/* Octets segment i of a total_len transaction carries; 0 if none. */
-static size_t seg_len(size_t total_len, uint8_t i)
-{
-    uint8_t count = bm_pbadv_seg_count(total_len);
-    if (i >= count)
-        return 0;
-    if (i == 0)
-        return total_len < BM_PBADV_START_DATA_MAX ? total_len : BM_PBADV_START_DATA_MAX;
-    size_t off = BM_PBADV_START_DATA_MAX + (size_t)(i - 1) * BM_PBADV_CONT_DATA_MAX;
-    size_t left = total_len - off;
-    return left < BM_PBADV_CONT_DATA_MAX ? left : BM_PBADV_CONT_DATA_MAX;
-}
-
 static size_t seg_offset(uint8_t i)
 {
     return i == 0 ? 0 : BM_PBADV_START_DATA_MAX + (size_t)(i - 1) * BM_PBADV_CONT_DATA_MAX;
+}
+
+/* Octets segment i of a total_len transaction carries; 0 if none. */
+static size_t seg_len(size_t total_len, uint8_t i)
+{
+    if (i >= bm_pbadv_seg_count(total_len))
+        return 0;
+    size_t left = total_len - seg_offset(i);
+    size_t max = i == 0 ? BM_PBADV_START_DATA_MAX : BM_PBADV_CONT_DATA_MAX;
+    return left < max ? left : max;
 }
 
 static void put_hdr(uint8_t *out, uint32_t link_id, uint8_t tn)
@@ -139,7 +137,7 @@ int bm_pbadv_parse(const uint8_t *buf, size_t len, struct bm_pbadv_pdu *pdu)
     return BM_OK;
 }
 
-static int build_ctl(uint32_t link_id, uint8_t opcode, const uint8_t *param, size_t param_len,
+int bm_pbadv_build_ctl(uint32_t link_id, uint8_t opcode, const uint8_t *param, size_t param_len,
                      uint8_t *out, size_t out_size, size_t *out_len)
 {
     if (!out || !out_len)
@@ -160,12 +158,12 @@ int bm_pbadv_build_link_open(uint32_t link_id, const uint8_t uuid[16], uint8_t *
 {
     if (!uuid)
         return BM_EINVAL;
-    return build_ctl(link_id, BM_PBADV_LINK_OPEN, uuid, 16, out, out_size, out_len);
+    return bm_pbadv_build_ctl(link_id, BM_PBADV_LINK_OPEN, uuid, 16, out, out_size, out_len);
 }
 
 int bm_pbadv_build_link_ack(uint32_t link_id, uint8_t *out, size_t out_size, size_t *out_len)
 {
-    return build_ctl(link_id, BM_PBADV_LINK_ACK, NULL, 0, out, out_size, out_len);
+    return bm_pbadv_build_ctl(link_id, BM_PBADV_LINK_ACK, NULL, 0, out, out_size, out_len);
 }
 
 int bm_pbadv_build_link_close(uint32_t link_id, uint8_t reason, uint8_t *out, size_t out_size,
@@ -173,7 +171,7 @@ int bm_pbadv_build_link_close(uint32_t link_id, uint8_t reason, uint8_t *out, si
 {
     if (reason > BM_PBADV_CLOSE_FAIL)
         return BM_EINVAL;
-    return build_ctl(link_id, BM_PBADV_LINK_CLOSE, &reason, 1, out, out_size, out_len);
+    return bm_pbadv_build_ctl(link_id, BM_PBADV_LINK_CLOSE, &reason, 1, out, out_size, out_len);
 }
 
 int bm_pbadv_build_tx_ack(uint32_t link_id, uint8_t tn, uint8_t *out, size_t out_size,
@@ -222,18 +220,10 @@ void bm_pbadv_rx_reset(struct bm_pbadv_rx *rx)
         memset(rx, 0, sizeof(*rx));
 }
 
-static uint64_t all_segs(uint8_t seg_n)
-{
-    return seg_n >= 63 ? UINT64_MAX : ((uint64_t)1 << (seg_n + 1)) - 1;
-}
-
-/* A segment we already hold must repeat exactly what we hold. */
-static int check_dup(const struct bm_pbadv_rx *rx, uint8_t i, const uint8_t *data, size_t len)
-{
-    if (len != seg_len(rx->total_len, i) || memcmp(rx->buf + seg_offset(i), data, len) != 0)
-        return BM_EMALFORMED;
-    return BM_EINCOMPLETE;
-}
+/* The reassembler holds at most one Public Key PDU: a segment mask of 8
+ * bits covers it. */
+_Static_assert(BM_PBADV_RX_MAX_LEN <= BM_PBADV_START_DATA_MAX + 7 * BM_PBADV_CONT_DATA_MAX,
+               "seg_mask has a bit per segment");
 
 int bm_pbadv_rx_add(struct bm_pbadv_rx *rx, const struct bm_pbadv_pdu *seg, const uint8_t **pdu,
                     size_t *pdu_len)
@@ -243,33 +233,42 @@ int bm_pbadv_rx_add(struct bm_pbadv_rx *rx, const struct bm_pbadv_pdu *seg, cons
     if (seg->gpcf != BM_PBADV_GPCF_START && seg->gpcf != BM_PBADV_GPCF_CONT)
         return BM_EINVAL;
     bool start = seg->gpcf == BM_PBADV_GPCF_START;
+    bool collecting = rx->state == RX_COLLECTING;
 
     if (rx->state == RX_COMPLETE && seg->tn == rx->tn)
         return BM_EDUP;
-    if (rx->state == RX_COLLECTING && seg->tn != rx->tn)
+    if (collecting && seg->tn != rx->tn)
         return BM_ESTATE;
-    if (rx->state != RX_COLLECTING && !start)
+    if (!collecting && !start)
         return BM_ESTATE; /* Mesh Profile 5.3: the sender retransmits the Start too */
 
-    uint8_t i;
+    uint8_t i = 0;
+    uint16_t total = rx->total_len;
     const uint8_t *data;
     size_t len;
+    bool bad;
     if (start) {
         /* Re-check what the parser checked: seg may be hand-made. */
-        uint16_t total = seg->u.start.total_len;
-        if (total == 0 || bm_pbadv_seg_count(total) != seg->u.start.seg_n + 1u ||
-            seg->u.start.data_len != seg_len(total, 0) || !seg->u.start.data)
-            return BM_EMALFORMED;
-        if (total > BM_PBADV_RX_MAX_LEN)
-            return BM_ENOSPC;
-        i = 0;
+        total = seg->u.start.total_len;
         data = seg->u.start.data;
         len = seg->u.start.data_len;
-        if (rx->state == RX_COLLECTING) {
-            if (total != rx->total_len || seg->u.start.fcs != rx->fcs)
-                return BM_EMALFORMED;
-            return check_dup(rx, 0, data, len);
-        }
+        bad = total == 0 || bm_pbadv_seg_count(total) != seg->u.start.seg_n + 1u;
+    } else {
+        i = seg->u.cont.seg_index;
+        data = seg->u.cont.data;
+        len = seg->u.cont.data_len;
+        bad = i == 0 || i > rx->seg_n;
+    }
+    if (bad || !data || len != seg_len(total, i))
+        return BM_EMALFORMED;
+    if (total > BM_PBADV_RX_MAX_LEN)
+        return BM_ENOSPC;
+    if (start && collecting && (total != rx->total_len || seg->u.start.fcs != rx->fcs))
+        return BM_EMALFORMED;
+    /* A segment we already hold must repeat exactly what we hold. */
+    if (collecting && (rx->seg_mask & 1u << i))
+        return memcmp(rx->buf + seg_offset(i), data, len) != 0 ? BM_EMALFORMED : BM_EINCOMPLETE;
+    if (start) {
         /* A new transaction: nothing else can fail from here on. */
         memset(rx, 0, sizeof(*rx));
         rx->state = RX_COLLECTING;
@@ -277,19 +276,11 @@ int bm_pbadv_rx_add(struct bm_pbadv_rx *rx, const struct bm_pbadv_pdu *seg, cons
         rx->total_len = total;
         rx->seg_n = seg->u.start.seg_n;
         rx->fcs = seg->u.start.fcs;
-    } else {
-        i = seg->u.cont.seg_index;
-        data = seg->u.cont.data;
-        len = seg->u.cont.data_len;
-        if (i == 0 || i > rx->seg_n || !data || len != seg_len(rx->total_len, i))
-            return BM_EMALFORMED;
-        if (rx->seg_mask & ((uint64_t)1 << i))
-            return check_dup(rx, i, data, len);
     }
 
     memcpy(rx->buf + seg_offset(i), data, len);
-    rx->seg_mask |= (uint64_t)1 << i;
-    if (rx->seg_mask != all_segs(rx->seg_n))
+    rx->seg_mask = (uint8_t)(rx->seg_mask | 1u << i);
+    if (rx->seg_mask != (1u << (rx->seg_n + 1)) - 1)
         return BM_EINCOMPLETE;
 
     /* Mesh Profile 5.3: a PDU whose FCS fails is discarded unacknowledged; the

@@ -113,6 +113,10 @@ int bm_pbadv_parse(const uint8_t *buf, size_t len, struct bm_pbadv_pdu *pdu);
 /* Builders write a complete PB-ADV PDU into out (out_size octets) and
  * return 0 and *out_len, BM_ENOSPC if out is too small, BM_EINVAL for a
  * field out of range. */
+/* Provisioning Bearer Control opcode with its parameters (param_len
+ * octets, none for Link Ack), unchecked: the three below check them. */
+int bm_pbadv_build_ctl(uint32_t link_id, uint8_t opcode, const uint8_t *param, size_t param_len,
+                       uint8_t *out, size_t out_size, size_t *out_len);
 int bm_pbadv_build_link_open(uint32_t link_id, const uint8_t uuid[16], uint8_t *out,
                              size_t out_size, size_t *out_len);
 int bm_pbadv_build_link_ack(uint32_t link_id, uint8_t *out, size_t out_size, size_t *out_len);
@@ -135,13 +139,13 @@ int bm_pbadv_build_segment(uint32_t link_id, uint8_t tn, const uint8_t *pdu, siz
  * bm_pbadv_rx_reset) it is idle. Invariant: any call that returns an error
  * leaves it byte-identical, except the FCS failure described below. */
 struct bm_pbadv_rx {
-    uint8_t buf[BM_PBADV_RX_MAX_LEN];
-    uint64_t seg_mask;  /* bit i: segment i stored */
-    uint16_t total_len; /* from the Transaction Start */
+    uint8_t state; /* idle, collecting, complete (private) */
+    uint8_t tn;
     uint8_t seg_n;
     uint8_t fcs;
-    uint8_t tn;
-    uint8_t state; /* idle, collecting, complete (private) */
+    uint8_t seg_mask;   /* bit i: segment i stored */
+    uint16_t total_len; /* from the Transaction Start */
+    uint8_t buf[BM_PBADV_RX_MAX_LEN]; /* last: small fields first are cheaper to reach */
 };
 
 void bm_pbadv_rx_reset(struct bm_pbadv_rx *rx);

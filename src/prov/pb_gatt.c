@@ -22,19 +22,15 @@ int bm_pb_gatt_device_open(struct bm_prov_link *l, uint64_t now)
         return BM_EBUSY;
     bm_prov_link_reset(l); /* wipes what a previous attempt left */
     l->role = BM_PROV_ROLE_DEVICE;
-    l->bearer = BM_PROV_BEARER_GATT;
-    l->state = BM_PROV_LINK_OPEN;
-    l->done = false;
-    l->expect = BM_PROV_INVITE;
-    l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
-    if (l->ops->log)
-        l->ops->log(l->ctx, "pb-gatt link open");
+    bm_prov_link_device_open(l, BM_PROV_BEARER_GATT, now);
     return BM_OK;
 }
 
 int bm_pb_gatt_provision(struct bm_prov_link *l, const struct bm_prov_provisioner_cfg *cfg,
                          uint64_t now)
 {
+    if (!BM_CFG_PROVISIONER)
+        return BM_ENOTSUP;
     if (l->state != BM_PROV_LINK_IDLE && l->state != BM_PROV_LINK_CLOSING)
         return BM_EBUSY;
     bm_prov_link_reset(l);

@@ -129,17 +129,16 @@ int bm_prov_prov_salt(uint8_t alg, const uint8_t *conf_salt, const uint8_t *rand
 int bm_prov_session_derive(const uint8_t ecdh[BM_P256_SECRET_LEN],
                            const uint8_t prov_salt[BM_PROV_SALT_LEN], struct bm_prov_session *s)
 {
-    static const uint8_t prsk[] = {'p', 'r', 's', 'k'};
-    static const uint8_t prsn[] = {'p', 'r', 's', 'n'};
-    static const uint8_t prdk[] = {'p', 'r', 'd', 'k'};
+    /* SessionKey, SessionNonce (its last 13 octets), DeviceKey */
+    static const uint8_t labels[3][4] = {
+        {'p', 'r', 's', 'k'}, {'p', 'r', 's', 'n'}, {'p', 'r', 'd', 'k'}};
     if (!ecdh || !prov_salt || !s)
         return BM_EINVAL;
     uint8_t nonce[16];
-    int rc = bm_crypto_k1(ecdh, BM_P256_SECRET_LEN, prov_salt, prsk, sizeof(prsk), s->session_key);
-    if (rc == BM_OK)
-        rc = bm_crypto_k1(ecdh, BM_P256_SECRET_LEN, prov_salt, prsn, sizeof(prsn), nonce);
-    if (rc == BM_OK)
-        rc = bm_crypto_k1(ecdh, BM_P256_SECRET_LEN, prov_salt, prdk, sizeof(prdk), s->dev_key);
+    uint8_t *out[3] = {s->session_key, nonce, s->dev_key};
+    int rc = BM_OK;
+    for (int i = 0; i < 3 && rc == BM_OK; i++)
+        rc = bm_crypto_k1(ecdh, BM_P256_SECRET_LEN, prov_salt, labels[i], 4, out[i]);
     if (rc == BM_OK)
         memcpy(s->session_nonce, nonce + 16 - BM_NONCE_LEN, BM_NONCE_LEN);
     else
@@ -176,19 +175,17 @@ int bm_prov_data_decode(const uint8_t in[BM_PROV_DATA_ENC_LEN], struct bm_prov_d
 {
     if (!in || !d)
         return BM_EINVAL;
-    struct bm_prov_data t;
-    memcpy(t.net_key, in, BM_KEY_LEN);
-    t.net_key_index = (uint16_t)(in[16] << 8 | in[17]);
-    t.flags = in[18];
-    t.iv_index = (uint32_t)in[19] << 24 | (uint32_t)in[20] << 16 | (uint32_t)in[21] << 8 | in[22];
-    t.unicast_addr = (uint16_t)(in[23] << 8 | in[24]);
-    int rc = BM_EMALFORMED;
-    if (data_fields_valid(&t)) {
-        *d = t;
-        rc = BM_OK;
-    }
-    bm_crypto_wipe(&t, sizeof(t));
-    return rc;
+    /* the fields checked where they lie, so *d is written only when valid */
+    struct bm_prov_data t = {.net_key_index = (uint16_t)(in[16] << 8 | in[17]),
+                             .unicast_addr = (uint16_t)(in[23] << 8 | in[24])};
+    if (!data_fields_valid(&t))
+        return BM_EMALFORMED;
+    memcpy(d->net_key, in, BM_KEY_LEN);
+    d->net_key_index = t.net_key_index;
+    d->flags = in[18];
+    d->iv_index = (uint32_t)in[19] << 24 | (uint32_t)in[20] << 16 | (uint32_t)in[21] << 8 | in[22];
+    d->unicast_addr = t.unicast_addr;
+    return BM_OK;
 }
 
 int bm_prov_data_encrypt(const struct bm_prov_session *s, const struct bm_prov_data *d,
@@ -277,6 +274,25 @@ static bool number_fits(enum oob_kind kind, uint8_t size, uint32_t number)
     return kind == OOB_NUMERIC || number >= 1;
 }
 
+/* Divides the big-endian number v by d in place and returns the
+ * remainder: 64-bit v % d and v / d without a 64-bit division (libgcc's
+ * costs a small device almost 1 KB). Long division 4 bits at a time, so
+ * with d below 2^27 every step fits 32 bits. */
+static uint32_t divide(uint8_t v[BM_PROV_OOB_RANDOM_LEN], uint32_t d)
+{
+    uint32_t r = 0;
+    for (int i = 0; i < BM_PROV_OOB_RANDOM_LEN; i++) {
+        uint32_t q = 0;
+        for (int shift = 4; shift >= 0; shift -= 4) {
+            r = r << 4 | ((uint32_t)v[i] >> shift & 0xf);
+            q = q << 4 | r / d;
+            r %= d;
+        }
+        v[i] = (uint8_t)q;
+    }
+    return r;
+}
+
 int bm_prov_oob_generate(const struct bm_prov_start *start,
                          const uint8_t rnd[BM_PROV_OOB_RANDOM_LEN], struct bm_prov_oob *oob)
 {
@@ -285,27 +301,24 @@ int bm_prov_oob_generate(const struct bm_prov_start *start,
     enum oob_kind kind = oob_kind_of(start);
     if (kind == OOB_NONE)
         return BM_EINVAL;
-    uint64_t v = 0;
-    for (int i = 0; i < BM_PROV_OOB_RANDOM_LEN; i++)
-        v = v << 8 | rnd[i];
+    uint8_t v[BM_PROV_OOB_RANDOM_LEN];
+    memcpy(v, rnd, sizeof(v));
     /* Reducing 64 random bits modulo at most 10^8 or 36^8 (< 2^42) leaves
      * a bias below 2^-22 per value, negligible against a guess. */
     memset(oob, 0, sizeof(*oob));
     if (kind == OOB_ALNUM) {
         oob->alphanumeric = true;
         oob->str_len = start->auth_size;
-        for (uint8_t i = 0; i < start->auth_size; i++) {
-            oob->str[i] = alnum_chars[v % ALNUM_COUNT];
-            v /= ALNUM_COUNT;
-        }
+        for (uint8_t i = 0; i < start->auth_size; i++)
+            oob->str[i] = alnum_chars[divide(v, ALNUM_COUNT)];
     } else {
         uint32_t range = pow10_u32(start->auth_size);
         if (kind == OOB_COUNT)
-            oob->number = 1 + (uint32_t)(v % (range - 1)); /* 1..10^size-1 */
+            oob->number = 1 + divide(v, range - 1); /* 1..10^size-1 */
         else
-            oob->number = (uint32_t)(v % range);
+            oob->number = divide(v, range);
     }
-    bm_crypto_wipe(&v, sizeof(v));
+    bm_crypto_wipe(v, sizeof(v));
     return BM_OK;
 }
 
@@ -365,20 +378,19 @@ int bm_prov_auth_from_oob(uint8_t alg, const struct bm_prov_oob *oob, uint8_t *a
     size_t n = bm_prov_auth_len(alg);
     if (n == 0 || !oob || !auth)
         return BM_EINVAL;
-    if (oob->alphanumeric) {
-        if (oob->str_len < 1 || oob->str_len > BM_PROV_OOB_SIZE_MAX)
-            return BM_EINVAL;
-        memset(auth, 0, n);
-        memcpy(auth, oob->str, oob->str_len);
-        return BM_OK;
-    }
-    if (oob->number >= pow10_u32(BM_PROV_OOB_SIZE_MAX))
+    bool ok = oob->alphanumeric ? oob->str_len >= 1 && oob->str_len <= BM_PROV_OOB_SIZE_MAX
+                                : oob->number < pow10_u32(BM_PROV_OOB_SIZE_MAX);
+    if (!ok)
         return BM_EINVAL;
     memset(auth, 0, n);
-    auth[n - 4] = (uint8_t)(oob->number >> 24);
-    auth[n - 3] = (uint8_t)(oob->number >> 16);
-    auth[n - 2] = (uint8_t)(oob->number >> 8);
-    auth[n - 1] = (uint8_t)oob->number;
+    if (oob->alphanumeric) {
+        memcpy(auth, oob->str, oob->str_len);
+    } else {
+        auth[n - 4] = (uint8_t)(oob->number >> 24);
+        auth[n - 3] = (uint8_t)(oob->number >> 16);
+        auth[n - 2] = (uint8_t)(oob->number >> 8);
+        auth[n - 1] = (uint8_t)oob->number;
+    }
     return BM_OK;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "blemesh/errors.h"
+#include "blemesh/platform.h"
 #include "prov/prov_crypto.h"
 #include "prov/prov_link.h"
 
@@ -21,23 +22,19 @@
 #define LINK_CLOSING BM_PROV_LINK_CLOSING
 
 #define EXPECT_NONE 0xff
+#define NEVER UINT64_MAX /* a deadline not set: a time never reached */
 
+/* The link's events are debug lines (the node logs them at BM_LOG_DBG):
+ * compiled out, strings and all, where debug lines are (BM_CFG_LOG_LEVEL). */
 static void log_event(struct bm_prov_link *l, const char *event)
 {
-    if (l->ops->log)
+    if ((int)BM_LOG_DBG < BM_CFG_LOG_LEVEL && l->ops->log)
         l->ops->log(l->ctx, event);
 }
 
 static void wipe_protocol(struct bm_prov_link *l)
 {
-    bm_crypto_wipe(l->priv, sizeof(l->priv));
-    bm_crypto_wipe(l->secret, sizeof(l->secret));
-    bm_crypto_wipe(l->auth, sizeof(l->auth));
-    bm_crypto_wipe(l->conf_key, sizeof(l->conf_key));
-    bm_crypto_wipe(l->random, sizeof(l->random));
-    bm_crypto_wipe(l->tx_pdu, sizeof(l->tx_pdu));
-    bm_crypto_wipe(l->queued_pdu, sizeof(l->queued_pdu));
-    bm_pbadv_rx_reset(&l->rx);
+    bm_crypto_wipe(&l->att, sizeof(l->att)); /* the reassembler back to idle too */
     l->auth_ready = false;
     l->peer_pub_ready = false;
     l->confirm_sent = false;
@@ -52,9 +49,9 @@ static void to_idle(struct bm_prov_link *l)
 {
     wipe_protocol(l);
     l->state = LINK_IDLE;
-    l->link_deadline = 0;
-    l->tx_deadline = 0;
-    l->trans_deadline = 0;
+    l->link_deadline = NEVER;
+    l->tx_deadline = NEVER;
+    l->trans_deadline = NEVER;
     l->close_left = 0;
     l->done = false;
     l->expect = EXPECT_NONE;
@@ -93,76 +90,95 @@ static void send_segments(struct bm_prov_link *l)
     for (uint8_t i = 0; i < n; i++) {
         uint8_t out[BM_PBADV_MAX_LEN];
         size_t len;
-        if (bm_pbadv_build_segment(l->link_id, l->tx_trans, l->tx_pdu, l->tx_len, i, out,
+        if (bm_pbadv_build_segment(l->link_id, l->tx_trans, l->att.tx_pdu, l->tx_len, i, out,
                                    sizeof(out), &len) == BM_OK)
             send_raw(l, out, len);
     }
 }
 
-static void start_transaction(struct bm_prov_link *l, const uint8_t *pdu, size_t len,
-                              uint64_t now)
+static void start_transaction(struct bm_prov_link *l, const uint8_t *pdu, size_t len)
 {
-    memcpy(l->tx_pdu, pdu, len);
+    memcpy(l->att.tx_pdu, pdu, len);
     l->tx_len = len;
     l->tx_pending = true;
-    l->trans_deadline = now + BM_PROV_TRANS_TIMEOUT_MS;
-    l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+    l->trans_deadline = l->now + BM_PROV_TRANS_TIMEOUT_MS;
+    l->tx_deadline = l->now + BM_PROV_RETRANSMIT_MS;
     send_segments(l);
 }
 
 /* Sends a Provisioning PDU as the next transaction, or queues it behind
  * the one in flight. */
-static void send_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *pdu, uint64_t now)
+static void send_built(struct bm_prov_link *l, const uint8_t *buf, size_t len)
 {
-    uint8_t buf[BM_PROV_PDU_MAX_LEN];
-    size_t len;
-    if (bm_prov_pdu_build(pdu, buf, sizeof(buf), &len) != BM_OK)
-        return;
     if (l->bearer == BM_PROV_BEARER_GATT) {
         /* 5.2.2: GATT is reliable; no transactions, no retransmission */
         if (l->ops->gatt_send)
             l->ops->gatt_send(l->ctx, buf, len);
     } else if (l->tx_pending) {
-        memcpy(l->queued_pdu, buf, len);
+        memcpy(l->att.queued_pdu, buf, len);
         l->queued_len = len;
     } else {
-        start_transaction(l, buf, len, now);
+        start_transaction(l, buf, len);
     }
+}
+
+/* A PDU whose parameters are plain octets (Public Key, Confirmation,
+ * Random, Complete, Failed): its type octet, then param. */
+static void send_octets(struct bm_prov_link *l, uint8_t type, const uint8_t *param, size_t n)
+{
+    uint8_t buf[BM_PROV_PDU_MAX_LEN];
+    buf[0] = type;
+    if (n) /* Complete has none (and param may be NULL) */
+        memcpy(buf + 1, param, n);
+    send_built(l, buf, 1 + n);
     bm_crypto_wipe(buf, sizeof(buf));
 }
 
-static void tx_acked(struct bm_prov_link *l, uint64_t now)
+static void send_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *pdu)
+{
+    uint8_t buf[BM_PROV_PDU_MAX_LEN];
+    size_t len;
+    if (bm_prov_pdu_build(pdu, buf, sizeof(buf), &len) == BM_OK)
+        send_built(l, buf, len);
+    bm_crypto_wipe(buf, sizeof(buf));
+}
+
+static void tx_acked(struct bm_prov_link *l)
 {
     l->tx_pending = false;
-    l->trans_deadline = 0;
-    l->tx_deadline = 0;
+    l->trans_deadline = NEVER;
+    l->tx_deadline = NEVER;
     l->tx_trans = bm_pbadv_tn_next(l->tx_trans);
     if (l->queued_len) {
         size_t len = l->queued_len;
         l->queued_len = 0;
-        start_transaction(l, l->queued_pdu, len, now);
+        send_built(l, l->att.queued_pdu, len); /* PB-ADV, none in flight: it starts */
     }
 }
 
+/* Link Open and Link Close are the provisioner's; a device only acks. */
 static void send_ctl(struct bm_prov_link *l, uint8_t opcode)
 {
     uint8_t out[BM_PBADV_MAX_LEN];
-    size_t len = 0;
-    int rc = BM_EINVAL;
-    if (opcode == BM_PBADV_LINK_OPEN)
-        rc = bm_pbadv_build_link_open(l->link_id, l->pv_cfg.uuid, out, sizeof(out), &len);
-    else if (opcode == BM_PBADV_LINK_ACK)
-        rc = bm_pbadv_build_link_ack(l->link_id, out, sizeof(out), &len);
-    else if (opcode == BM_PBADV_LINK_CLOSE)
-        rc = bm_pbadv_build_link_close(l->link_id, l->close_reason, out, sizeof(out), &len);
-    if (rc == BM_OK)
+    size_t len;
+    const uint8_t *param = NULL;
+    size_t param_len = 0;
+    if (BM_CFG_PROVISIONER && opcode == BM_PBADV_LINK_OPEN) {
+        param = l->pv_cfg.uuid;
+        param_len = 16;
+    } else if (BM_CFG_PROVISIONER && opcode == BM_PBADV_LINK_CLOSE) {
+        param = &l->close_reason;
+        param_len = 1;
+    }
+    if (bm_pbadv_build_ctl(l->link_id, opcode, param, param_len, out, sizeof(out), &len) == BM_OK)
         send_raw(l, out, len);
 }
 
-/* Provisioner: ends the link with Link Close, repeated. */
-static void close_link(struct bm_prov_link *l, uint8_t reason, uint64_t now)
+/* Ends the link: PB-GATT by ending the connection, PB-ADV (only a
+ * provisioner closes one) with Link Close, repeated. */
+static void close_link(struct bm_prov_link *l, uint8_t reason)
 {
-    if (l->bearer == BM_PROV_BEARER_GATT) {
+    if (!BM_CFG_PROVISIONER || l->bearer == BM_PROV_BEARER_GATT) {
         /* 5.2.2: a PB-GATT link is closed by ending the connection */
         to_idle(l);
         if (l->ops->gatt_close)
@@ -173,9 +189,9 @@ static void close_link(struct bm_prov_link *l, uint8_t reason, uint64_t now)
     l->state = LINK_CLOSING;
     l->close_reason = reason;
     l->close_left = BM_PROV_CLOSE_REPEAT - 1;
-    l->link_deadline = 0;
-    l->trans_deadline = 0;
-    l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+    l->link_deadline = NEVER;
+    l->trans_deadline = NEVER;
+    l->tx_deadline = l->now + BM_PROV_RETRANSMIT_MS;
     send_ctl(l, BM_PBADV_LINK_CLOSE);
 }
 
@@ -197,14 +213,22 @@ static int err_of_reason(uint8_t reason)
     }
 }
 
+/* On a link in progress: our role is the device's (the only one there is
+ * without BM_CFG_PROVISIONER). */
+static bool is_device(const struct bm_prov_link *l)
+{
+    return !BM_CFG_PROVISIONER || l->role == BM_PROV_ROLE_DEVICE;
+}
+
 static const uint8_t *peer_uuid(const struct bm_prov_link *l)
 {
-    return l->role == BM_PROV_ROLE_PROVISIONER ? l->pv_cfg.uuid : l->dev_cfg.uuid;
+    return BM_CFG_PROVISIONER && l->role == BM_PROV_ROLE_PROVISIONER ? l->pv_cfg.uuid
+                                                                    : l->dev_cfg.uuid;
 }
 
 /* The procedure failed on our side. A device sends Provisioning Failed and
  * waits for the provisioner to close the link; a provisioner closes it. */
-static void fail(struct bm_prov_link *l, int err, uint8_t reason, uint64_t now)
+static void fail(struct bm_prov_link *l, int err, uint8_t reason)
 {
     if (l->done)
         return;
@@ -213,28 +237,28 @@ static void fail(struct bm_prov_link *l, int err, uint8_t reason, uint64_t now)
     log_event(l, "failed");
     uint8_t uuid[16];
     memcpy(uuid, peer_uuid(l), 16);
-    if (l->role == BM_PROV_ROLE_DEVICE) {
+    if (is_device(l)) {
         wipe_protocol(l);
-        struct bm_prov_pdu f = {.type = BM_PROV_FAILED};
-        f.u.error_code = reason ? reason : BM_PROV_ERR_UNEXPECTED_ERROR;
-        send_pdu(l, &f, now);
-        l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
-    } else {
-        close_link(l, BM_PBADV_CLOSE_FAIL, now);
+        uint8_t code = reason ? reason : BM_PROV_ERR_UNEXPECTED_ERROR;
+        send_octets(l, BM_PROV_FAILED, &code, 1);
+        l->link_deadline = l->now + BM_PROV_LINK_TIMEOUT_MS;
+    } else if (BM_CFG_PROVISIONER) {
+        close_link(l, BM_PBADV_CLOSE_FAIL);
     }
     l->ops->failed(l->ctx, uuid, err, reason);
 }
 
 /* --- protocol --- */
 
+/* Used once Start is agreed, which admits only the two algorithms. */
 static size_t auth_len(const struct bm_prov_link *l)
 {
-    return bm_prov_auth_len(l->alg);
+    return l->alg == BM_PROV_ALG_HMAC ? 32 : 16;
 }
 
 static int gen_keys(struct bm_prov_link *l)
 {
-    return bm_crypto_p256_keygen(l->ops->random, l->ctx, l->priv, l->pub);
+    return bm_crypto_p256_keygen(l->ops->random, l->ctx, l->att.priv, l->pub);
 }
 
 /* After both public keys: ECDH and the confirmation inputs/salt. */
@@ -242,11 +266,11 @@ static int key_exchange(struct bm_prov_link *l)
 {
     if (bm_prov_is_reflection(l->pub, l->peer_pub, BM_P256_PUB_LEN))
         return BM_EBADKEY;
-    int rc = bm_crypto_p256_ecdh(l->priv, l->peer_pub, l->secret);
+    int rc = bm_crypto_p256_ecdh(l->att.priv, l->peer_pub, l->att.secret);
     if (rc != BM_OK)
         return rc;
     uint8_t inputs[BM_PROV_CONF_INPUTS_LEN];
-    bool device = l->role == BM_PROV_ROLE_DEVICE;
+    bool device = is_device(l);
     rc = bm_prov_conf_inputs(l->invite, l->caps_raw, l->start_raw, device ? l->peer_pub : l->pub,
                              device ? l->pub : l->peer_pub, inputs);
     if (rc == BM_OK)
@@ -257,35 +281,23 @@ static int key_exchange(struct bm_prov_link *l)
 /* With the AuthValue known: our Random and Confirmation. */
 static int make_confirmation(struct bm_prov_link *l)
 {
-    int rc = bm_prov_conf_key(l->alg, l->secret, l->conf_salt, l->auth, l->conf_key);
-    if (rc == BM_OK && l->ops->random(l->ctx, l->random, auth_len(l)) != 0)
+    int rc = bm_prov_conf_key(l->alg, l->att.secret, l->conf_salt, l->att.auth, l->att.conf_key);
+    if (rc == BM_OK && l->ops->random(l->ctx, l->att.random, auth_len(l)) != 0)
         rc = BM_ECRYPTO;
     if (rc == BM_OK)
-        rc = bm_prov_confirmation(l->alg, l->conf_key, l->random, l->auth, l->confirm);
+        rc = bm_prov_confirmation(l->alg, l->att.conf_key, l->att.random, l->att.auth, l->confirm);
     return rc;
 }
 
-static void send_confirm(struct bm_prov_link *l, uint64_t now)
+/* Our Confirmation or Random (one layout). */
+static void send_auth_sized(struct bm_prov_link *l, uint8_t type, const uint8_t *value)
 {
-    struct bm_prov_pdu p = {.type = BM_PROV_CONFIRM};
-    p.u.confirm.len = (uint8_t)auth_len(l);
-    memcpy(p.u.confirm.value, l->confirm, auth_len(l));
-    send_pdu(l, &p, now);
+    send_octets(l, type, value, auth_len(l));
 }
 
-static void send_random(struct bm_prov_link *l, uint64_t now)
+static void send_pub_key(struct bm_prov_link *l)
 {
-    struct bm_prov_pdu p = {.type = BM_PROV_RANDOM};
-    p.u.random.len = (uint8_t)auth_len(l);
-    memcpy(p.u.random.value, l->random, auth_len(l));
-    send_pdu(l, &p, now);
-}
-
-static void send_pub_key(struct bm_prov_link *l, uint64_t now)
-{
-    struct bm_prov_pdu p = {.type = BM_PROV_PUB_KEY};
-    memcpy(p.u.pub_key, l->pub, BM_P256_PUB_LEN);
-    send_pdu(l, &p, now);
+    send_octets(l, BM_PROV_PUB_KEY, l->pub, BM_P256_PUB_LEN);
 }
 
 /* Parameters of a PDU as sent (without the type octet), for the
@@ -301,61 +313,100 @@ static void raw_params(const struct bm_prov_pdu *p, uint8_t *out, size_t len)
 static bool derive_session(struct bm_prov_link *l, struct bm_prov_session *s)
 {
     uint8_t salt[BM_PROV_SALT_LEN];
-    bool device = l->role == BM_PROV_ROLE_DEVICE;
-    int rc = bm_prov_prov_salt(l->alg, l->conf_salt, device ? l->peer_random : l->random,
-                               device ? l->random : l->peer_random, salt);
+    bool device = is_device(l);
+    int rc = bm_prov_prov_salt(l->alg, l->conf_salt, device ? l->peer_random : l->att.random,
+                               device ? l->att.random : l->peer_random, salt);
     if (rc == BM_OK)
-        rc = bm_prov_session_derive(l->secret, salt, s);
+        rc = bm_prov_session_derive(l->att.secret, salt, s);
     return rc == BM_OK;
 }
 
 /* Both roles: the peer's Public Key, then ECDH. A reflected or invalid key
  * fails with Invalid Format (Mesh Profile 5.4.4; CVE-2020-26560). */
-static bool take_peer_pub(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now)
+static int take_peer_pub(struct bm_prov_link *l, const struct bm_prov_pdu *p)
 {
     memcpy(l->peer_pub, p->u.pub_key, BM_P256_PUB_LEN);
-    int rc = key_exchange(l);
-    if (rc != BM_OK) {
-        fail(l, rc, BM_PROV_ERR_INVALID_FORMAT, now);
-        return false;
-    }
-    return true;
+    return key_exchange(l);
 }
 
-static void device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now)
+/* Device: Provisioning Data, the last step (Mesh Profile 5.4.2.5). */
+static int device_data(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint8_t *reason)
 {
+    struct bm_prov_session s;
+    struct bm_prov_data d;
+    if (!derive_session(l, &s))
+        return BM_ECRYPTO;
+    int rc = bm_prov_data_decrypt(&s, p->u.data.enc, p->u.data.mic, &d);
+    if (rc != BM_OK) {
+        bm_crypto_wipe(&s, sizeof(s));
+        *reason = rc == BM_EAUTH ? BM_PROV_ERR_DECRYPTION_FAILED : BM_PROV_ERR_INVALID_FORMAT;
+        return rc;
+    }
+    struct bm_prov_result_data r;
+    memcpy(r.net_key, d.net_key, BM_KEY_LEN);
+    r.net_idx = d.net_key_index;
+    r.flags = d.flags;
+    r.iv_index = d.iv_index;
+    r.addr = d.unicast_addr;
+    r.algorithm = l->alg;
+    memcpy(r.dev_key, s.dev_key, BM_KEY_LEN);
+    bm_crypto_wipe(&s, sizeof(s));
+    bm_crypto_wipe(&d, sizeof(d));
+    wipe_protocol(l);
+    send_octets(l, BM_PROV_COMPLETE, NULL, 0);
+    l->expect = EXPECT_NONE;
+    l->done = true;
+    /* provisioned: no more links until a reset re-enables us */
+    l->device_enabled = false;
+    log_event(l, "complete");
+    l->ops->complete(l->ctx, l->dev_cfg.uuid, &r, l->dev_cfg.caps.num_elements);
+    bm_crypto_wipe(&r, sizeof(r));
+    return BM_OK;
+}
+
+/* Device: one PDU of the type expected, parsed (p) and as received
+ * (params: its parameters, for the confirmation inputs). Returns 0, or the
+ * cause of the failure with *reason the Provisioning Failed error code to
+ * send (left at Unexpected Error where our own side failed). */
+static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const uint8_t *params,
+                      uint8_t *reason)
+{
+    int rc;
     switch (p->type) {
     case BM_PROV_INVITE: {
         l->invite[0] = p->u.attention_duration_s;
         struct bm_prov_pdu caps = {.type = BM_PROV_CAPABILITIES};
         caps.u.caps = l->dev_cfg.caps;
-        raw_params(&caps, l->caps_raw, BM_PROV_CAPS_LEN);
-        send_pdu(l, &caps, now);
+        uint8_t buf[1 + BM_PROV_CAPS_LEN];
+        size_t len;
+        if (bm_prov_pdu_build(&caps, buf, sizeof(buf), &len) == BM_OK) {
+            memcpy(l->caps_raw, buf + 1, BM_PROV_CAPS_LEN);
+            send_built(l, buf, len);
+        }
         l->expect = BM_PROV_START;
         log_event(l, "invite");
-        return;
+        return BM_OK;
     }
     case BM_PROV_START:
         if (bm_prov_start_fits_caps(&p->u.start, &l->dev_cfg.caps) != BM_OK ||
             p->u.start.pub_key != BM_PROV_PUB_KEY_NO_OOB ||
             p->u.start.auth_method == BM_PROV_AUTH_STATIC ||
             p->u.start.auth_method == BM_PROV_AUTH_INPUT) {
-            fail(l, BM_EMALFORMED, BM_PROV_ERR_INVALID_FORMAT, now);
-            return;
+            *reason = BM_PROV_ERR_INVALID_FORMAT;
+            return BM_EMALFORMED;
         }
         l->start = p->u.start;
         l->alg = p->u.start.algorithm;
-        raw_params(p, l->start_raw, BM_PROV_START_LEN);
-        if (gen_keys(l) != BM_OK) {
-            fail(l, BM_ECRYPTO, BM_PROV_ERR_UNEXPECTED_ERROR, now);
-            return;
-        }
+        memcpy(l->start_raw, params, BM_PROV_START_LEN);
         l->expect = BM_PROV_PUB_KEY;
-        return;
+        return gen_keys(l) == BM_OK ? BM_OK : BM_ECRYPTO;
     case BM_PROV_PUB_KEY:
-        if (!take_peer_pub(l, p, now))
-            return;
-        send_pub_key(l, now);
+        rc = take_peer_pub(l, p);
+        if (rc != BM_OK) {
+            *reason = BM_PROV_ERR_INVALID_FORMAT;
+            return rc;
+        }
+        send_pub_key(l);
         if (l->start.auth_method == BM_PROV_AUTH_OUTPUT) {
             /* Mesh Profile 5.4.2.4: the device outputs its value once the
              * public keys are exchanged; a fresh one every attempt. */
@@ -363,81 +414,36 @@ static void device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint
             struct bm_prov_oob oob;
             if (l->ops->random(l->ctx, rnd, sizeof(rnd)) != 0 ||
                 bm_prov_oob_generate(&l->start, rnd, &oob) != BM_OK ||
-                bm_prov_auth_from_oob(l->alg, &oob, l->auth) != BM_OK) {
-                fail(l, BM_ECRYPTO, BM_PROV_ERR_UNEXPECTED_ERROR, now);
-                return;
-            }
+                bm_prov_auth_from_oob(l->alg, &oob, l->att.auth) != BM_OK)
+                return BM_ECRYPTO;
             l->ops->output_oob(l->ctx, l->start.auth_action, oob.number,
                                oob.alphanumeric ? oob.str : NULL);
             bm_crypto_wipe(&oob, sizeof(oob));
         } else {
-            bm_prov_auth_no_oob(l->alg, l->auth);
-        }
-        if (make_confirmation(l) != BM_OK) {
-            fail(l, BM_ECRYPTO, BM_PROV_ERR_UNEXPECTED_ERROR, now);
-            return;
+            bm_prov_auth_no_oob(l->alg, l->att.auth);
         }
         l->expect = BM_PROV_CONFIRM;
-        return;
+        return make_confirmation(l) == BM_OK ? BM_OK : BM_ECRYPTO;
     case BM_PROV_CONFIRM:
-        if (p->u.confirm.len != auth_len(l) ||
-            bm_prov_is_reflection(l->confirm, p->u.confirm.value, auth_len(l))) {
-            fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED, now);
-            return;
-        }
+        /* the parser fixed its length to the algorithm's */
+        *reason = BM_PROV_ERR_CONFIRMATION_FAILED;
+        if (bm_prov_is_reflection(l->confirm, p->u.confirm.value, auth_len(l)))
+            return BM_EAUTH;
         memcpy(l->peer_confirm, p->u.confirm.value, auth_len(l));
-        send_confirm(l, now);
+        send_auth_sized(l, BM_PROV_CONFIRM, l->confirm);
         l->expect = BM_PROV_RANDOM;
-        return;
+        return BM_OK;
     case BM_PROV_RANDOM:
-        if (bm_prov_confirmation_check(l->alg, l->conf_key, p->u.random.value, l->auth,
-                                       l->peer_confirm, l->random) != BM_OK) {
-            fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED, now);
-            return;
-        }
+        *reason = BM_PROV_ERR_CONFIRMATION_FAILED;
+        if (bm_prov_confirmation_check(l->alg, l->att.conf_key, p->u.random.value, l->att.auth,
+                                       l->peer_confirm, l->att.random) != BM_OK)
+            return BM_EAUTH;
         memcpy(l->peer_random, p->u.random.value, auth_len(l));
-        send_random(l, now);
+        send_auth_sized(l, BM_PROV_RANDOM, l->att.random);
         l->expect = BM_PROV_DATA;
-        return;
-    case BM_PROV_DATA: {
-        struct bm_prov_session s;
-        struct bm_prov_data d;
-        if (!derive_session(l, &s)) {
-            fail(l, BM_ECRYPTO, BM_PROV_ERR_UNEXPECTED_ERROR, now);
-            return;
-        }
-        int rc = bm_prov_data_decrypt(&s, p->u.data.enc, p->u.data.mic, &d);
-        if (rc != BM_OK) {
-            bm_crypto_wipe(&s, sizeof(s));
-            fail(l, rc, rc == BM_EAUTH ? BM_PROV_ERR_DECRYPTION_FAILED
-                                       : BM_PROV_ERR_INVALID_FORMAT, now);
-            return;
-        }
-        struct bm_prov_result_data r;
-        memcpy(r.net_key, d.net_key, BM_KEY_LEN);
-        r.net_idx = d.net_key_index;
-        r.flags = d.flags;
-        r.iv_index = d.iv_index;
-        r.addr = d.unicast_addr;
-        r.algorithm = l->alg;
-        memcpy(r.dev_key, s.dev_key, BM_KEY_LEN);
-        bm_crypto_wipe(&s, sizeof(s));
-        bm_crypto_wipe(&d, sizeof(d));
-        struct bm_prov_pdu c = {.type = BM_PROV_COMPLETE};
-        wipe_protocol(l);
-        send_pdu(l, &c, now);
-        l->expect = EXPECT_NONE;
-        l->done = true;
-        /* provisioned: no more links until a reset re-enables us */
-        l->device_enabled = false;
-        log_event(l, "complete");
-        l->ops->complete(l->ctx, l->dev_cfg.uuid, &r, l->dev_cfg.caps.num_elements);
-        bm_crypto_wipe(&r, sizeof(r));
-        return;
-    }
-    default:
-        fail(l, BM_EMALFORMED, BM_PROV_ERR_UNEXPECTED_PDU, now);
-        return;
+        return BM_OK;
+    default: /* BM_PROV_DATA: a device expects no other type */
+        return device_data(l, p, reason);
     }
 }
 
@@ -472,23 +478,23 @@ static int choose_start(struct bm_prov_link *l, const struct bm_prov_caps *caps,
     return bm_prov_start_fits_caps(st, caps) == BM_OK ? BM_OK : BM_ENOTSUP;
 }
 
-static void provisioner_confirm_if_ready(struct bm_prov_link *l, uint64_t now)
+static void provisioner_confirm_if_ready(struct bm_prov_link *l)
 {
     if (!l->auth_ready || !l->peer_pub_ready || l->confirm_sent || l->expect != BM_PROV_CONFIRM)
         return;
     l->confirm_sent = true;
     if (make_confirmation(l) != BM_OK) {
-        fail(l, BM_ECRYPTO, 0, now);
+        fail(l, BM_ECRYPTO, 0);
         return;
     }
-    send_confirm(l, now);
+    send_auth_sized(l, BM_PROV_CONFIRM, l->confirm);
 }
 
-static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now)
+static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p)
 {
     if (p->type == BM_PROV_FAILED) {
         uint8_t reason = p->u.error_code;
-        fail(l, err_of_reason(reason), reason, now);
+        fail(l, err_of_reason(reason), reason);
         return;
     }
     switch (p->type) {
@@ -498,7 +504,7 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p,
         raw_params(p, l->caps_raw, BM_PROV_CAPS_LEN);
         int rc = choose_start(l, &p->u.caps, &st);
         if (rc != BM_OK) {
-            fail(l, rc, 0, now);
+            fail(l, rc, 0);
             return;
         }
         l->start = st;
@@ -507,41 +513,46 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p,
         sp.u.start = st;
         raw_params(&sp, l->start_raw, BM_PROV_START_LEN);
         if (gen_keys(l) != BM_OK) {
-            fail(l, BM_ECRYPTO, 0, now);
+            fail(l, BM_ECRYPTO, 0);
             return;
         }
-        send_pdu(l, &sp, now);
-        send_pub_key(l, now);
+        send_pdu(l, &sp);
+        send_pub_key(l);
         if (st.auth_method == BM_PROV_AUTH_NO_OOB) {
-            bm_prov_auth_no_oob(l->alg, l->auth);
+            bm_prov_auth_no_oob(l->alg, l->att.auth);
             l->auth_ready = true;
         }
         l->expect = BM_PROV_PUB_KEY;
         return;
     }
-    case BM_PROV_PUB_KEY:
-        if (!take_peer_pub(l, p, now))
+    case BM_PROV_PUB_KEY: {
+        int rc = take_peer_pub(l, p);
+        if (rc != BM_OK) {
+            fail(l, rc, BM_PROV_ERR_INVALID_FORMAT);
             return;
+        }
         l->peer_pub_ready = true;
         l->expect = BM_PROV_CONFIRM;
         if (l->start.auth_method == BM_PROV_AUTH_OUTPUT && !l->auth_ready)
             l->ops->oob_needed(l->ctx, l->start.auth_action, l->start.auth_size);
-        provisioner_confirm_if_ready(l, now);
+        provisioner_confirm_if_ready(l);
         return;
+    }
     case BM_PROV_CONFIRM:
-        if (!l->confirm_sent || p->u.confirm.len != auth_len(l) ||
+        /* the parser fixed its length to the algorithm's */
+        if (!l->confirm_sent ||
             bm_prov_is_reflection(l->confirm, p->u.confirm.value, auth_len(l))) {
-            fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED, now);
+            fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED);
             return;
         }
         memcpy(l->peer_confirm, p->u.confirm.value, auth_len(l));
-        send_random(l, now);
+        send_auth_sized(l, BM_PROV_RANDOM, l->att.random);
         l->expect = BM_PROV_RANDOM;
         return;
     case BM_PROV_RANDOM: {
-        if (bm_prov_confirmation_check(l->alg, l->conf_key, p->u.random.value, l->auth,
-                                       l->peer_confirm, l->random) != BM_OK) {
-            fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED, now);
+        if (bm_prov_confirmation_check(l->alg, l->att.conf_key, p->u.random.value, l->att.auth,
+                                       l->peer_confirm, l->att.random) != BM_OK) {
+            fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED);
             return;
         }
         memcpy(l->peer_random, p->u.random.value, auth_len(l));
@@ -557,13 +568,13 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p,
         bm_crypto_wipe(&d, sizeof(d));
         if (!ok) {
             bm_crypto_wipe(&s, sizeof(s));
-            fail(l, BM_ECRYPTO, 0, now);
+            fail(l, BM_ECRYPTO, 0);
             return;
         }
         /* the device key is ours to keep until Complete arrives */
-        memcpy(l->secret, s.dev_key, BM_KEY_LEN);
+        memcpy(l->att.secret, s.dev_key, BM_KEY_LEN);
         bm_crypto_wipe(&s, sizeof(s));
-        send_pdu(l, &dp, now);
+        send_pdu(l, &dp);
         bm_crypto_wipe(&dp, sizeof(dp));
         l->expect = BM_PROV_COMPLETE;
         return;
@@ -576,75 +587,100 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p,
         r.iv_index = l->pv_cfg.iv_index;
         r.addr = l->pv_cfg.addr;
         r.algorithm = l->alg;
-        memcpy(r.dev_key, l->secret, BM_KEY_LEN);
+        memcpy(r.dev_key, l->att.secret, BM_KEY_LEN);
         uint8_t uuid[16];
         memcpy(uuid, l->pv_cfg.uuid, 16);
         uint8_t elements = l->peer_caps.num_elements;
         l->done = true;
-        close_link(l, BM_PBADV_CLOSE_SUCCESS, now);
+        close_link(l, BM_PBADV_CLOSE_SUCCESS);
         log_event(l, "complete");
         l->ops->complete(l->ctx, uuid, &r, elements);
         bm_crypto_wipe(&r, sizeof(r));
         return;
     }
     default:
-        fail(l, BM_EMALFORMED, BM_PROV_ERR_UNEXPECTED_PDU, now);
+        fail(l, BM_EMALFORMED, BM_PROV_ERR_UNEXPECTED_PDU);
         return;
     }
 }
 
-static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len, uint64_t now)
+static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len)
 {
     if (l->done || l->expect == EXPECT_NONE)
         return; /* after the end, retransmissions are only acknowledged */
     struct bm_prov_pdu p;
-    uint8_t code = 0;
+    uint8_t reason = BM_PROV_ERR_UNEXPECTED_ERROR;
     uint8_t alg = l->expect >= BM_PROV_CONFIRM ? l->alg : BM_PROV_ALG_UNKNOWN;
-    if (bm_prov_pdu_parse(buf, len, alg, &p, &code) != BM_OK) {
-        fail(l, BM_EMALFORMED, code, now);
-        return;
-    }
+    int rc = bm_prov_pdu_parse(buf, len, alg, &p, &reason);
     /* A Provisioning Failed from the device is always expected. */
-    if (p.type != l->expect && !(p.type == BM_PROV_FAILED && l->role == BM_PROV_ROLE_PROVISIONER)) {
-        fail(l, BM_EMALFORMED, BM_PROV_ERR_UNEXPECTED_PDU, now);
-        return;
+    if (rc == BM_OK && p.type != l->expect &&
+        !(BM_CFG_PROVISIONER && p.type == BM_PROV_FAILED && l->role == BM_PROV_ROLE_PROVISIONER)) {
+        rc = BM_EMALFORMED;
+        reason = BM_PROV_ERR_UNEXPECTED_PDU;
     }
-    l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
-    if (l->role == BM_PROV_ROLE_DEVICE)
-        device_pdu(l, &p, now);
-    else if (BM_CFG_PROVISIONER)
-        provisioner_pdu(l, &p, now);
+    if (rc == BM_OK) {
+        l->link_deadline = l->now + BM_PROV_LINK_TIMEOUT_MS;
+        if (is_device(l))
+            rc = device_pdu(l, &p, buf + 1, &reason);
+        else if (BM_CFG_PROVISIONER)
+            provisioner_pdu(l, &p);
+    }
+    if (rc != BM_OK)
+        fail(l, rc, reason);
     bm_crypto_wipe(&p, sizeof(p));
 }
 
 void bm_prov_link_pdu_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uint64_t now)
 {
+    l->now = now;
     if (l->state != LINK_OPEN)
         return;
-    handle_pdu(l, pdu, len, now);
+    handle_pdu(l, pdu, len);
+}
+
+void bm_prov_link_device_open(struct bm_prov_link *l, uint8_t bearer, uint64_t now)
+{
+    l->now = now;
+    wipe_protocol(l);
+    l->bearer = bearer;
+    l->state = LINK_OPEN;
+    l->done = false;
+    l->expect = BM_PROV_INVITE;
+    l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+    log_event(l, bearer == BM_PROV_BEARER_GATT ? "pb-gatt link open" : "link open");
 }
 
 void bm_prov_link_start(struct bm_prov_link *l, uint64_t now)
 {
+    l->now = now;
     struct bm_prov_pdu inv = {.type = BM_PROV_INVITE};
     inv.u.attention_duration_s = l->pv_cfg.attention_s;
     l->invite[0] = l->pv_cfg.attention_s;
     l->expect = BM_PROV_CAPABILITIES;
-    send_pdu(l, &inv, now);
+    send_pdu(l, &inv);
 }
 
-void bm_prov_link_closed(struct bm_prov_link *l, int err)
+/* The link ends (closed by the peer, or timed out: close it on our side
+ * too): a procedure that had not ended failed with err. */
+static void link_ended(struct bm_prov_link *l, const char *event, int err, bool close)
 {
-    if (l->state == LINK_IDLE)
-        return;
-    log_event(l, "link closed by peer");
+    log_event(l, event);
     bool report = !l->done;
     uint8_t uuid[16];
     memcpy(uuid, peer_uuid(l), 16);
     l->done = true;
-    to_idle(l);
+    if (close)
+        close_link(l, BM_PBADV_CLOSE_TIMEOUT);
+    else
+        to_idle(l);
     if (report)
         l->ops->failed(l->ctx, uuid, err, 0);
+}
+
+void bm_prov_link_closed(struct bm_prov_link *l, int err)
+{
+    if (l->state != LINK_IDLE)
+        link_ended(l, "link closed by peer", err, false);
 }
 
 /* --- bearer: receiving --- */
@@ -657,7 +693,7 @@ static void send_tx_ack(struct bm_prov_link *l, uint8_t tn)
         send_raw(l, out, len);
 }
 
-static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p, uint64_t now)
+static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p)
 {
     switch (p->u.ctl.opcode) {
     case BM_PBADV_LINK_OPEN:
@@ -670,28 +706,22 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p, uint64_
         }
         if (l->state != LINK_IDLE)
             return;
-        wipe_protocol(l);
-        l->bearer = BM_PROV_BEARER_ADV;
         l->link_id = p->link_id;
-        l->state = LINK_OPEN;
-        l->done = false;
         l->tx_trans = BM_PBADV_TN_DEVICE_FIRST;
         l->rx_trans = BM_PBADV_TN_PROVISIONER_FIRST;
         l->rx_any = false;
-        l->expect = BM_PROV_INVITE;
-        l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
-        log_event(l, "link open");
+        bm_prov_link_device_open(l, BM_PROV_BEARER_ADV, l->now);
         send_ctl(l, BM_PBADV_LINK_ACK);
         return;
     case BM_PBADV_LINK_ACK:
-        if (l->role != BM_PROV_ROLE_PROVISIONER || l->state != LINK_OPENING ||
+        if (!BM_CFG_PROVISIONER || l->role != BM_PROV_ROLE_PROVISIONER || l->state != LINK_OPENING ||
             p->link_id != l->link_id)
             return;
         l->state = LINK_OPEN;
-        l->tx_deadline = 0;
-        l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+        l->tx_deadline = NEVER;
+        l->link_deadline = l->now + BM_PROV_LINK_TIMEOUT_MS;
         log_event(l, "link ack");
-        bm_prov_link_start(l, now);
+        bm_prov_link_start(l, l->now);
         return;
     case BM_PBADV_LINK_CLOSE:
         if (l->state == LINK_IDLE || p->link_id != l->link_id)
@@ -706,25 +736,26 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p, uint64_
 
 void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, uint64_t now)
 {
+    l->now = now;
     struct bm_pbadv_pdu p;
     if (l->state != LINK_IDLE && l->bearer != BM_PROV_BEARER_ADV)
         return; /* busy on PB-GATT */
     if (bm_pbadv_parse(buf, len, &p) != BM_OK)
         return;
     if (p.gpcf == BM_PBADV_GPCF_CTL) {
-        rx_ctl(l, &p, now);
+        rx_ctl(l, &p);
         return;
     }
     if (l->state != LINK_OPEN || p.link_id != l->link_id)
         return;
     if (p.gpcf == BM_PBADV_GPCF_ACK) {
         if (l->tx_pending && p.tn == l->tx_trans)
-            tx_acked(l, now);
+            tx_acked(l);
         return;
     }
     /* Transaction segments must come from the peer's number range. */
     bool from_device = bm_pbadv_tn_is_device(p.tn);
-    if (from_device != (l->role == BM_PROV_ROLE_PROVISIONER))
+    if (from_device != (BM_CFG_PROVISIONER && l->role == BM_PROV_ROLE_PROVISIONER))
         return;
     if (l->rx_any && p.tn == l->last_rx_trans) {
         send_tx_ack(l, p.tn); /* a retransmission of what we already have */
@@ -734,10 +765,10 @@ void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, uin
         return;
     const uint8_t *pdu;
     size_t pdu_len;
-    int rc = bm_pbadv_rx_add(&l->rx, &p, &pdu, &pdu_len);
+    int rc = bm_pbadv_rx_add(&l->att.rx, &p, &pdu, &pdu_len);
     if (rc == BM_ESTATE) {
-        bm_pbadv_rx_reset(&l->rx);
-        rc = bm_pbadv_rx_add(&l->rx, &p, &pdu, &pdu_len);
+        bm_pbadv_rx_reset(&l->att.rx);
+        rc = bm_pbadv_rx_add(&l->att.rx, &p, &pdu, &pdu_len);
     }
     if (rc == BM_EDUP) {
         send_tx_ack(l, p.tn);
@@ -747,16 +778,15 @@ void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, uin
         return;
     /* A new transaction from the peer means it received ours. */
     if (l->tx_pending)
-        tx_acked(l, now);
+        tx_acked(l);
     send_tx_ack(l, p.tn);
     l->last_rx_trans = p.tn;
     l->rx_any = true;
     l->rx_trans = bm_pbadv_tn_next(p.tn);
-    uint8_t copy[BM_PBADV_RX_MAX_LEN];
-    memcpy(copy, pdu, pdu_len);
-    bm_pbadv_rx_reset(&l->rx);
-    handle_pdu(l, copy, pdu_len, now);
-    bm_crypto_wipe(copy, sizeof(copy));
+    /* The PDU stays in the reassembler until the next transaction starts
+     * or the attempt is wiped: only ever one transaction of the peer's is
+     * new (its retransmissions are caught above by last_rx_trans). */
+    handle_pdu(l, pdu, pdu_len);
 }
 
 /* --- roles and timers --- */
@@ -776,6 +806,7 @@ int bm_prov_link_open(struct bm_prov_link *l, const struct bm_prov_provisioner_c
 {
     if (!BM_CFG_PROVISIONER)
         return BM_ENOTSUP;
+    l->now = now;
     /* a link still repeating its Link Close is finished: a new one may start */
     if (l->state != LINK_IDLE && l->state != LINK_CLOSING)
         return BM_EBUSY;
@@ -803,54 +834,39 @@ int bm_prov_link_open(struct bm_prov_link *l, const struct bm_prov_provisioner_c
 
 int bm_prov_link_input_oob(struct bm_prov_link *l, const char *value, uint64_t now)
 {
-    if (l->role != BM_PROV_ROLE_PROVISIONER || l->state != LINK_OPEN || l->done ||
+    l->now = now;
+    if (!BM_CFG_PROVISIONER || l->role != BM_PROV_ROLE_PROVISIONER || l->state != LINK_OPEN ||
+        l->done ||
         l->start.auth_method != BM_PROV_AUTH_OUTPUT || l->auth_ready)
         return BM_ESTATE;
     struct bm_prov_oob oob;
     int rc = bm_prov_oob_from_text(&l->start, value, strlen(value), &oob);
     if (rc != BM_OK)
         return rc;
-    rc = bm_prov_auth_from_oob(l->alg, &oob, l->auth);
+    rc = bm_prov_auth_from_oob(l->alg, &oob, l->att.auth);
     bm_crypto_wipe(&oob, sizeof(oob));
     if (rc != BM_OK)
         return rc;
     l->auth_ready = true;
-    provisioner_confirm_if_ready(l, now);
+    provisioner_confirm_if_ready(l);
     return BM_OK;
-}
-
-static uint64_t earliest(uint64_t a, uint64_t b)
-{
-    if (!a)
-        return b;
-    if (!b)
-        return a;
-    return a < b ? a : b;
 }
 
 uint64_t bm_prov_link_process(struct bm_prov_link *l, uint64_t now)
 {
+    l->now = now;
     if (l->state == LINK_IDLE)
         return UINT64_MAX;
-    if ((l->link_deadline && now >= l->link_deadline) ||
-        (l->trans_deadline && now >= l->trans_deadline)) {
-        log_event(l, "timeout");
-        uint8_t uuid[16];
-        memcpy(uuid, peer_uuid(l), 16);
-        bool report = !l->done;
-        l->done = true;
-        if (l->role == BM_PROV_ROLE_PROVISIONER || l->bearer == BM_PROV_BEARER_GATT)
-            close_link(l, BM_PBADV_CLOSE_TIMEOUT, now);
-        else
-            to_idle(l);
-        if (report)
-            l->ops->failed(l->ctx, uuid, BM_ETIMEOUT, 0);
+    if (now >= l->link_deadline || now >= l->trans_deadline) {
+        link_ended(l, "timeout", BM_ETIMEOUT,
+                   l->role == BM_PROV_ROLE_PROVISIONER || l->bearer == BM_PROV_BEARER_GATT);
     }
-    if (l->tx_deadline && now >= l->tx_deadline) {
-        if (l->state == LINK_OPENING) {
+    if (now >= l->tx_deadline) {
+        /* Opening and Closing are a provisioner's PB-ADV states */
+        if (BM_CFG_PROVISIONER && l->state == LINK_OPENING) {
             send_ctl(l, BM_PBADV_LINK_OPEN);
             l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
-        } else if (l->state == LINK_CLOSING) {
+        } else if (BM_CFG_PROVISIONER && l->state == LINK_CLOSING) {
             if (l->close_left) {
                 l->close_left--;
                 send_ctl(l, BM_PBADV_LINK_CLOSE);
@@ -863,11 +879,11 @@ uint64_t bm_prov_link_process(struct bm_prov_link *l, uint64_t now)
             send_segments(l);
             l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
         } else {
-            l->tx_deadline = 0;
+            l->tx_deadline = NEVER;
         }
     }
     if (l->state == LINK_IDLE)
         return UINT64_MAX;
-    uint64_t next = earliest(earliest(l->link_deadline, l->trans_deadline), l->tx_deadline);
-    return next ? next : UINT64_MAX;
+    uint64_t next = l->link_deadline < l->trans_deadline ? l->link_deadline : l->trans_deadline;
+    return next < l->tx_deadline ? next : l->tx_deadline;
 }

@@ -51,6 +51,8 @@ struct bm_prov_link_ops {
     /* both: the procedure failed: err is a BM_E* cause, reason the
      * Provisioning Failed code sent or received (0 if none) */
     void (*failed)(void *ctx, const uint8_t uuid[16], int err, uint8_t reason);
+    /* a debug event; not called when BM_CFG_LOG_LEVEL compiles debug
+     * lines out */
     void (*log)(void *ctx, const char *event);
     /* PB-GATT (may be NULL without GATT): one whole Provisioning PDU to
      * the peer, and closing the link, i.e. the connection. */
@@ -89,58 +91,67 @@ struct bm_prov_provisioner_cfg {
     uint16_t addr;
 };
 
+/* What one provisioning attempt holds that is secret or in flight: wiped
+ * as a whole whenever an attempt starts or ends. */
+struct bm_prov_attempt {
+    struct bm_pbadv_rx rx;
+    uint8_t tx_pdu[BM_PROV_PDU_MAX_LEN];
+    uint8_t queued_pdu[BM_PROV_PDU_MAX_LEN]; /* sent once tx_pdu is acknowledged */
+    uint8_t priv[BM_P256_PRIV_LEN];
+    uint8_t secret[BM_P256_SECRET_LEN]; /* ECDH; a provisioner keeps the DevKey here */
+    uint8_t conf_key[32];
+    uint8_t random[32]; /* ours */
+    uint8_t auth[32];
+};
+
 struct bm_prov_link {
     const struct bm_prov_link_ops *ops;
     void *ctx;
-    enum bm_prov_role role;
+    /* The small fields used most come first: Thumb-1 loads octets by
+     * immediate offset only within the first 32 octets of a struct. */
+    uint8_t role; /* enum bm_prov_role */
     bool device_enabled;
-    struct bm_prov_device_cfg dev_cfg;
-    struct bm_prov_provisioner_cfg pv_cfg;
-
-    /* bearer */
-    uint8_t bearer; /* BM_PROV_BEARER_* of the current link */
-    uint8_t state;  /* BM_PROV_LINK_* */
-    uint32_t link_id;
-    uint64_t link_deadline; /* 0: none */
-    uint64_t tx_deadline;   /* next retransmission */
-    uint64_t trans_deadline;
-    uint8_t tx_trans; /* number of the transaction we send */
-    uint8_t tx_pdu[BM_PROV_PDU_MAX_LEN];
-    size_t tx_len;
-    bool tx_pending;                         /* unacknowledged transaction */
-    uint8_t queued_pdu[BM_PROV_PDU_MAX_LEN]; /* sent once tx_pdu is acknowledged */
-    size_t queued_len;
-    uint8_t close_left; /* Link Close repeats still to send */
-    uint8_t close_reason;
+    uint8_t bearer;        /* BM_PROV_BEARER_* of the current link */
+    uint8_t state;         /* BM_PROV_LINK_* */
+    bool done;             /* the protocol ended (complete or failed) */
+    uint8_t expect;        /* next PDU type expected */
+    uint8_t alg;           /* agreed in Start */
+    bool tx_pending;       /* unacknowledged transaction */
+    uint8_t tx_trans;      /* number of the transaction we send */
     uint8_t rx_trans;      /* number of the next transaction we expect */
     bool rx_any;           /* a transaction was completed on this link */
     uint8_t last_rx_trans; /* to re-ack a retransmitted, completed one */
-    bool done;             /* the protocol ended (complete or failed) */
-    struct bm_pbadv_rx rx;
-
-    /* protocol */
-    uint8_t expect; /* next PDU type expected */
-    uint8_t alg;
+    uint8_t close_left;    /* Link Close repeats still to send */
+    uint8_t close_reason;
+    bool auth_ready;     /* AuthValue known (provisioner: entered) */
+    bool peer_pub_ready; /* provisioner: the device's public key arrived */
+    bool confirm_sent;   /* provisioner: our Confirmation went out */
+    bool peer_confirm_ready;
     struct bm_prov_start start;
-    struct bm_prov_caps peer_caps;
+
+    /* bearer */
+    uint32_t link_id;
+    uint64_t link_deadline; /* UINT64_MAX: none */
+    uint64_t tx_deadline;   /* next retransmission */
+    uint64_t trans_deadline;
+    uint64_t now; /* of the call being handled: for the deadlines it sets */
+    size_t tx_len;
+    size_t queued_len;
+    struct bm_prov_device_cfg dev_cfg;
+
+    /* protocol (the device's fields nearer the start, for the same reason) */
     uint8_t invite[BM_PROV_INVITE_LEN];
     uint8_t caps_raw[BM_PROV_CAPS_LEN];
     uint8_t start_raw[BM_PROV_START_LEN];
     uint8_t conf_salt[32];
-    uint8_t conf_key[32];
-    uint8_t priv[BM_P256_PRIV_LEN];
-    uint8_t pub[BM_P256_PUB_LEN];
-    uint8_t peer_pub[BM_P256_PUB_LEN];
-    uint8_t secret[BM_P256_SECRET_LEN];
-    uint8_t random[32];
-    uint8_t peer_random[32];
-    uint8_t auth[32];
-    bool auth_ready;     /* AuthValue known (provisioner: entered) */
-    bool peer_pub_ready; /* provisioner: the device's public key arrived */
-    bool confirm_sent;   /* provisioner: our Confirmation went out */
     uint8_t confirm[32]; /* ours */
     uint8_t peer_confirm[32];
-    bool peer_confirm_ready;
+    uint8_t peer_random[32];
+    struct bm_prov_attempt att;
+    uint8_t pub[BM_P256_PUB_LEN];
+    uint8_t peer_pub[BM_P256_PUB_LEN];
+    struct bm_prov_caps peer_caps;
+    struct bm_prov_provisioner_cfg pv_cfg;
 };
 
 void bm_prov_link_init(struct bm_prov_link *l, const struct bm_prov_link_ops *ops, void *ctx);
@@ -167,6 +178,9 @@ bool bm_prov_link_active(const struct bm_prov_link *l);
 
 /* Handles one complete Provisioning PDU received on the open link. */
 void bm_prov_link_pdu_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uint64_t now_ms);
+/* Device: a link is open on bearer (BM_PROV_BEARER_*): the attempt starts
+ * afresh and Invite is expected. */
+void bm_prov_link_device_open(struct bm_prov_link *l, uint8_t bearer, uint64_t now_ms);
 /* The link is open: a provisioner sends Invite. */
 void bm_prov_link_start(struct bm_prov_link *l, uint64_t now_ms);
 /* The peer ended the link: a procedure not finished fails with err. */

@@ -106,11 +106,11 @@ static void add_secret(struct world *w, const char *name, const uint8_t *v, size
 static void harvest(struct world *w, const struct test_node *n)
 {
     const struct bm_prov_link *l = &n->node->link;
-    add_secret(w, "ECDH private key", l->priv, sizeof(l->priv), false);
-    add_secret(w, "ECDH secret", l->secret, sizeof(l->secret), false);
-    add_secret(w, "ConfirmationKey", l->conf_key, sizeof(l->conf_key), false);
-    if (l->auth_ready || !all_zero_or_same(l->auth, sizeof(l->auth)))
-        add_secret(w, "AuthValue", l->auth, sizeof(l->auth), true);
+    add_secret(w, "ECDH private key", l->att.priv, sizeof(l->att.priv), false);
+    add_secret(w, "ECDH secret", l->att.secret, sizeof(l->att.secret), false);
+    add_secret(w, "ConfirmationKey", l->att.conf_key, sizeof(l->att.conf_key), false);
+    if (l->auth_ready || !all_zero_or_same(l->att.auth, sizeof(l->att.auth)))
+        add_secret(w, "AuthValue", l->att.auth, sizeof(l->att.auth), true);
 }
 
 static void step(struct world *w, uint64_t ms)
