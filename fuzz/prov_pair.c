@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "prov/prov_crypto.h"
 #include "node_fixture.h"
 
 #define QLEN 16
@@ -53,14 +54,19 @@ static int op_random(void *ctx, uint8_t *buf, size_t len)
     return 0;
 }
 
-static void op_output_oob(void *ctx, uint8_t action, uint32_t number, const char *string)
+/* The device's output_oob (installed when it offers Output OOB). */
+static int op_output_oob(struct bm_prov_link *l)
 {
-    struct side *s = ctx;
-    (void)action;
-    if (string)
-        snprintf(s->oob, sizeof(s->oob), "%s", string);
+    struct side *s = l->ctx;
+    struct bm_prov_oob oob;
+    int rc = bm_prov_link_output_value(l, &oob);
+    if (rc != BM_OK)
+        return rc;
+    if (oob.alphanumeric)
+        snprintf(s->oob, sizeof(s->oob), "%s", oob.str);
     else
-        snprintf(s->oob, sizeof(s->oob), "%u", (unsigned)number);
+        snprintf(s->oob, sizeof(s->oob), "%u", (unsigned)oob.number);
+    return BM_OK;
 }
 
 static void op_oob_needed(void *ctx, uint8_t action, uint8_t size)
@@ -97,7 +103,6 @@ static void op_log(void *ctx, const char *event)
 
 static const struct bm_prov_link_ops ops = {.send = op_send,
                                             .random = op_random,
-                                            .output_oob = op_output_oob,
                                             .oob_needed = op_oob_needed,
                                             .complete = op_complete,
                                             .failed = op_failed,
@@ -261,6 +266,7 @@ void fz_prov_pair_run(enum bm_prov_role role, const uint8_t *data, size_t size)
                                         ? BM_PROV_ACTION_BIT(BM_PROV_OUT_ALPHANUMERIC)
                                         : BM_PROV_ACTION_BIT(BM_PROV_OUT_NUMERIC) |
                                               BM_PROV_ACTION_BIT(BM_PROV_OUT_BLINK);
+        sides[dev_i].link.output_oob = op_output_oob;
     }
     bm_prov_link_device_enable(&sides[dev_i].link, &dc, true);
 

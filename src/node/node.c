@@ -154,6 +154,10 @@ int bm_init(struct bm_node *node, const char *name, uint8_t auth)
         return rc;
     memcpy(node->name, name, nlen + 1);
     node->auth = auth;
+    /* installed only here: a device initialised without Output OOB links
+     * none of its code */
+    if (auth == BM_OOB_OUTPUT)
+        bm_node_prov_offer_output_oob(node);
     node->initialized = true;
     rc = bm_node_load_provisioning(node);
     if (rc != BM_OK) {
@@ -223,6 +227,10 @@ int bm_set_node_prov(struct bm_node *node, uint8_t bearers, bm_prov_fn cb, void 
     if (!node->initialized)
         return BM_ESTATE;
     node->prov_bearers = bearers;
+    /* installed only here (and by the provisioner's PB-GATT): an image
+     * that never offers PB-GATT links none of it */
+    if (bearers & BM_PROV_GATT)
+        bm_node_gatt_pb_enable(node);
     node->prov_cb = cb;
     node->prov_user = user;
     bm_node_prov_device_enable(node, (bearers & (BM_PROV_ADV | BM_PROV_GATT)) != 0);

@@ -218,6 +218,10 @@ struct bm_node {
 
     /* GATT bearer: connections, proxy filters, advertising (node_gatt.c) */
     struct bm_gatt gatt;
+    /* PB-GATT's entry points (node_gatt.c): NULL until a call that uses
+     * PB-GATT installs them (bm_node_gatt_pb_enable), so an image that
+     * never does links none of it */
+    const struct bm_node_pb_gatt *pb_gatt;
 };
 
 /* True on a node acting as provisioner; a constant false when the role is
@@ -315,6 +319,8 @@ void bm_node_prov_link_setup(struct bm_node *node);
 void bm_node_prov_device_enable(struct bm_node *node, bool enable);
 void bm_node_prov_process(struct bm_node *node, uint64_t now);
 void bm_node_prov_rx(struct bm_node *node, const uint8_t *data, size_t len);
+/* The device offers Output OOB: installs the link's output_oob. */
+void bm_node_prov_offer_output_oob(struct bm_node *node);
 /* Loads BM_REC_PROV; BM_ENOENT if never provisioned. */
 int bm_node_load_provisioning(struct bm_node *node);
 /* What the provisioner hands a device: keys, next address, options. */
@@ -344,9 +350,9 @@ bool bm_node_gatt_proxy_on(const struct bm_node *node);
 void bm_node_gatt_proxy_set(struct bm_node *node, uint8_t value);
 uint8_t bm_node_gatt_identity_get(struct bm_node *node, uint16_t net_idx);
 void bm_node_gatt_identity_set(struct bm_node *node, uint16_t net_idx, uint8_t value);
-/* The provisioning link's PB-GATT ops (ctx is the node). */
-int bm_node_gatt_prov_send(void *ctx, const uint8_t *pdu, size_t len);
-void bm_node_gatt_prov_close(void *ctx);
+/* PB-GATT is in use (a device offers it, or a provisioner provisions
+ * over it): installs node->pb_gatt. */
+void bm_node_gatt_pb_enable(struct bm_node *node);
 
 /* IV Update procedure (node_iv.c, Mesh Profile 3.10.5). */
 /* Sequence numbers past this start the procedure (3.10.5: a node must not

@@ -26,6 +26,20 @@
 
 #define NODE_ID_MS 60000u /* 4.2.12: Node Identity advertising lasts 60 s */
 
+/* What the node calls of PB-GATT, through node->pb_gatt only: a node
+ * that never enables PB-GATT has it NULL, and an image whose nodes never
+ * do links none of this. */
+struct bm_node_pb_gatt {
+    struct bm_pb_gatt_ops link; /* handed to the link as it opens */
+    int (*device_open)(struct bm_prov_link *l, const struct bm_pb_gatt_ops *gatt,
+                       uint64_t now_ms);
+    void (*rx)(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uint64_t now_ms);
+    void (*closed)(struct bm_prov_link *l);
+    /* the Mesh Provisioning Service advertisement (7.1.2.2.1) */
+    int (*adv)(const uint8_t uuid[16], uint16_t oob_info, uint8_t *out, size_t out_size,
+               size_t *out_len);
+};
+
 static bool has_gatt(const struct bm_node *node)
 {
     return node->plat.gatt_send && node->plat.gatt_disconnect && node->plat.gatt_adv;
@@ -163,9 +177,9 @@ static void adv_wanted(struct bm_node *node, uint64_t now, uint8_t *out, size_t 
     if (!node->initialized || !slot_free(node))
         return;
     if (!node->provisioned) {
-        if (!bm_node_is_provisioner(node) && (node->prov_bearers & BM_PROV_GATT) &&
-            !bm_prov_link_active(&node->link))
-            bm_gatt_adv_prov(node->uuid, 0, out, BM_ADV_MAX_LEN, len);
+        if (node->pb_gatt && !bm_node_is_provisioner(node) &&
+            (node->prov_bearers & BM_PROV_GATT) && !bm_prov_link_active(&node->link))
+            node->pb_gatt->adv(node->uuid, 0, out, BM_ADV_MAX_LEN, len);
         return;
     }
     uint8_t proxy = bm_node_gatt_proxy_get(node);
@@ -330,21 +344,35 @@ static void rx_cfg(struct bm_node *node, struct bm_gatt_conn *c, const uint8_t *
         g->client_event(g, c->handle, &m, src);
 }
 
-/* --- PB-GATT glue (the link's gatt_send / gatt_close ops) --- */
+/* --- PB-GATT (5.2.2) --- */
 
-int bm_node_gatt_prov_send(void *ctx, const uint8_t *pdu, size_t len)
+/* The link's way out (ctx is the node): the connection it runs on. */
+static int pb_send(void *ctx, const uint8_t *pdu, size_t len)
 {
     struct bm_node *node = ctx;
     const struct bm_gatt_conn *c = conn_at(node, node->gatt.prov_conn);
     return c ? conn_send(node, c, BM_PROXY_TYPE_PROV, pdu, len) : BM_ESTATE;
 }
 
-void bm_node_gatt_prov_close(void *ctx)
+static void pb_close(void *ctx)
 {
     struct bm_node *node = ctx;
     const struct bm_gatt_conn *c = conn_at(node, node->gatt.prov_conn);
     if (c)
         node->plat.gatt_disconnect(node->plat.ctx, c->handle);
+}
+
+static const struct bm_node_pb_gatt pb_gatt = {
+    .link = {.send = pb_send, .close = pb_close},
+    .device_open = bm_pb_gatt_device_open,
+    .rx = bm_pb_gatt_rx,
+    .closed = bm_pb_gatt_closed,
+    .adv = bm_gatt_adv_prov,
+};
+
+void bm_node_gatt_pb_enable(struct bm_node *node)
+{
+    node->pb_gatt = &pb_gatt;
 }
 
 /* --- connections --- */
@@ -366,9 +394,11 @@ int bm_node_gatt_connected(struct bm_node *node, uint16_t conn, uint16_t mtu)
     uint64_t now = bm_node_now(node);
     uint8_t role = BM_GATT_ROLE_PROXY_SERVER;
     if (!node->provisioned) {
-        if (bm_node_is_provisioner(node) || !(node->prov_bearers & BM_PROV_GATT))
+        /* a device offering PB-GATT has it installed (bm_set_node_prov) */
+        const struct bm_node_pb_gatt *pb = node->pb_gatt;
+        if (!pb || bm_node_is_provisioner(node) || !(node->prov_bearers & BM_PROV_GATT))
             return BM_ENOTSUP;
-        int rc = bm_pb_gatt_device_open(&node->link, now);
+        int rc = pb->device_open(&node->link, &pb->link, now);
         if (rc != BM_OK)
             return rc == BM_ESTATE ? BM_ENOTSUP : rc;
         role = BM_GATT_ROLE_PROV_SERVER;
@@ -417,9 +447,11 @@ void bm_node_gatt_disconnected(struct bm_node *node, uint16_t conn)
     bm_proxy_sar_rx_reset(&c->sar);
     uint64_t now = bm_node_now(node);
     bm_node_log(node, BM_LOG_INF, "proxy", "disconnected conn=%u", conn);
-    if (g->prov_conn == conn_num(node, c)) {
+    /* a PB-GATT link ran on it (prov_conn is only ever set with
+     * pb_gatt installed) */
+    if (g->prov_conn == conn_num(node, c) && node->pb_gatt) {
         g->prov_conn = 0;
-        bm_pb_gatt_closed(&node->link);
+        node->pb_gatt->closed(&node->link);
         bm_node_prov_process(node, now);
     }
     if (role == BM_GATT_ROLE_PROXY_CLIENT && g->client_event)
@@ -448,8 +480,8 @@ void bm_node_gatt_rx(struct bm_node *node, uint16_t conn, const uint8_t *data, s
     /* 6.3.1 / 7.1: each service carries its own message types; others
      * are ignored */
     if (prov) {
-        if (type == BM_PROXY_TYPE_PROV && g->prov_conn == conn_num(node, c)) {
-            bm_pb_gatt_rx(&node->link, buf, mlen, now);
+        if (type == BM_PROXY_TYPE_PROV && g->prov_conn == conn_num(node, c) && node->pb_gatt) {
+            node->pb_gatt->rx(&node->link, buf, mlen, now);
             bm_node_prov_process(node, now);
         }
     } else if (type == BM_PROXY_TYPE_NET) {
@@ -613,9 +645,10 @@ int bm_prov_provision_gatt(struct bm_node *node, uint16_t conn, const uint8_t uu
         return rc;
     node->provision_cb = cb;
     node->provision_user = user;
+    bm_node_gatt_pb_enable(node); /* for what arrives on the connection */
     g->prov_conn = conn_num(node, c);
     uint64_t now = bm_node_now(node);
-    rc = bm_pb_gatt_provision(&node->link, &cfg, now);
+    rc = bm_pb_gatt_provision(&node->link, &pb_gatt.link, &cfg, now);
     bm_crypto_wipe(&cfg, sizeof(cfg));
     if (rc != BM_OK)
         g->prov_conn = 0;

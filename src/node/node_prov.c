@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "node.h"
+#include "prov/prov_crypto.h"
 #include "storage/records.h"
 
 static struct bm_node *node_of(void *ctx)
@@ -30,17 +31,31 @@ static int link_random(void *ctx, uint8_t *buf, size_t len)
     return node->plat.random(node->plat.ctx, buf, len);
 }
 
-static void link_output_oob(void *ctx, uint8_t action, uint32_t number, const char *string)
+/* The link's output_oob (a device offering Output OOB): draws the value
+ * and shows it through the seed API's callback. */
+static int link_output_oob(struct bm_prov_link *l)
 {
-    struct bm_node *node = node_of(ctx);
-    bm_node_log(node, BM_LOG_INF, "prov", "output OOB action=%u", action);
-    if (!node->prov_cb)
-        return;
-    struct bm_prov_info info = {.event = BM_PROV_EVT_OUTPUT_OOB,
-                                .oob_action = action,
-                                .oob_number = number,
-                                .oob_string = string};
-    node->prov_cb(node->prov_user, &info);
+    struct bm_node *node = node_of(l->ctx);
+    struct bm_prov_oob oob;
+    int rc = bm_prov_link_output_value(l, &oob);
+    if (rc == BM_OK) {
+        uint8_t action = l->start.auth_action;
+        bm_node_log(node, BM_LOG_INF, "prov", "output OOB action=%u", action);
+        if (node->prov_cb) {
+            struct bm_prov_info info = {.event = BM_PROV_EVT_OUTPUT_OOB,
+                                        .oob_action = action,
+                                        .oob_number = oob.number,
+                                        .oob_string = oob.alphanumeric ? oob.str : NULL};
+            node->prov_cb(node->prov_user, &info);
+        }
+    }
+    bm_crypto_wipe(&oob, sizeof(oob));
+    return rc;
+}
+
+void bm_node_prov_offer_output_oob(struct bm_node *node)
+{
+    node->link.output_oob = link_output_oob;
 }
 
 static void link_oob_needed(void *ctx, uint8_t action, uint8_t size)
@@ -175,13 +190,10 @@ static void link_log(void *ctx, const char *event)
 static const struct bm_prov_link_ops link_ops = {
     .send = link_send,
     .random = link_random,
-    .output_oob = link_output_oob,
     .oob_needed = link_oob_needed,
     .complete = link_complete,
     .failed = link_failed,
     .log = link_log,
-    .gatt_send = bm_node_gatt_prov_send,
-    .gatt_close = bm_node_gatt_prov_close,
 };
 
 static void schedule_link(struct bm_node *node, uint64_t next)

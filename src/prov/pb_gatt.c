@@ -14,7 +14,8 @@
 #include "blemesh/errors.h"
 #include "prov/prov_link.h"
 
-int bm_pb_gatt_device_open(struct bm_prov_link *l, uint64_t now)
+int bm_pb_gatt_device_open(struct bm_prov_link *l, const struct bm_pb_gatt_ops *gatt,
+                           uint64_t now)
 {
     if (l->role != BM_PROV_ROLE_DEVICE || !l->device_enabled)
         return BM_ESTATE;
@@ -22,12 +23,13 @@ int bm_pb_gatt_device_open(struct bm_prov_link *l, uint64_t now)
         return BM_EBUSY;
     bm_prov_link_reset(l); /* wipes what a previous attempt left */
     l->role = BM_PROV_ROLE_DEVICE;
+    l->gatt = gatt;
     bm_prov_link_device_open(l, BM_PROV_BEARER_GATT, now);
     return BM_OK;
 }
 
-int bm_pb_gatt_provision(struct bm_prov_link *l, const struct bm_prov_provisioner_cfg *cfg,
-                         uint64_t now)
+int bm_pb_gatt_provision(struct bm_prov_link *l, const struct bm_pb_gatt_ops *gatt,
+                         const struct bm_prov_provisioner_cfg *cfg, uint64_t now)
 {
     if (!BM_CFG_PROVISIONER)
         return BM_ENOTSUP;
@@ -37,6 +39,7 @@ int bm_pb_gatt_provision(struct bm_prov_link *l, const struct bm_prov_provisione
     l->device_enabled = false;
     l->role = BM_PROV_ROLE_PROVISIONER;
     l->bearer = BM_PROV_BEARER_GATT;
+    l->gatt = gatt;
     l->pv_cfg = *cfg;
     l->state = BM_PROV_LINK_OPEN;
     l->done = false;

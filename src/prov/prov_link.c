@@ -112,8 +112,8 @@ static void send_built(struct bm_prov_link *l, const uint8_t *buf, size_t len)
 {
     if (l->bearer == BM_PROV_BEARER_GATT) {
         /* 5.2.2: GATT is reliable; no transactions, no retransmission */
-        if (l->ops->gatt_send)
-            l->ops->gatt_send(l->ctx, buf, len);
+        if (l->gatt)
+            l->gatt->send(l->ctx, buf, len);
     } else if (l->tx_pending) {
         memcpy(l->att.queued_pdu, buf, len);
         l->queued_len = len;
@@ -181,8 +181,8 @@ static void close_link(struct bm_prov_link *l, uint8_t reason)
     if (!BM_CFG_PROVISIONER || l->bearer == BM_PROV_BEARER_GATT) {
         /* 5.2.2: a PB-GATT link is closed by ending the connection */
         to_idle(l);
-        if (l->ops->gatt_close)
-            l->ops->gatt_close(l->ctx);
+        if (l->gatt)
+            l->gatt->close(l->ctx);
         return;
     }
     wipe_protocol(l);
@@ -409,16 +409,10 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
         send_pub_key(l);
         if (l->start.auth_method == BM_PROV_AUTH_OUTPUT) {
             /* Mesh Profile 5.4.2.4: the device outputs its value once the
-             * public keys are exchanged; a fresh one every attempt. */
-            uint8_t rnd[BM_PROV_OOB_RANDOM_LEN];
-            struct bm_prov_oob oob;
-            if (l->ops->random(l->ctx, rnd, sizeof(rnd)) != 0 ||
-                bm_prov_oob_generate(&l->start, rnd, &oob) != BM_OK ||
-                bm_prov_auth_from_oob(l->alg, &oob, l->att.auth) != BM_OK)
+             * public keys are exchanged (Start fit our Capabilities, so
+             * we offer Output OOB and output_oob is installed). */
+            if (!l->output_oob || l->output_oob(l) != BM_OK)
                 return BM_ECRYPTO;
-            l->ops->output_oob(l->ctx, l->start.auth_action, oob.number,
-                               oob.alphanumeric ? oob.str : NULL);
-            bm_crypto_wipe(&oob, sizeof(oob));
         } else {
             bm_prov_auth_no_oob(l->alg, l->att.auth);
         }
@@ -445,6 +439,17 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
     default: /* BM_PROV_DATA: a device expects no other type */
         return device_data(l, p, reason);
     }
+}
+
+int bm_prov_link_output_value(struct bm_prov_link *l, struct bm_prov_oob *oob)
+{
+    /* a fresh value every attempt */
+    uint8_t rnd[BM_PROV_OOB_RANDOM_LEN];
+    if (l->ops->random(l->ctx, rnd, sizeof(rnd)) != 0 ||
+        bm_prov_oob_generate(&l->start, rnd, oob) != BM_OK ||
+        bm_prov_auth_from_oob(l->alg, oob, l->att.auth) != BM_OK)
+        return BM_ECRYPTO;
+    return BM_OK;
 }
 
 /* Provisioner: pick the algorithm and authentication from Capabilities. */

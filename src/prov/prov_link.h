@@ -26,6 +26,8 @@
 #define BM_PROV_RETRANSMIT_MS 500u      /* our retransmission interval (implementation choice) */
 #define BM_PROV_CLOSE_REPEAT 3          /* Link Close is sent this many times */
 
+struct bm_prov_oob; /* prov/prov_crypto.h */
+
 /* What a device receives at the end (Provisioning Data, 5.4.2.5). */
 struct bm_prov_result_data {
     uint8_t net_key[BM_KEY_LEN];
@@ -41,8 +43,6 @@ struct bm_prov_link_ops {
     /* one PB-ADV PDU (LinkID .. payload), sent as AD type 0x29 */
     int (*send)(void *ctx, const uint8_t *pdu, size_t len);
     int (*random)(void *ctx, uint8_t *buf, size_t len);
-    /* device: show this Output OOB value now (string for alphanumeric) */
-    void (*output_oob)(void *ctx, uint8_t action, uint32_t number, const char *string);
     /* provisioner: the device shows a value; call bm_prov_link_input_oob() */
     void (*oob_needed)(void *ctx, uint8_t action, uint8_t size);
     /* device: provisioned with data; provisioner: the device took data */
@@ -54,10 +54,14 @@ struct bm_prov_link_ops {
     /* a debug event; not called when BM_CFG_LOG_LEVEL compiles debug
      * lines out */
     void (*log)(void *ctx, const char *event);
-    /* PB-GATT (may be NULL without GATT): one whole Provisioning PDU to
-     * the peer, and closing the link, i.e. the connection. */
-    int (*gatt_send)(void *ctx, const uint8_t *pdu, size_t len);
-    void (*gatt_close)(void *ctx);
+};
+
+/* PB-GATT's way out, given when a PB-GATT link opens (prov/pb_gatt.c):
+ * one whole Provisioning PDU to the peer, and closing the link, i.e. the
+ * connection. */
+struct bm_pb_gatt_ops {
+    int (*send)(void *ctx, const uint8_t *pdu, size_t len);
+    void (*close)(void *ctx);
 };
 
 /* The bearer a link runs over. */
@@ -152,6 +156,15 @@ struct bm_prov_link {
     uint8_t peer_pub[BM_P256_PUB_LEN];
     struct bm_prov_caps peer_caps;
     struct bm_prov_provisioner_cfg pv_cfg;
+    /* PB-GATT's ops, set when a PB-GATT link opens; NULL before */
+    const struct bm_pb_gatt_ops *gatt;
+    /* Device offering Output OOB: once the public keys are exchanged,
+     * draws the value for the agreed Start and takes its AuthValue
+     * (bm_prov_link_output_value), then shows it. NULL unless the owner
+     * installs it for a device that offers Output OOB, so an image whose
+     * devices never do links none of that code; a Start asking for it
+     * then fails. */
+    int (*output_oob)(struct bm_prov_link *l);
 };
 
 void bm_prov_link_init(struct bm_prov_link *l, const struct bm_prov_link_ops *ops, void *ctx);
@@ -173,6 +186,10 @@ void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uin
 /* Runs due timers; returns the next deadline or UINT64_MAX. */
 uint64_t bm_prov_link_process(struct bm_prov_link *l, uint64_t now_ms);
 bool bm_prov_link_active(const struct bm_prov_link *l);
+/* Device, for its output_oob: draws a fresh Output OOB value for the
+ * agreed Start into *oob and sets the AuthValue from it (Mesh Profile
+ * 5.4.2.4). BM_ECRYPTO if that fails. */
+int bm_prov_link_output_value(struct bm_prov_link *l, struct bm_prov_oob *oob);
 
 /* --- for the PB-GATT bearer (prov/pb_gatt.c) --- */
 
@@ -186,12 +203,14 @@ void bm_prov_link_start(struct bm_prov_link *l, uint64_t now_ms);
 /* The peer ended the link: a procedure not finished fails with err. */
 void bm_prov_link_closed(struct bm_prov_link *l, int err);
 
-/* Device: a connection to our Mesh Provisioning Service opened the link.
- * BM_ESTATE if we do not accept links now, BM_EBUSY if one is open. */
-int bm_pb_gatt_device_open(struct bm_prov_link *l, uint64_t now_ms);
-/* Provisioner: provisions cfg->uuid over an open connection. */
-int bm_pb_gatt_provision(struct bm_prov_link *l, const struct bm_prov_provisioner_cfg *cfg,
-                         uint64_t now_ms);
+/* Device: a connection to our Mesh Provisioning Service opened the link,
+ * which runs over gatt. BM_ESTATE if we do not accept links now, BM_EBUSY
+ * if one is open. */
+int bm_pb_gatt_device_open(struct bm_prov_link *l, const struct bm_pb_gatt_ops *gatt,
+                           uint64_t now_ms);
+/* Provisioner: provisions cfg->uuid over an open connection (gatt). */
+int bm_pb_gatt_provision(struct bm_prov_link *l, const struct bm_pb_gatt_ops *gatt,
+                         const struct bm_prov_provisioner_cfg *cfg, uint64_t now_ms);
 /* One Provisioning PDU (a reassembled Proxy PDU of type 0x03). */
 void bm_pb_gatt_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uint64_t now_ms);
 /* The connection is gone. */
