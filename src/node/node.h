@@ -150,6 +150,10 @@ struct bm_node {
     uint32_t seq_reserved;   /* stored mark: seq never reaches it unstored */
     struct bm_node_stats stats;
     struct bm_platform plat;
+    /* PB-GATT's entry points (node_gatt.c): NULL until a call that uses
+     * PB-GATT installs them (bm_node_gatt_pb_enable), so an image that
+     * never does links none of it */
+    const struct bm_node_pb_gatt *pb_gatt;
     uint64_t timers[BM_TIMER_COUNT];
     struct bm_adv_xmit net_xmit;
     struct bm_adv_xmit relay_xmit;
@@ -218,10 +222,6 @@ struct bm_node {
 
     /* GATT bearer: connections, proxy filters, advertising (node_gatt.c) */
     struct bm_gatt gatt;
-    /* PB-GATT's entry points (node_gatt.c): NULL until a call that uses
-     * PB-GATT installs them (bm_node_gatt_pb_enable), so an image that
-     * never does links none of it */
-    const struct bm_node_pb_gatt *pb_gatt;
 };
 
 /* True on a node acting as provisioner; a constant false when the role is

@@ -26,18 +26,20 @@
 
 #define NODE_ID_MS 60000u /* 4.2.12: Node Identity advertising lasts 60 s */
 
-/* What the node calls of PB-GATT, through node->pb_gatt only: a node
- * that never enables PB-GATT has it NULL, and an image whose nodes never
- * do links none of this. */
+/* PB-GATT as the rest of this file reaches it: through node->pb_gatt
+ * only (the PB-GATT section below), which stays NULL on a node that never
+ * enables PB-GATT, so an image whose nodes never do links none of it. */
 struct bm_node_pb_gatt {
-    struct bm_pb_gatt_ops link; /* handed to the link as it opens */
-    int (*device_open)(struct bm_prov_link *l, const struct bm_pb_gatt_ops *gatt,
-                       uint64_t now_ms);
-    void (*rx)(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uint64_t now_ms);
-    void (*closed)(struct bm_prov_link *l);
-    /* the Mesh Provisioning Service advertisement (7.1.2.2.1) */
-    int (*adv)(const uint8_t uuid[16], uint16_t oob_info, uint8_t *out, size_t out_size,
-               size_t *out_len);
+    /* an unprovisioned node: connection c (free) is offered to us */
+    int (*accept)(struct bm_node *node, struct bm_gatt_conn *c, uint16_t conn, uint16_t mtu,
+                  uint64_t now);
+    /* a message of type on a connection to a Mesh Provisioning Service */
+    void (*rx)(struct bm_node *node, const struct bm_gatt_conn *c, uint8_t type,
+               const uint8_t *msg, size_t len, uint64_t now);
+    /* connection c ended */
+    void (*disconnected)(struct bm_node *node, const struct bm_gatt_conn *c, uint64_t now);
+    /* what an unprovisioned node advertises, if anything */
+    void (*adv)(const struct bm_node *node, uint8_t *out, size_t *len);
 };
 
 static bool has_gatt(const struct bm_node *node)
@@ -177,9 +179,8 @@ static void adv_wanted(struct bm_node *node, uint64_t now, uint8_t *out, size_t 
     if (!node->initialized || !slot_free(node))
         return;
     if (!node->provisioned) {
-        if (node->pb_gatt && !bm_node_is_provisioner(node) &&
-            (node->prov_bearers & BM_PROV_GATT) && !bm_prov_link_active(&node->link))
-            node->pb_gatt->adv(node->uuid, 0, out, BM_ADV_MAX_LEN, len);
+        if (node->pb_gatt)
+            node->pb_gatt->adv(node, out, len);
         return;
     }
     uint8_t proxy = bm_node_gatt_proxy_get(node);
@@ -362,12 +363,58 @@ static void pb_close(void *ctx)
         node->plat.gatt_disconnect(node->plat.ctx, c->handle);
 }
 
+static const struct bm_pb_gatt_ops pb_link_ops = {.send = pb_send, .close = pb_close};
+
+/* A device offering PB-GATT takes the connection as its link. */
+static int pb_accept(struct bm_node *node, struct bm_gatt_conn *c, uint16_t conn, uint16_t mtu,
+                     uint64_t now)
+{
+    if (bm_node_is_provisioner(node) || !(node->prov_bearers & BM_PROV_GATT))
+        return BM_ENOTSUP;
+    int rc = bm_pb_gatt_device_open(&node->link, &pb_link_ops, now);
+    if (rc != BM_OK)
+        return rc == BM_ESTATE ? BM_ENOTSUP : rc;
+    conn_open(c, conn, mtu, BM_GATT_ROLE_PROV_SERVER);
+    node->gatt.prov_conn = conn_num(node, c);
+    bm_node_prov_process(node, now); /* runs the link, sets its timer */
+    return BM_OK;
+}
+
+/* 7.1: the Provisioning Service carries Provisioning PDUs, to the link
+ * when it runs on c; other types are ignored. */
+static void pb_rx(struct bm_node *node, const struct bm_gatt_conn *c, uint8_t type,
+                  const uint8_t *msg, size_t len, uint64_t now)
+{
+    if (type != BM_PROXY_TYPE_PROV || node->gatt.prov_conn != conn_num(node, c))
+        return;
+    bm_pb_gatt_rx(&node->link, msg, len, now);
+    bm_node_prov_process(node, now);
+}
+
+/* 5.2.2: the link ends with its connection. */
+static void pb_disconnected(struct bm_node *node, const struct bm_gatt_conn *c, uint64_t now)
+{
+    if (node->gatt.prov_conn != conn_num(node, c))
+        return;
+    node->gatt.prov_conn = 0;
+    bm_pb_gatt_closed(&node->link);
+    bm_node_prov_process(node, now);
+}
+
+/* 7.1.2.2.1: a device offering PB-GATT advertises the Mesh Provisioning
+ * Service while it waits for a link. */
+static void pb_adv(const struct bm_node *node, uint8_t *out, size_t *len)
+{
+    if (!bm_node_is_provisioner(node) && (node->prov_bearers & BM_PROV_GATT) &&
+        !bm_prov_link_active(&node->link))
+        bm_gatt_adv_prov(node->uuid, 0, out, BM_ADV_MAX_LEN, len);
+}
+
 static const struct bm_node_pb_gatt pb_gatt = {
-    .link = {.send = pb_send, .close = pb_close},
-    .device_open = bm_pb_gatt_device_open,
-    .rx = bm_pb_gatt_rx,
-    .closed = bm_pb_gatt_closed,
-    .adv = bm_gatt_adv_prov,
+    .accept = pb_accept,
+    .rx = pb_rx,
+    .disconnected = pb_disconnected,
+    .adv = pb_adv,
 };
 
 void bm_node_gatt_pb_enable(struct bm_node *node)
@@ -392,25 +439,17 @@ int bm_node_gatt_connected(struct bm_node *node, uint16_t conn, uint16_t mtu)
     if (!c)
         return BM_ENOSPC;
     uint64_t now = bm_node_now(node);
-    uint8_t role = BM_GATT_ROLE_PROXY_SERVER;
-    if (!node->provisioned) {
-        /* a device offering PB-GATT has it installed (bm_set_node_prov) */
-        const struct bm_node_pb_gatt *pb = node->pb_gatt;
-        if (!pb || bm_node_is_provisioner(node) || !(node->prov_bearers & BM_PROV_GATT))
+    if (node->provisioned) {
+        if (bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED)
             return BM_ENOTSUP;
-        int rc = pb->device_open(&node->link, &pb->link, now);
-        if (rc != BM_OK)
-            return rc == BM_ESTATE ? BM_ENOTSUP : rc;
-        role = BM_GATT_ROLE_PROV_SERVER;
-    } else if (bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED) {
-        return BM_ENOTSUP;
-    }
-    conn_open(c, conn, mtu, role);
-    if (role == BM_GATT_ROLE_PROV_SERVER) {
-        node->gatt.prov_conn = conn_num(node, c);
-        bm_node_prov_process(node, now); /* runs the link, sets its timer */
-    } else {
+        conn_open(c, conn, mtu, BM_GATT_ROLE_PROXY_SERVER);
         send_beacons(node, c);
+    } else {
+        /* before provisioning, only for PB-GATT (a device offering it
+         * has it installed, bm_set_node_prov) */
+        int rc = node->pb_gatt ? node->pb_gatt->accept(node, c, conn, mtu, now) : BM_ENOTSUP;
+        if (rc != BM_OK)
+            return rc;
     }
     bm_node_log(node, BM_LOG_INF, "proxy", "connected conn=%u mtu=%u role=%u", conn, mtu, c->role);
     adv_update(node, now);
@@ -447,13 +486,10 @@ void bm_node_gatt_disconnected(struct bm_node *node, uint16_t conn)
     bm_proxy_sar_rx_reset(&c->sar);
     uint64_t now = bm_node_now(node);
     bm_node_log(node, BM_LOG_INF, "proxy", "disconnected conn=%u", conn);
-    /* a PB-GATT link ran on it (prov_conn is only ever set with
+    /* a PB-GATT link may have run on it (prov_conn is only ever set with
      * pb_gatt installed) */
-    if (g->prov_conn == conn_num(node, c) && node->pb_gatt) {
-        g->prov_conn = 0;
-        node->pb_gatt->closed(&node->link);
-        bm_node_prov_process(node, now);
-    }
+    if (node->pb_gatt)
+        node->pb_gatt->disconnected(node, c, now);
     if (role == BM_GATT_ROLE_PROXY_CLIENT && g->client_event)
         g->client_event(g, conn, NULL, 0);
     adv_update(node, now);
@@ -480,10 +516,8 @@ void bm_node_gatt_rx(struct bm_node *node, uint16_t conn, const uint8_t *data, s
     /* 6.3.1 / 7.1: each service carries its own message types; others
      * are ignored */
     if (prov) {
-        if (type == BM_PROXY_TYPE_PROV && g->prov_conn == conn_num(node, c) && node->pb_gatt) {
-            node->pb_gatt->rx(&node->link, buf, mlen, now);
-            bm_node_prov_process(node, now);
-        }
+        if (node->pb_gatt) /* installed where such a connection can exist */
+            node->pb_gatt->rx(node, c, type, buf, mlen, now);
     } else if (type == BM_PROXY_TYPE_NET) {
         g->rx_conn = conn_num(node, c);
         bm_node_rx_network(node, buf, mlen, 0);
@@ -648,7 +682,7 @@ int bm_prov_provision_gatt(struct bm_node *node, uint16_t conn, const uint8_t uu
     bm_node_gatt_pb_enable(node); /* for what arrives on the connection */
     g->prov_conn = conn_num(node, c);
     uint64_t now = bm_node_now(node);
-    rc = bm_pb_gatt_provision(&node->link, &pb_gatt.link, &cfg, now);
+    rc = bm_pb_gatt_provision(&node->link, &pb_link_ops, &cfg, now);
     bm_crypto_wipe(&cfg, sizeof(cfg));
     if (rc != BM_OK)
         g->prov_conn = 0;

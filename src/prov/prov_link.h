@@ -134,6 +134,7 @@ struct bm_prov_link {
     struct bm_prov_start start;
 
     /* bearer */
+    const struct bm_pb_gatt_ops *gatt; /* PB-GATT's, set as such a link opens */
     uint32_t link_id;
     uint64_t link_deadline; /* UINT64_MAX: none */
     uint64_t tx_deadline;   /* next retransmission */
@@ -156,8 +157,6 @@ struct bm_prov_link {
     uint8_t peer_pub[BM_P256_PUB_LEN];
     struct bm_prov_caps peer_caps;
     struct bm_prov_provisioner_cfg pv_cfg;
-    /* PB-GATT's ops, set when a PB-GATT link opens; NULL before */
-    const struct bm_pb_gatt_ops *gatt;
     /* Device offering Output OOB: once the public keys are exchanged,
      * draws the value for the agreed Start and takes its AuthValue
      * (bm_prov_link_output_value), then shows it. NULL unless the owner
