@@ -99,8 +99,10 @@ static void wipe_secrets(struct bm_node *node)
     bm_crypto_wipe(node->dev_key, sizeof(node->dev_key));
     bm_crypto_wipe(node->app_keys, sizeof(node->app_keys));
     node->app_count = 0;
-    for (size_t i = 0; i < BM_CFG_PROV_NODES; i++)
-        bm_crypto_wipe(node->db[i].dev_key, sizeof(node->db[i].dev_key));
+    /* the provisioner's database, never filled without the role */
+    if (BM_CFG_PROVISIONER)
+        for (size_t i = 0; i < BM_CFG_PROV_NODES; i++)
+            bm_crypto_wipe(node->db[i].dev_key, sizeof(node->db[i].dev_key));
     bm_prov_link_reset(&node->link);
     bm_frnd_reset(&node->frnd);
     bm_lpn_reset(&node->lpn);
@@ -250,9 +252,11 @@ int bm_reset_node_prov(struct bm_node *node)
         return rc;
     bool was = node->provisioned;
     wipe_secrets(node);
-    node->is_provisioner = false;
-    for (size_t i = 0; i < BM_CFG_PROV_NODES; i++)
-        node->db[i].used = false;
+    if (BM_CFG_PROVISIONER) { /* without the role, never set */
+        node->is_provisioner = false;
+        for (size_t i = 0; i < BM_CFG_PROV_NODES; i++)
+            node->db[i].used = false;
+    }
     node->iv_recovered = false;
     node->iv_want_normal = false;
     bm_node_timer_stop(node, BM_TIMER_IV);
