@@ -657,6 +657,38 @@ static void set_node_prov_gatt_needs_a_gatt_port(void)
     bm_sim_free(sim);
 }
 
+/* PB-GATT and Output OOB are reached through hooks that only the calls
+ * enabling them install (so an image that never does links neither);
+ * what a node does is the same either way. */
+static void pb_gatt_and_output_oob_hooks_installed_by_their_calls(void)
+{
+    struct bm_sim *sim = sim_new(72);
+    struct gn *dev = add(sim);
+    CHECK_EQ(bm_init(dev->node, "d", BM_OOB_NONE), BM_OK);
+    CHECK(dev->node->link.output_oob == NULL);
+    CHECK(dev->node->pb_gatt == NULL);
+    CHECK_EQ(bm_set_node_prov(dev->node, BM_PROV_ADV, dev_cb, dev), BM_OK);
+    CHECK(dev->node->pb_gatt == NULL);
+    /* PB-ADV only: no connection before provisioning, no Mesh
+     * Provisioning Service advertised */
+    CHECK_EQ(bm_node_gatt_connected(dev->node, 1, 23), BM_ENOTSUP);
+    CHECK_EQ(dev->node->gatt.adv_len, 0);
+    CHECK_EQ(bm_set_node_prov(dev->node, BM_PROV_ADV | BM_PROV_GATT, dev_cb, dev), BM_OK);
+    CHECK(dev->node->pb_gatt != NULL);
+    CHECK(dev->node->gatt.adv_len > 0);
+    /* back to PB-ADV only: installed still, refused and silent again */
+    CHECK_EQ(bm_set_node_prov(dev->node, BM_PROV_ADV, dev_cb, dev), BM_OK);
+    CHECK_EQ(bm_node_gatt_connected(dev->node, 1, 23), BM_ENOTSUP);
+    CHECK_EQ(dev->node->gatt.adv_len, 0);
+    drop(dev);
+
+    struct gn *out = add(sim);
+    CHECK_EQ(bm_init(out->node, "o", BM_OOB_OUTPUT), BM_OK);
+    CHECK(out->node->link.output_oob != NULL);
+    drop(out);
+    bm_sim_free(sim);
+}
+
 int main(void)
 {
     BM_RUN(pb_gatt_output_oob_then_proxy_advertising);
@@ -666,5 +698,6 @@ int main(void)
     BM_RUN(malformed_proxy_pdus_change_nothing);
     BM_RUN(pycom_examples_interoperate_through_a_phone);
     BM_RUN(set_node_prov_gatt_needs_a_gatt_port);
+    BM_RUN(pb_gatt_and_output_oob_hooks_installed_by_their_calls);
     return bm_test_done();
 }
