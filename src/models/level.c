@@ -183,11 +183,22 @@ static int reply(struct bm_node *node, struct bm_model *m, const struct bm_msg_c
 }
 
 static int srv_get(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                   const uint8_t *p, size_t len)
+                   const uint8_t *p, size_t len, uint32_t op)
 {
     (void)p;
     (void)len;
+    (void)op;
     return reply(node, m, ctx);
+}
+
+/* How a Set that was not ignored ends: the acknowledged Sets are answered
+ * with the Status. */
+static int set_done(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                    uint32_t op)
+{
+    if (op == OP_LEVEL_SET || op == OP_DELTA_SET || op == OP_MOVE_SET)
+        return reply(node, m, ctx);
+    return BM_OK;
 }
 
 /* Level Set: Level (2), TID, [Transition Time, Delay] (3.2.2.2). */
@@ -200,13 +211,13 @@ static int do_set(struct bm_node *node, struct bm_model *m, const struct bm_msg_
         return BM_EMALFORMED;
     uint64_t now = bm_node_now(node);
     if (bm_gen_tid_same(&s->tid, p[2], ctx->src, ctx->dst, now))
-        return BM_OK;
+        return set_done(node, m, ctx, op);
     bool changed = false;
     freeze(m, now, op, ctx->src, &changed);
     start(m, now, (int16_t)bm_gen_get_le16(p), trans_ms, delay_ms, &changed);
     if (changed)
         publish(node, m);
-    return BM_OK;
+    return set_done(node, m, ctx, op);
 }
 
 /* Delta Set: Delta Level (4, signed), TID, [Transition Time, Delay]
@@ -229,7 +240,7 @@ static int do_delta(struct bm_node *node, struct bm_model *m, const struct bm_ms
     start(m, now, clamp16((int64_t)s->tx_base + delta), trans_ms, delay_ms, &changed);
     if (changed)
         publish(node, m);
-    return BM_OK;
+    return set_done(node, m, ctx, op);
 }
 
 /* Move Set: Delta Level (2, signed), TID, [Transition Time, Delay]
@@ -243,7 +254,7 @@ static int do_move(struct bm_node *node, struct bm_model *m, const struct bm_msg
         return BM_EMALFORMED;
     uint64_t now = bm_node_now(node);
     if (bm_gen_tid_same(&s->tid, p[2], ctx->src, ctx->dst, now))
-        return BM_OK;
+        return set_done(node, m, ctx, op);
     int16_t delta = (int16_t)bm_gen_get_le16(p);
     bool changed = false;
     freeze(m, now, op, ctx->src, &changed);
@@ -261,46 +272,7 @@ static int do_move(struct bm_node *node, struct bm_model *m, const struct bm_msg
     }
     if (changed)
         publish(node, m);
-    return BM_OK;
-}
-
-static int set_ack(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                   const uint8_t *p, size_t l)
-{
-    int rc = do_set(n, m, c, p, l, OP_LEVEL_SET);
-    return rc == BM_OK ? reply(n, m, c) : rc;
-}
-
-static int set_unack(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                     const uint8_t *p, size_t l)
-{
-    return do_set(n, m, c, p, l, OP_LEVEL_SET_UNACK);
-}
-
-static int delta_ack(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                     const uint8_t *p, size_t l)
-{
-    int rc = do_delta(n, m, c, p, l, OP_DELTA_SET);
-    return rc == BM_OK ? reply(n, m, c) : rc;
-}
-
-static int delta_unack(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                       const uint8_t *p, size_t l)
-{
-    return do_delta(n, m, c, p, l, OP_DELTA_SET_UNACK);
-}
-
-static int move_ack(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                    const uint8_t *p, size_t l)
-{
-    int rc = do_move(n, m, c, p, l, OP_MOVE_SET);
-    return rc == BM_OK ? reply(n, m, c) : rc;
-}
-
-static int move_unack(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                      const uint8_t *p, size_t l)
-{
-    return do_move(n, m, c, p, l, OP_MOVE_SET_UNACK);
+    return set_done(node, m, ctx, op);
 }
 
 static uint64_t srv_process(struct bm_node *node, struct bm_model *m, uint64_t now)
@@ -339,10 +311,10 @@ static int srv_state_load(struct bm_model *m, const uint8_t *in, size_t len)
 }
 
 static const struct bm_model_op srv_ops[] = {
-    {OP_LEVEL_GET, 0, 0, srv_get},           {OP_LEVEL_SET, 3, 5, set_ack},
-    {OP_LEVEL_SET_UNACK, 3, 5, set_unack},   {OP_DELTA_SET, 5, 7, delta_ack},
-    {OP_DELTA_SET_UNACK, 5, 7, delta_unack}, {OP_MOVE_SET, 3, 5, move_ack},
-    {OP_MOVE_SET_UNACK, 3, 5, move_unack},
+    {OP_LEVEL_GET, 0, 0, srv_get},        {OP_LEVEL_SET, 3, 5, do_set},
+    {OP_LEVEL_SET_UNACK, 3, 5, do_set},   {OP_DELTA_SET, 5, 7, do_delta},
+    {OP_DELTA_SET_UNACK, 5, 7, do_delta}, {OP_MOVE_SET, 3, 5, do_move},
+    {OP_MOVE_SET_UNACK, 3, 5, do_move},
 };
 
 const struct bm_model_type bm_level_srv_type = {.company = BM_COMPANY_SIG,
@@ -355,9 +327,10 @@ const struct bm_model_type bm_level_srv_type = {.company = BM_COMPANY_SIG,
                                                 .state_load = srv_state_load};
 
 static int cli_status(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
+                      const uint8_t *p, size_t len, uint32_t op)
 {
     (void)node;
+    (void)op;
     if (len != 2 && len != 5) /* 3.2.2.8: Target and Remaining Time come together */
         return BM_EMALFORMED;
     bm_gen_cli_status(m, ctx, OP_LEVEL_STATUS, (int16_t)bm_gen_get_le16(p));
