@@ -129,76 +129,7 @@ static int comp_get(struct bm_node *node, struct bm_model *model, const struct b
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_COMP_STATUS, out, n + 1);
 }
 
-/* --- one-octet states ---
- *
- * One handler per state serves its Get (no parameters) and its Set (the
- * access layer checked their lengths): a Set with a prohibited value is
- * ignored, else it changes the state; both are answered with the Status. */
-
-static int beacon(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                  const uint8_t *p, size_t len, uint32_t opcode)
-{
-    (void)opcode;
-    if (len) {
-        if (p[0] > 1)
-            return BM_EMALFORMED; /* 4.2.10: 0x02..0xff prohibited */
-        bool on = p[0] == 1;
-        if (on != node->net_beacon) {
-            node->net_beacon = on;
-            if (on)
-                bm_node_timer_set(node, BM_TIMER_NET_BEACON, 0);
-            else
-                bm_node_timer_stop(node, BM_TIMER_NET_BEACON);
-        }
-    }
-    uint8_t v = node->net_beacon ? 1 : 0;
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_BEACON_STATUS, &v, 1);
-}
-
-static int default_ttl(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len, uint32_t opcode)
-{
-    (void)opcode;
-    if (len) {
-        if (p[0] == 1 || p[0] > BM_TTL_MAX)
-            return BM_EMALFORMED; /* 4.2.7: 0x01 and 0x80..0xff prohibited */
-        node->default_ttl = p[0];
-    }
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_TTL_STATUS, &node->default_ttl, 1);
-}
-
-/* GATT Proxy (4.2.11): 0/1 with the GATT_PROXY feature on a port with
- * GATT, else 0x02, and then a Set changes nothing (node_gatt.c). */
-static int gatt_proxy(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len, uint32_t opcode)
-{
-    (void)opcode;
-    if (len) {
-        if (p[0] > 1)
-            return BM_EMALFORMED;
-        bm_node_gatt_proxy_set(node, p[0]);
-    }
-    uint8_t v = bm_node_gatt_proxy_get(node);
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_PROXY_STATUS, &v, 1);
-}
-
-/* Friend (4.2.13): 0/1 with the Friend feature, 0x02 without it; a Set
- * of 0 ends every friendship (friend.c). */
-static int friend_state(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                        const uint8_t *p, size_t len, uint32_t opcode)
-{
-    (void)opcode;
-    if (len) {
-        if (p[0] > 1)
-            return BM_EMALFORMED;
-        if (BM_CFG_FRIEND && (node->features & BM_FRIEND))
-            bm_frnd_set_enabled(node, p[0] == 1);
-    }
-    uint8_t v = !(node->features & BM_FRIEND) ? BM_FEAT_STATE_UNSUPPORTED
-                : node->frnd.enabled          ? BM_FEAT_STATE_ENABLED
-                                              : BM_FEAT_STATE_DISABLED;
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_FRIEND_STATUS, &v, 1);
-}
+/* --- one-octet states (and Relay's two) --- */
 
 /* Count (3 bits, transmissions - 1) and interval steps (5 bits, (n + 1) *
  * 10 ms) of the Relay Retransmit and Network Transmit states (4.2.19-20). */
@@ -215,36 +146,76 @@ static void xmit_decode(uint8_t v, struct bm_adv_xmit *x)
     x->interval_ms = (uint16_t)(((v >> 3) + 1) * 10);
 }
 
-/* Relay and Relay Retransmit (4.2.8, 4.2.20). */
-static int relay(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                 const uint8_t *p, size_t len, uint32_t opcode)
+/* Get (no parameters) and Set (the access layer checked their lengths) of
+ * Secure Network Beacon, Default TTL, GATT Proxy, Friend, Network
+ * Transmit and Relay (4.2.7-4.2.11, 4.2.19-4.2.20): a Set with a
+ * prohibited value is ignored, else it changes the state; both are
+ * answered with the Status, whose opcode (4.3.4) follows the Set's and is
+ * 2 past the Get's. */
+static int node_state(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len, uint32_t opcode)
 {
-    (void)opcode;
-    if (len) {
-        if (p[0] > 1)
-            return BM_EMALFORMED; /* 4.2.8: 0x02..0xff prohibited */
+    uint32_t status = opcode + (len ? 1u : 2u);
+    /* 0x02..0xff are prohibited in every Set but Default TTL's and Network
+     * Transmit's (4.2.8, 4.2.10-4.2.11, 4.2.13) */
+    if (len && p[0] > 1 && status != BM_CFG_OP_TTL_STATUS && status != BM_CFG_OP_NET_TX_STATUS)
+        return BM_EMALFORMED;
+    uint8_t out[2];
+    switch (status) {
+    case BM_CFG_OP_BEACON_STATUS:
+        if (len && (p[0] == 1) != node->net_beacon) {
+            node->net_beacon = p[0] == 1;
+            if (node->net_beacon)
+                bm_node_timer_set(node, BM_TIMER_NET_BEACON, 0);
+            else
+                bm_node_timer_stop(node, BM_TIMER_NET_BEACON);
+        }
+        out[0] = node->net_beacon ? 1 : 0;
+        break;
+    case BM_CFG_OP_TTL_STATUS:
+        if (len) {
+            if (p[0] == 1 || p[0] > BM_TTL_MAX)
+                return BM_EMALFORMED; /* 4.2.7: 0x01 and 0x80..0xff prohibited */
+            node->default_ttl = p[0];
+        }
+        out[0] = node->default_ttl;
+        break;
+    case BM_CFG_OP_PROXY_STATUS:
+        /* 0/1 with the GATT_PROXY feature on a port with GATT, else 0x02,
+         * and then a Set changes nothing (node_gatt.c) */
+        if (len)
+            bm_node_gatt_proxy_set(node, p[0]);
+        out[0] = bm_node_gatt_proxy_get(node);
+        break;
+    case BM_CFG_OP_FRIEND_STATUS:
+        /* 0/1 with the Friend feature, 0x02 without it; a Set of 0 ends
+         * every friendship (friend.c) */
+        if (len && BM_CFG_FRIEND && (node->features & BM_FRIEND))
+            bm_frnd_set_enabled(node, p[0] == 1);
+        out[0] = !(node->features & BM_FRIEND) ? BM_FEAT_STATE_UNSUPPORTED
+                 : node->frnd.enabled          ? BM_FEAT_STATE_ENABLED
+                                               : BM_FEAT_STATE_DISABLED;
+        break;
+    case BM_CFG_OP_NET_TX_STATUS:
+        if (len)
+            xmit_decode(p[0], &node->net_xmit);
+        out[0] = xmit_encode(&node->net_xmit);
+        break;
+    default: /* Relay and Relay Retransmit */
         /* 4.4.1.2.7: without the feature the state stays "not supported"
          * and the Status reports it */
-        if (node->relay != BM_FEAT_STATE_UNSUPPORTED) {
+        if (len && node->relay != BM_FEAT_STATE_UNSUPPORTED) {
             bool changed = node->relay != p[0];
             node->relay = p[0];
             xmit_decode(p[1], &node->relay_xmit);
             if (changed)
                 bm_heartbeat_features_changed(node, 0x0001);
         }
+        out[0] = node->relay;
+        out[1] = xmit_encode(&node->relay_xmit);
+        return bm_cfg_srv_reply(node, model, ctx, status, out, 2);
     }
-    uint8_t out[2] = {node->relay, xmit_encode(&node->relay_xmit)};
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_RELAY_STATUS, out, 2);
-}
-
-static int net_tx(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                  const uint8_t *p, size_t len, uint32_t opcode)
-{
-    (void)opcode;
-    if (len)
-        xmit_decode(p[0], &node->net_xmit);
-    uint8_t v = xmit_encode(&node->net_xmit);
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_NET_TX_STATUS, &v, 1);
+    return bm_cfg_srv_reply(node, model, ctx, status, out, 1);
 }
 
 /* --- NetKeys and AppKeys (4.3.2.31-4.3.2.42) --- */
@@ -510,18 +481,18 @@ int bm_cfg_srv_set_ids(struct bm_node *node, uint16_t cid, uint16_t pid, uint16_
 /* Parameter lengths from 4.3.2; SIG|vendor forms give min|max. */
 static const struct bm_model_op cfg_srv_ops[] = {
     {BM_CFG_OP_COMP_GET, 1, 1, comp_get},
-    {BM_CFG_OP_BEACON_GET, 0, 0, beacon},
-    {BM_CFG_OP_BEACON_SET, 1, 1, beacon},
-    {BM_CFG_OP_TTL_GET, 0, 0, default_ttl},
-    {BM_CFG_OP_TTL_SET, 1, 1, default_ttl},
-    {BM_CFG_OP_PROXY_GET, 0, 0, gatt_proxy},
-    {BM_CFG_OP_PROXY_SET, 1, 1, gatt_proxy},
-    {BM_CFG_OP_FRIEND_GET, 0, 0, friend_state},
-    {BM_CFG_OP_FRIEND_SET, 1, 1, friend_state},
-    {BM_CFG_OP_RELAY_GET, 0, 0, relay},
-    {BM_CFG_OP_RELAY_SET, 2, 2, relay},
-    {BM_CFG_OP_NET_TX_GET, 0, 0, net_tx},
-    {BM_CFG_OP_NET_TX_SET, 1, 1, net_tx},
+    {BM_CFG_OP_BEACON_GET, 0, 0, node_state},
+    {BM_CFG_OP_BEACON_SET, 1, 1, node_state},
+    {BM_CFG_OP_TTL_GET, 0, 0, node_state},
+    {BM_CFG_OP_TTL_SET, 1, 1, node_state},
+    {BM_CFG_OP_PROXY_GET, 0, 0, node_state},
+    {BM_CFG_OP_PROXY_SET, 1, 1, node_state},
+    {BM_CFG_OP_FRIEND_GET, 0, 0, node_state},
+    {BM_CFG_OP_FRIEND_SET, 1, 1, node_state},
+    {BM_CFG_OP_RELAY_GET, 0, 0, node_state},
+    {BM_CFG_OP_RELAY_SET, 2, 2, node_state},
+    {BM_CFG_OP_NET_TX_GET, 0, 0, node_state},
+    {BM_CFG_OP_NET_TX_SET, 1, 1, node_state},
     {BM_CFG_OP_PUB_GET, 4, 6, bm_cfg_srv_model_msg},
     {BM_CFG_OP_PUB_SET, 11, 13, bm_cfg_srv_model_msg},
     {BM_CFG_OP_PUB_VA_SET, 25, 27, bm_cfg_srv_model_msg},
