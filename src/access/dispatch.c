@@ -275,3 +275,13 @@ int bm_access_send(struct bm_node *node, const struct bm_model *model,
     bm_crypto_wipe(buf, n); /* Config messages carry keys */
     return rc;
 }
+
+int bm_access_reply(struct bm_node *node, const struct bm_model *model,
+                    const struct bm_msg_ctx *ctx, uint32_t opcode, const uint8_t *params,
+                    size_t len)
+{
+    struct bm_msg_ctx r = *ctx;
+    r.dst = ctx->src; /* unicast: the label of a virtual destination goes unused */
+    r.ttl = BM_TTL_DEFAULT;
+    return bm_access_send(node, model, &r, opcode, params, len);
+}

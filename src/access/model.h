@@ -136,6 +136,12 @@ size_t bm_access_labels(const struct bm_node *node, uint16_t va, uint8_t (*out)[
 int bm_access_send(struct bm_node *node, const struct bm_model *model,
                    const struct bm_msg_ctx *ctx, uint32_t opcode, const uint8_t *params,
                    size_t len);
+/* Answers the message of ctx: opcode || params to its source, from the
+ * model's element, under the key the message came with and the Default
+ * TTL. */
+int bm_access_reply(struct bm_node *node, const struct bm_model *model,
+                    const struct bm_msg_ctx *ctx, uint32_t opcode, const uint8_t *params,
+                    size_t len);
 /* Publishes opcode || params to the model's publication address, then its
  * retransmissions. BM_ENOENT when the model has no publication address,
  * BM_ENOKEY when its publication key is gone. */

@@ -27,13 +27,12 @@ int bm_cfg_srv_reply(struct bm_node *node, const struct bm_model *model,
                      const struct bm_msg_ctx *ctx, uint32_t opcode, const uint8_t *params,
                      size_t len)
 {
-    struct bm_msg_ctx out = {
-        .net_idx = ctx->net_idx, .app_idx = BM_APP_IDX_DEV, .dst = ctx->src, .ttl = BM_TTL_DEFAULT};
     /* every handler answers through here: what it changed is stored
      * before the Status says it is done (unchanged records are not
-     * rewritten) */
+     * rewritten); the request came under the device key, and so does the
+     * Status */
     bm_persist_sync(node);
-    int rc = bm_access_send(node, model, &out, opcode, params, len);
+    int rc = bm_access_reply(node, model, ctx, opcode, params, len);
     bm_node_log(node, rc == BM_OK ? BM_LOG_DBG : BM_LOG_WRN, "cfg",
                 "status op=0x%04x dst=0x%04x len=%u rc=%d", (unsigned)opcode, ctx->src,
                 (unsigned)len, rc);

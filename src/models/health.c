@@ -112,20 +112,11 @@ static uint8_t attention_left(const struct health_srv *s, uint64_t now)
     return (uint8_t)(secs > 255 ? 255 : secs);
 }
 
-static int reply(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                 uint32_t op, const uint8_t *p, size_t len)
-{
-    struct bm_msg_ctx r = *ctx;
-    r.dst = ctx->src;
-    r.ttl = BM_TTL_DEFAULT;
-    return bm_access_send(node, m, &r, op, p, len);
-}
-
 static int reply_faults(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx)
 {
     uint8_t p[3 + BM_CFG_HEALTH_FAULTS];
     size_t n = fault_params(srv_of(m), false, p);
-    return reply(node, m, ctx, OP_HEALTH_FAULT_STATUS, p, n);
+    return bm_access_reply(node, m, ctx, OP_HEALTH_FAULT_STATUS, p, n);
 }
 
 static bool our_company(struct bm_model *m, const uint8_t *p)
@@ -169,7 +160,7 @@ static int period(struct bm_node *node, struct bm_model *m, const struct bm_msg_
     }
     if (opcode == OP_PERIOD_SET_UNACK)
         return BM_OK;
-    return reply(node, m, ctx, OP_PERIOD_STATUS, &s->divisor, 1);
+    return bm_access_reply(node, m, ctx, OP_PERIOD_STATUS, &s->divisor, 1);
 }
 
 static void attention_set(struct bm_node *node, struct bm_model *m, uint8_t secs)
@@ -192,7 +183,7 @@ static int attention(struct bm_node *node, struct bm_model *m, const struct bm_m
     if (opcode == OP_ATTENTION_SET_UNACK)
         return BM_OK;
     uint8_t left = attention_left(srv_of(m), bm_node_now(node));
-    return reply(node, m, ctx, OP_ATTENTION_STATUS, &left, 1);
+    return bm_access_reply(node, m, ctx, OP_ATTENTION_STATUS, &left, 1);
 }
 
 static uint64_t srv_process(struct bm_node *node, struct bm_model *m, uint64_t now)

@@ -176,10 +176,7 @@ static int reply(struct bm_node *node, struct bm_model *m, const struct bm_msg_c
 {
     uint8_t st[5];
     size_t n = status_params(node, srv_of(m), st);
-    struct bm_msg_ctx r = *ctx;
-    r.dst = ctx->src;
-    r.ttl = BM_TTL_DEFAULT;
-    return bm_access_send(node, m, &r, OP_LEVEL_STATUS, st, n);
+    return bm_access_reply(node, m, ctx, OP_LEVEL_STATUS, st, n);
 }
 
 static int srv_get(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,

@@ -104,10 +104,7 @@ static int srv_get(struct bm_node *node, struct bm_model *m, const struct bm_msg
     (void)op;
     uint8_t st[3];
     size_t n = status_params(node, srv_of(m), st);
-    struct bm_msg_ctx reply = *ctx;
-    reply.dst = ctx->src;
-    reply.ttl = BM_TTL_DEFAULT;
-    return bm_access_send(node, m, &reply, OP_ONOFF_STATUS, st, n);
+    return bm_access_reply(node, m, ctx, OP_ONOFF_STATUS, st, n);
 }
 
 static int srv_set(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
