@@ -188,16 +188,6 @@ static int srv_get(struct bm_node *node, struct bm_model *m, const struct bm_msg
     return reply(node, m, ctx);
 }
 
-/* How a Set that was not ignored ends: the acknowledged Sets are answered
- * with the Status. */
-static int set_done(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                    uint32_t op)
-{
-    if (op == OP_LEVEL_SET || op == OP_DELTA_SET || op == OP_MOVE_SET)
-        return reply(node, m, ctx);
-    return BM_OK;
-}
-
 /* Level Set: Level (2), TID, [Transition Time, Delay] (3.2.2.2). */
 static int do_set(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
                   const uint8_t *p, size_t len, uint32_t op)
@@ -208,13 +198,13 @@ static int do_set(struct bm_node *node, struct bm_model *m, const struct bm_msg_
         return BM_EMALFORMED;
     uint64_t now = bm_node_now(node);
     if (bm_gen_tid_same(&s->tid, p[2], ctx->src, ctx->dst, now))
-        return set_done(node, m, ctx, op);
+        return BM_OK;
     bool changed = false;
     freeze(m, now, op, ctx->src, &changed);
     start(m, now, (int16_t)bm_gen_get_le16(p), trans_ms, delay_ms, &changed);
     if (changed)
         publish(node, m);
-    return set_done(node, m, ctx, op);
+    return BM_OK;
 }
 
 /* Delta Set: Delta Level (4, signed), TID, [Transition Time, Delay]
@@ -237,7 +227,7 @@ static int do_delta(struct bm_node *node, struct bm_model *m, const struct bm_ms
     start(m, now, clamp16((int64_t)s->tx_base + delta), trans_ms, delay_ms, &changed);
     if (changed)
         publish(node, m);
-    return set_done(node, m, ctx, op);
+    return BM_OK;
 }
 
 /* Move Set: Delta Level (2, signed), TID, [Transition Time, Delay]
@@ -251,7 +241,7 @@ static int do_move(struct bm_node *node, struct bm_model *m, const struct bm_msg
         return BM_EMALFORMED;
     uint64_t now = bm_node_now(node);
     if (bm_gen_tid_same(&s->tid, p[2], ctx->src, ctx->dst, now))
-        return set_done(node, m, ctx, op);
+        return BM_OK;
     int16_t delta = (int16_t)bm_gen_get_le16(p);
     bool changed = false;
     freeze(m, now, op, ctx->src, &changed);
@@ -269,7 +259,24 @@ static int do_move(struct bm_node *node, struct bm_model *m, const struct bm_msg
     }
     if (changed)
         publish(node, m);
-    return set_done(node, m, ctx, op);
+    return BM_OK;
+}
+
+/* Set, Delta Set and Move Set; the acknowledged ones are answered with the
+ * Status. */
+static int set_msg(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                   const uint8_t *p, size_t len, uint32_t op)
+{
+    int rc;
+    if (op == OP_LEVEL_SET || op == OP_LEVEL_SET_UNACK)
+        rc = do_set(node, m, ctx, p, len, op);
+    else if (op == OP_DELTA_SET || op == OP_DELTA_SET_UNACK)
+        rc = do_delta(node, m, ctx, p, len, op);
+    else
+        rc = do_move(node, m, ctx, p, len, op);
+    if (rc != BM_OK || (op != OP_LEVEL_SET && op != OP_DELTA_SET && op != OP_MOVE_SET))
+        return rc;
+    return reply(node, m, ctx);
 }
 
 static uint64_t srv_process(struct bm_node *node, struct bm_model *m, uint64_t now)
@@ -308,10 +315,10 @@ static int srv_state_load(struct bm_model *m, const uint8_t *in, size_t len)
 }
 
 static const struct bm_model_op srv_ops[] = {
-    {OP_LEVEL_GET, 0, 0, srv_get},        {OP_LEVEL_SET, 3, 5, do_set},
-    {OP_LEVEL_SET_UNACK, 3, 5, do_set},   {OP_DELTA_SET, 5, 7, do_delta},
-    {OP_DELTA_SET_UNACK, 5, 7, do_delta}, {OP_MOVE_SET, 3, 5, do_move},
-    {OP_MOVE_SET_UNACK, 3, 5, do_move},
+    {OP_LEVEL_GET, 0, 0, srv_get},       {OP_LEVEL_SET, 3, 5, set_msg},
+    {OP_LEVEL_SET_UNACK, 3, 5, set_msg}, {OP_DELTA_SET, 5, 7, set_msg},
+    {OP_DELTA_SET_UNACK, 5, 7, set_msg}, {OP_MOVE_SET, 3, 5, set_msg},
+    {OP_MOVE_SET_UNACK, 3, 5, set_msg},
 };
 
 const struct bm_model_type bm_level_srv_type = {.company = BM_COMPANY_SIG,
