@@ -18,8 +18,9 @@ const uint8_t fz_uuid[16] = {0x70, 0xcf, 0x7c, 0x97, 0x32, 0xa3, 0x45, 0xb6,
 /* Echo: answers every message with the same parameters (segmented when
  * long), so received messages also drive the transmit side. */
 static int on_echo(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                   const uint8_t *params, size_t len)
+                   const uint8_t *params, size_t len, uint32_t op)
 {
+    (void)op;
     struct bm_msg_ctx reply = {.dst = ctx->src, .app_idx = ctx->app_idx, .ttl = BM_TTL_DEFAULT,
                                .net_idx = ctx->net_idx};
     if (len > 0 && params[0] == 0xee)
@@ -28,7 +29,7 @@ static int on_echo(struct bm_node *node, struct bm_model *model, const struct bm
     return BM_OK;
 }
 
-static const struct bm_model_op echo_ops[] = {{FZ_ECHO_OP, 0, 400, on_echo}};
+static const struct bm_model_op echo_ops[] = {{0xc100 /* FZ_ECHO_OP */, 0, BM_OP_LEN_ANY, on_echo}};
 static const struct bm_model_type echo_type = {
     .company = 0x000a, .id = 0x0001, .ops = echo_ops, .op_count = 1};
 

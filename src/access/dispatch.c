@@ -211,10 +211,19 @@ static bool model_wants_dst(const struct bm_node *node, const struct bm_model *m
     return dst >= BM_ADDR_ALL_PROXIES && m->elem == 0;
 }
 
+/* The entry of the model's table for opcode (as on the air), or NULL. */
 static const struct bm_model_op *find_op(const struct bm_model_type *t, uint32_t opcode)
 {
-    for (size_t i = 0; i < t->op_count; i++)
-        if (t->ops[i].opcode == opcode)
+    uint32_t key = opcode;
+    if (opcode > 0xffff) {
+        /* a vendor opcode: the company ID after its first octet (little-
+         * endian) is the model's, the table holds the first octet */
+        if ((uint16_t)((opcode >> 8 & 0xff) | (opcode & 0xff) << 8) != t->company)
+            return NULL;
+        key = opcode >> 8 & 0xff00;
+    }
+    for (uint8_t i = 0; i < t->op_count; i++)
+        if (t->ops[i].opcode == key)
             return &t->ops[i];
     return NULL;
 }
@@ -235,13 +244,13 @@ int bm_access_rx(struct bm_node *node, const struct bm_msg_ctx *ctx, const uint8
         if (!m->used || !model_wants_dst(node, m, ctx->dst))
             continue;
         const struct bm_model_op *op = find_op(m->type, opcode);
-        if (!op || plen < op->min_len || plen > op->max_len)
+        if (!op || plen < op->min_len || (op->max_len != BM_OP_LEN_ANY && plen > op->max_len))
             continue;
         if (m->type->dev_key ? ctx->app_idx != BM_APP_IDX_DEV
                              : (ctx->app_idx == BM_APP_IDX_DEV ||
                                 !bm_access_is_bound(m, ctx->app_idx)))
             continue;
-        op->fn(node, m, ctx, params, plen);
+        op->fn(node, m, ctx, params, plen, opcode);
         taken++;
     }
     return taken;
@@ -265,4 +274,14 @@ int bm_access_send(struct bm_node *node, const struct bm_model *model,
     rc = bm_node_send_access(node, &s, buf, n);
     bm_crypto_wipe(buf, n); /* Config messages carry keys */
     return rc;
+}
+
+int bm_access_reply(struct bm_node *node, const struct bm_model *model,
+                    const struct bm_msg_ctx *ctx, uint32_t opcode, const uint8_t *params,
+                    size_t len)
+{
+    struct bm_msg_ctx r = *ctx;
+    r.dst = ctx->src; /* unicast: the label of a virtual destination goes unused */
+    r.ttl = BM_TTL_DEFAULT;
+    return bm_access_send(node, model, &r, opcode, params, len);
 }

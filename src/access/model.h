@@ -33,14 +33,23 @@ struct bm_msg_ctx {
 struct bm_model;
 struct bm_node;
 
-/* Handles one message; params are the parameters after the opcode. */
-typedef int (*bm_op_fn)(struct bm_node *node, struct bm_model *model,
-                        const struct bm_msg_ctx *ctx, const uint8_t *params, size_t len);
+/* Handles one message; params are the parameters after the opcode, opcode
+ * is the message's (as on the air, see access.h): one handler may serve
+ * several entries of its model's table. */
+typedef int (*bm_op_fn)(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                        const uint8_t *params, size_t len, uint32_t opcode);
 
+/* max_len of an entry whose messages may fill the access payload */
+#define BM_OP_LEN_ANY 0xff
+
+/* One entry of a model's opcode table, 8 octets on a 32-bit target. A 1-
+ * or 2-octet opcode is written as it is (0x00..0x7e, 0x8000..0xbfff); a
+ * 3-octet one (vendor, 3.7.3.1) as its first octet << 8 (0xc000..0xff00),
+ * the company ID that follows it on the air being the model's own. */
 struct bm_model_op {
-    uint32_t opcode;  /* as on the air, see access.h */
-    uint16_t min_len; /* parameters; shorter messages are dropped */
-    uint16_t max_len;
+    uint16_t opcode;
+    uint8_t min_len; /* parameters; shorter messages are dropped */
+    uint8_t max_len; /* longer ones too; BM_OP_LEN_ANY: no bound but the payload's */
     bm_op_fn fn;
 };
 
@@ -48,7 +57,7 @@ struct bm_model_type {
     uint16_t company; /* BM_COMPANY_SIG or a company ID */
     uint16_t id;
     const struct bm_model_op *ops;
-    size_t op_count;
+    uint8_t op_count;
     bool dev_key;     /* messages travel under the device key (config models) */
     /* Builds the Status to publish (periodic publication); may be NULL. */
     int (*publish)(struct bm_node *node, struct bm_model *model, uint8_t *out, size_t size,
@@ -127,6 +136,12 @@ size_t bm_access_labels(const struct bm_node *node, uint16_t va, uint8_t (*out)[
 int bm_access_send(struct bm_node *node, const struct bm_model *model,
                    const struct bm_msg_ctx *ctx, uint32_t opcode, const uint8_t *params,
                    size_t len);
+/* Answers the message of ctx: opcode || params to its source, from the
+ * model's element, under the key the message came with and the Default
+ * TTL. */
+int bm_access_reply(struct bm_node *node, const struct bm_model *model,
+                    const struct bm_msg_ctx *ctx, uint32_t opcode, const uint8_t *params,
+                    size_t len);
 /* Publishes opcode || params to the model's publication address, then its
  * retransmissions. BM_ENOENT when the model has no publication address,
  * BM_ENOKEY when its publication key is gone. */

@@ -335,12 +335,13 @@ static int decode(uint32_t op, const uint8_t *p, size_t len, struct bm_cfg_rsp *
     }
 }
 
-static void on_status(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                      uint32_t op, const uint8_t *p, size_t len)
+/* Every Status of the table below. */
+static int on_status(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                     const uint8_t *p, size_t len, uint32_t op)
 {
     struct cli_state *s = cli_state(m);
     if (!s->busy || s->status_op != op || ctx->src != s->dst)
-        return; /* late, repeated or unasked: nobody waits for it */
+        return BM_OK; /* late, repeated or unasked: nobody waits for it */
     /* large (a composition holds up to 8 x 16 models): static storage is
      * not allowed in src/, so the callback's struct lives on this frame */
     struct bm_cfg_rsp rsp;
@@ -356,69 +357,35 @@ static void on_status(struct bm_node *node, struct bm_model *m, const struct bm_
                 (unsigned)op, ctx->src, rsp.status, rsp.err);
     if (s->cb)
         s->cb(s->user, &rsp);
+    return BM_OK;
 }
-
-/* The access layer gives handlers no opcode: one small entry per Status. */
-#define STATUS_FN(name, op)                                                                        \
-    static int name(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,        \
-                    const uint8_t *p, size_t len)                                                  \
-    {                                                                                              \
-        on_status(node, m, ctx, op, p, len);                                                       \
-        return BM_OK;                                                                              \
-    }
-STATUS_FN(rx_comp, BM_CFG_OP_COMP_STATUS)
-STATUS_FN(rx_beacon, BM_CFG_OP_BEACON_STATUS)
-STATUS_FN(rx_ttl, BM_CFG_OP_TTL_STATUS)
-STATUS_FN(rx_proxy, BM_CFG_OP_PROXY_STATUS)
-STATUS_FN(rx_friend, BM_CFG_OP_FRIEND_STATUS)
-STATUS_FN(rx_relay, BM_CFG_OP_RELAY_STATUS)
-STATUS_FN(rx_net_tx, BM_CFG_OP_NET_TX_STATUS)
-STATUS_FN(rx_pub, BM_CFG_OP_PUB_STATUS)
-STATUS_FN(rx_sub, BM_CFG_OP_SUB_STATUS)
-STATUS_FN(rx_sig_sub_list, BM_CFG_OP_SIG_SUB_LIST)
-STATUS_FN(rx_vnd_sub_list, BM_CFG_OP_VND_SUB_LIST)
-STATUS_FN(rx_app, BM_CFG_OP_APP_STATUS)
-STATUS_FN(rx_sig_app_list, BM_CFG_OP_SIG_APP_LIST)
-STATUS_FN(rx_vnd_app_list, BM_CFG_OP_VND_APP_LIST)
-STATUS_FN(rx_netkey, BM_CFG_OP_NETKEY_STATUS)
-STATUS_FN(rx_netkey_list, BM_CFG_OP_NETKEY_LIST)
-STATUS_FN(rx_appkey, BM_CFG_OP_APPKEY_STATUS)
-STATUS_FN(rx_appkey_list, BM_CFG_OP_APPKEY_LIST)
-STATUS_FN(rx_krp, BM_CFG_OP_KRP_STATUS)
-STATUS_FN(rx_identity, BM_CFG_OP_IDENTITY_STATUS)
-STATUS_FN(rx_hb_pub, BM_CFG_OP_HB_PUB_STATUS)
-STATUS_FN(rx_hb_sub, BM_CFG_OP_HB_SUB_STATUS)
-STATUS_FN(rx_lpn, BM_CFG_OP_LPN_TIMEOUT_STATUS)
-STATUS_FN(rx_reset, BM_CFG_OP_NODE_RESET_STATUS)
-
-#define LIST_MAX (BM_ACCESS_MAX_PAYLOAD - 2)
 
 /* Status lengths from 4.3.2 (SIG|vendor forms give min|max). */
 static const struct bm_model_op cfg_cli_ops[] = {
-    {BM_CFG_OP_COMP_STATUS, 1, BM_ACCESS_MAX_PAYLOAD - 1, rx_comp},
-    {BM_CFG_OP_BEACON_STATUS, 1, 1, rx_beacon},
-    {BM_CFG_OP_TTL_STATUS, 1, 1, rx_ttl},
-    {BM_CFG_OP_PROXY_STATUS, 1, 1, rx_proxy},
-    {BM_CFG_OP_FRIEND_STATUS, 1, 1, rx_friend},
-    {BM_CFG_OP_RELAY_STATUS, 2, 2, rx_relay},
-    {BM_CFG_OP_NET_TX_STATUS, 1, 1, rx_net_tx},
-    {BM_CFG_OP_PUB_STATUS, 12, 14, rx_pub},
-    {BM_CFG_OP_SUB_STATUS, 7, 9, rx_sub},
-    {BM_CFG_OP_SIG_SUB_LIST, 5, LIST_MAX, rx_sig_sub_list},
-    {BM_CFG_OP_VND_SUB_LIST, 7, LIST_MAX, rx_vnd_sub_list},
-    {BM_CFG_OP_APP_STATUS, 7, 9, rx_app},
-    {BM_CFG_OP_SIG_APP_LIST, 5, LIST_MAX, rx_sig_app_list},
-    {BM_CFG_OP_VND_APP_LIST, 7, LIST_MAX, rx_vnd_app_list},
-    {BM_CFG_OP_NETKEY_STATUS, 3, 3, rx_netkey},
-    {BM_CFG_OP_NETKEY_LIST, 0, LIST_MAX, rx_netkey_list},
-    {BM_CFG_OP_APPKEY_STATUS, 4, 4, rx_appkey},
-    {BM_CFG_OP_APPKEY_LIST, 3, LIST_MAX, rx_appkey_list},
-    {BM_CFG_OP_KRP_STATUS, 4, 4, rx_krp},
-    {BM_CFG_OP_IDENTITY_STATUS, 4, 4, rx_identity},
-    {BM_CFG_OP_HB_PUB_STATUS, 10, 10, rx_hb_pub},
-    {BM_CFG_OP_HB_SUB_STATUS, 9, 9, rx_hb_sub},
-    {BM_CFG_OP_LPN_TIMEOUT_STATUS, 5, 5, rx_lpn},
-    {BM_CFG_OP_NODE_RESET_STATUS, 0, 0, rx_reset},
+    {BM_CFG_OP_COMP_STATUS, 1, BM_OP_LEN_ANY, on_status},
+    {BM_CFG_OP_BEACON_STATUS, 1, 1, on_status},
+    {BM_CFG_OP_TTL_STATUS, 1, 1, on_status},
+    {BM_CFG_OP_PROXY_STATUS, 1, 1, on_status},
+    {BM_CFG_OP_FRIEND_STATUS, 1, 1, on_status},
+    {BM_CFG_OP_RELAY_STATUS, 2, 2, on_status},
+    {BM_CFG_OP_NET_TX_STATUS, 1, 1, on_status},
+    {BM_CFG_OP_PUB_STATUS, 12, 14, on_status},
+    {BM_CFG_OP_SUB_STATUS, 7, 9, on_status},
+    {BM_CFG_OP_SIG_SUB_LIST, 5, BM_OP_LEN_ANY, on_status},
+    {BM_CFG_OP_VND_SUB_LIST, 7, BM_OP_LEN_ANY, on_status},
+    {BM_CFG_OP_APP_STATUS, 7, 9, on_status},
+    {BM_CFG_OP_SIG_APP_LIST, 5, BM_OP_LEN_ANY, on_status},
+    {BM_CFG_OP_VND_APP_LIST, 7, BM_OP_LEN_ANY, on_status},
+    {BM_CFG_OP_NETKEY_STATUS, 3, 3, on_status},
+    {BM_CFG_OP_NETKEY_LIST, 0, BM_OP_LEN_ANY, on_status},
+    {BM_CFG_OP_APPKEY_STATUS, 4, 4, on_status},
+    {BM_CFG_OP_APPKEY_LIST, 3, BM_OP_LEN_ANY, on_status},
+    {BM_CFG_OP_KRP_STATUS, 4, 4, on_status},
+    {BM_CFG_OP_IDENTITY_STATUS, 4, 4, on_status},
+    {BM_CFG_OP_HB_PUB_STATUS, 10, 10, on_status},
+    {BM_CFG_OP_HB_SUB_STATUS, 9, 9, on_status},
+    {BM_CFG_OP_LPN_TIMEOUT_STATUS, 5, 5, on_status},
+    {BM_CFG_OP_NODE_RESET_STATUS, 0, 0, on_status},
 };
 
 const struct bm_model_type bm_cfg_cli_type = {.company = BM_COMPANY_SIG,

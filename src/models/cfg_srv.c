@@ -27,13 +27,12 @@ int bm_cfg_srv_reply(struct bm_node *node, const struct bm_model *model,
                      const struct bm_msg_ctx *ctx, uint32_t opcode, const uint8_t *params,
                      size_t len)
 {
-    struct bm_msg_ctx out = {
-        .net_idx = ctx->net_idx, .app_idx = BM_APP_IDX_DEV, .dst = ctx->src, .ttl = BM_TTL_DEFAULT};
     /* every handler answers through here: what it changed is stored
      * before the Status says it is done (unchanged records are not
-     * rewritten) */
+     * rewritten); the request came under the device key, and so does the
+     * Status */
     bm_persist_sync(node);
-    int rc = bm_access_send(node, model, &out, opcode, params, len);
+    int rc = bm_access_reply(node, model, ctx, opcode, params, len);
     bm_node_log(node, rc == BM_OK ? BM_LOG_DBG : BM_LOG_WRN, "cfg",
                 "status op=0x%04x dst=0x%04x len=%u rc=%d", (unsigned)opcode, ctx->src,
                 (unsigned)len, rc);
@@ -116,8 +115,9 @@ static size_t comp_page0(const struct bm_node *node, uint8_t *out, size_t size)
 }
 
 static int comp_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                    const uint8_t *p, size_t len)
+                    const uint8_t *p, size_t len, uint32_t opcode)
 {
+    (void)opcode;
     (void)p;
     (void)len;
     uint8_t out[BM_ACCESS_MAX_PAYLOAD - 1 + 4 + 4 * BM_CFG_MODELS];
@@ -128,72 +128,7 @@ static int comp_get(struct bm_node *node, struct bm_model *model, const struct b
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_COMP_STATUS, out, n + 1);
 }
 
-/* --- one-octet states ---
- *
- * One handler per state serves its Get (no parameters) and its Set (the
- * access layer checked their lengths): a Set with a prohibited value is
- * ignored, else it changes the state; both are answered with the Status. */
-
-static int beacon(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                  const uint8_t *p, size_t len)
-{
-    if (len) {
-        if (p[0] > 1)
-            return BM_EMALFORMED; /* 4.2.10: 0x02..0xff prohibited */
-        bool on = p[0] == 1;
-        if (on != node->net_beacon) {
-            node->net_beacon = on;
-            if (on)
-                bm_node_timer_set(node, BM_TIMER_NET_BEACON, 0);
-            else
-                bm_node_timer_stop(node, BM_TIMER_NET_BEACON);
-        }
-    }
-    uint8_t v = node->net_beacon ? 1 : 0;
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_BEACON_STATUS, &v, 1);
-}
-
-static int default_ttl(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len)
-{
-    if (len) {
-        if (p[0] == 1 || p[0] > BM_TTL_MAX)
-            return BM_EMALFORMED; /* 4.2.7: 0x01 and 0x80..0xff prohibited */
-        node->default_ttl = p[0];
-    }
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_TTL_STATUS, &node->default_ttl, 1);
-}
-
-/* GATT Proxy (4.2.11): 0/1 with the GATT_PROXY feature on a port with
- * GATT, else 0x02, and then a Set changes nothing (node_gatt.c). */
-static int gatt_proxy(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
-{
-    if (len) {
-        if (p[0] > 1)
-            return BM_EMALFORMED;
-        bm_node_gatt_proxy_set(node, p[0]);
-    }
-    uint8_t v = bm_node_gatt_proxy_get(node);
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_PROXY_STATUS, &v, 1);
-}
-
-/* Friend (4.2.13): 0/1 with the Friend feature, 0x02 without it; a Set
- * of 0 ends every friendship (friend.c). */
-static int friend_state(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                        const uint8_t *p, size_t len)
-{
-    if (len) {
-        if (p[0] > 1)
-            return BM_EMALFORMED;
-        if (BM_CFG_FRIEND && (node->features & BM_FRIEND))
-            bm_frnd_set_enabled(node, p[0] == 1);
-    }
-    uint8_t v = !(node->features & BM_FRIEND) ? BM_FEAT_STATE_UNSUPPORTED
-                : node->frnd.enabled          ? BM_FEAT_STATE_ENABLED
-                                              : BM_FEAT_STATE_DISABLED;
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_FRIEND_STATUS, &v, 1);
-}
+/* --- one-octet states (and Relay's two) --- */
 
 /* Count (3 bits, transmissions - 1) and interval steps (5 bits, (n + 1) *
  * 10 ms) of the Relay Retransmit and Network Transmit states (4.2.19-20). */
@@ -210,39 +145,79 @@ static void xmit_decode(uint8_t v, struct bm_adv_xmit *x)
     x->interval_ms = (uint16_t)(((v >> 3) + 1) * 10);
 }
 
-/* Relay and Relay Retransmit (4.2.8, 4.2.20). */
-static int relay(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                 const uint8_t *p, size_t len)
+/* Get (no parameters) and Set (the access layer checked their lengths) of
+ * Secure Network Beacon, Default TTL, GATT Proxy, Friend, Network
+ * Transmit and Relay (4.2.7-4.2.11, 4.2.19-4.2.20): a Set with a
+ * prohibited value is ignored, else it changes the state; both are
+ * answered with the Status, whose opcode (4.3.4) follows the Set's and is
+ * 2 past the Get's. */
+static int node_state(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len, uint32_t opcode)
 {
-    if (len) {
-        if (p[0] > 1)
-            return BM_EMALFORMED; /* 4.2.8: 0x02..0xff prohibited */
+    uint32_t status = opcode + (len ? 1u : 2u);
+    /* 0x02..0xff are prohibited in every Set but Default TTL's and Network
+     * Transmit's (4.2.8, 4.2.10-4.2.11, 4.2.13) */
+    if (len && p[0] > 1 && status != BM_CFG_OP_TTL_STATUS && status != BM_CFG_OP_NET_TX_STATUS)
+        return BM_EMALFORMED;
+    uint8_t out[2];
+    switch (status) {
+    case BM_CFG_OP_BEACON_STATUS:
+        if (len && (p[0] == 1) != node->net_beacon) {
+            node->net_beacon = p[0] == 1;
+            if (node->net_beacon)
+                bm_node_timer_set(node, BM_TIMER_NET_BEACON, 0);
+            else
+                bm_node_timer_stop(node, BM_TIMER_NET_BEACON);
+        }
+        out[0] = node->net_beacon ? 1 : 0;
+        break;
+    case BM_CFG_OP_TTL_STATUS:
+        if (len) {
+            if (p[0] == 1 || p[0] > BM_TTL_MAX)
+                return BM_EMALFORMED; /* 4.2.7: 0x01 and 0x80..0xff prohibited */
+            node->default_ttl = p[0];
+        }
+        out[0] = node->default_ttl;
+        break;
+    case BM_CFG_OP_PROXY_STATUS:
+        /* 0/1 with the GATT_PROXY feature on a port with GATT, else 0x02,
+         * and then a Set changes nothing (node_gatt.c) */
+        if (len)
+            bm_node_gatt_proxy_set(node, p[0]);
+        out[0] = bm_node_gatt_proxy_get(node);
+        break;
+    case BM_CFG_OP_FRIEND_STATUS:
+        /* 0/1 with the Friend feature, 0x02 without it; a Set of 0 ends
+         * every friendship (friend.c) */
+        if (len && BM_CFG_FRIEND && (node->features & BM_FRIEND))
+            bm_frnd_set_enabled(node, p[0] == 1);
+        out[0] = !(node->features & BM_FRIEND) ? BM_FEAT_STATE_UNSUPPORTED
+                 : node->frnd.enabled          ? BM_FEAT_STATE_ENABLED
+                                               : BM_FEAT_STATE_DISABLED;
+        break;
+    case BM_CFG_OP_NET_TX_STATUS:
+        if (len)
+            xmit_decode(p[0], &node->net_xmit);
+        out[0] = xmit_encode(&node->net_xmit);
+        break;
+    default: /* Relay and Relay Retransmit */
         /* 4.4.1.2.7: without the feature the state stays "not supported"
          * and the Status reports it */
-        if (node->relay != BM_FEAT_STATE_UNSUPPORTED) {
+        if (len && node->relay != BM_FEAT_STATE_UNSUPPORTED) {
             bool changed = node->relay != p[0];
             node->relay = p[0];
             xmit_decode(p[1], &node->relay_xmit);
             if (changed)
                 bm_heartbeat_features_changed(node, 0x0001);
         }
+        out[0] = node->relay;
+        out[1] = xmit_encode(&node->relay_xmit);
+        return bm_cfg_srv_reply(node, model, ctx, status, out, 2);
     }
-    uint8_t out[2] = {node->relay, xmit_encode(&node->relay_xmit)};
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_RELAY_STATUS, out, 2);
-}
-
-static int net_tx(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                  const uint8_t *p, size_t len)
-{
-    if (len)
-        xmit_decode(p[0], &node->net_xmit);
-    uint8_t v = xmit_encode(&node->net_xmit);
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_NET_TX_STATUS, &v, 1);
+    return bm_cfg_srv_reply(node, model, ctx, status, out, 1);
 }
 
 /* --- NetKeys and AppKeys (4.3.2.31-4.3.2.42) --- */
-
-enum key_op { KEY_ADD, KEY_UPDATE, KEY_DEL };
 
 static uint8_t key_rc_status(int rc)
 {
@@ -295,51 +270,33 @@ static uint8_t netkey_remove(struct bm_node *node, const struct bm_msg_ctx *ctx,
 /* NetKey Add, Update and Delete: NetKeyIndex, then the key (4.3.2.31-33);
  * the Status is the Status Code and the index. */
 static int netkey_change(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                         const uint8_t *p, enum key_op op)
+                         const uint8_t *p, size_t len, uint32_t op)
 {
+    (void)len;
     uint16_t idx = bm_cfg_get_le16(p);
     if (idx > IDX_MAX)
         return BM_EMALFORMED;
     uint8_t out[3] = {BM_CFG_ST_SUCCESS, p[0], p[1]};
     bool known = bm_net_subnet_find(&node->net, idx) != NULL;
-    if (op == KEY_ADD)
+    if (op == BM_CFG_OP_NETKEY_ADD)
         out[0] = key_rc_status(bm_net_subnet_add(&node->net, idx, p + 2));
-    else if (op == KEY_UPDATE)
+    else if (op == BM_CFG_OP_NETKEY_UPDATE)
         out[0] = known ? key_rc_status(bm_net_subnet_update(&node->net, idx, p + 2))
                        : BM_CFG_ST_INVALID_NETKEY;
     else if (known) /* a repeated Delete whose Status was lost finds nothing: success */
         out[0] = netkey_remove(node, ctx, idx);
-    bm_node_log(node, BM_LOG_INF, "cfg", "netkey op=%d idx=0x%03x st=%u", (int)op, idx, out[0]);
+    bm_node_log(node, BM_LOG_INF, "cfg", "netkey op=0x%04x idx=0x%03x st=%u", (unsigned)op, idx,
+                out[0]);
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_NETKEY_STATUS, out, 3);
-}
-
-static int netkey_add(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
-{
-    (void)len;
-    return netkey_change(node, model, ctx, p, KEY_ADD);
-}
-
-static int netkey_update(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                         const uint8_t *p, size_t len)
-{
-    (void)len;
-    return netkey_change(node, model, ctx, p, KEY_UPDATE);
-}
-
-static int netkey_del(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
-{
-    (void)len;
-    return netkey_change(node, model, ctx, p, KEY_DEL);
 }
 
 /* AppKey Add, Update and Delete: NetKeyIndex and AppKeyIndex packed in
  * three octets, then the key (4.3.2.37-39); the Status is the Status Code
  * and those three octets. */
 static int appkey_change(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                         const uint8_t *p, enum key_op op)
+                         const uint8_t *p, size_t len, uint32_t op)
 {
+    (void)len;
     uint16_t net_idx = (uint16_t)(p[0] | (p[1] & 0x0f) << 8);
     uint16_t app_idx = (uint16_t)(p[1] >> 4 | p[2] << 4);
     const struct bm_subnet *sub = bm_net_subnet_find(&node->net, net_idx);
@@ -354,10 +311,10 @@ static int appkey_change(struct bm_node *node, struct bm_model *model, const str
     } else if (bound >= 0 && bound != net_idx) {
         /* 4.4.1.2.10: an AppKey index bound to another NetKey: Invalid
          * NetKey for an Add, Invalid Binding otherwise */
-        out[0] = op == KEY_ADD ? BM_CFG_ST_INVALID_NETKEY : BM_CFG_ST_INVALID_BINDING;
-    } else if (op == KEY_ADD) {
+        out[0] = op == BM_CFG_OP_APPKEY_ADD ? BM_CFG_ST_INVALID_NETKEY : BM_CFG_ST_INVALID_BINDING;
+    } else if (op == BM_CFG_OP_APPKEY_ADD) {
         out[0] = key_rc_status(bm_node_app_key_add(node, net_idx, app_idx, p + 3));
-    } else if (op == KEY_UPDATE) {
+    } else if (op == BM_CFG_OP_APPKEY_UPDATE) {
         if (bound < 0)
             out[0] = BM_CFG_ST_INVALID_APPKEY;
         else if (sub->kr_phase != BM_KR_PHASE1)
@@ -367,30 +324,9 @@ static int appkey_change(struct bm_node *node, struct bm_model *model, const str
     } else if (bound >= 0) {
         app_key_forget(node, app_idx); /* unknown: a repeated Delete, success */
     }
-    bm_node_log(node, BM_LOG_INF, "cfg", "appkey op=%d net=0x%03x app=0x%03x st=%u", (int)op,
-                net_idx, app_idx, out[0]);
+    bm_node_log(node, BM_LOG_INF, "cfg", "appkey op=0x%04x net=0x%03x app=0x%03x st=%u",
+                (unsigned)op, net_idx, app_idx, out[0]);
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_APPKEY_STATUS, out, 4);
-}
-
-static int appkey_add(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
-{
-    (void)len;
-    return appkey_change(node, model, ctx, p, KEY_ADD);
-}
-
-static int appkey_update(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                         const uint8_t *p, size_t len)
-{
-    (void)len;
-    return appkey_change(node, model, ctx, p, KEY_UPDATE);
-}
-
-static int appkey_del(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
-{
-    (void)len;
-    return appkey_change(node, model, ctx, p, KEY_DEL);
 }
 
 /* room for either list */
@@ -400,8 +336,9 @@ static int appkey_del(struct bm_node *node, struct bm_model *model, const struct
  * indexes, packed (4.3.2.36, 4.3.2.42). AppKey List starts with the
  * Status Code and the NetKeyIndex; a key in refresh is listed once. */
 static int key_list(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                    const uint8_t *p, size_t len)
+                    const uint8_t *p, size_t len, uint32_t opcode)
 {
+    (void)opcode;
     uint8_t out[3 + KEYS_MAX * 2] = {BM_CFG_ST_SUCCESS};
     uint16_t idx[KEYS_MAX];
     size_t n = 0, at = 0;
@@ -450,8 +387,9 @@ static int subnet_status(struct bm_node *node, struct bm_model *model, const str
 /* Node Identity Get and Set (4.2.12): 0x02 without the Proxy feature; a
  * Set of 1 advertises it for 60 s (node_gatt.c). */
 static int identity(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                    const uint8_t *p, size_t len)
+                    const uint8_t *p, size_t len, uint32_t opcode)
 {
+    (void)opcode;
     if (len == 3) {
         if (p[2] > 1)
             return BM_EMALFORMED; /* 4.2.12: 0x02..0xff prohibited in a Set */
@@ -462,8 +400,9 @@ static int identity(struct bm_node *node, struct bm_model *model, const struct b
 
 /* Key Refresh Phase Get and Set (4.2.14). */
 static int krp(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-               const uint8_t *p, size_t len)
+               const uint8_t *p, size_t len, uint32_t opcode)
 {
+    (void)opcode;
     uint16_t idx = bm_cfg_get_le16(p);
     const struct bm_subnet *sub = bm_net_subnet_find(&node->net, idx);
     if (len == 3) {
@@ -484,8 +423,10 @@ static int krp(struct bm_node *node, struct bm_model *model, const struct bm_msg
 }
 
 static int lpn_timeout_get(struct bm_node *node, struct bm_model *model,
-                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
+                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len,
+                           uint32_t opcode)
 {
+    (void)opcode;
     (void)len;
     if (!bm_addr_is_unicast(bm_cfg_get_le16(p)))
         return BM_EMALFORMED; /* 4.3.2.67: the LPN address is unicast */
@@ -497,8 +438,9 @@ static int lpn_timeout_get(struct bm_node *node, struct bm_model *model,
 }
 
 static int node_reset(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
+                      const uint8_t *p, size_t len, uint32_t opcode)
 {
+    (void)opcode;
     (void)p;
     (void)len;
     int rc = bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_NODE_RESET_STATUS, NULL, 0);
@@ -538,42 +480,42 @@ int bm_cfg_srv_set_ids(struct bm_node *node, uint16_t cid, uint16_t pid, uint16_
 /* Parameter lengths from 4.3.2; SIG|vendor forms give min|max. */
 static const struct bm_model_op cfg_srv_ops[] = {
     {BM_CFG_OP_COMP_GET, 1, 1, comp_get},
-    {BM_CFG_OP_BEACON_GET, 0, 0, beacon},
-    {BM_CFG_OP_BEACON_SET, 1, 1, beacon},
-    {BM_CFG_OP_TTL_GET, 0, 0, default_ttl},
-    {BM_CFG_OP_TTL_SET, 1, 1, default_ttl},
-    {BM_CFG_OP_PROXY_GET, 0, 0, gatt_proxy},
-    {BM_CFG_OP_PROXY_SET, 1, 1, gatt_proxy},
-    {BM_CFG_OP_FRIEND_GET, 0, 0, friend_state},
-    {BM_CFG_OP_FRIEND_SET, 1, 1, friend_state},
-    {BM_CFG_OP_RELAY_GET, 0, 0, relay},
-    {BM_CFG_OP_RELAY_SET, 2, 2, relay},
-    {BM_CFG_OP_NET_TX_GET, 0, 0, net_tx},
-    {BM_CFG_OP_NET_TX_SET, 1, 1, net_tx},
-    {BM_CFG_OP_PUB_GET, 4, 6, bm_cfg_srv_pub_get},
-    {BM_CFG_OP_PUB_SET, 11, 13, bm_cfg_srv_pub_set},
-    {BM_CFG_OP_PUB_VA_SET, 25, 27, bm_cfg_srv_pub_set},
-    {BM_CFG_OP_SUB_ADD, 6, 8, bm_cfg_srv_sub_add},
-    {BM_CFG_OP_SUB_DEL, 6, 8, bm_cfg_srv_sub_del},
-    {BM_CFG_OP_SUB_OVERWRITE, 6, 8, bm_cfg_srv_sub_overwrite},
-    {BM_CFG_OP_SUB_VA_ADD, 20, 22, bm_cfg_srv_sub_add},
-    {BM_CFG_OP_SUB_VA_DEL, 20, 22, bm_cfg_srv_sub_del},
-    {BM_CFG_OP_SUB_VA_OVERWRITE, 20, 22, bm_cfg_srv_sub_overwrite},
-    {BM_CFG_OP_SUB_DEL_ALL, 4, 6, bm_cfg_srv_sub_del_all},
-    {BM_CFG_OP_SIG_SUB_GET, 4, 4, bm_cfg_srv_sub_get},
-    {BM_CFG_OP_VND_SUB_GET, 6, 6, bm_cfg_srv_sub_get},
-    {BM_CFG_OP_NETKEY_ADD, 18, 18, netkey_add},
-    {BM_CFG_OP_NETKEY_UPDATE, 18, 18, netkey_update},
-    {BM_CFG_OP_NETKEY_DEL, 2, 2, netkey_del},
+    {BM_CFG_OP_BEACON_GET, 0, 0, node_state},
+    {BM_CFG_OP_BEACON_SET, 1, 1, node_state},
+    {BM_CFG_OP_TTL_GET, 0, 0, node_state},
+    {BM_CFG_OP_TTL_SET, 1, 1, node_state},
+    {BM_CFG_OP_PROXY_GET, 0, 0, node_state},
+    {BM_CFG_OP_PROXY_SET, 1, 1, node_state},
+    {BM_CFG_OP_FRIEND_GET, 0, 0, node_state},
+    {BM_CFG_OP_FRIEND_SET, 1, 1, node_state},
+    {BM_CFG_OP_RELAY_GET, 0, 0, node_state},
+    {BM_CFG_OP_RELAY_SET, 2, 2, node_state},
+    {BM_CFG_OP_NET_TX_GET, 0, 0, node_state},
+    {BM_CFG_OP_NET_TX_SET, 1, 1, node_state},
+    {BM_CFG_OP_PUB_GET, 4, 6, bm_cfg_srv_model_msg},
+    {BM_CFG_OP_PUB_SET, 11, 13, bm_cfg_srv_model_msg},
+    {BM_CFG_OP_PUB_VA_SET, 25, 27, bm_cfg_srv_model_msg},
+    {BM_CFG_OP_SUB_ADD, 6, 8, bm_cfg_srv_model_msg},
+    {BM_CFG_OP_SUB_DEL, 6, 8, bm_cfg_srv_model_msg},
+    {BM_CFG_OP_SUB_OVERWRITE, 6, 8, bm_cfg_srv_model_msg},
+    {BM_CFG_OP_SUB_VA_ADD, 20, 22, bm_cfg_srv_model_msg},
+    {BM_CFG_OP_SUB_VA_DEL, 20, 22, bm_cfg_srv_model_msg},
+    {BM_CFG_OP_SUB_VA_OVERWRITE, 20, 22, bm_cfg_srv_model_msg},
+    {BM_CFG_OP_SUB_DEL_ALL, 4, 6, bm_cfg_srv_model_msg},
+    {BM_CFG_OP_SIG_SUB_GET, 4, 4, bm_cfg_srv_model_msg},
+    {BM_CFG_OP_VND_SUB_GET, 6, 6, bm_cfg_srv_model_msg},
+    {BM_CFG_OP_NETKEY_ADD, 18, 18, netkey_change},
+    {BM_CFG_OP_NETKEY_UPDATE, 18, 18, netkey_change},
+    {BM_CFG_OP_NETKEY_DEL, 2, 2, netkey_change},
     {BM_CFG_OP_NETKEY_GET, 0, 0, key_list},
-    {BM_CFG_OP_APPKEY_ADD, 19, 19, appkey_add},
-    {BM_CFG_OP_APPKEY_UPDATE, 19, 19, appkey_update},
-    {BM_CFG_OP_APPKEY_DEL, 3, 3, appkey_del},
+    {BM_CFG_OP_APPKEY_ADD, 19, 19, appkey_change},
+    {BM_CFG_OP_APPKEY_UPDATE, 19, 19, appkey_change},
+    {BM_CFG_OP_APPKEY_DEL, 3, 3, appkey_change},
     {BM_CFG_OP_APPKEY_GET, 2, 2, key_list},
-    {BM_CFG_OP_APP_BIND, 6, 8, bm_cfg_srv_app_bind},
-    {BM_CFG_OP_APP_UNBIND, 6, 8, bm_cfg_srv_app_unbind},
-    {BM_CFG_OP_SIG_APP_GET, 4, 4, bm_cfg_srv_app_get},
-    {BM_CFG_OP_VND_APP_GET, 6, 6, bm_cfg_srv_app_get},
+    {BM_CFG_OP_APP_BIND, 6, 8, bm_cfg_srv_model_msg},
+    {BM_CFG_OP_APP_UNBIND, 6, 8, bm_cfg_srv_model_msg},
+    {BM_CFG_OP_SIG_APP_GET, 4, 4, bm_cfg_srv_model_msg},
+    {BM_CFG_OP_VND_APP_GET, 6, 6, bm_cfg_srv_model_msg},
     {BM_CFG_OP_IDENTITY_GET, 2, 2, identity},
     {BM_CFG_OP_IDENTITY_SET, 3, 3, identity},
     {BM_CFG_OP_KRP_GET, 2, 2, krp},

@@ -29,36 +29,17 @@ int bm_cfg_srv_reply(struct bm_node *node, const struct bm_model *model,
  * (Mesh Profile 4.3.1.1); returns the octets written. */
 size_t bm_cfg_pack_indexes(const uint16_t *idx, size_t count, uint8_t *out);
 
-/* Model Publication, Subscription and App Bind messages (cfg_srv_model.c). */
-int bm_cfg_srv_pub_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len);
-/* The handlers below serve both forms of their message (plain and
- * virtual, or SIG and Vendor), the length telling which. */
-int bm_cfg_srv_pub_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len);
-int bm_cfg_srv_sub_add(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len);
-int bm_cfg_srv_sub_del(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len);
-int bm_cfg_srv_sub_overwrite(struct bm_node *node, struct bm_model *model,
-                             const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
-int bm_cfg_srv_sub_del_all(struct bm_node *node, struct bm_model *model,
-                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
-int bm_cfg_srv_sub_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len);
-int bm_cfg_srv_app_bind(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                        const uint8_t *p, size_t len);
-int bm_cfg_srv_app_unbind(struct bm_node *node, struct bm_model *model,
-                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len);
-int bm_cfg_srv_app_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len);
+/* The Model Publication, Subscription and App Bind messages, every form
+ * (plain and virtual, SIG and Vendor) of each (cfg_srv_model.c). */
+int bm_cfg_srv_model_msg(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                         const uint8_t *p, size_t len, uint32_t opcode);
 
 /* Heartbeat Publication and Subscription messages and timers (heartbeat.c). */
 /* Get when len is 0, else Set: */
 int bm_cfg_srv_hb_pub(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len);
+                      const uint8_t *p, size_t len, uint32_t opcode);
 int bm_cfg_srv_hb_sub(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len);
+                      const uint8_t *p, size_t len, uint32_t opcode);
 /* Sends due periodic heartbeats; returns the next deadline or UINT64_MAX. */
 uint64_t bm_heartbeat_process(struct bm_node *node, uint64_t now_ms);
 /* Features (bits as in 4.2.17.5) changed state: a triggered heartbeat. */

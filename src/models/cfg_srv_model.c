@@ -45,20 +45,32 @@ enum kind {
 /* sig_len: the plain SIG form's parameter length (the vendor form is 2
  * longer, the virtual form 14); mid: Status octets between the element
  * address and the model identifier; status_op: the Status's opcode, 0x80xx
- * (the vendor List's is 2 more). */
+ * (the vendor List's is 2 more); op, op2: the low octets of the message's
+ * opcodes, 0x80xx (Publication Set's is 0x03): the plain or SIG form, then
+ * the virtual or vendor one (op again when there is none). */
 static const struct {
-    uint8_t sig_len, mid, status_op;
+    uint8_t sig_len, mid, status_op, op, op2;
 } forms[] = {
-    [PUB_GET] = {4, 7, BM_CFG_OP_PUB_STATUS & 0xff},
-    [PUB_SET] = {11, 7, BM_CFG_OP_PUB_STATUS & 0xff},
-    [SUB_ADD] = {6, 2, BM_CFG_OP_SUB_STATUS & 0xff},
-    [SUB_DEL] = {6, 2, BM_CFG_OP_SUB_STATUS & 0xff},
-    [SUB_OVERWRITE] = {6, 2, BM_CFG_OP_SUB_STATUS & 0xff},
-    [SUB_DEL_ALL] = {4, 2, BM_CFG_OP_SUB_STATUS & 0xff},
-    [SUB_GET] = {4, 0, BM_CFG_OP_SIG_SUB_LIST & 0xff},
-    [APP_BIND] = {6, 2, BM_CFG_OP_APP_STATUS & 0xff},
-    [APP_UNBIND] = {6, 2, BM_CFG_OP_APP_STATUS & 0xff},
-    [APP_GET] = {4, 0, BM_CFG_OP_SIG_APP_LIST & 0xff},
+    [PUB_GET] = {4, 7, BM_CFG_OP_PUB_STATUS & 0xff, BM_CFG_OP_PUB_GET & 0xff,
+                 BM_CFG_OP_PUB_GET & 0xff},
+    [PUB_SET] = {11, 7, BM_CFG_OP_PUB_STATUS & 0xff, BM_CFG_OP_PUB_SET,
+                 BM_CFG_OP_PUB_VA_SET & 0xff},
+    [SUB_ADD] = {6, 2, BM_CFG_OP_SUB_STATUS & 0xff, BM_CFG_OP_SUB_ADD & 0xff,
+                 BM_CFG_OP_SUB_VA_ADD & 0xff},
+    [SUB_DEL] = {6, 2, BM_CFG_OP_SUB_STATUS & 0xff, BM_CFG_OP_SUB_DEL & 0xff,
+                 BM_CFG_OP_SUB_VA_DEL & 0xff},
+    [SUB_OVERWRITE] = {6, 2, BM_CFG_OP_SUB_STATUS & 0xff, BM_CFG_OP_SUB_OVERWRITE & 0xff,
+                       BM_CFG_OP_SUB_VA_OVERWRITE & 0xff},
+    [SUB_DEL_ALL] = {4, 2, BM_CFG_OP_SUB_STATUS & 0xff, BM_CFG_OP_SUB_DEL_ALL & 0xff,
+                     BM_CFG_OP_SUB_DEL_ALL & 0xff},
+    [SUB_GET] = {4, 0, BM_CFG_OP_SIG_SUB_LIST & 0xff, BM_CFG_OP_SIG_SUB_GET & 0xff,
+                 BM_CFG_OP_VND_SUB_GET & 0xff},
+    [APP_BIND] = {6, 2, BM_CFG_OP_APP_STATUS & 0xff, BM_CFG_OP_APP_BIND & 0xff,
+                  BM_CFG_OP_APP_BIND & 0xff},
+    [APP_UNBIND] = {6, 2, BM_CFG_OP_APP_STATUS & 0xff, BM_CFG_OP_APP_UNBIND & 0xff,
+                    BM_CFG_OP_APP_UNBIND & 0xff},
+    [APP_GET] = {4, 0, BM_CFG_OP_SIG_APP_LIST & 0xff, BM_CFG_OP_SIG_APP_GET & 0xff,
+                 BM_CFG_OP_VND_APP_GET & 0xff},
 };
 
 /* What a message asks, once its model is looked up. */
@@ -183,9 +195,13 @@ static int act(struct req *r, const uint8_t *p)
     return sub_change(r);
 }
 
-static int handle(struct bm_node *node, struct bm_model *srv, const struct bm_msg_ctx *ctx,
-                  const uint8_t *p, size_t len, enum kind k)
+int bm_cfg_srv_model_msg(struct bm_node *node, struct bm_model *srv, const struct bm_msg_ctx *ctx,
+                         const uint8_t *p, size_t len, uint32_t opcode)
 {
+    /* the opcodes' low octets tell the sixteen messages apart */
+    enum kind k = PUB_GET;
+    while (k < APP_GET && forms[k].op != (uint8_t)opcode && forms[k].op2 != (uint8_t)opcode)
+        k++;
     bool virt = len >= VIRTUAL_LEN;
     size_t id_at = forms[k].sig_len - 2u + (virt ? 14u : 0u), id_len = len - id_at;
     if (id_len != 2 && id_len != 4)
@@ -232,67 +248,4 @@ static int handle(struct bm_node *node, struct bm_model *srv, const struct bm_ms
             bm_cfg_put_le16(out + n, m->subs[i]);
     }
     return bm_cfg_srv_reply(node, srv, ctx, op, out, n);
-}
-
-/* --- the opcode table's entries (cfg_srv.c) --- */
-
-int bm_cfg_srv_pub_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len)
-{
-    return handle(node, model, ctx, p, len, PUB_GET);
-}
-
-int bm_cfg_srv_pub_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len) /* and Virtual Address Set */
-{
-    return handle(node, model, ctx, p, len, PUB_SET);
-}
-
-int bm_cfg_srv_sub_add(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len) /* plain and virtual */
-{
-    return handle(node, model, ctx, p, len, SUB_ADD);
-}
-
-int bm_cfg_srv_sub_del(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len) /* plain and virtual */
-{
-    return handle(node, model, ctx, p, len, SUB_DEL);
-}
-
-int bm_cfg_srv_sub_overwrite(struct bm_node *node, struct bm_model *model,
-                             const struct bm_msg_ctx *ctx, const uint8_t *p,
-                             size_t len) /* plain and virtual */
-{
-    return handle(node, model, ctx, p, len, SUB_OVERWRITE);
-}
-
-int bm_cfg_srv_sub_del_all(struct bm_node *node, struct bm_model *model,
-                           const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
-{
-    return handle(node, model, ctx, p, len, SUB_DEL_ALL);
-}
-
-int bm_cfg_srv_sub_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len) /* SIG and Vendor */
-{
-    return handle(node, model, ctx, p, len, SUB_GET);
-}
-
-int bm_cfg_srv_app_bind(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                        const uint8_t *p, size_t len)
-{
-    return handle(node, model, ctx, p, len, APP_BIND);
-}
-
-int bm_cfg_srv_app_unbind(struct bm_node *node, struct bm_model *model,
-                          const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
-{
-    return handle(node, model, ctx, p, len, APP_UNBIND);
-}
-
-int bm_cfg_srv_app_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len) /* SIG and Vendor */
-{
-    return handle(node, model, ctx, p, len, APP_GET);
 }

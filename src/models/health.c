@@ -112,20 +112,11 @@ static uint8_t attention_left(const struct health_srv *s, uint64_t now)
     return (uint8_t)(secs > 255 ? 255 : secs);
 }
 
-static int reply(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                 uint32_t op, const uint8_t *p, size_t len)
-{
-    struct bm_msg_ctx r = *ctx;
-    r.dst = ctx->src;
-    r.ttl = BM_TTL_DEFAULT;
-    return bm_access_send(node, m, &r, op, p, len);
-}
-
 static int reply_faults(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx)
 {
     uint8_t p[3 + BM_CFG_HEALTH_FAULTS];
     size_t n = fault_params(srv_of(m), false, p);
-    return reply(node, m, ctx, OP_HEALTH_FAULT_STATUS, p, n);
+    return bm_access_reply(node, m, ctx, OP_HEALTH_FAULT_STATUS, p, n);
 }
 
 static bool our_company(struct bm_model *m, const uint8_t *p)
@@ -133,82 +124,43 @@ static bool our_company(struct bm_model *m, const uint8_t *p)
     return (uint16_t)(p[0] | p[1] << 8) == srv_of(m)->company;
 }
 
-static int fault_get(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                     const uint8_t *p, size_t len)
+/* Health Fault Get, Clear and Test, the last two acknowledged or not: a
+ * Company ID (2), after the Test ID (1) in a Test (4.3.3.4-4.3.3.8). A
+ * message for another Company ID, or a Test of another Test ID, is
+ * ignored; the others are answered, unless unacknowledged, with the
+ * Registered Fault array. */
+static int fault(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                 const uint8_t *p, size_t len, uint32_t opcode)
 {
-    (void)len;
-    if (!our_company(m, p))
+    bool test = len == 3;
+    if (!our_company(m, p + len - 2) || (test && p[0] != TEST_STANDARD))
+        return BM_OK;
+    struct health_srv *s = srv_of(m);
+    if (test)
+        s->test_id = p[0];
+    else if (opcode != OP_FAULT_GET)
+        s->reg_n = 0;
+    if (opcode == OP_FAULT_CLEAR_UNACK || opcode == OP_FAULT_TEST_UNACK)
         return BM_OK;
     return reply_faults(node, m, ctx);
 }
 
-static int fault_clear_unack(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                             const uint8_t *p, size_t len)
-{
-    (void)node;
-    (void)ctx;
-    (void)len;
-    if (our_company(m, p))
-        srv_of(m)->reg_n = 0;
-    return BM_OK;
-}
-
-/* answered, like a Get, when the Company ID is ours */
-static int fault_clear(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len)
-{
-    fault_clear_unack(node, m, ctx, p, len);
-    return fault_get(node, m, ctx, p, len);
-}
-
-/* Test ID (1), Company ID (2) (4.3.3.7). */
-static int run_test(struct bm_model *m, const uint8_t *p)
-{
-    if (p[0] != TEST_STANDARD || !our_company(m, p + 1))
-        return BM_ENOTSUP;
-    srv_of(m)->test_id = p[0];
-    return BM_OK;
-}
-
-static int fault_test(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
-{
-    (void)len;
-    return run_test(m, p) == BM_OK ? reply_faults(node, m, ctx) : BM_OK;
-}
-
-static int fault_test_unack(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                            const uint8_t *p, size_t len)
-{
-    (void)node;
-    (void)ctx;
-    (void)len;
-    run_test(m, p);
-    return BM_OK;
-}
-
-static int period_set_unack(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                            const uint8_t *p, size_t len)
-{
-    (void)node;
-    (void)ctx;
-    (void)len;
-    if (p[0] > DIVISOR_MAX)
-        return BM_EMALFORMED;
-    struct health_srv *s = srv_of(m);
-    if (s->divisor != p[0])
-        m->pub.next_ms = 0; /* the next periodic publication follows the new period */
-    s->divisor = p[0];
-    return BM_OK;
-}
-
-/* Health Period Get (no parameters) and Set, answered with the Status. */
+/* Health Period Get (no parameters) and Set, answered with the Status
+ * unless unacknowledged. */
 static int period(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                  const uint8_t *p, size_t len)
+                  const uint8_t *p, size_t len, uint32_t opcode)
 {
-    if (len && period_set_unack(node, m, ctx, p, len) != BM_OK)
-        return BM_EMALFORMED;
-    return reply(node, m, ctx, OP_PERIOD_STATUS, &srv_of(m)->divisor, 1);
+    struct health_srv *s = srv_of(m);
+    if (len) {
+        if (p[0] > DIVISOR_MAX)
+            return BM_EMALFORMED;
+        if (s->divisor != p[0])
+            m->pub.next_ms = 0; /* the next periodic publication follows the new period */
+        s->divisor = p[0];
+    }
+    if (opcode == OP_PERIOD_SET_UNACK)
+        return BM_OK;
+    return bm_access_reply(node, m, ctx, OP_PERIOD_STATUS, &s->divisor, 1);
 }
 
 static void attention_set(struct bm_node *node, struct bm_model *m, uint8_t secs)
@@ -221,24 +173,17 @@ static void attention_set(struct bm_node *node, struct bm_model *m, uint8_t secs
         s->attention_cb(s->attention_user, secs);
 }
 
-static int attention_set_unack(struct bm_node *node, struct bm_model *m,
-                               const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len)
-{
-    (void)ctx;
-    (void)len;
-    attention_set(node, m, p[0]);
-    return BM_OK;
-}
-
-/* Attention Get (no parameters) and Set, answered with the Status: the
- * whole seconds left, rounded up. */
+/* Attention Get (no parameters) and Set, answered with the Status unless
+ * unacknowledged: the whole seconds left, rounded up. */
 static int attention(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                     const uint8_t *p, size_t len)
+                     const uint8_t *p, size_t len, uint32_t opcode)
 {
     if (len)
         attention_set(node, m, p[0]);
+    if (opcode == OP_ATTENTION_SET_UNACK)
+        return BM_OK;
     uint8_t left = attention_left(srv_of(m), bm_node_now(node));
-    return reply(node, m, ctx, OP_ATTENTION_STATUS, &left, 1);
+    return bm_access_reply(node, m, ctx, OP_ATTENTION_STATUS, &left, 1);
 }
 
 static uint64_t srv_process(struct bm_node *node, struct bm_model *m, uint64_t now)
@@ -272,15 +217,15 @@ static uint8_t srv_period_shift(const struct bm_model *m)
 static const struct bm_model_op srv_ops[] = {
     {OP_ATTENTION_GET, 0, 0, attention},
     {OP_ATTENTION_SET, 1, 1, attention},
-    {OP_ATTENTION_SET_UNACK, 1, 1, attention_set_unack},
-    {OP_FAULT_CLEAR, 2, 2, fault_clear},
-    {OP_FAULT_CLEAR_UNACK, 2, 2, fault_clear_unack},
-    {OP_FAULT_GET, 2, 2, fault_get},
-    {OP_FAULT_TEST, 3, 3, fault_test},
-    {OP_FAULT_TEST_UNACK, 3, 3, fault_test_unack},
+    {OP_ATTENTION_SET_UNACK, 1, 1, attention},
+    {OP_FAULT_CLEAR, 2, 2, fault},
+    {OP_FAULT_CLEAR_UNACK, 2, 2, fault},
+    {OP_FAULT_GET, 2, 2, fault},
+    {OP_FAULT_TEST, 3, 3, fault},
+    {OP_FAULT_TEST_UNACK, 3, 3, fault},
     {OP_PERIOD_GET, 0, 0, period},
     {OP_PERIOD_SET, 1, 1, period},
-    {OP_PERIOD_SET_UNACK, 1, 1, period_set_unack},
+    {OP_PERIOD_SET_UNACK, 1, 1, period},
 };
 
 const struct bm_model_type bm_health_srv_type = {.company = BM_COMPANY_SIG,
@@ -375,10 +320,14 @@ static void tell(struct bm_model *m, struct bm_health_status *st, const struct b
         c->cb(c->user, st);
 }
 
-static int faults_rx(struct bm_model *m, const struct bm_msg_ctx *ctx, const uint8_t *p, size_t len,
-                     enum bm_health_status_kind kind)
+/* Health Current and Fault Status: Test ID, Company ID, fault codes. */
+static int cli_faults(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len, uint32_t opcode)
 {
-    struct bm_health_status st = {.kind = kind,
+    (void)node;
+    struct bm_health_status st = {.kind = opcode == OP_HEALTH_CURRENT_STATUS
+                                              ? BM_HEALTH_CURRENT_STATUS
+                                              : BM_HEALTH_FAULT_STATUS,
                                   .test_id = p[0],
                                   .company_id = (uint16_t)(p[1] | p[2] << 8),
                                   .faults = p + 3,
@@ -387,25 +336,12 @@ static int faults_rx(struct bm_model *m, const struct bm_msg_ctx *ctx, const uin
     return BM_OK;
 }
 
-static int cli_current(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len)
-{
-    (void)node;
-    return faults_rx(m, ctx, p, len, BM_HEALTH_CURRENT_STATUS);
-}
-
-static int cli_fault(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                     const uint8_t *p, size_t len)
-{
-    (void)node;
-    return faults_rx(m, ctx, p, len, BM_HEALTH_FAULT_STATUS);
-}
-
 static int cli_period(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
+                      const uint8_t *p, size_t len, uint32_t opcode)
 {
     (void)node;
     (void)len;
+    (void)opcode;
     if (p[0] > DIVISOR_MAX)
         return BM_EMALFORMED;
     struct bm_health_status st = {.kind = BM_HEALTH_PERIOD_STATUS, .divisor = p[0]};
@@ -414,18 +350,19 @@ static int cli_period(struct bm_node *node, struct bm_model *m, const struct bm_
 }
 
 static int cli_attention(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                         const uint8_t *p, size_t len)
+                         const uint8_t *p, size_t len, uint32_t opcode)
 {
     (void)node;
     (void)len;
+    (void)opcode;
     struct bm_health_status st = {.kind = BM_HEALTH_ATTENTION_STATUS, .attention = p[0]};
     tell(m, &st, ctx);
     return BM_OK;
 }
 
 static const struct bm_model_op cli_ops[] = {
-    {OP_HEALTH_CURRENT_STATUS, 3, BM_ACCESS_MAX_PAYLOAD - 1, cli_current},
-    {OP_HEALTH_FAULT_STATUS, 3, BM_ACCESS_MAX_PAYLOAD - 1, cli_fault},
+    {OP_HEALTH_CURRENT_STATUS, 3, BM_OP_LEN_ANY, cli_faults},
+    {OP_HEALTH_FAULT_STATUS, 3, BM_OP_LEN_ANY, cli_faults},
     {OP_PERIOD_STATUS, 1, 1, cli_period},
     {OP_ATTENTION_STATUS, 1, 1, cli_attention},
 };

@@ -187,8 +187,9 @@ static int hb_pub_set(struct bm_node *node, struct bm_model *model, const struct
 
 /* Heartbeat Publication Get (no parameters) and Set (4.3.2.61-62). */
 int bm_cfg_srv_hb_pub(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
+                      const uint8_t *p, size_t len, uint32_t opcode)
 {
+    (void)opcode;
     if (len)
         return hb_pub_set(node, model, ctx, p);
     uint16_t count = node->hb_pub.count;
@@ -214,8 +215,9 @@ static int sub_status(struct bm_node *node, struct bm_model *model, const struct
 
 /* Heartbeat Subscription Get (no parameters) and Set (4.3.2.64-65). */
 int bm_cfg_srv_hb_sub(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
+                      const uint8_t *p, size_t len, uint32_t opcode)
 {
+    (void)opcode;
     if (!len)
         return sub_status(node, model, ctx);
     uint16_t src = bm_cfg_get_le16(p);

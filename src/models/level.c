@@ -176,17 +176,15 @@ static int reply(struct bm_node *node, struct bm_model *m, const struct bm_msg_c
 {
     uint8_t st[5];
     size_t n = status_params(node, srv_of(m), st);
-    struct bm_msg_ctx r = *ctx;
-    r.dst = ctx->src;
-    r.ttl = BM_TTL_DEFAULT;
-    return bm_access_send(node, m, &r, OP_LEVEL_STATUS, st, n);
+    return bm_access_reply(node, m, ctx, OP_LEVEL_STATUS, st, n);
 }
 
 static int srv_get(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                   const uint8_t *p, size_t len)
+                   const uint8_t *p, size_t len, uint32_t op)
 {
     (void)p;
     (void)len;
+    (void)op;
     return reply(node, m, ctx);
 }
 
@@ -264,43 +262,21 @@ static int do_move(struct bm_node *node, struct bm_model *m, const struct bm_msg
     return BM_OK;
 }
 
-static int set_ack(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                   const uint8_t *p, size_t l)
+/* Set, Delta Set and Move Set; the acknowledged ones are answered with the
+ * Status. */
+static int set_msg(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+                   const uint8_t *p, size_t len, uint32_t op)
 {
-    int rc = do_set(n, m, c, p, l, OP_LEVEL_SET);
-    return rc == BM_OK ? reply(n, m, c) : rc;
-}
-
-static int set_unack(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                     const uint8_t *p, size_t l)
-{
-    return do_set(n, m, c, p, l, OP_LEVEL_SET_UNACK);
-}
-
-static int delta_ack(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                     const uint8_t *p, size_t l)
-{
-    int rc = do_delta(n, m, c, p, l, OP_DELTA_SET);
-    return rc == BM_OK ? reply(n, m, c) : rc;
-}
-
-static int delta_unack(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                       const uint8_t *p, size_t l)
-{
-    return do_delta(n, m, c, p, l, OP_DELTA_SET_UNACK);
-}
-
-static int move_ack(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                    const uint8_t *p, size_t l)
-{
-    int rc = do_move(n, m, c, p, l, OP_MOVE_SET);
-    return rc == BM_OK ? reply(n, m, c) : rc;
-}
-
-static int move_unack(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                      const uint8_t *p, size_t l)
-{
-    return do_move(n, m, c, p, l, OP_MOVE_SET_UNACK);
+    int rc;
+    if (op == OP_LEVEL_SET || op == OP_LEVEL_SET_UNACK)
+        rc = do_set(node, m, ctx, p, len, op);
+    else if (op == OP_DELTA_SET || op == OP_DELTA_SET_UNACK)
+        rc = do_delta(node, m, ctx, p, len, op);
+    else
+        rc = do_move(node, m, ctx, p, len, op);
+    if (rc != BM_OK || (op != OP_LEVEL_SET && op != OP_DELTA_SET && op != OP_MOVE_SET))
+        return rc;
+    return reply(node, m, ctx);
 }
 
 static uint64_t srv_process(struct bm_node *node, struct bm_model *m, uint64_t now)
@@ -339,10 +315,10 @@ static int srv_state_load(struct bm_model *m, const uint8_t *in, size_t len)
 }
 
 static const struct bm_model_op srv_ops[] = {
-    {OP_LEVEL_GET, 0, 0, srv_get},           {OP_LEVEL_SET, 3, 5, set_ack},
-    {OP_LEVEL_SET_UNACK, 3, 5, set_unack},   {OP_DELTA_SET, 5, 7, delta_ack},
-    {OP_DELTA_SET_UNACK, 5, 7, delta_unack}, {OP_MOVE_SET, 3, 5, move_ack},
-    {OP_MOVE_SET_UNACK, 3, 5, move_unack},
+    {OP_LEVEL_GET, 0, 0, srv_get},       {OP_LEVEL_SET, 3, 5, set_msg},
+    {OP_LEVEL_SET_UNACK, 3, 5, set_msg}, {OP_DELTA_SET, 5, 7, set_msg},
+    {OP_DELTA_SET_UNACK, 5, 7, set_msg}, {OP_MOVE_SET, 3, 5, set_msg},
+    {OP_MOVE_SET_UNACK, 3, 5, set_msg},
 };
 
 const struct bm_model_type bm_level_srv_type = {.company = BM_COMPANY_SIG,
@@ -355,9 +331,10 @@ const struct bm_model_type bm_level_srv_type = {.company = BM_COMPANY_SIG,
                                                 .state_load = srv_state_load};
 
 static int cli_status(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
+                      const uint8_t *p, size_t len, uint32_t op)
 {
     (void)node;
+    (void)op;
     if (len != 2 && len != 5) /* 3.2.2.8: Target and Remaining Time come together */
         return BM_EMALFORMED;
     bm_gen_cli_status(m, ctx, OP_LEVEL_STATUS, (int16_t)bm_gen_get_le16(p));

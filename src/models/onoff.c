@@ -97,16 +97,14 @@ static bool step(struct bm_model *m, uint64_t now, bool *changed)
 }
 
 static int srv_get(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                   const uint8_t *p, size_t len)
+                   const uint8_t *p, size_t len, uint32_t op)
 {
     (void)p;
     (void)len;
+    (void)op;
     uint8_t st[3];
     size_t n = status_params(node, srv_of(m), st);
-    struct bm_msg_ctx reply = *ctx;
-    reply.dst = ctx->src;
-    reply.ttl = BM_TTL_DEFAULT;
-    return bm_access_send(node, m, &reply, OP_ONOFF_STATUS, st, n);
+    return bm_access_reply(node, m, ctx, OP_ONOFF_STATUS, st, n);
 }
 
 static int srv_set(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
@@ -134,22 +132,8 @@ static int srv_set(struct bm_node *node, struct bm_model *m, const struct bm_msg
         if (changed)
             publish(node, m);
     }
-    return BM_OK;
-}
-
-static int srv_set_ack(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                       const uint8_t *p, size_t len)
-{
-    int rc = srv_set(node, m, ctx, p, len, OP_ONOFF_SET);
-    if (rc != BM_OK)
-        return rc;
-    return srv_get(node, m, ctx, NULL, 0);
-}
-
-static int srv_set_unack(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                         const uint8_t *p, size_t len)
-{
-    return srv_set(node, m, ctx, p, len, OP_ONOFF_SET_UNACK);
+    /* the acknowledged Set is answered with the Status */
+    return op == OP_ONOFF_SET ? srv_get(node, m, ctx, NULL, 0, op) : BM_OK;
 }
 
 static uint64_t srv_process(struct bm_node *node, struct bm_model *m, uint64_t now)
@@ -189,8 +173,8 @@ static int srv_state_load(struct bm_model *m, const uint8_t *in, size_t len)
 
 static const struct bm_model_op srv_ops[] = {
     {OP_ONOFF_GET, 0, 0, srv_get},
-    {OP_ONOFF_SET, 2, 4, srv_set_ack},
-    {OP_ONOFF_SET_UNACK, 2, 4, srv_set_unack},
+    {OP_ONOFF_SET, 2, 4, srv_set},
+    {OP_ONOFF_SET_UNACK, 2, 4, srv_set},
 };
 
 const struct bm_model_type bm_onoff_srv_type = {.company = BM_COMPANY_SIG,
@@ -203,9 +187,10 @@ const struct bm_model_type bm_onoff_srv_type = {.company = BM_COMPANY_SIG,
                                                 .state_load = srv_state_load};
 
 static int cli_status(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len)
+                      const uint8_t *p, size_t len, uint32_t op)
 {
     (void)node;
+    (void)op;
     /* 3.2.1.4: Target and Remaining Time come together; values 0 or 1 */
     if (len == 2 || p[0] > 1 || (len == 3 && p[1] > 1))
         return BM_EMALFORMED;

@@ -27,8 +27,9 @@ struct got {
 };
 
 static int on_echo(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                   const uint8_t *params, size_t len)
+                   const uint8_t *params, size_t len, uint32_t op)
 {
+    (void)op;
     (void)node;
     (void)ctx;
     struct got *g = model->user;
@@ -40,7 +41,7 @@ static int on_echo(struct bm_node *node, struct bm_model *model, const struct bm
     return BM_OK;
 }
 
-static const struct bm_model_op echo_ops[] = {{OP_ECHO, 0, 400, on_echo}};
+static const struct bm_model_op echo_ops[] = {{0xc100 /* OP_ECHO */, 0, BM_OP_LEN_ANY, on_echo}};
 static const struct bm_model_type echo_type = {
     .company = 0x000a, .id = 0x0001, .ops = echo_ops, .op_count = 1};
 

@@ -21,8 +21,9 @@ static const uint8_t label[16] = {0x00, 0x73, 0xe7, 0xe4, 0xd8, 0xb9, 0x44, 0x0f
                                   0xaf, 0x84, 0x15, 0xdf, 0x4c, 0x56, 0xc0, 0xe1};
 
 static int on_echo(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                   const uint8_t *params, size_t len)
+                   const uint8_t *params, size_t len, uint32_t op)
 {
+    (void)op;
     (void)node;
     (void)ctx;
     (void)params;
@@ -32,7 +33,7 @@ static int on_echo(struct bm_node *node, struct bm_model *model, const struct bm
     return BM_OK;
 }
 
-static const struct bm_model_op echo_ops[] = {{OP_ECHO, 0, 40, on_echo}};
+static const struct bm_model_op echo_ops[] = {{0xc100 /* OP_ECHO */, 0, 40, on_echo}};
 /* a vendor model (company 0x000a, model 0x0001) and a SIG one (0x1000) */
 static const struct bm_model_type vnd_type = {
     .company = 0x000a, .id = 0x0001, .ops = echo_ops, .op_count = 1};

@@ -50,13 +50,13 @@ struct fx {
 static struct fx *g_fx; /* for the callbacks' clock (test code only) */
 
 static int on_spy(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                  const uint8_t *params, size_t len)
+                  const uint8_t *params, size_t len, uint32_t op)
 {
     (void)node;
     struct spy *s = model->user;
     if (s->n < 64) {
         struct rec *r = &s->r[s->n++];
-        r->op = 0;
+        r->op = op;
         r->t = bm_sim_now_ms(g_fx->sim);
         r->src = ctx->src;
         r->len = len < sizeof(r->p) ? len : sizeof(r->p);
@@ -65,34 +65,10 @@ static int on_spy(struct bm_node *node, struct bm_model *model, const struct bm_
     return BM_OK;
 }
 
-/* One op per entry so the spy knows which opcode it got. */
-#define SPY_OP(code)                                                                               \
-    static int spy_##code(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,       \
-                          const uint8_t *p, size_t l)                                              \
-    {                                                                                              \
-        int rc = on_spy(n, m, c, p, l);                                                            \
-        struct spy *s = m->user;                                                                   \
-        s->r[s->n - 1].op = code;                                                                  \
-        return rc;                                                                                 \
-    }
-SPY_OP(0x8201)
-SPY_OP(0x8202)
-SPY_OP(0x8203)
-SPY_OP(0x8204)
-SPY_OP(0x8205)
-SPY_OP(0x8206)
-SPY_OP(0x8207)
-SPY_OP(0x8208)
-SPY_OP(0x8209)
-SPY_OP(0x820a)
-SPY_OP(0x820b)
-SPY_OP(0x820c)
-
 static const struct bm_model_op spy_ops[] = {
-    {0x8201, 0, 8, spy_0x8201}, {0x8202, 0, 8, spy_0x8202}, {0x8203, 0, 8, spy_0x8203},
-    {0x8204, 0, 8, spy_0x8204}, {0x8205, 0, 8, spy_0x8205}, {0x8206, 0, 8, spy_0x8206},
-    {0x8207, 0, 8, spy_0x8207}, {0x8208, 0, 8, spy_0x8208}, {0x8209, 0, 8, spy_0x8209},
-    {0x820a, 0, 8, spy_0x820a}, {0x820b, 0, 8, spy_0x820b}, {0x820c, 0, 8, spy_0x820c},
+    {0x8201, 0, 8, on_spy}, {0x8202, 0, 8, on_spy}, {0x8203, 0, 8, on_spy}, {0x8204, 0, 8, on_spy},
+    {0x8205, 0, 8, on_spy}, {0x8206, 0, 8, on_spy}, {0x8207, 0, 8, on_spy}, {0x8208, 0, 8, on_spy},
+    {0x8209, 0, 8, on_spy}, {0x820a, 0, 8, on_spy}, {0x820b, 0, 8, on_spy}, {0x820c, 0, 8, on_spy},
 };
 static const struct bm_model_type spy_type = {
     .company = 0x000a, .id = 0x0002, .ops = spy_ops, .op_count = 12};

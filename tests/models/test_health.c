@@ -63,8 +63,9 @@ static void record(struct bm_model *m, uint32_t op, const uint8_t *p, size_t len
 }
 
 static int spy_current(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                       const uint8_t *p, size_t l)
+                       const uint8_t *p, size_t l, uint32_t op)
 {
+    (void)op;
     (void)n;
     (void)c;
     record(m, 0x04, p, l);
@@ -72,8 +73,9 @@ static int spy_current(struct bm_node *n, struct bm_model *m, const struct bm_ms
 }
 
 static int spy_fault(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                     const uint8_t *p, size_t l)
+                     const uint8_t *p, size_t l, uint32_t op)
 {
+    (void)op;
     (void)n;
     (void)c;
     record(m, 0x05, p, l);
@@ -81,8 +83,9 @@ static int spy_fault(struct bm_node *n, struct bm_model *m, const struct bm_msg_
 }
 
 static int spy_att(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                   const uint8_t *p, size_t l)
+                   const uint8_t *p, size_t l, uint32_t op)
 {
+    (void)op;
     (void)n;
     (void)c;
     record(m, 0x8007, p, l);
@@ -90,8 +93,9 @@ static int spy_att(struct bm_node *n, struct bm_model *m, const struct bm_msg_ct
 }
 
 static int spy_period(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                      const uint8_t *p, size_t l)
+                      const uint8_t *p, size_t l, uint32_t op)
 {
+    (void)op;
     (void)n;
     (void)c;
     record(m, 0x8037, p, l);

@@ -57,24 +57,27 @@ static void record(struct bm_model *m, uint32_t op, const struct bm_msg_ctx *c, 
 }
 
 static int spy_onoff_set(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                         const uint8_t *p, size_t l)
+                         const uint8_t *p, size_t l, uint32_t op)
 {
+    (void)op;
     (void)n;
     record(m, 0x8202, c, p, l);
     return BM_OK;
 }
 
 static int spy_onoff_status(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                            const uint8_t *p, size_t l)
+                            const uint8_t *p, size_t l, uint32_t op)
 {
+    (void)op;
     (void)n;
     record(m, 0x8204, c, p, l);
     return BM_OK;
 }
 
 static int spy_level_status(struct bm_node *n, struct bm_model *m, const struct bm_msg_ctx *c,
-                            const uint8_t *p, size_t l)
+                            const uint8_t *p, size_t l, uint32_t op)
 {
+    (void)op;
     (void)n;
     record(m, 0x8208, c, p, l);
     return BM_OK;

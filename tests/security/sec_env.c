@@ -13,8 +13,9 @@ const uint8_t sec_app_key[16] = {0xa9, 0x9c, 0x4e, 0x79, 0x01, 0x12, 0x23, 0x34,
                                  0x45, 0x56, 0x67, 0x78, 0x89, 0x9a, 0xab, 0xbc};
 
 static int on_echo(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                   const uint8_t *params, size_t len)
+                   const uint8_t *params, size_t len, uint32_t op)
 {
+    (void)op;
     (void)node;
     struct sec_got *g = model->user;
     g->count++;
@@ -27,7 +28,8 @@ static int on_echo(struct bm_node *node, struct bm_model *model, const struct bm
     return BM_OK;
 }
 
-static const struct bm_model_op echo_ops[] = {{SEC_OP_ECHO, 0, 400, on_echo}};
+static const struct bm_model_op echo_ops[] = {
+    {0xc100 /* SEC_OP_ECHO */, 0, BM_OP_LEN_ANY, on_echo}};
 static const struct bm_model_type echo_type = {
     .company = 0x000a, .id = 0x0001, .ops = echo_ops, .op_count = 1};
 
