@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct bm_net net = *fz_net_fixture(variant);
     struct bm_net before = net;
     struct bm_net_rx rx;
-    rc = bm_net_rx(&net, pdu, len, &rx);
+    rc = bm_net_rx(&net, BM_NET_NONCE_NETWORK, pdu, len, &rx);
     if (rc != BM_OK) {
         FZ_CHECK(memcmp(&net, &before, sizeof(net)) == 0);
         bool expect_ok = !mutated && rx_key && kind == BM_NET_NONCE_NETWORK &&

@@ -640,7 +640,7 @@ void bm_node_rx_network(struct bm_node *node, const uint8_t *pdu, size_t len, in
     if (!node->provisioned)
         return;
     struct bm_net_rx rx;
-    int rc = bm_net_rx(&node->net, pdu, len, &rx);
+    int rc = bm_net_rx(&node->net, BM_NET_NONCE_NETWORK, pdu, len, &rx);
     /* 3.4.4: what the master credentials do not take may be a friendship's */
     bool friendship = false;
     if (rc == BM_ENOKEY || rc == BM_EAUTH) {
