@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct bm_net net = *fz_net_fixture((enum fz_net_variant)(sel & 3));
     struct bm_net before = net;
     struct bm_net_rx rx;
-    int rc = bm_net_rx(&net, pdu, len, &rx);
+    int rc = bm_net_rx(&net, BM_NET_NONCE_NETWORK, pdu, len, &rx);
     if (rc != BM_OK) {
         FZ_CHECK(rc == BM_EMALFORMED || rc == BM_ENOKEY || rc == BM_EAUTH);
         FZ_CHECK(memcmp(&net, &before, sizeof(net)) == 0);
@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_reencode(&sub->keys[rx.key_set].master, rx.iv_index, BM_NET_NONCE_NETWORK, &rx.hdr,
                    rx.transport, rx.transport_len, pdu, len);
     before = net;
-    FZ_CHECK(bm_net_rx(&net, pdu, len, &rx) == BM_EDUP);
+    FZ_CHECK(bm_net_rx(&net, BM_NET_NONCE_NETWORK, pdu, len, &rx) == BM_EDUP);
     FZ_CHECK(memcmp(&net, &before, sizeof(net)) == 0);
     return 0;
 }

@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct bm_net net = *fz_net_fixture(variant);
     struct bm_net before = net;
     struct bm_net_rx rx;
-    rc = bm_net_rx(&net, pdu, len, &rx);
+    rc = bm_net_rx(&net, BM_NET_NONCE_NETWORK, pdu, len, &rx);
     if (rc != BM_OK) {
         FZ_CHECK(memcmp(&net, &before, sizeof(net)) == 0);
         bool expect_ok = !mutated && rx_key && kind == BM_NET_NONCE_NETWORK &&
@@ -94,13 +94,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static struct bm_reasm_pool pool;
         bm_lower_reasm_init(&pool);
         struct bm_lower_msg msg;
-        rc = bm_lower_reasm_rx(&pool, rx.hdr.src, rx.hdr.dst, rx.hdr.ttl, rx.hdr.seq, rx.iv_index,
-                               &lh, payload, plen, 0, &msg);
+        const struct bm_lower_msg seg = {.hdr = lh,
+                                         .src = rx.hdr.src,
+                                         .dst = rx.hdr.dst,
+                                         .ttl = rx.hdr.ttl,
+                                         .seq = rx.hdr.seq,
+                                         .iv_index = rx.iv_index,
+                                         .upper = payload,
+                                         .upper_len = plen};
+        rc = bm_lower_reasm_rx(&pool, &seg, 0, &msg);
         FZ_CHECK(rc == BM_OK || rc == BM_EINCOMPLETE || rc == BM_EMALFORMED ||
                  rc == BM_ENOSPC);
-        if (rc == BM_OK && !msg.ctl)
-            fz_upper_check(msg.akf, msg.aid, msg.szmic, msg.seq, msg.src, msg.dst, msg.iv_index,
-                           msg.upper, msg.upper_len);
+        if (rc == BM_OK && !msg.hdr.ctl)
+            fz_upper_check(msg.hdr.akf, msg.hdr.aid, msg.hdr.szmic, msg.seq, msg.src, msg.dst,
+                           msg.iv_index, msg.upper, msg.upper_len);
     } else if (!lh.ctl) {
         fz_upper_check(lh.akf, lh.aid, 0, rx.hdr.seq, rx.hdr.src, rx.hdr.dst, rx.iv_index,
                        payload, plen);

@@ -94,7 +94,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             continue;
         struct bm_reasm_pool before = pool;
         struct bm_lower_msg msg;
-        int rc = bm_lower_reasm_rx(&pool, src, dst, 5, seq, iv, &h, payload, plen, now, &msg);
+        const struct bm_lower_msg seg = {.hdr = h,
+                                         .src = src,
+                                         .dst = dst,
+                                         .ttl = 5,
+                                         .seq = seq,
+                                         .iv_index = iv,
+                                         .upper = payload,
+                                         .upper_len = plen};
+        int rc = bm_lower_reasm_rx(&pool, &seg, now, &msg);
         switch (rc) {
         case BM_OK:
         case BM_EINCOMPLETE: {
@@ -128,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             continue;
         /* the completed message is what the shadow holds */
         struct shadow *s = &sh[si];
-        FZ_CHECK(msg.src == src && msg.dst == dst && msg.seg == 1 && msg.ctl == ctl);
+        FZ_CHECK(msg.src == src && msg.dst == dst && msg.hdr.seg == 1 && msg.hdr.ctl == ctl);
         FZ_CHECK(msg.seq == s->seq_first && msg.iv_index == s->iv_index);
         FZ_CHECK(s->have == (h.seg_n >= 31 ? 0xffffffffu : (1u << (h.seg_n + 1)) - 1));
         size_t off = 0;
@@ -138,9 +146,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             off += s->len[i];
         }
         FZ_CHECK(off == msg.upper_len && msg.upper_len <= BM_LOWER_MAX_UPPER);
-        if (!msg.ctl)
-            fz_upper_check(msg.akf, msg.aid, msg.szmic, msg.seq, msg.src, msg.dst, msg.iv_index,
-                           msg.upper, msg.upper_len);
+        if (!msg.hdr.ctl)
+            fz_upper_check(msg.hdr.akf, msg.hdr.aid, msg.hdr.szmic, msg.seq, msg.src, msg.dst,
+                           msg.iv_index, msg.upper, msg.upper_len);
         if (flags & 0x10)
             iv++; /* a later IV index: SeqAuth moves on */
     }

@@ -364,9 +364,15 @@ static void rx_segment(struct decoder *d, const struct pdu_rx *p, const uint8_t 
         bm_jw_end(&w);
         return;
     }
-    struct bm_lower_msg msg;
-    int r = bm_lower_reasm_rx(&g->pool, p->hdr.src, p->hdr.dst, p->hdr.ttl, p->hdr.seq, p->iv_index,
-                              &p->lh, payload, payload_len, 0, &msg);
+    struct bm_lower_msg msg = {.hdr = p->lh,
+                               .src = p->hdr.src,
+                               .dst = p->hdr.dst,
+                               .ttl = p->hdr.ttl,
+                               .seq = p->hdr.seq,
+                               .iv_index = p->iv_index,
+                               .upper = payload,
+                               .upper_len = payload_len};
+    int r = bm_lower_reasm_rx(&g->pool, &msg, 0, &msg);
     if (r != 0 && r != BM_EINCOMPLETE) {
         char buf[96];
         snprintf(buf, sizeof buf, "segment does not fit its message: %s", bm_strerror(r));

@@ -98,41 +98,21 @@ int bm_proxy_cfg_encode(const struct bm_net_creds *c, uint32_t iv_index, uint16_
 int bm_proxy_cfg_decode(struct bm_net *net, const uint8_t *pdu, size_t len, uint16_t *src,
                         uint16_t *net_idx, uint8_t msg[BM_PROXY_CFG_MAX_LEN], size_t *msg_len)
 {
-    if (!net || !pdu || len < BM_NET_MIN_PDU_LEN || len > BM_NET_MAX_PDU_LEN)
+    /* The network layer's search over every subnet and key set, with the
+     * proxy nonce; it checks CTL 1 and TTL 0 (once authenticated), DST 0,
+     * and the message cache. With CTL 1 the message has at most 12
+     * (BM_PROXY_CFG_MAX_LEN) octets. */
+    struct bm_net_rx rx;
+    if (!net)
         return BM_EMALFORMED;
-    uint8_t nid = pdu[0] & 0x7f;
-    uint32_t iv = bm_net_rx_iv_index(net, pdu[0] >> 7);
-    int result = BM_ENOKEY;
-    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
-        const struct bm_subnet *s = &net->subnets[i];
-        if (!s->used)
-            continue;
-        size_t nsets = (s->kr_phase == BM_KR_PHASE1 || s->kr_phase == BM_KR_PHASE2) ? 2 : 1;
-        for (size_t k = 0; k < nsets; k++) {
-            if (s->keys[k].master.nid != nid)
-                continue;
-            struct bm_net_hdr h;
-            uint8_t t[BM_NET_MAX_TRANSPORT];
-            size_t tlen = 0;
-            int rc =
-                bm_net_decode(&s->keys[k].master, iv, BM_NET_NONCE_PROXY, pdu, len, &h, t, &tlen);
-            if (rc != BM_OK) {
-                result = BM_EAUTH;
-                continue;
-            }
-            if (!h.ctl || h.ttl != 0 || h.dst != 0 || tlen > BM_PROXY_CFG_MAX_LEN)
-                return BM_EMALFORMED;
-            if (bm_net_cache_has(&net->cache, h.src, h.seq))
-                return BM_EDUP;
-            bm_net_cache_add(&net->cache, h.src, h.seq);
-            memcpy(msg, t, tlen);
-            *msg_len = tlen;
-            *src = h.src;
-            *net_idx = s->net_idx;
-            return BM_OK;
-        }
-    }
-    return result;
+    int rc = bm_net_rx(net, BM_NET_NONCE_PROXY, pdu, len, &rx);
+    if (rc != BM_OK)
+        return rc;
+    memcpy(msg, rx.transport, rx.transport_len);
+    *msg_len = rx.transport_len;
+    *src = rx.hdr.src;
+    *net_idx = rx.net_idx;
+    return BM_OK;
 }
 
 /* --- the proxy filter (6.7) --- */

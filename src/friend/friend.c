@@ -70,14 +70,16 @@ int bm_frnd_net_rx(struct bm_node *node, const uint8_t *pdu, size_t len, struct 
     if (!node->frnd.enabled || len < BM_NET_MIN_PDU_LEN)
         return BM_ENOKEY;
     int result = BM_ENOKEY;
-    uint32_t iv = bm_net_rx_iv_index(&node->net, (uint8_t)(pdu[0] >> 7));
+    struct bm_net_in in = {.pdu = pdu,
+                           .len = len,
+                           .iv_index = bm_net_rx_iv_index(&node->net, (uint8_t)(pdu[0] >> 7)),
+                           .kind = BM_NET_NONCE_NETWORK};
     for (size_t i = 0; i < BM_CFG_FRIENDS; i++) {
         struct bm_frnd_lpn *s = &node->frnd.lpns[i];
         if (s->state == BM_FRND_FREE)
             continue;
         struct bm_net_rx r;
-        int rc = bm_net_decode(&s->creds, iv, BM_NET_NONCE_NETWORK, pdu, len, &r.hdr, r.transport,
-                               &r.transport_len);
+        int rc = bm_net_open(&s->creds, &in, &r);
         if (rc == BM_EAUTH)
             result = BM_EAUTH;
         if (rc != BM_OK)
@@ -90,7 +92,6 @@ int bm_frnd_net_rx(struct bm_node *node, const uint8_t *pdu, size_t len, struct 
         if (bm_net_cache_has(&node->net.cache, r.hdr.src, r.hdr.seq))
             return BM_EDUP;
         bm_net_cache_add(&node->net.cache, r.hdr.src, r.hdr.seq);
-        r.iv_index = iv;
         r.net_idx = s->net_idx;
         r.key_set = 0;
         *rx = r;

@@ -229,9 +229,11 @@ int bm_lpn_net_rx(struct bm_node *node, const uint8_t *pdu, size_t len, struct b
         len < BM_NET_MIN_PDU_LEN)
         return BM_ENOKEY;
     struct bm_net_rx r;
-    uint32_t iv = bm_net_rx_iv_index(&node->net, (uint8_t)(pdu[0] >> 7));
-    int rc = bm_net_decode(&l->creds, iv, BM_NET_NONCE_NETWORK, pdu, len, &r.hdr, r.transport,
-                           &r.transport_len);
+    struct bm_net_in in = {.pdu = pdu,
+                           .len = len,
+                           .iv_index = bm_net_rx_iv_index(&node->net, (uint8_t)(pdu[0] >> 7)),
+                           .kind = BM_NET_NONCE_NETWORK};
+    int rc = bm_net_open(&l->creds, &in, &r);
     if (rc != BM_OK)
         return rc;
     uint64_t now = bm_node_now(node);
@@ -245,7 +247,6 @@ int bm_lpn_net_rx(struct bm_node *node, const uint8_t *pdu, size_t len, struct b
     if (bm_net_cache_has(&node->net.cache, r.hdr.src, r.hdr.seq))
         return BM_EDUP;
     bm_net_cache_add(&node->net.cache, r.hdr.src, r.hdr.seq);
-    r.iv_index = iv;
     r.net_idx = l->net_idx;
     r.key_set = 0;
     *rx = r;

@@ -73,7 +73,8 @@ int bm_net_encode(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_n
  * IV index. pdu is not modified. On success fills hdr and copies the
  * transport PDU (at most BM_NET_MAX_TRANSPORT octets) to transport.
  * Returns BM_EMALFORMED for a bad length or field, BM_ENOKEY if the NID
- * differs from c->nid, BM_EAUTH if the NetMIC does not verify. */
+ * differs from c->nid, BM_EAUTH if the NetMIC does not verify. (A wrapper
+ * of bm_net_open() for tests and tools.) */
 int bm_net_decode(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_nonce_kind kind,
                   const uint8_t *pdu, size_t pdu_len, struct bm_net_hdr *hdr,
                   uint8_t transport[BM_NET_MAX_TRANSPORT], size_t *transport_len);
@@ -85,6 +86,29 @@ int bm_net_encode_keyset(const struct bm_net_keyset *ks, uint32_t iv_index,
                          enum bm_net_nonce_kind kind, const struct bm_net_hdr *hdr,
                          const uint8_t *transport, size_t transport_len, uint8_t *out,
                          size_t out_size, size_t *out_len);
+
+/* A received network PDU and how to open it: bm_net_open()'s context. */
+struct bm_net_in {
+    const uint8_t *pdu;
+    size_t len;
+    uint32_t iv_index;
+    enum bm_net_nonce_kind kind;
+    /* the credentials' keys prepared for the per-packet calls (a key set's
+     * enc and privacy), or NULL: the raw keys are used */
+    const struct bm_crypto_key *enc, *privacy;
+    /* set by bm_net_open(): whether the NetMIC verified. bm_net_rx() needs
+     * it to tell a PDU that authenticated but breaks a field rule
+     * (BM_EMALFORMED, the sender's fault) from one a key with a colliding
+     * NID merely failed to deobfuscate into a sane header. */
+    bool authentic;
+};
+
+/* Decodes in as bm_net_decode() does (same checks, same return values)
+ * with credentials c. On success fills rx->hdr, rx->transport,
+ * rx->transport_len and rx->iv_index (the others are left alone); on
+ * failure writes nothing to rx. */
+struct bm_net_rx;
+int bm_net_open(const struct bm_net_creds *c, struct bm_net_in *in, struct bm_net_rx *rx);
 
 /* --- subnets and key refresh (Mesh Profile 3.10.4) --- */
 
@@ -174,11 +198,14 @@ struct bm_net_rx {
 };
 
 /* Finds the subnet by NID (several subnets may share a NID; all matching
- * key sets are tried), decrypts, and checks the message cache. Changes
- * state (adds to the cache) only for an authenticated, new PDU.
+ * key sets are tried), decrypts with the nonce kind (the proxy nonce: a
+ * proxy configuration message, Mesh Profile 6.6, whose DST must be the
+ * unassigned address), and checks the message cache. Changes state (adds
+ * to the cache) only for an authenticated, new PDU.
  * Returns 0, BM_EMALFORMED, BM_ENOKEY (no NID match), BM_EAUTH (NID matched
  * but no key authenticated) or BM_EDUP (already in the cache). */
-int bm_net_rx(struct bm_net *net, const uint8_t *pdu, size_t pdu_len, struct bm_net_rx *rx);
+int bm_net_rx(struct bm_net *net, enum bm_net_nonce_kind kind, const uint8_t *pdu, size_t pdu_len,
+              struct bm_net_rx *rx);
 
 /* Encodes a PDU on subnet net_idx with the current transmit keys and IV
  * index. Returns as bm_net_encode(), or BM_ENOENT for an unknown subnet. */

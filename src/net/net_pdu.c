@@ -13,7 +13,6 @@
 
 #include "blemesh/errors.h"
 #include "net/net.h"
-#include "net/net_internal.h"
 
 #define NID_MASK 0x7f
 #define TTL_MASK 0x7f
@@ -189,36 +188,34 @@ int bm_net_decode(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_n
                   const uint8_t *pdu, size_t pdu_len, struct bm_net_hdr *hdr,
                   uint8_t transport[BM_NET_MAX_TRANSPORT], size_t *transport_len)
 {
-    bool authentic;
-    return bm_net_decode_prep(c, NULL, NULL, iv_index, kind, pdu, pdu_len, hdr, transport,
-                              transport_len, &authentic);
+    if (!hdr || !transport || !transport_len)
+        return BM_EINVAL;
+    struct bm_net_in in = {.pdu = pdu, .len = pdu_len, .iv_index = iv_index, .kind = kind};
+    struct bm_net_rx rx;
+    int rc = bm_net_open(c, &in, &rx);
+    if (rc == BM_OK) {
+        *hdr = rx.hdr;
+        memcpy(transport, rx.transport, rx.transport_len);
+        *transport_len = rx.transport_len;
+        bm_crypto_wipe(&rx, sizeof(rx));
+    }
+    return rc;
 }
 
-int bm_net_decode_auth(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_nonce_kind kind,
-                       const uint8_t *pdu, size_t pdu_len, struct bm_net_hdr *hdr,
-                       uint8_t transport[BM_NET_MAX_TRANSPORT], size_t *transport_len,
-                       bool *authentic)
-{
-    return bm_net_decode_prep(c, NULL, NULL, iv_index, kind, pdu, pdu_len, hdr, transport,
-                              transport_len, authentic);
-}
-
-int bm_net_decode_prep(const struct bm_net_creds *c, const struct bm_crypto_key *enc,
-                       const struct bm_crypto_key *privacy, uint32_t iv_index,
-                       enum bm_net_nonce_kind kind, const uint8_t *pdu, size_t pdu_len,
-                       struct bm_net_hdr *hdr, uint8_t transport[BM_NET_MAX_TRANSPORT],
-                       size_t *transport_len, bool *authentic)
+int bm_net_open(const struct bm_net_creds *c, struct bm_net_in *in, struct bm_net_rx *rx)
 {
     uint8_t buf[BM_NET_MAX_PDU_LEN];
     uint8_t plain[2 + BM_NET_MAX_TRANSPORT];
     uint8_t nonce[BM_NONCE_LEN];
 
-    if (!authentic)
+    if (!in)
         return BM_EINVAL;
-    *authentic = false;
-    if (!c || !hdr || !transport || !transport_len)
+    in->authentic = false;
+    if (!c || !rx)
         return BM_EINVAL;
-    if (kind != BM_NET_NONCE_NETWORK && kind != BM_NET_NONCE_PROXY)
+    const uint8_t *pdu = in->pdu;
+    size_t pdu_len = in->len;
+    if (in->kind != BM_NET_NONCE_NETWORK && in->kind != BM_NET_NONCE_PROXY)
         return BM_EINVAL;
     /* Mesh Profile 3.4.4: 9 header octets, at least one transport octet and
      * a 4-octet NetMIC; 29 octets at most. */
@@ -229,54 +226,52 @@ int bm_net_decode_prep(const struct bm_net_creds *c, const struct bm_crypto_key 
     /* The IVI bit is not covered by the NetMIC (the nonce holds the whole IV
      * index), so a PDU whose IVI disagrees with iv_index is checked here: it
      * cannot have been sent under this IV index. */
-    if ((pdu[0] >> 7) != (iv_index & 1))
+    if ((pdu[0] >> 7) != (in->iv_index & 1))
         return BM_EAUTH;
 
     memcpy(buf, pdu, pdu_len);
-    int rc = bm_crypto_obfuscate_k(privacy, c->privacy_key, iv_index, buf, pdu_len);
+    int rc = bm_crypto_obfuscate_k(in->privacy, c->privacy_key, in->iv_index, buf, pdu_len);
     if (rc != BM_OK)
         goto out;
 
     uint8_t ctl = buf[1] >> 7;
-    uint8_t ttl = buf[1] & TTL_MASK;
     uint32_t seq = get_be24(buf + 2);
     uint16_t src = get_be16(buf + 5);
     size_t mic_len = mic_len_of(ctl);
-    /* With CTL = 1 the 8-octet NetMIC needs at least 18 octets. */
+    /* With CTL = 1 the 8-octet NetMIC needs at least 18 octets. As
+     * pdu_len <= 29, tlen <= max_transport_of(ctl) follows. */
     if (pdu_len < BM_NET_HDR_LEN + 1 + mic_len) {
         rc = BM_EMALFORMED;
         goto out;
     }
     size_t tlen = pdu_len - BM_NET_HDR_LEN - mic_len;
-    if (tlen > max_transport_of(ctl)) {
-        rc = BM_EMALFORMED;
-        goto out;
-    }
 
-    make_nonce(nonce, kind, buf[1], seq, src, iv_index);
-    rc = bm_crypto_ccm_decrypt_k(enc, c->enc_key, nonce, NULL, 0, buf + 7, 2 + tlen, plain,
+    make_nonce(nonce, in->kind, buf[1], seq, src, in->iv_index);
+    rc = bm_crypto_ccm_decrypt_k(in->enc, c->enc_key, nonce, NULL, 0, buf + 7, 2 + tlen, plain,
                                  buf + BM_NET_HDR_LEN + tlen, mic_len);
     if (rc != BM_OK)
         goto out;
-    *authentic = true;
+    in->authentic = true;
 
     /* Field rules are checked only once the PDU is authenticated, so that a
      * wrong key with a colliding NID reads as BM_EAUTH, not as garbage. */
     uint16_t dst = get_be16(plain);
-    if (!hdr_valid(kind, ctl, ttl, src, dst)) {
+    if (!hdr_valid(in->kind, ctl, buf[1] & TTL_MASK, src, dst)) {
         rc = BM_EMALFORMED;
         goto out;
     }
 
-    hdr->ivi = pdu[0] >> 7;
-    hdr->nid = pdu[0] & NID_MASK;
-    hdr->ctl = ctl;
-    hdr->ttl = ttl;
-    hdr->seq = seq;
-    hdr->src = src;
-    hdr->dst = dst;
-    memcpy(transport, plain + 2, tlen);
-    *transport_len = tlen;
+    /* buf[0] (IVI, NID) is not obfuscated */
+    rx->hdr.ivi = buf[0] >> 7;
+    rx->hdr.nid = buf[0] & NID_MASK;
+    rx->hdr.ctl = ctl;
+    rx->hdr.ttl = buf[1] & TTL_MASK;
+    rx->hdr.seq = seq;
+    rx->hdr.src = src;
+    rx->hdr.dst = dst;
+    rx->iv_index = in->iv_index;
+    memcpy(rx->transport, plain + 2, tlen);
+    rx->transport_len = tlen;
 out:
     bm_crypto_wipe(buf, sizeof(buf));
     bm_crypto_wipe(plain, sizeof(plain));

@@ -17,7 +17,6 @@
 
 #include "blemesh/errors.h"
 #include "net/net.h"
-#include "net/net_internal.h"
 
 #define NET_IDX_MAX 0x0fff
 
@@ -257,16 +256,8 @@ uint32_t bm_net_tx_iv_index(const struct bm_net *net)
     return net->iv_update && net->iv_index > 0 ? net->iv_index - 1 : net->iv_index;
 }
 
-/* Tries one key set; on success fills out->hdr and out->transport. */
-static int try_keyset(const struct bm_net_keyset *ks, uint32_t iv_index, const uint8_t *pdu,
-                      size_t pdu_len, struct bm_net_rx *out, bool *authentic)
-{
-    return bm_net_decode_prep(&ks->master, &ks->enc, &ks->privacy, iv_index, BM_NET_NONCE_NETWORK,
-                              pdu, pdu_len, &out->hdr, out->transport, &out->transport_len,
-                              authentic);
-}
-
-int bm_net_rx(struct bm_net *net, const uint8_t *pdu, size_t pdu_len, struct bm_net_rx *rx)
+int bm_net_rx(struct bm_net *net, enum bm_net_nonce_kind kind, const uint8_t *pdu, size_t pdu_len,
+              struct bm_net_rx *rx)
 {
     struct bm_net_rx got;
     bool matched = false, malformed = false, found = false;
@@ -278,7 +269,11 @@ int bm_net_rx(struct bm_net *net, const uint8_t *pdu, size_t pdu_len, struct bm_
 
     uint8_t nid = pdu[0] & 0x7f;
     uint8_t ivi = pdu[0] >> 7;
-    uint32_t iv_index = bm_net_rx_iv_index(net, ivi);
+    struct bm_net_in in; /* enc and privacy set per key set, authentic by bm_net_open() */
+    in.pdu = pdu;
+    in.len = pdu_len;
+    in.iv_index = bm_net_rx_iv_index(net, ivi);
+    in.kind = kind;
     /* At IV index 0 there is no previous IV index to accept. */
     bool iv_ok = !((ivi & 1) != (net->iv_index & 1) && net->iv_index == 0);
 
@@ -292,22 +287,23 @@ int bm_net_rx(struct bm_net *net, const uint8_t *pdu, size_t pdu_len, struct bm_
          * NID, so every match is tried until one authenticates. */
         size_t nsets = (s->kr_phase == BM_KR_PHASE1 || s->kr_phase == BM_KR_PHASE2) ? 2 : 1;
         for (size_t k = 0; k < nsets && !found; k++) {
-            if (s->keys[k].master.nid != nid)
+            const struct bm_net_keyset *ks = &s->keys[k];
+            if (ks->master.nid != nid)
                 continue;
             matched = true;
             if (!iv_ok)
                 continue;
-            bool authentic;
-            int rc = try_keyset(&s->keys[k], iv_index, pdu, pdu_len, &got, &authentic);
+            in.enc = &ks->enc;
+            in.privacy = &ks->privacy;
+            int rc = bm_net_open(&ks->master, &in, &got);
             if (rc == BM_OK) {
                 found = true;
                 got.net_idx = s->net_idx;
                 got.key_set = (uint8_t)k;
-                got.iv_index = iv_index;
             } else if (rc == BM_EMALFORMED) {
                 /* Before the NetMIC verified, a bad field only says this
                  * key deobfuscated the header into noise. */
-                malformed = malformed || authentic;
+                malformed = malformed || in.authentic;
             } else if (rc != BM_EAUTH) {
                 bm_crypto_wipe(&got, sizeof(got));
                 return rc;
@@ -318,6 +314,8 @@ int bm_net_rx(struct bm_net *net, const uint8_t *pdu, size_t pdu_len, struct bm_
     int rc;
     if (!found)
         rc = !matched ? BM_ENOKEY : malformed ? BM_EMALFORMED : BM_EAUTH;
+    else if (kind == BM_NET_NONCE_PROXY && got.hdr.dst != BM_ADDR_UNASSIGNED)
+        rc = BM_EMALFORMED; /* 6.6: a proxy configuration message has DST 0 */
     else if (bm_net_cache_has(&net->cache, got.hdr.src, got.hdr.seq))
         rc = BM_EDUP;
     else

@@ -523,7 +523,7 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx,
                                     .dev_count = ndev,
                                     .labels = (const uint8_t(*)[16])labels,
                                     .label_count = nlabels};
-    struct bm_upper_params p = {.szmic = msg->szmic,
+    struct bm_upper_params p = {.szmic = msg->hdr.szmic,
                                 .seq = seq,
                                 .src = rx->hdr.src,
                                 .dst = rx->hdr.dst,
@@ -531,8 +531,8 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx,
     uint8_t access[BM_LOWER_MAX_UPPER];
     size_t access_len;
     struct bm_upper_match match;
-    int rc = bm_upper_decrypt_any(&ring, msg->akf, msg->aid, p, msg->upper, msg->upper_len, access,
-                                  sizeof(access), &access_len, &match);
+    int rc = bm_upper_decrypt_any(&ring, msg->hdr.akf, msg->hdr.aid, p, msg->upper, msg->upper_len,
+                                  access, sizeof(access), &access_len, &match);
     bm_crypto_wipe(dev, sizeof(dev));
     if (rc != BM_OK)
         return;
@@ -600,18 +600,18 @@ static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx, bool obo)
     if (bm_lower_parse(rx->hdr.ctl, rx->transport, rx->transport_len, &h, &payload, &plen) !=
         BM_OK)
         return;
-    /* an unsegmented PDU is the whole message */
-    struct bm_lower_msg msg = {.ctl = h.ctl,
-                               .akf = h.akf,
-                               .aid = h.aid,
-                               .opcode = h.opcode,
+    /* an unsegmented PDU is the whole message; a segment goes to
+     * reassembly, which replaces it with the message once complete */
+    struct bm_lower_msg msg = {.hdr = h,
+                               .src = rx->hdr.src,
+                               .dst = rx->hdr.dst,
+                               .ttl = rx->hdr.ttl,
                                .seq = rx->hdr.seq,
+                               .iv_index = rx->iv_index,
                                .upper = payload,
                                .upper_len = plen};
     if (h.seg) {
-        int rc = bm_lower_reasm_rx(&node->reasm, rx->hdr.src, rx->hdr.dst, rx->hdr.ttl,
-                                   rx->hdr.seq, rx->iv_index, &h, payload, plen,
-                                   (uint32_t)bm_node_now(node), &msg);
+        int rc = bm_lower_reasm_rx(&node->reasm, &msg, (uint32_t)bm_node_now(node), &msg);
         /* a Low Power node's friend acknowledges for it */
         bool unicast = obo || (bm_node_is_local(node, rx->hdr.dst) &&
                                !(BM_CFG_LPN && bm_lpn_established(node)));
@@ -629,8 +629,8 @@ static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx, bool obo)
     }
     if (obo)
         return;
-    if (msg.ctl)
-        rx_control(node, rx, msg.opcode, msg.upper, msg.upper_len);
+    if (msg.hdr.ctl)
+        rx_control(node, rx, msg.hdr.opcode, msg.upper, msg.upper_len);
     else
         deliver_access(node, rx, &msg);
 }
@@ -640,7 +640,7 @@ void bm_node_rx_network(struct bm_node *node, const uint8_t *pdu, size_t len, in
     if (!node->provisioned)
         return;
     struct bm_net_rx rx;
-    int rc = bm_net_rx(&node->net, pdu, len, &rx);
+    int rc = bm_net_rx(&node->net, BM_NET_NONCE_NETWORK, pdu, len, &rx);
     /* 3.4.4: what the master credentials do not take may be a friendship's */
     bool friendship = false;
     if (rc == BM_ENOKEY || rc == BM_EAUTH) {

@@ -44,7 +44,8 @@ void bm_node_rx_adv(struct bm_node *node, const uint8_t *adv, size_t len, int8_t
     size_t n = split_ads(adv, len, ads, sizeof(ads) / sizeof(ads[0]));
 
     /* A name AD travelling with an Unprovisioned Device beacon names it. */
-    char name[BM_NAME_MAX + 1] = "";
+    char name[BM_NAME_MAX + 1];
+    name[0] = '\0'; /* a C string: nothing reads past its end */
     for (size_t i = 0; i < n; i++) {
         if ((ads[i].type == BM_AD_COMPLETE_NAME || ads[i].type == BM_AD_SHORT_NAME) &&
             ads[i].len <= BM_NAME_MAX) {

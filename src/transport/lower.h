@@ -76,7 +76,9 @@ int bm_lower_ack_decode(const uint8_t *params, size_t len, struct bm_seg_ack *ac
 
 /* A complete upper transport PDU handed up by reassembly. */
 struct bm_lower_msg {
-    uint8_t ctl, akf, aid, opcode, szmic, seg;
+    /* ctl, akf, aid, opcode, szmic, seg; from reassembly also seg_n, with
+     * seq_zero and seg_o 0 */
+    struct bm_lower_hdr hdr;
     uint16_t src, dst;
     uint8_t ttl;
     uint32_t seq;      /* SEQ of the first (or only) segment: SeqAuth's low 24 bits */
@@ -108,7 +110,9 @@ struct bm_reasm_pool {
 
 void bm_lower_reasm_init(struct bm_reasm_pool *pool);
 
-/* Feeds one segment (already parsed). Returns BM_EINCOMPLETE while more
+/* Feeds one segment, already parsed: seg->hdr is its header, seg->upper
+ * and seg->upper_len its payload, seg->seq its own SEQ, and src, dst, ttl
+ * and iv_index those of its network PDU. msg may be seg. Returns BM_EINCOMPLETE while more
  * segments are needed, 0 when the message is complete (msg points into the
  * pool until the next call), BM_EMALFORMED for a segment inconsistent with
  * the message in progress, BM_EDUP for a segment of a completed message,
@@ -117,9 +121,7 @@ void bm_lower_reasm_init(struct bm_reasm_pool *pool);
  * is evicted first) or the message has more than BM_CFG_MAX_SEGMENTS
  * segments. A rejected segment changes nothing; a duplicate of a segment
  * already held only restarts the incomplete timer (last_rx_ms). */
-int bm_lower_reasm_rx(struct bm_reasm_pool *pool, uint16_t src, uint16_t dst, uint8_t ttl,
-                      uint32_t seq, uint32_t iv_index, const struct bm_lower_hdr *hdr,
-                      const uint8_t *payload, size_t payload_len, uint32_t now_ms,
+int bm_lower_reasm_rx(struct bm_reasm_pool *pool, const struct bm_lower_msg *seg, uint32_t now_ms,
                       struct bm_lower_msg *msg);
 
 /* Expires contexts idle longer than the incomplete timer. */

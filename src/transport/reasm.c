@@ -90,13 +90,14 @@ void bm_lower_reasm_init(struct bm_reasm_pool *pool)
         memset(pool, 0, sizeof(*pool));
 }
 
-int bm_lower_reasm_rx(struct bm_reasm_pool *pool, uint16_t src, uint16_t dst, uint8_t ttl,
-                      uint32_t seq, uint32_t iv_index, const struct bm_lower_hdr *hdr,
-                      const uint8_t *payload, size_t payload_len, uint32_t now_ms,
+int bm_lower_reasm_rx(struct bm_reasm_pool *pool, const struct bm_lower_msg *seg, uint32_t now_ms,
                       struct bm_lower_msg *msg)
 {
-    if (!pool || !hdr || !msg)
+    if (!pool || !seg || !msg)
         return BM_EINVAL;
+    const struct bm_lower_hdr *hdr = &seg->hdr;
+    const uint8_t *payload = seg->upper;
+    size_t payload_len = seg->upper_len;
     if (!payload || !hdr->seg || bm_lower_check(hdr, payload_len) != BM_OK)
         return BM_EMALFORMED;
     if (hdr->seg_n >= BM_CFG_MAX_SEGMENTS)
@@ -105,12 +106,13 @@ int bm_lower_reasm_rx(struct bm_reasm_pool *pool, uint16_t src, uint16_t dst, ui
     /* 3.5.3.1: SeqAuth = IV Index || SEQ of the first segment. A first SEQ
      * above this segment's SEQ wrapped below 0, i.e. it was sent under the
      * previous IV index; under IV index 0 no such segment can exist. */
-    uint32_t first = bm_lower_first_seq(seq & 0xffffffu, hdr->seq_zero);
-    uint32_t iv = iv_index;
-    if (first > (seq & 0xffffffu)) {
-        if (iv_index == 0)
+    uint32_t seq = seg->seq & 0xffffffu;
+    uint32_t first = bm_lower_first_seq(seq, hdr->seq_zero);
+    uint32_t iv = seg->iv_index;
+    if (first > seq) {
+        if (iv == 0)
             return BM_EMALFORMED;
-        iv = iv_index - 1;
+        iv--;
     }
     uint64_t auth = seq_auth(iv, first);
 
@@ -120,11 +122,11 @@ int bm_lower_reasm_rx(struct bm_reasm_pool *pool, uint16_t src, uint16_t dst, ui
     struct bm_lower_hdr fields;
     msg_fields(hdr, &fields);
 
-    struct bm_reasm *r = find_src(pool, src);
+    struct bm_reasm *r = find_src(pool, seg->src);
     uint64_t held = r ? seq_auth(r->iv_index, r->seq_first) : 0;
     if (r && auth == held) {
         /* The last segment fixes the total length; it must not change. */
-        if (memcmp(&r->hdr, &fields, sizeof(fields)) != 0 || r->dst != dst ||
+        if (memcmp(&r->hdr, &fields, sizeof(fields)) != 0 || r->dst != seg->dst ||
             (last && (r->received & bit) && r->last_len != payload_len))
             return BM_EMALFORMED;
         if (r->received & bit) {
@@ -148,9 +150,9 @@ int bm_lower_reasm_rx(struct bm_reasm_pool *pool, uint16_t src, uint16_t dst, ui
             return BM_ENOSPC;
         memset(r, 0, sizeof(*r));
         r->busy = true;
-        r->src = src;
-        r->dst = dst;
-        r->ttl = ttl;
+        r->src = seg->src;
+        r->dst = seg->dst;
+        r->ttl = seg->ttl;
         r->iv_index = iv;
         r->seq_first = first;
         r->hdr = fields;
@@ -165,13 +167,9 @@ int bm_lower_reasm_rx(struct bm_reasm_pool *pool, uint16_t src, uint16_t dst, ui
     if (r->received != (2u << r->hdr.seg_n) - 1u)
         return BM_EINCOMPLETE;
     r->done = true;
+    /* every read of seg is done: msg may be seg */
     memset(msg, 0, sizeof(*msg));
-    msg->ctl = r->hdr.ctl;
-    msg->akf = r->hdr.akf;
-    msg->aid = r->hdr.aid;
-    msg->opcode = r->hdr.opcode;
-    msg->szmic = r->hdr.szmic;
-    msg->seg = 1;
+    msg->hdr = r->hdr; /* seg is 1 */
     msg->src = r->src;
     msg->dst = r->dst;
     msg->ttl = r->ttl;

@@ -96,7 +96,7 @@ static void s8_9_1_proxy_cfg_decode(void)
     /* decoded with the network nonce instead, it does not verify either:
      * the nonces keep the two kinds of PDU apart */
     struct bm_net_rx rx;
-    CHECK(bm_net_rx(&net2, msg, mlen, &rx) != BM_OK);
+    CHECK(bm_net_rx(&net2, BM_NET_NONCE_NETWORK, msg, mlen, &rx) != BM_OK);
     bm_net_deinit(&net);
     bm_net_deinit(&net2);
 }

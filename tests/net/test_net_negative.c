@@ -111,7 +111,7 @@ static int rx_rejected(struct bm_net *net, const uint8_t *pdu, size_t len)
     struct bm_net before;
     struct bm_net_rx rx;
     memcpy(&before, net, sizeof(before));
-    int rc = bm_net_rx(net, pdu, len, &rx);
+    int rc = bm_net_rx(net, BM_NET_NONCE_NETWORK, pdu, len, &rx);
     CHECK(rc == BM_EMALFORMED || rc == BM_EAUTH || rc == BM_ENOKEY);
     CHECK(memcmp(&before, net, sizeof(before)) == 0);
     return rc;
@@ -333,11 +333,11 @@ static void test_authenticated_but_malformed(void)
         struct bm_net_rx rx;
         l = seal_raw(&m->creds, m->iv_index, m->kind, 0, 3, 0x000500, 0x1201, 0xffff, tp, 1, p);
         CHECK_EQ(l, 14);
-        CHECK_EQ(bm_net_rx(&net, p, l, &rx), BM_OK);
+        CHECK_EQ(bm_net_rx(&net, BM_NET_NONCE_NETWORK, p, l, &rx), BM_OK);
         CHECK_EQ(rx.transport_len, 1);
         l = seal_raw(&m->creds, m->iv_index, m->kind, 1, 3, 0x000501, 0x1201, 0xffff, tp, 1, p);
         CHECK_EQ(l, 18);
-        CHECK_EQ(bm_net_rx(&net, p, l, &rx), BM_OK);
+        CHECK_EQ(bm_net_rx(&net, BM_NET_NONCE_NETWORK, p, l, &rx), BM_OK);
         CHECK_EQ(rx.hdr.ctl, 1);
     }
 

@@ -112,14 +112,14 @@ static void rx_rejected(struct bm_net *net, const uint8_t *pdu, size_t len, int 
     struct bm_net before;
     struct bm_net_rx rx = poison;
     memcpy(&before, net, sizeof(before));
-    CHECK_EQ(bm_net_rx(net, pdu, len, &rx), want);
+    CHECK_EQ(bm_net_rx(net, BM_NET_NONCE_NETWORK, pdu, len, &rx), want);
     CHECK(memcmp(&before, net, sizeof(before)) == 0);
     CHECK(memcmp(&rx, &poison, sizeof(rx)) == 0);
 }
 
 static int rx_ok(struct bm_net *net, const uint8_t *pdu, size_t len, struct bm_net_rx *rx)
 {
-    int rc = bm_net_rx(net, pdu, len, rx);
+    int rc = bm_net_rx(net, BM_NET_NONCE_NETWORK, pdu, len, rx);
     CHECK_EQ(rc, BM_OK);
     return rc;
 }
@@ -251,8 +251,8 @@ static void test_rx_ivi_selects_current_or_previous(void)
     bm_net_deinit(&net);
     bm_net_init(&net, 0x12345678, true);
     bm_net_subnet_add(&net, 0, nk);
-    CHECK_EQ(bm_net_rx(&net, p1, l1, &rx), BM_OK);
-    CHECK_EQ(bm_net_rx(&net, p24, l24, &rx), BM_OK);
+    CHECK_EQ(bm_net_rx(&net, BM_NET_NONCE_NETWORK, p1, l1, &rx), BM_OK);
+    CHECK_EQ(bm_net_rx(&net, BM_NET_NONCE_NETWORK, p24, l24, &rx), BM_OK);
 
     /* IV index 0 has no previous index: an IVI 1 PDU is never accepted,
      * even one really sent with 0xffffffff. */
@@ -461,16 +461,16 @@ static void test_rx_cache_duplicate_and_eviction(void)
     bm_net_init(&net, 0x12345678, false);
     bm_net_subnet_add(&net, 0, nk);
 
-    CHECK_EQ(bm_net_rx(&net, p1, l1, &rx), BM_OK);
+    CHECK_EQ(bm_net_rx(&net, BM_NET_NONCE_NETWORK, p1, l1, &rx), BM_OK);
     rx_rejected(&net, p1, l1, BM_EDUP);
     for (uint32_t i = 0; i < BM_CFG_NET_CACHE_SIZE - 1; i++) {
         l = make_pdu(nk, 2, 0x020000 + i, 0x12345678, p);
-        CHECK_EQ(bm_net_rx(&net, p, l, &rx), BM_OK);
+        CHECK_EQ(bm_net_rx(&net, BM_NET_NONCE_NETWORK, p, l, &rx), BM_OK);
     }
     rx_rejected(&net, p1, l1, BM_EDUP); /* still the oldest entry */
     l = make_pdu(nk, 2, 0x030000, 0x12345678, p);
-    CHECK_EQ(bm_net_rx(&net, p, l, &rx), BM_OK);
-    CHECK_EQ(bm_net_rx(&net, p1, l1, &rx), BM_OK); /* evicted, so new again */
+    CHECK_EQ(bm_net_rx(&net, BM_NET_NONCE_NETWORK, p, l, &rx), BM_OK);
+    CHECK_EQ(bm_net_rx(&net, BM_NET_NONCE_NETWORK, p1, l1, &rx), BM_OK); /* evicted, so new again */
     rx_rejected(&net, p1, l1, BM_EDUP);
     rx_rejected(&net, p, l, BM_EDUP);
     bm_net_deinit(&net);

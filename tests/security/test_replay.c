@@ -20,7 +20,8 @@
  *   73ccb9c): the restarted node delivered the replay;
  * - IVI flipped: src/net/subnet.c bm_net_rx() made to decode with the
  *   current IV index whatever the IVI bit, and the IVI check in
- *   bm_net_decode_auth() removed: the flipped PDU authenticated. */
+ *   bm_net_open() (then bm_net_decode_auth()) removed: the flipped PDU
+ *   authenticated. */
 #include <stdio.h>
 #include <string.h>
 

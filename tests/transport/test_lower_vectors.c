@@ -259,9 +259,15 @@ static int parse_segments(const cJSON *m, uint8_t pdus[][32], struct seg_in *seg
 static int feed(struct bm_reasm_pool *pool, const cJSON *m, const struct seg_in *s, uint32_t now_ms,
                 struct bm_lower_msg *msg)
 {
-    return bm_lower_reasm_rx(pool, (uint16_t)bm_vec_num(m, "src"), (uint16_t)bm_vec_num(m, "dst"),
-                             (uint8_t)bm_vec_num(m, "ttl"), s->seq, bm_vec_num(m, "iv_index"),
-                             &s->hdr, s->payload, s->len, now_ms, msg);
+    const struct bm_lower_msg seg = {.hdr = s->hdr,
+                                     .src = (uint16_t)bm_vec_num(m, "src"),
+                                     .dst = (uint16_t)bm_vec_num(m, "dst"),
+                                     .ttl = (uint8_t)bm_vec_num(m, "ttl"),
+                                     .seq = s->seq,
+                                     .iv_index = bm_vec_num(m, "iv_index"),
+                                     .upper = s->payload,
+                                     .upper_len = s->len};
+    return bm_lower_reasm_rx(pool, &seg, now_ms, msg);
 }
 
 static void check_msg(const cJSON *m, const struct bm_lower_msg *msg)
@@ -274,11 +280,11 @@ static void check_msg(const cJSON *m, const struct bm_lower_msg *msg)
     CHECK_EQ(msg->src, bm_vec_num(m, "src"));
     CHECK_EQ(msg->dst, bm_vec_num(m, "dst"));
     CHECK_EQ(msg->ttl, bm_vec_num(m, "ttl"));
-    CHECK_EQ(msg->ctl, bm_vec_int(m, "ctl"));
-    CHECK_EQ(msg->seg, 1);
-    CHECK_EQ(msg->akf, bm_vec_int(m, "upper_transport.akf"));
-    CHECK_EQ(msg->aid, bm_vec_num(m, "upper_transport.aid"));
-    CHECK_EQ(msg->szmic, bm_vec_int(m, "upper_transport.szmic"));
+    CHECK_EQ(msg->hdr.ctl, bm_vec_int(m, "ctl"));
+    CHECK_EQ(msg->hdr.seg, 1);
+    CHECK_EQ(msg->hdr.akf, bm_vec_int(m, "upper_transport.akf"));
+    CHECK_EQ(msg->hdr.aid, bm_vec_num(m, "upper_transport.aid"));
+    CHECK_EQ(msg->hdr.szmic, bm_vec_int(m, "upper_transport.szmic"));
 }
 
 /* Feeds segs in the given order; the last one must complete the message. */
@@ -454,13 +460,20 @@ static void test_3_5_2_4_segmented_control_round_trip(void)
             CHECK_EQ(p.opcode, h.opcode);
             CHECK_EQ(p.seg_o, i);
             CHECK_EQ(p.seg_n, count - 1);
-            int rc = bm_lower_reasm_rx(&pool, 0x2345, 0x1201, 5, seq + (uint32_t)i,
-                                       bm_vec_num(m, "iv_index"), &p, pl, pll, 0, &msg);
+            const struct bm_lower_msg seg = {.hdr = p,
+                                             .src = 0x2345,
+                                             .dst = 0x1201,
+                                             .ttl = 5,
+                                             .seq = seq + (uint32_t)i,
+                                             .iv_index = bm_vec_num(m, "iv_index"),
+                                             .upper = pl,
+                                             .upper_len = pll};
+            int rc = bm_lower_reasm_rx(&pool, &seg, 0, &msg);
             CHECK_EQ(rc, i == 0 ? BM_OK : BM_EINCOMPLETE);
         }
         CHECK_MEM("segmented control", msg.upper, msg.upper_len, params, pn);
-        CHECK_EQ(msg.ctl, 1);
-        CHECK_EQ(msg.opcode, h.opcode);
+        CHECK_EQ(msg.hdr.ctl, 1);
+        CHECK_EQ(msg.hdr.opcode, h.opcode);
         CHECK_EQ(msg.seq, seq);
     }
 }

@@ -54,11 +54,36 @@ static void msg6_segs(struct segs *s, uint32_t seq_first)
     CHECK_EQ(s->n, 2);
 }
 
+/* Segment i of s from src, in *msg: the segment goes in and the message
+ * comes out in the same struct, as node_msg.c feeds it. */
 static int rx(struct bm_reasm_pool *pool, uint16_t src, const struct segs *s, int i,
               uint32_t now_ms, struct bm_lower_msg *msg)
 {
-    return bm_lower_reasm_rx(pool, src, DST, TTL, s->seq_first + (uint32_t)i, IV, &s->hdr[i],
-                             s->pl[i], s->len[i], now_ms, msg);
+    *msg = (struct bm_lower_msg){.hdr = s->hdr[i],
+                                 .src = src,
+                                 .dst = DST,
+                                 .ttl = TTL,
+                                 .seq = s->seq_first + (uint32_t)i,
+                                 .iv_index = IV,
+                                 .upper = s->pl[i],
+                                 .upper_len = s->len[i]};
+    return bm_lower_reasm_rx(pool, msg, now_ms, msg);
+}
+
+/* One segment, given field by field, with the message in another struct. */
+static int feed(struct bm_reasm_pool *pool, uint16_t src, uint16_t dst, uint32_t seq, uint32_t iv,
+                const struct bm_lower_hdr *hdr, const uint8_t *pl, size_t len, uint32_t now_ms,
+                struct bm_lower_msg *msg)
+{
+    const struct bm_lower_msg seg = {.hdr = *hdr,
+                                     .src = src,
+                                     .dst = dst,
+                                     .ttl = TTL,
+                                     .seq = seq,
+                                     .iv_index = iv,
+                                     .upper = pl,
+                                     .upper_len = len};
+    return bm_lower_reasm_rx(pool, &seg, now_ms, msg);
 }
 
 /* Feeds a segment that must be refused with want, leaving pool as it was. */
@@ -69,7 +94,7 @@ static void expect_reject(struct bm_reasm_pool *pool, int want, uint16_t src, ui
     struct bm_reasm_pool before;
     struct bm_lower_msg msg;
     memcpy(&before, pool, sizeof(before));
-    int rc = bm_lower_reasm_rx(pool, src, dst, TTL, seq, iv, hdr, pl, len, now_ms, &msg);
+    int rc = feed(pool, src, dst, seq, iv, hdr, pl, len, now_ms, &msg);
     if (rc != want)
         bm_test_fail(__FILE__, line, "rc %d, want %d", rc, want);
     CHECK_EQ(rc, want);
@@ -218,8 +243,7 @@ static void test_older_seqauth_rejected_newer_replaces(void)
     CHECK_EQ(rx(&pool, 3, &c, 0, 17, &msg), BM_OK);
     CHECK_EQ(msg.seq, c.seq_first);
     /* A newer IV index makes the same SEQ newer. */
-    CHECK_EQ(bm_lower_reasm_rx(&pool, 3, DST, TTL, a.seq_first, IV + 1, &a.hdr[0], a.pl[0],
-                               a.len[0], 18, &msg),
+    CHECK_EQ(feed(&pool, 3, DST, a.seq_first, IV + 1, &a.hdr[0], a.pl[0], a.len[0], 18, &msg),
              BM_EINCOMPLETE);
 }
 
@@ -308,8 +332,8 @@ static void test_largest_message_any_order(void)
     }
     CHECK_MEM("largest message", msg.upper, msg.upper_len, upper, len);
     CHECK_EQ(msg.seq, 0x001ff0);
-    CHECK_EQ(msg.szmic, 1);
-    CHECK_EQ(msg.aid, 0x11);
+    CHECK_EQ(msg.hdr.szmic, 1);
+    CHECK_EQ(msg.hdr.aid, 0x11);
 }
 
 /* 3.5.3.1: SeqAuth = IV index || SEQ of the first segment; a first SEQ
@@ -326,11 +350,9 @@ static void test_seqauth_across_iv_index(void)
     struct bm_reasm_pool pool;
     struct bm_lower_msg msg;
     bm_lower_reasm_init(&pool);
-    CHECK_EQ(bm_lower_reasm_rx(&pool, 0x1234, 0x9736, TTL, 0xffffff, 5, &s.hdr[0], s.pl[0],
-                               s.len[0], 0, &msg),
+    CHECK_EQ(feed(&pool, 0x1234, 0x9736, 0xffffff, 5, &s.hdr[0], s.pl[0], s.len[0], 0, &msg),
              BM_EINCOMPLETE);
-    CHECK_EQ(bm_lower_reasm_rx(&pool, 0x1234, 0x9736, TTL, 0x000000, 6, &s.hdr[1], s.pl[1],
-                               s.len[1], 0, &msg),
+    CHECK_EQ(feed(&pool, 0x1234, 0x9736, 0x000000, 6, &s.hdr[1], s.pl[1], s.len[1], 0, &msg),
              BM_OK);
     CHECK_EQ(msg.seq, 0xffffff);
     CHECK_EQ(msg.iv_index, 5);
@@ -371,11 +393,8 @@ static void test_reasm_checks_arguments(void)
     struct bm_reasm_pool pool;
     bm_lower_reasm_init(&pool);
     msg6_segs(&s, 0x3129ab);
-    CHECK_EQ(
-        bm_lower_reasm_rx(NULL, 3, DST, TTL, 0x3129ab, IV, &s.hdr[0], s.pl[0], s.len[0], 0, &msg),
-        BM_EINVAL);
-    CHECK_EQ(bm_lower_reasm_rx(&pool, 3, DST, TTL, 0x3129ab, IV, NULL, s.pl[0], s.len[0], 0, &msg),
-             BM_EINVAL);
+    CHECK_EQ(feed(NULL, 3, DST, 0x3129ab, IV, &s.hdr[0], s.pl[0], s.len[0], 0, &msg), BM_EINVAL);
+    CHECK_EQ(bm_lower_reasm_rx(&pool, NULL, 0, &msg), BM_EINVAL);
     expect_reject(&pool, BM_EMALFORMED, 3, DST, 0x3129ab, IV, &s.hdr[0], NULL, s.len[0], 0,
                   __LINE__);
     bm_lower_reasm_expire(NULL, 0);
