@@ -231,7 +231,7 @@ static inline bool bm_node_is_provisioner(const struct bm_node *node)
 /* The platform clock modulo 2^32 (bm_time.h). */
 bm_ms_t bm_node_now(const struct bm_node *node);
 /* The platform clock itself, for the few clocks that must not wrap (the
- * IV Update state, a Level Move) and the provisioning link. */
+ * IV Update state, a Level Move, LPN statistics). */
 uint64_t bm_node_clock64(const struct bm_node *node);
 void bm_node_timer_set(struct bm_node *node, enum bm_timer_id id, uint32_t delay_ms);
 void bm_node_timer_stop(struct bm_node *node, enum bm_timer_id id);

@@ -375,7 +375,7 @@ int bm_node_gatt_connected(struct bm_node *node, uint16_t conn, uint16_t mtu)
     if (!node->provisioned) {
         if (bm_node_is_provisioner(node) || !(node->prov_bearers & BM_PROV_GATT))
             return BM_ENOTSUP;
-        int rc = bm_pb_gatt_device_open(&node->link, bm_node_clock64(node));
+        int rc = bm_pb_gatt_device_open(&node->link, now);
         if (rc != BM_OK)
             return rc == BM_ESTATE ? BM_ENOTSUP : rc;
         role = BM_GATT_ROLE_PROV_SERVER;
@@ -456,7 +456,7 @@ void bm_node_gatt_rx(struct bm_node *node, uint16_t conn, const uint8_t *data, s
      * are ignored */
     if (prov) {
         if (type == BM_PROXY_TYPE_PROV && g->prov_conn == conn_num(node, c)) {
-            bm_pb_gatt_rx(&node->link, buf, mlen, bm_node_clock64(node));
+            bm_pb_gatt_rx(&node->link, buf, mlen, now);
             bm_node_prov_process(node, now);
         }
     } else if (type == BM_PROXY_TYPE_NET) {
@@ -622,7 +622,7 @@ int bm_prov_provision_gatt(struct bm_node *node, uint16_t conn, const uint8_t uu
     node->provision_user = user;
     g->prov_conn = conn_num(node, c);
     bm_ms_t now = bm_node_now(node);
-    rc = bm_pb_gatt_provision(&node->link, &cfg, bm_node_clock64(node));
+    rc = bm_pb_gatt_provision(&node->link, &cfg, now);
     bm_crypto_wipe(&cfg, sizeof(cfg));
     if (rc != BM_OK)
         g->prov_conn = 0;

@@ -14,7 +14,7 @@
 #include "blemesh/errors.h"
 #include "prov/prov_link.h"
 
-int bm_pb_gatt_device_open(struct bm_prov_link *l, uint64_t now)
+int bm_pb_gatt_device_open(struct bm_prov_link *l, bm_ms_t now)
 {
     if (l->role != BM_PROV_ROLE_DEVICE || !l->device_enabled)
         return BM_ESTATE;
@@ -26,14 +26,14 @@ int bm_pb_gatt_device_open(struct bm_prov_link *l, uint64_t now)
     l->state = BM_PROV_LINK_OPEN;
     l->done = false;
     l->expect = BM_PROV_INVITE;
-    l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+    l->link_deadline = bm_ms_after(now, BM_PROV_LINK_TIMEOUT_MS);
     if (l->ops->log)
         l->ops->log(l->ctx, "pb-gatt link open");
     return BM_OK;
 }
 
 int bm_pb_gatt_provision(struct bm_prov_link *l, const struct bm_prov_provisioner_cfg *cfg,
-                         uint64_t now)
+                         bm_ms_t now)
 {
     if (l->state != BM_PROV_LINK_IDLE && l->state != BM_PROV_LINK_CLOSING)
         return BM_EBUSY;
@@ -44,14 +44,14 @@ int bm_pb_gatt_provision(struct bm_prov_link *l, const struct bm_prov_provisione
     l->pv_cfg = *cfg;
     l->state = BM_PROV_LINK_OPEN;
     l->done = false;
-    l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+    l->link_deadline = bm_ms_after(now, BM_PROV_LINK_TIMEOUT_MS);
     if (l->ops->log)
         l->ops->log(l->ctx, "pb-gatt link open");
     bm_prov_link_start(l, now);
     return BM_OK;
 }
 
-void bm_pb_gatt_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uint64_t now)
+void bm_pb_gatt_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, bm_ms_t now)
 {
     if (l->bearer != BM_PROV_BEARER_GATT)
         return;

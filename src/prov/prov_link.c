@@ -100,19 +100,19 @@ static void send_segments(struct bm_prov_link *l)
 }
 
 static void start_transaction(struct bm_prov_link *l, const uint8_t *pdu, size_t len,
-                              uint64_t now)
+                              bm_ms_t now)
 {
     memcpy(l->tx_pdu, pdu, len);
     l->tx_len = len;
     l->tx_pending = true;
-    l->trans_deadline = now + BM_PROV_TRANS_TIMEOUT_MS;
-    l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+    l->trans_deadline = bm_ms_after(now, BM_PROV_TRANS_TIMEOUT_MS);
+    l->tx_deadline = bm_ms_after(now, BM_PROV_RETRANSMIT_MS);
     send_segments(l);
 }
 
 /* Sends a Provisioning PDU as the next transaction, or queues it behind
  * the one in flight. */
-static void send_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *pdu, uint64_t now)
+static void send_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *pdu, bm_ms_t now)
 {
     uint8_t buf[BM_PROV_PDU_MAX_LEN];
     size_t len;
@@ -131,7 +131,7 @@ static void send_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *pdu, uint
     bm_crypto_wipe(buf, sizeof(buf));
 }
 
-static void tx_acked(struct bm_prov_link *l, uint64_t now)
+static void tx_acked(struct bm_prov_link *l, bm_ms_t now)
 {
     l->tx_pending = false;
     l->trans_deadline = 0;
@@ -160,7 +160,7 @@ static void send_ctl(struct bm_prov_link *l, uint8_t opcode)
 }
 
 /* Provisioner: ends the link with Link Close, repeated. */
-static void close_link(struct bm_prov_link *l, uint8_t reason, uint64_t now)
+static void close_link(struct bm_prov_link *l, uint8_t reason, bm_ms_t now)
 {
     if (l->bearer == BM_PROV_BEARER_GATT) {
         /* 5.2.2: a PB-GATT link is closed by ending the connection */
@@ -175,7 +175,7 @@ static void close_link(struct bm_prov_link *l, uint8_t reason, uint64_t now)
     l->close_left = BM_PROV_CLOSE_REPEAT - 1;
     l->link_deadline = 0;
     l->trans_deadline = 0;
-    l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+    l->tx_deadline = bm_ms_after(now, BM_PROV_RETRANSMIT_MS);
     send_ctl(l, BM_PBADV_LINK_CLOSE);
 }
 
@@ -204,7 +204,7 @@ static const uint8_t *peer_uuid(const struct bm_prov_link *l)
 
 /* The procedure failed on our side. A device sends Provisioning Failed and
  * waits for the provisioner to close the link; a provisioner closes it. */
-static void fail(struct bm_prov_link *l, int err, uint8_t reason, uint64_t now)
+static void fail(struct bm_prov_link *l, int err, uint8_t reason, bm_ms_t now)
 {
     if (l->done)
         return;
@@ -218,7 +218,7 @@ static void fail(struct bm_prov_link *l, int err, uint8_t reason, uint64_t now)
         struct bm_prov_pdu f = {.type = BM_PROV_FAILED};
         f.u.error_code = reason ? reason : BM_PROV_ERR_UNEXPECTED_ERROR;
         send_pdu(l, &f, now);
-        l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+        l->link_deadline = bm_ms_after(now, BM_PROV_LINK_TIMEOUT_MS);
     } else {
         close_link(l, BM_PBADV_CLOSE_FAIL, now);
     }
@@ -265,7 +265,7 @@ static int make_confirmation(struct bm_prov_link *l)
     return rc;
 }
 
-static void send_confirm(struct bm_prov_link *l, uint64_t now)
+static void send_confirm(struct bm_prov_link *l, bm_ms_t now)
 {
     struct bm_prov_pdu p = {.type = BM_PROV_CONFIRM};
     p.u.confirm.len = (uint8_t)auth_len(l);
@@ -273,7 +273,7 @@ static void send_confirm(struct bm_prov_link *l, uint64_t now)
     send_pdu(l, &p, now);
 }
 
-static void send_random(struct bm_prov_link *l, uint64_t now)
+static void send_random(struct bm_prov_link *l, bm_ms_t now)
 {
     struct bm_prov_pdu p = {.type = BM_PROV_RANDOM};
     p.u.random.len = (uint8_t)auth_len(l);
@@ -281,7 +281,7 @@ static void send_random(struct bm_prov_link *l, uint64_t now)
     send_pdu(l, &p, now);
 }
 
-static void send_pub_key(struct bm_prov_link *l, uint64_t now)
+static void send_pub_key(struct bm_prov_link *l, bm_ms_t now)
 {
     struct bm_prov_pdu p = {.type = BM_PROV_PUB_KEY};
     memcpy(p.u.pub_key, l->pub, BM_P256_PUB_LEN);
@@ -311,7 +311,7 @@ static bool derive_session(struct bm_prov_link *l, struct bm_prov_session *s)
 
 /* Both roles: the peer's Public Key, then ECDH. A reflected or invalid key
  * fails with Invalid Format (Mesh Profile 5.4.4; CVE-2020-26560). */
-static bool take_peer_pub(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now)
+static bool take_peer_pub(struct bm_prov_link *l, const struct bm_prov_pdu *p, bm_ms_t now)
 {
     memcpy(l->peer_pub, p->u.pub_key, BM_P256_PUB_LEN);
     int rc = key_exchange(l);
@@ -322,7 +322,7 @@ static bool take_peer_pub(struct bm_prov_link *l, const struct bm_prov_pdu *p, u
     return true;
 }
 
-static void device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now)
+static void device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, bm_ms_t now)
 {
     switch (p->type) {
     case BM_PROV_INVITE: {
@@ -472,7 +472,7 @@ static int choose_start(struct bm_prov_link *l, const struct bm_prov_caps *caps,
     return bm_prov_start_fits_caps(st, caps) == BM_OK ? BM_OK : BM_ENOTSUP;
 }
 
-static void provisioner_confirm_if_ready(struct bm_prov_link *l, uint64_t now)
+static void provisioner_confirm_if_ready(struct bm_prov_link *l, bm_ms_t now)
 {
     if (!l->auth_ready || !l->peer_pub_ready || l->confirm_sent || l->expect != BM_PROV_CONFIRM)
         return;
@@ -484,7 +484,7 @@ static void provisioner_confirm_if_ready(struct bm_prov_link *l, uint64_t now)
     send_confirm(l, now);
 }
 
-static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint64_t now)
+static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, bm_ms_t now)
 {
     if (p->type == BM_PROV_FAILED) {
         uint8_t reason = p->u.error_code;
@@ -593,7 +593,7 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p,
     }
 }
 
-static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len, uint64_t now)
+static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len, bm_ms_t now)
 {
     if (l->done || l->expect == EXPECT_NONE)
         return; /* after the end, retransmissions are only acknowledged */
@@ -609,7 +609,7 @@ static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len, u
         fail(l, BM_EMALFORMED, BM_PROV_ERR_UNEXPECTED_PDU, now);
         return;
     }
-    l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+    l->link_deadline = bm_ms_after(now, BM_PROV_LINK_TIMEOUT_MS);
     if (l->role == BM_PROV_ROLE_DEVICE)
         device_pdu(l, &p, now);
     else if (BM_CFG_PROVISIONER)
@@ -617,14 +617,14 @@ static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len, u
     bm_crypto_wipe(&p, sizeof(p));
 }
 
-void bm_prov_link_pdu_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uint64_t now)
+void bm_prov_link_pdu_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, bm_ms_t now)
 {
     if (l->state != LINK_OPEN)
         return;
     handle_pdu(l, pdu, len, now);
 }
 
-void bm_prov_link_start(struct bm_prov_link *l, uint64_t now)
+void bm_prov_link_start(struct bm_prov_link *l, bm_ms_t now)
 {
     struct bm_prov_pdu inv = {.type = BM_PROV_INVITE};
     inv.u.attention_duration_s = l->pv_cfg.attention_s;
@@ -657,7 +657,7 @@ static void send_tx_ack(struct bm_prov_link *l, uint8_t tn)
         send_raw(l, out, len);
 }
 
-static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p, uint64_t now)
+static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p, bm_ms_t now)
 {
     switch (p->u.ctl.opcode) {
     case BM_PBADV_LINK_OPEN:
@@ -679,7 +679,7 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p, uint64_
         l->rx_trans = BM_PBADV_TN_PROVISIONER_FIRST;
         l->rx_any = false;
         l->expect = BM_PROV_INVITE;
-        l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+        l->link_deadline = bm_ms_after(now, BM_PROV_LINK_TIMEOUT_MS);
         log_event(l, "link open");
         send_ctl(l, BM_PBADV_LINK_ACK);
         return;
@@ -689,7 +689,7 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p, uint64_
             return;
         l->state = LINK_OPEN;
         l->tx_deadline = 0;
-        l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+        l->link_deadline = bm_ms_after(now, BM_PROV_LINK_TIMEOUT_MS);
         log_event(l, "link ack");
         bm_prov_link_start(l, now);
         return;
@@ -704,7 +704,7 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p, uint64_
     }
 }
 
-void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, uint64_t now)
+void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, bm_ms_t now)
 {
     struct bm_pbadv_pdu p;
     if (l->state != LINK_IDLE && l->bearer != BM_PROV_BEARER_ADV)
@@ -772,7 +772,7 @@ void bm_prov_link_device_enable(struct bm_prov_link *l, const struct bm_prov_dev
 }
 
 int bm_prov_link_open(struct bm_prov_link *l, const struct bm_prov_provisioner_cfg *cfg,
-                      uint64_t now)
+                      bm_ms_t now)
 {
     if (!BM_CFG_PROVISIONER)
         return BM_ENOTSUP;
@@ -794,14 +794,14 @@ int bm_prov_link_open(struct bm_prov_link *l, const struct bm_prov_provisioner_c
     l->rx_trans = BM_PBADV_TN_DEVICE_FIRST;
     l->rx_any = false;
     l->expect = EXPECT_NONE;
-    l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
-    l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+    l->link_deadline = bm_ms_after(now, BM_PROV_LINK_TIMEOUT_MS);
+    l->tx_deadline = bm_ms_after(now, BM_PROV_RETRANSMIT_MS);
     log_event(l, "link open");
     send_ctl(l, BM_PBADV_LINK_OPEN);
     return BM_OK;
 }
 
-int bm_prov_link_input_oob(struct bm_prov_link *l, const char *value, uint64_t now)
+int bm_prov_link_input_oob(struct bm_prov_link *l, const char *value, bm_ms_t now)
 {
     if (l->role != BM_PROV_ROLE_PROVISIONER || l->state != LINK_OPEN || l->done ||
         l->start.auth_method != BM_PROV_AUTH_OUTPUT || l->auth_ready)
@@ -819,21 +819,11 @@ int bm_prov_link_input_oob(struct bm_prov_link *l, const char *value, uint64_t n
     return BM_OK;
 }
 
-static uint64_t earliest(uint64_t a, uint64_t b)
-{
-    if (!a)
-        return b;
-    if (!b)
-        return a;
-    return a < b ? a : b;
-}
-
-uint64_t bm_prov_link_process(struct bm_prov_link *l, uint64_t now)
+bm_ms_t bm_prov_link_process(struct bm_prov_link *l, bm_ms_t now)
 {
     if (l->state == LINK_IDLE)
-        return UINT64_MAX;
-    if ((l->link_deadline && now >= l->link_deadline) ||
-        (l->trans_deadline && now >= l->trans_deadline)) {
+        return 0;
+    if (bm_ms_due(now, l->link_deadline) || bm_ms_due(now, l->trans_deadline)) {
         log_event(l, "timeout");
         uint8_t uuid[16];
         memcpy(uuid, peer_uuid(l), 16);
@@ -846,28 +836,27 @@ uint64_t bm_prov_link_process(struct bm_prov_link *l, uint64_t now)
         if (report)
             l->ops->failed(l->ctx, uuid, BM_ETIMEOUT, 0);
     }
-    if (l->tx_deadline && now >= l->tx_deadline) {
+    if (bm_ms_due(now, l->tx_deadline)) {
         if (l->state == LINK_OPENING) {
             send_ctl(l, BM_PBADV_LINK_OPEN);
-            l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+            l->tx_deadline = bm_ms_after(now, BM_PROV_RETRANSMIT_MS);
         } else if (l->state == LINK_CLOSING) {
             if (l->close_left) {
                 l->close_left--;
                 send_ctl(l, BM_PBADV_LINK_CLOSE);
-                l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+                l->tx_deadline = bm_ms_after(now, BM_PROV_RETRANSMIT_MS);
             } else {
                 to_idle(l);
-                return UINT64_MAX;
+                return 0;
             }
         } else if (l->tx_pending) {
             send_segments(l);
-            l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+            l->tx_deadline = bm_ms_after(now, BM_PROV_RETRANSMIT_MS);
         } else {
             l->tx_deadline = 0;
         }
     }
     if (l->state == LINK_IDLE)
-        return UINT64_MAX;
-    uint64_t next = earliest(earliest(l->link_deadline, l->trans_deadline), l->tx_deadline);
-    return next ? next : UINT64_MAX;
+        return 0;
+    return bm_ms_min(now, bm_ms_min(now, l->link_deadline, l->trans_deadline), l->tx_deadline);
 }
