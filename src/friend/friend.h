@@ -69,7 +69,7 @@ struct bm_frnd_lpn {
     struct bm_frnd_pdu queue[BM_CFG_FRIEND_QUEUE];
     uint8_t queue_count;
     /* Friend Clear procedure towards prev_friend (3.6.6.3.1) */
-    bm_ms_t clear_next_ms;  /* 0 = not running */
+    bm_ms_t clear_next_ms; /* 0 = not running */
     uint32_t clear_interval_ms;
     bm_ms_t clear_end_ms;
 };

@@ -50,8 +50,7 @@ struct bm_gen_tid {
 /* Returns true when (tid, src, dst) continues the previous message's
  * transaction (within BM_GEN_TID_WINDOW_MS of it); records this message as
  * the previous one either way. */
-bool bm_gen_tid_same(struct bm_gen_tid *c, uint8_t tid, uint16_t src, uint16_t dst,
-                     bm_ms_t now_ms);
+bool bm_gen_tid_same(struct bm_gen_tid *c, uint8_t tid, uint16_t src, uint16_t dst, bm_ms_t now_ms);
 
 /* Decodes a Transition Time octet to ms; BM_EMALFORMED for 0x3F steps,
  * which a Set may not carry. */

@@ -105,8 +105,8 @@ void bm_heartbeat_rx(struct bm_node *node, uint16_t src, uint16_t dst, uint8_t r
     if (len != 3)
         return; /* 3.6.5.10: exactly InitTTL and Features */
     uint8_t init_ttl = params[0] & 0x7f;
-    if (sub->src == BM_ADDR_UNASSIGNED || src != sub->src || dst != sub->dst ||
-        !sub->end_ms || bm_ms_reached(bm_node_now(node), sub->end_ms))
+    if (sub->src == BM_ADDR_UNASSIGNED || src != sub->src || dst != sub->dst || !sub->end_ms ||
+        bm_ms_reached(bm_node_now(node), sub->end_ms))
         return;
     if (rx_ttl > init_ttl)
         return; /* no path adds TTL: not a heartbeat we can count */

@@ -104,7 +104,7 @@ struct bm_hb_pub {
     uint8_t ttl;         /* 0..127 */
     uint16_t features;   /* features whose change triggers a heartbeat (4.2.17.5) */
     uint16_t net_idx;
-    bm_ms_t next_ms;     /* next periodic heartbeat, 0 = none */
+    bm_ms_t next_ms; /* next periodic heartbeat, 0 = none */
 };
 
 /* Heartbeat Subscription state (Mesh Profile 4.2.18), heartbeat.c. */
@@ -158,7 +158,7 @@ struct bm_node {
     /* Configuration Server state kept beside the layers' own (cfg_srv.c,
      * heartbeat.c): heartbeats, a pending Node Reset, and the identifiers
      * of Composition Data page 0 (4.2.1). */
-    bm_ms_t reset_due_ms;    /* Config Node Reset: reset once the Status is out; 0 = none */
+    bm_ms_t reset_due_ms; /* Config Node Reset: reset once the Status is out; 0 = none */
     struct bm_hb_pub hb_pub;
     struct bm_hb_sub hb_sub;
     bool comp_ids_set;       /* false: the defaults of cfg_srv.c */

@@ -99,8 +99,7 @@ static void send_segments(struct bm_prov_link *l)
     }
 }
 
-static void start_transaction(struct bm_prov_link *l, const uint8_t *pdu, size_t len,
-                              bm_ms_t now)
+static void start_transaction(struct bm_prov_link *l, const uint8_t *pdu, size_t len, bm_ms_t now)
 {
     memcpy(l->tx_pdu, pdu, len);
     l->tx_len = len;

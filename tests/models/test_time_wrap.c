@@ -97,11 +97,13 @@ static void publish_every_second(struct env *e, uint16_t addr, uint16_t group)
 {
     struct bm_node *pv = e->pv->node;
     CHECK_EQ(env_wait(e, bm_cfg_app_key_add(pv, addr, 0, 1, app_key))->status, BM_CFG_ST_SUCCESS);
-    CHECK_EQ(env_wait(e, bm_cfg_app_bind(pv, addr, addr, 1, ONOFF_SRV))->status,
-             BM_CFG_ST_SUCCESS);
-    struct bm_cfg_pub pub = {
-        .elem_addr = addr, .model = ONOFF_SRV, .addr = group, .app_idx = 1, .ttl = 5,
-        .period = 0x41};
+    CHECK_EQ(env_wait(e, bm_cfg_app_bind(pv, addr, addr, 1, ONOFF_SRV))->status, BM_CFG_ST_SUCCESS);
+    struct bm_cfg_pub pub = {.elem_addr = addr,
+                             .model = ONOFF_SRV,
+                             .addr = group,
+                             .app_idx = 1,
+                             .ttl = 5,
+                             .period = 0x41};
     CHECK_EQ(env_wait(e, bm_cfg_pub_set(pv, addr, &pub))->status, BM_CFG_ST_SUCCESS);
 }
 
@@ -167,8 +169,7 @@ static void test_provisioning_across_wrap(void)
     env_setup_at(&e, 0, 52, WRAP_MS - 400); /* PB-ADV takes about 0.8 s here */
     struct test_node *d = mesh_sim_add(e.sim);
     CHECK_EQ(mesh_sim_device(d, "dev", BM_OOB_NONE), BM_OK);
-    CHECK_EQ(bm_add_model(d->node, 0, BM_GENERIC, BM_ONOFF, BM_SERVER, NULL, NULL, 0, NULL),
-             BM_OK);
+    CHECK_EQ(bm_add_model(d->node, 0, BM_GENERIC, BM_ONOFF, BM_SERVER, NULL, NULL, 0, NULL), BM_OK);
     bm_sim_link(e.sim, e.pv->id, d->id, 1.0);
     uint8_t uuid[16];
     CHECK_EQ(bm_get_uuid(d->node, uuid), BM_OK);
