@@ -608,7 +608,7 @@ static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx, bool obo)
     if (h.seg) {
         int rc = bm_lower_reasm_rx(&node->reasm, rx->hdr.src, rx->hdr.dst, rx->hdr.ttl,
                                    rx->hdr.seq, rx->iv_index, &h, payload, plen,
-                                   (uint32_t)bm_node_now(node), &msg);
+                                   bm_node_now(node), &msg);
         /* a Low Power node's friend acknowledges for it */
         bool unicast = obo || (bm_node_is_local(node, rx->hdr.dst) &&
                                !(BM_CFG_LPN && bm_lpn_established(node)));
