@@ -13,6 +13,7 @@
 
 #include "blemesh/blemesh.h"
 #include "blemesh/config.h"
+#include "bm_time.h"
 
 #define BM_APP_IDX_DEV 0xfffe  /* "the device key" where an AppKey index goes */
 #define BM_TTL_DEFAULT 0xff    /* "use the node's Default TTL" */
@@ -63,8 +64,8 @@ struct bm_model_type {
     int (*publish)(struct bm_node *node, struct bm_model *model, uint8_t *out, size_t size,
                    size_t *len);
     /* Timer work of the model (transitions, retries); returns the next
-     * deadline or UINT64_MAX. May be NULL. */
-    uint64_t (*process)(struct bm_node *node, struct bm_model *model, uint64_t now_ms);
+     * deadline or 0 for none. May be NULL. */
+    bm_ms_t (*process)(struct bm_node *node, struct bm_model *model, bm_ms_t now_ms);
     /* While it returns n > 0 the Publish Period is divided by 2^n (the
      * Health Server's Fast Period Divisor while it has faults, Mesh Profile
      * 4.2.17). May be NULL. */
@@ -88,9 +89,9 @@ struct bm_model_pub {
     uint8_t ttl;          /* 0..127 or BM_TTL_DEFAULT */
     uint8_t period;       /* steps (2 bits) | number of steps (6 bits) */
     uint8_t retransmit;   /* count (3 bits) | interval steps (5 bits) */
-    uint64_t next_ms;     /* next periodic publication, 0 = none */
+    bm_ms_t next_ms;      /* next periodic publication, 0 = none */
     uint8_t retx_left;    /* retransmissions of the last publication still due */
-    uint64_t retx_ms;     /* when the next one is due */
+    bm_ms_t retx_ms;      /* when the next one is due */
 };
 
 struct bm_model {
@@ -151,8 +152,8 @@ int bm_access_publish(struct bm_node *node, struct bm_model *model, uint32_t opc
  * most 63 x 10 min, so 32 bits hold it. */
 uint32_t bm_access_period_ms(uint8_t period);
 /* Runs periodic publications, retransmissions and model timers; returns
- * the next deadline or UINT64_MAX. */
-uint64_t bm_access_process(struct bm_node *node, uint64_t now_ms);
+ * the next deadline or 0 for none. */
+bm_ms_t bm_access_process(struct bm_node *node, bm_ms_t now_ms);
 
 /* Bindings (4.2.4) and subscriptions (4.2.3); a virtual address comes with
  * its label. */

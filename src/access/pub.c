@@ -54,7 +54,8 @@ int bm_access_publish(struct bm_node *node, struct bm_model *model, uint32_t opc
     if (rc == BM_OK) {
         model->pub.retx_left = model->pub.retransmit & 0x07;
         if (model->pub.retx_left)
-            model->pub.retx_ms = bm_node_now(node) + retx_interval_ms(model->pub.retransmit);
+            model->pub.retx_ms =
+                bm_ms_after(bm_node_now(node), retx_interval_ms(model->pub.retransmit));
         bm_node_timer_set(node, BM_TIMER_MODELS, 0);
     }
     return rc;
@@ -71,23 +72,23 @@ static void publish_status(struct bm_node *node, struct bm_model *model)
     send_pub(node, model, buf, n);
 }
 
-uint64_t bm_access_process(struct bm_node *node, uint64_t now)
+bm_ms_t bm_access_process(struct bm_node *node, bm_ms_t now)
 {
-    uint64_t next = UINT64_MAX;
+    bm_ms_t next = 0;
     for (size_t i = 0; i < BM_CFG_MODELS; i++) {
         struct bm_model *m = &node->models[i];
         if (!m->used)
             continue;
         const struct bm_model_type *t = m->type;
         struct bm_model_pub *p = &m->pub;
-        uint64_t retx_at = now + retx_interval_ms(p->retransmit);
-        if (p->retx_left && p->retx_ms <= now) {
+        bm_ms_t retx_at = bm_ms_after(now, retx_interval_ms(p->retransmit));
+        if (p->retx_left && bm_ms_reached(now, p->retx_ms)) {
             p->retx_left--;
             publish_status(node, m);
             p->retx_ms = retx_at;
         }
-        if (p->retx_left && p->retx_ms < next)
-            next = p->retx_ms;
+        if (p->retx_left)
+            next = bm_ms_min(now, next, p->retx_ms);
         uint32_t period = bm_access_period_ms(p->period);
         if (period && t->period_shift) {
             period >>= t->period_shift(m);
@@ -95,25 +96,21 @@ uint64_t bm_access_process(struct bm_node *node, uint64_t now)
                 period = BM_ACCESS_MIN_FAST_PERIOD_MS;
         }
         if (p->addr != BM_ADDR_UNASSIGNED && period && t->publish) {
-            uint64_t period_at = now + period;
+            bm_ms_t period_at = bm_ms_after(now, period);
             if (!p->next_ms)
                 p->next_ms = period_at;
-            if (p->next_ms <= now) {
+            if (bm_ms_reached(now, p->next_ms)) {
                 publish_status(node, m);
                 p->retx_left = p->retransmit & 0x07;
                 p->retx_ms = retx_at;
                 p->next_ms = period_at;
             }
-            if (p->next_ms < next)
-                next = p->next_ms;
+            next = bm_ms_min(now, next, p->next_ms);
         } else {
             p->next_ms = 0;
         }
-        if (t->process) {
-            uint64_t tp = t->process(node, m, now);
-            if (tp < next)
-                next = tp;
-        }
+        if (t->process)
+            next = bm_ms_min(now, next, t->process(node, m, now));
     }
     return next;
 }

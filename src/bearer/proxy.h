@@ -128,7 +128,7 @@ struct bm_gatt {
                          uint16_t src);
     uint8_t id_random[8];      /* Random of the Node Identity we advertise */
     uint8_t adv[BM_ADV_MAX_LEN]; /* what the port is advertising for us */
-    uint64_t identity_until_ms[BM_CFG_SUBNETS]; /* Node Identity running, per subnet slot */
+    bm_ms_t identity_until_ms[BM_CFG_SUBNETS]; /* Node Identity running, per subnet slot; 0 = off */
     struct bm_gatt_conn conns[BM_CFG_GATT_CONNS];
 };
 

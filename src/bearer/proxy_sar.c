@@ -78,10 +78,10 @@ void bm_proxy_sar_rx_reset(struct bm_proxy_sar_rx *r)
 
 bool bm_proxy_sar_rx_expired(const struct bm_proxy_sar_rx *r, uint64_t now_ms)
 {
-    return r->busy && now_ms >= r->deadline_ms;
+    return r->busy && bm_ms_reached((bm_ms_t)now_ms, r->deadline_ms);
 }
 
-int bm_proxy_sar_rx_add(struct bm_proxy_sar_rx *r, const uint8_t *pdu, size_t len, uint64_t now_ms,
+int bm_proxy_sar_rx_add(struct bm_proxy_sar_rx *r, const uint8_t *pdu, size_t len, bm_ms_t now_ms,
                         uint8_t *type, const uint8_t **msg, size_t *msg_len)
 {
     if (!pdu || len < 1)
@@ -109,7 +109,7 @@ int bm_proxy_sar_rx_add(struct bm_proxy_sar_rx *r, const uint8_t *pdu, size_t le
     r->type = t;
     r->busy = sar != BM_PROXY_SAR_LAST;
     if (r->busy) {
-        r->deadline_ms = now_ms + BM_PROXY_SAR_TIMEOUT_MS;
+        r->deadline_ms = bm_ms_after(now_ms, BM_PROXY_SAR_TIMEOUT_MS);
         return BM_EINCOMPLETE;
     }
     *type = t;

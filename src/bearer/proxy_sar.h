@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bm_time.h"
+
 /* SAR field (6.3.1, Table 6.2). */
 #define BM_PROXY_SAR_COMPLETE 0x0
 #define BM_PROXY_SAR_FIRST 0x1
@@ -60,7 +62,7 @@ struct bm_proxy_sar_rx {
     bool busy; /* a First arrived, the Last not yet */
     uint8_t type;
     uint8_t len;          /* <= BM_PROXY_MSG_MAX */
-    uint64_t deadline_ms; /* SAR timer; valid while busy */
+    bm_ms_t deadline_ms;  /* SAR timer; valid while busy */
     uint8_t buf[BM_PROXY_MSG_MAX];
 };
 
@@ -71,9 +73,10 @@ void bm_proxy_sar_rx_reset(struct bm_proxy_sar_rx *r);
  * for an empty PDU, a Continuation or Last without a First or of another
  * type, a Complete or First in the middle of a message, or a message over
  * BM_PROXY_MSG_MAX; a rejected PDU leaves r as it was. */
-int bm_proxy_sar_rx_add(struct bm_proxy_sar_rx *r, const uint8_t *pdu, size_t len, uint64_t now_ms,
+int bm_proxy_sar_rx_add(struct bm_proxy_sar_rx *r, const uint8_t *pdu, size_t len, bm_ms_t now_ms,
                         uint8_t *type, const uint8_t **msg, size_t *msg_len);
-/* True if a message in progress has run past its SAR timer. */
+/* True if a message in progress has run past its SAR timer (now_ms is
+ * taken modulo 2^32, as the core's time). */
 bool bm_proxy_sar_rx_expired(const struct bm_proxy_sar_rx *r, uint64_t now_ms);
 
 #endif

@@ -367,9 +367,8 @@ static void rx_request(struct bm_node *node, const struct bm_net_rx *rx, const u
                                             r.rssi_factor, rssi);
     uint32_t delay =
         d10 > (int32_t)(10 * OFFER_MIN_DELAY_MS) ? (uint32_t)d10 / 10 : OFFER_MIN_DELAY_MS;
-    uint64_t now = bm_node_now(node);
-    s->offer_due_ms = now + delay;
-    s->expire_ms = s->offer_due_ms + OFFER_TIMEOUT_MS;
+    s->offer_due_ms = bm_ms_after(bm_node_now(node), delay);
+    s->expire_ms = bm_ms_after(s->offer_due_ms, OFFER_TIMEOUT_MS);
     bm_node_log(node, BM_LOG_INF, "friend", "request lpn=0x%04x prev=0x%04x delay=%u", s->lpn,
                 s->prev_friend, (unsigned)delay);
 }
@@ -379,15 +378,16 @@ static void rx_poll(struct bm_node *node, struct bm_frnd_lpn *s, const uint8_t *
     uint8_t fsn;
     if (bm_friend_poll_decode(params, len, &fsn) != BM_OK)
         return;
-    uint64_t now = bm_node_now(node);
+    bm_ms_t now = bm_node_now(node);
     if (s->state == BM_FRND_OFFERED) {
         s->state = BM_FRND_ESTABLISHED;
         s->offer_due_ms = 0;
         bm_node_log(node, BM_LOG_INF, "friend", "established lpn=0x%04x", s->lpn);
         if (bm_addr_is_unicast(s->prev_friend) && s->prev_friend != node->addr) {
-            s->clear_next_ms = now;
+            s->clear_next_ms = bm_ms_after(now, 0);
             s->clear_interval_ms = CLEAR_FIRST_MS;
-            s->clear_end_ms = now + 2ull * s->poll_timeout * 100u;
+            /* PollTimeout is at most 96 h: twice that fits 31 bits */
+            s->clear_end_ms = bm_ms_after(now, 2u * s->poll_timeout * 100u);
         }
     }
     if (!s->polled) {
@@ -400,8 +400,8 @@ static void rx_poll(struct bm_node *node, struct bm_frnd_lpn *s, const uint8_t *
     s->polled = true;
     s->fsn = fsn;
     s->reply = BM_FRND_REPLY_POLL;
-    s->reply_ms = now + s->receive_delay_ms;
-    s->expire_ms = now + (uint64_t)s->poll_timeout * 100u;
+    s->reply_ms = bm_ms_after(now, s->receive_delay_ms);
+    s->expire_ms = bm_ms_after(now, s->poll_timeout * 100u);
 }
 
 static void rx_sub(struct bm_node *node, struct bm_frnd_lpn *s, bool add, const uint8_t *params,
@@ -424,11 +424,11 @@ static void rx_sub(struct bm_node *node, struct bm_frnd_lpn *s, bool add, const 
             }
         }
     }
-    uint64_t now = bm_node_now(node);
+    bm_ms_t now = bm_node_now(node);
     s->sub_transaction = m.transaction;
     s->reply = BM_FRND_REPLY_SUB_CONFIRM;
-    s->reply_ms = now + s->receive_delay_ms;
-    s->expire_ms = now + (uint64_t)s->poll_timeout * 100u;
+    s->reply_ms = bm_ms_after(now, s->receive_delay_ms);
+    s->expire_ms = bm_ms_after(now, s->poll_timeout * 100u);
 }
 
 static void rx_clear(struct bm_node *node, const struct bm_net_rx *rx, const uint8_t *params,
@@ -491,33 +491,28 @@ void bm_frnd_rx_ctl(struct bm_node *node, const struct bm_net_rx *rx, bool frien
 
 /* --- timers --- */
 
-static uint64_t min_due(uint64_t a, uint64_t b)
+bm_ms_t bm_frnd_process(struct bm_node *node, bm_ms_t now)
 {
-    return b && b < a ? b : a;
-}
-
-uint64_t bm_frnd_process(struct bm_node *node, uint64_t now)
-{
-    uint64_t next = UINT64_MAX;
+    bm_ms_t next = 0;
     if (!node->frnd.enabled || !node->provisioned)
         return next;
     for (size_t i = 0; i < BM_CFG_FRIENDS; i++) {
         struct bm_frnd_lpn *s = &node->frnd.lpns[i];
         if (s->state == BM_FRND_OFFERED) {
-            if (s->offer_due_ms && s->offer_due_ms <= now) {
+            if (bm_ms_due(now, s->offer_due_ms)) {
                 s->offer_due_ms = 0;
                 send_offer(node, s);
             }
-            if (!s->offer_due_ms && s->expire_ms <= now) {
+            if (!s->offer_due_ms && bm_ms_reached(now, s->expire_ms)) {
                 slot_free(s);
                 continue;
             }
-            next = min_due(min_due(next, s->offer_due_ms), s->expire_ms);
+            next = bm_ms_min(now, bm_ms_min(now, next, s->offer_due_ms), s->expire_ms);
             continue;
         }
         if (s->state != BM_FRND_ESTABLISHED)
             continue;
-        if (s->reply && s->reply_ms <= now) {
+        if (s->reply && bm_ms_reached(now, s->reply_ms)) {
             if (s->reply == BM_FRND_REPLY_POLL) {
                 answer_poll(node, s, !s->last_valid);
             } else {
@@ -527,37 +522,37 @@ uint64_t bm_frnd_process(struct bm_node *node, uint64_t now)
             }
             s->reply = BM_FRND_REPLY_NONE;
         }
-        if (s->clear_next_ms && s->clear_next_ms <= now) {
-            if (now >= s->clear_end_ms) {
+        if (bm_ms_due(now, s->clear_next_ms)) {
+            if (bm_ms_reached(now, s->clear_end_ms)) {
                 s->clear_next_ms = 0;
             } else {
                 send_clear(node, s->net_idx, s->prev_friend, BM_CTL_OP_FRIEND_CLEAR, s->lpn,
                            s->lpn_counter);
-                s->clear_next_ms = now + s->clear_interval_ms;
+                s->clear_next_ms = bm_ms_after(now, s->clear_interval_ms);
                 s->clear_interval_ms *= 2;
             }
         }
         /* 3.6.6.3.2: no Poll within PollTimeout ends the friendship */
-        if (s->expire_ms <= now) {
+        if (bm_ms_reached(now, s->expire_ms)) {
             bm_node_log(node, BM_LOG_INF, "friend", "poll timeout lpn=0x%04x", s->lpn);
             slot_free(s);
             node->frnd.cleared++;
             continue;
         }
         if (s->reply)
-            next = min_due(next, s->reply_ms);
-        next = min_due(min_due(next, s->clear_next_ms), s->expire_ms);
+            next = bm_ms_min(now, next, s->reply_ms);
+        next = bm_ms_min(now, bm_ms_min(now, next, s->clear_next_ms), s->expire_ms);
     }
     return next;
 }
 
 uint32_t bm_frnd_poll_timeout(const struct bm_node *node, uint16_t lpn_addr)
 {
-    uint64_t now = bm_node_now(node);
+    bm_ms_t now = bm_node_now(node);
     for (size_t i = 0; i < BM_CFG_FRIENDS; i++) {
         const struct bm_frnd_lpn *s = &node->frnd.lpns[i];
         if (s->state == BM_FRND_ESTABLISHED && s->lpn == lpn_addr)
-            return s->expire_ms > now ? (uint32_t)((s->expire_ms - now + 99) / 100) : 0;
+            return (bm_ms_left(now, s->expire_ms) + 99) / 100;
     }
     return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "blemesh/config.h"
+#include "bm_time.h"
 #include "net/net.h"
 
 struct bm_node;
@@ -49,11 +50,11 @@ struct bm_frnd_lpn {
     uint32_t poll_timeout; /* 100 ms units */
     int8_t req_rssi;
     struct bm_net_creds creds; /* friendship credentials (secret) */
-    uint64_t offer_due_ms;     /* OFFERED: when the offer goes out, 0 once sent */
-    uint64_t expire_ms;        /* OFFERED: offer lapses; ESTABLISHED: PollTimeout */
+    bm_ms_t offer_due_ms;      /* OFFERED: when the offer goes out, 0 once sent */
+    bm_ms_t expire_ms;         /* OFFERED: offer lapses; ESTABLISHED: PollTimeout */
     /* responses: one at a time, ReceiveDelay after the request */
     uint8_t reply; /* enum bm_frnd_reply */
-    uint64_t reply_ms;
+    bm_ms_t reply_ms;
     uint8_t sub_transaction;
     /* FSN (3.6.6.3.3): the last FSN seen and the last PDU sent */
     bool polled; /* a Poll was received since establishment */
@@ -68,9 +69,9 @@ struct bm_frnd_lpn {
     struct bm_frnd_pdu queue[BM_CFG_FRIEND_QUEUE];
     uint8_t queue_count;
     /* Friend Clear procedure towards prev_friend (3.6.6.3.1) */
-    uint64_t clear_next_ms; /* 0 = not running */
+    bm_ms_t clear_next_ms; /* 0 = not running */
     uint32_t clear_interval_ms;
-    uint64_t clear_end_ms;
+    bm_ms_t clear_end_ms;
 };
 
 struct bm_frnd {
@@ -116,8 +117,8 @@ void bm_frnd_rx_ctl(struct bm_node *node, const struct bm_net_rx *rx, bool frien
                     uint8_t opcode, const uint8_t *params, size_t len, int8_t rssi);
 
 /* Runs due offers, responses, timeouts and Friend Clear retries; returns the
- * next deadline (UINT64_MAX for none). */
-uint64_t bm_frnd_process(struct bm_node *node, uint64_t now);
+ * next deadline (0 for none). */
+bm_ms_t bm_frnd_process(struct bm_node *node, bm_ms_t now);
 
 /* The current PollTimeout timer of lpn_addr in 100 ms units (4.2.21), 0 if
  * we are not its friend. */

@@ -53,31 +53,46 @@ bool bm_lpn_established(const struct bm_node *node)
     return l->friend_addr != 0 && l->state >= BM_LPN_IDLE;
 }
 
+/* True while now is in [listen_from, listen_until), modulo 2^32. */
+static bool listening(const struct bm_lpn *l, bm_ms_t now)
+{
+    return (uint32_t)(now - l->listen_from) < (uint32_t)(l->listen_until - l->listen_from);
+}
+
 bool bm_lpn_asleep(struct bm_node *node)
 {
     struct bm_lpn *l = &node->lpn;
     if (!l->enabled || !node->provisioned || l->state == BM_LPN_OFF)
         return false;
-    uint64_t now = bm_node_now(node);
-    if (now >= l->listen_from && now < l->listen_until)
+    if (listening(l, bm_node_now(node)))
         return false;
     l->dropped_asleep++;
     return true;
 }
 
-static void listen(struct bm_lpn *l, uint64_t from, uint64_t until)
+static void listen(struct bm_lpn *l, bm_ms_t from, uint32_t len_ms)
 {
     l->listen_from = from;
-    l->listen_until = until;
-    l->listen_ms += until - from;
+    l->listen_until = from + len_ms;
+    l->listen_ms += len_ms;
+}
+
+/* What is left of the window at now, from where it starts or now. */
+static uint32_t listen_left(const struct bm_lpn *l, bm_ms_t now, bm_ms_t *from)
+{
+    if (bm_ms_reached(now, l->listen_until))
+        return 0;
+    *from = bm_ms_reached(now, l->listen_from) ? now : l->listen_from;
+    return l->listen_until - *from;
 }
 
 /* A response came: the radio goes back to sleep now. */
-static void stop_listening(struct bm_lpn *l, uint64_t now)
+static void stop_listening(struct bm_lpn *l, bm_ms_t now)
 {
-    if (now < l->listen_until) {
-        uint64_t from = now > l->listen_from ? now : l->listen_from;
-        l->listen_ms -= l->listen_until - from;
+    bm_ms_t from;
+    uint32_t left = listen_left(l, now, &from);
+    if (left) {
+        l->listen_ms -= left;
         l->listen_until = from;
     }
 }
@@ -98,7 +113,7 @@ static uint16_t first_net_idx(const struct bm_node *node)
     return 0;
 }
 
-static void send_request(struct bm_node *node, uint64_t now)
+static void send_request(struct bm_node *node, bm_ms_t now)
 {
     struct bm_lpn *l = &node->lpn;
     l->net_idx = first_net_idx(node);
@@ -115,22 +130,21 @@ static void send_request(struct bm_node *node, uint64_t now)
         l->lpn_counter++;
     bm_node_log(node, BM_LOG_INF, "lpn", "request prev=0x%04x counter=%u", l->prev_friend,
                 l->req.lpn_counter);
-    listen(l, now + BM_LPN_OFFER_DELAY_MS, now + BM_LPN_OFFER_DELAY_MS + BM_LPN_OFFER_WINDOW_MS);
+    listen(l, now + BM_LPN_OFFER_DELAY_MS, BM_LPN_OFFER_WINDOW_MS);
     l->state = BM_LPN_WAIT_OFFERS;
-    l->next_ms = l->listen_until;
+    l->next_ms = bm_ms_after(l->listen_until, 0);
 }
 
 /* Opens the receive window of a request to our friend (3.6.6.4.2). */
-static void await_response(struct bm_lpn *l, uint64_t now, uint8_t state)
+static void await_response(struct bm_lpn *l, bm_ms_t now, uint8_t state)
 {
-    uint64_t from = now + l->req.receive_delay_ms;
-    listen(l, from, from + l->receive_window_ms);
+    listen(l, now + l->req.receive_delay_ms, l->receive_window_ms);
     l->state = state;
     l->got_response = false;
-    l->next_ms = l->listen_until + BM_LPN_RETRY_MS;
+    l->next_ms = bm_ms_after(l->listen_until, BM_LPN_RETRY_MS);
 }
 
-static void send_poll(struct bm_node *node, uint64_t now, uint8_t state)
+static void send_poll(struct bm_node *node, bm_ms_t now, uint8_t state)
 {
     struct bm_lpn *l = &node->lpn;
     uint8_t p[1];
@@ -142,7 +156,7 @@ static void send_poll(struct bm_node *node, uint64_t now, uint8_t state)
     await_response(l, now, state);
 }
 
-static void send_sub(struct bm_node *node, uint64_t now)
+static void send_sub(struct bm_node *node, bm_ms_t now)
 {
     struct bm_lpn *l = &node->lpn;
     uint8_t p[1 + 2 * BM_FRIEND_SUB_MAX];
@@ -236,7 +250,7 @@ int bm_lpn_net_rx(struct bm_node *node, const uint8_t *pdu, size_t len, struct b
     int rc = bm_net_open(&l->creds, &in, &r);
     if (rc != BM_OK)
         return rc;
-    uint64_t now = bm_node_now(node);
+    bm_ms_t now = bm_node_now(node);
     if (l->state == BM_LPN_POLLING || l->state == BM_LPN_ESTABLISHING) {
         /* a response, even one the network cache already holds */
         l->got_response = true;
@@ -305,7 +319,7 @@ void bm_lpn_rx_ctl(struct bm_node *node, const struct bm_net_rx *rx, bool friend
         if (l->state != BM_LPN_SUB || bm_friend_sub_confirm_decode(params, len, &t) != BM_OK ||
             t != l->transaction)
             return;
-        uint64_t now = bm_node_now(node);
+        bm_ms_t now = bm_node_now(node);
         apply_sub_change(l);
         stop_listening(l, now);
         l->got_response = true;
@@ -340,7 +354,7 @@ static struct bm_lpn_offer *best_offer(struct bm_lpn *l)
     return best;
 }
 
-static void lost(struct bm_node *node, uint64_t now)
+static void lost(struct bm_node *node, bm_ms_t now)
 {
     struct bm_lpn *l = &node->lpn;
     bool was = bm_lpn_established(node);
@@ -358,7 +372,7 @@ static void lost(struct bm_node *node, uint64_t now)
         notify(l, false, addr);
 }
 
-static void choose(struct bm_node *node, uint64_t now)
+static void choose(struct bm_node *node, bm_ms_t now)
 {
     struct bm_lpn *l = &node->lpn;
     struct bm_lpn_offer *o = best_offer(l);
@@ -367,7 +381,7 @@ static void choose(struct bm_node *node, uint64_t now)
         bm_net_creds_friend(&l->creds, bm_net_tx_keys(sub)->net_key, node->addr, o->src,
                             l->req.lpn_counter, o->offer.friend_counter) != BM_OK) {
         l->state = BM_LPN_REQUEST;
-        l->next_ms = now + BM_LPN_REQ_RETRY_MS;
+        l->next_ms = bm_ms_after(now, BM_LPN_REQ_RETRY_MS);
         return;
     }
     l->net_idx = o->net_idx;
@@ -383,7 +397,7 @@ static void choose(struct bm_node *node, uint64_t now)
 }
 
 /* After a response (or a confirm): the next step. */
-static void responded(struct bm_node *node, uint64_t now)
+static void responded(struct bm_node *node, bm_ms_t now)
 {
     struct bm_lpn *l = &node->lpn;
     l->got_response = false;
@@ -405,23 +419,25 @@ static void responded(struct bm_node *node, uint64_t now)
         return;
     }
     l->state = BM_LPN_IDLE;
-    l->next_ms = now + l->poll_interval_ms;
+    l->next_ms = bm_ms_after(now, l->poll_interval_ms);
     if (next_sub_change(node))
         l->next_ms = now;
 }
 
-uint64_t bm_lpn_process(struct bm_node *node, uint64_t now)
+bm_ms_t bm_lpn_process(struct bm_node *node, bm_ms_t now)
 {
     struct bm_lpn *l = &node->lpn;
     if (!l->enabled || !node->provisioned)
-        return UINT64_MAX;
+        return 0;
     if (l->state == BM_LPN_OFF) {
         l->state = BM_LPN_REQUEST;
         l->next_ms = now;
-        if (!l->enabled_ms)
-            l->enabled_ms = now ? now : 1;
+        if (!l->enabled_ms) {
+            uint64_t t = bm_node_clock64(node);
+            l->enabled_ms = t ? t : 1;
+        }
     }
-    if (l->next_ms > now)
+    if (l->next_ms && !bm_ms_reached(now, l->next_ms))
         return l->next_ms;
     switch (l->state) {
     case BM_LPN_REQUEST:
@@ -452,7 +468,7 @@ uint64_t bm_lpn_process(struct bm_node *node, uint64_t now)
     default:
         break;
     }
-    return l->next_ms > now ? l->next_ms : now + 1;
+    return l->next_ms && !bm_ms_reached(now, l->next_ms) ? l->next_ms : bm_ms_after(now, 1);
 }
 
 /* --- public API (blemesh.h) --- */
@@ -514,14 +530,11 @@ int bm_lpn_get_status(const struct bm_node *node, struct bm_lpn_status *st)
     st->receive_delay_ms = l->req.receive_delay_ms;
     st->receive_window_ms = st->established ? l->receive_window_ms : 0;
     st->poll_timeout_ms = l->req.poll_timeout * 100u;
-    uint64_t now = bm_node_now(node);
-    st->elapsed_ms = l->enabled_ms && now > l->enabled_ms ? now - l->enabled_ms : 0;
+    uint64_t t = bm_node_clock64(node);
+    st->elapsed_ms = l->enabled_ms && t > l->enabled_ms ? t - l->enabled_ms : 0;
     /* a window still open counts up to now, not to its end */
-    st->listen_ms = l->listen_ms;
-    if (now < l->listen_until) {
-        uint64_t from = now > l->listen_from ? now : l->listen_from;
-        st->listen_ms -= l->listen_until - from;
-    }
+    bm_ms_t from;
+    st->listen_ms = l->listen_ms - listen_left(l, bm_node_now(node), &from);
     st->polls = l->polls;
     st->friendships = l->friendships;
     st->losses = l->losses;

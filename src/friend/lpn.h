@@ -16,6 +16,7 @@
 
 #include "blemesh/blemesh.h"
 #include "blemesh/config.h"
+#include "bm_time.h"
 #include "friend/pdu.h"
 #include "net/net.h"
 
@@ -41,7 +42,7 @@ struct bm_lpn_offer {
 struct bm_lpn {
     bool enabled;
     uint8_t state;    /* enum bm_lpn_state */
-    uint64_t next_ms; /* the state's deadline, 0 = none */
+    bm_ms_t next_ms;  /* the state's deadline; 0 (or reached) = due */
     /* parameters of our Friend Request (3.6.5.3) and polling */
     struct bm_friend_req req;  /* criteria, ReceiveDelay, PollTimeout */
     uint32_t poll_interval_ms; /* sleep between polls, < PollTimeout */
@@ -65,9 +66,9 @@ struct bm_lpn {
     struct bm_friend_sub sub_req;
     uint8_t sub_op; /* BM_CTL_OP_FRIEND_SUB_ADD or _REMOVE */
     /* the receive window: the radio listens in [listen_from, listen_until) */
-    uint64_t listen_from, listen_until;
+    bm_ms_t listen_from, listen_until;
     /* counters */
-    uint64_t enabled_ms; /* when counting started */
+    uint64_t enabled_ms; /* when counting started, on bm_node_clock64 (0: not yet) */
     uint64_t listen_ms;  /* time spent listening */
     uint32_t polls;
     uint32_t friendships;
@@ -110,6 +111,7 @@ int bm_lpn_net_rx(struct bm_node *node, const uint8_t *pdu, size_t len, struct b
 void bm_lpn_rx_ctl(struct bm_node *node, const struct bm_net_rx *rx, bool friendship,
                    uint8_t opcode, const uint8_t *params, size_t len);
 
-uint64_t bm_lpn_process(struct bm_node *node, uint64_t now);
+/* Returns the next deadline (never 0). */
+bm_ms_t bm_lpn_process(struct bm_node *node, bm_ms_t now);
 
 #endif

@@ -21,7 +21,7 @@
 struct cli_state {
     bm_cfg_cli_fn cb;
     void *user;
-    uint64_t deadline_ms;
+    bm_ms_t deadline_ms;
     uint32_t op;
     uint32_t status_op;
     uint16_t dst;
@@ -105,22 +105,22 @@ static int request(struct bm_node *node, uint16_t dst, uint32_t op, const uint8_
     }
     s->busy = true;
     s->retries_left = BM_CFG_CLI_RETRIES;
-    s->deadline_ms = bm_node_now(node) + BM_CFG_CLI_TIMEOUT_MS;
+    s->deadline_ms = bm_ms_after(bm_node_now(node), BM_CFG_CLI_TIMEOUT_MS);
     bm_node_timer_set(node, BM_TIMER_MODELS, 0);
     return BM_OK;
 }
 
-static uint64_t cli_process(struct bm_node *node, struct bm_model *m, uint64_t now)
+static bm_ms_t cli_process(struct bm_node *node, struct bm_model *m, bm_ms_t now)
 {
     struct cli_state *s = cli_state(m);
     if (!s->busy)
-        return UINT64_MAX;
-    if (now < s->deadline_ms)
+        return 0;
+    if (!bm_ms_reached(now, s->deadline_ms))
         return s->deadline_ms;
     if (s->retries_left) {
         s->retries_left--;
         transmit(node, m, s); /* a busy bearer: the next deadline retries */
-        s->deadline_ms = now + BM_CFG_CLI_TIMEOUT_MS;
+        s->deadline_ms = bm_ms_after(now, BM_CFG_CLI_TIMEOUT_MS);
         return s->deadline_ms;
     }
     struct bm_cfg_rsp rsp = {.err = BM_ETIMEOUT, .req = s->op};
@@ -129,7 +129,7 @@ static uint64_t cli_process(struct bm_node *node, struct bm_model *m, uint64_t n
                 s->dst);
     if (s->cb)
         s->cb(s->user, &rsp);
-    return UINT64_MAX;
+    return 0;
 }
 
 /* --- decoding --- */

@@ -444,24 +444,21 @@ static int node_reset(struct bm_node *node, struct bm_model *model, const struct
     (void)p;
     (void)len;
     int rc = bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_NODE_RESET_STATUS, NULL, 0);
-    node->reset_due_ms = bm_node_now(node) + RESET_DELAY_MS;
+    node->reset_due_ms = bm_ms_after(bm_node_now(node), RESET_DELAY_MS);
     bm_node_timer_set(node, BM_TIMER_MODELS, RESET_DELAY_MS);
     return rc;
 }
 
-static uint64_t cfg_srv_process(struct bm_node *node, struct bm_model *model, uint64_t now)
+static bm_ms_t cfg_srv_process(struct bm_node *node, struct bm_model *model, bm_ms_t now)
 {
     (void)model;
-    if (node->reset_due_ms && now >= node->reset_due_ms) {
+    if (bm_ms_due(now, node->reset_due_ms)) {
         node->reset_due_ms = 0;
         bm_node_log(node, BM_LOG_INF, "cfg", "node reset");
         bm_reset_node_prov(node);
-        return UINT64_MAX;
+        return 0;
     }
-    uint64_t next = bm_heartbeat_process(node, now);
-    if (node->reset_due_ms && node->reset_due_ms < next)
-        next = node->reset_due_ms;
-    return next;
+    return bm_ms_min(now, bm_heartbeat_process(node, now), node->reset_due_ms);
 }
 
 int bm_cfg_srv_set_ids(struct bm_node *node, uint16_t cid, uint16_t pid, uint16_t vid)

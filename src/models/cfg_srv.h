@@ -40,8 +40,9 @@ int bm_cfg_srv_hb_pub(struct bm_node *node, struct bm_model *model, const struct
                       const uint8_t *p, size_t len, uint32_t opcode);
 int bm_cfg_srv_hb_sub(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
                       const uint8_t *p, size_t len, uint32_t opcode);
-/* Sends due periodic heartbeats; returns the next deadline or UINT64_MAX. */
-uint64_t bm_heartbeat_process(struct bm_node *node, uint64_t now_ms);
+/* Sends due periodic heartbeats; returns the next deadline (a heartbeat, or the end of the
+ * subscription period) or 0 for none. */
+bm_ms_t bm_heartbeat_process(struct bm_node *node, bm_ms_t now_ms);
 /* Features (bits as in 4.2.17.5) changed state: a triggered heartbeat. */
 void bm_heartbeat_features_changed(struct bm_node *node, uint16_t changed);
 /* A subnet is going away: heartbeat publication on it stops. */

@@ -12,10 +12,11 @@
 #include "models/generic_common.h"
 #include "node/node.h"
 
-bool bm_gen_tid_same(struct bm_gen_tid *c, uint8_t tid, uint16_t src, uint16_t dst, uint64_t now_ms)
+bool bm_gen_tid_same(struct bm_gen_tid *c, uint8_t tid, uint16_t src, uint16_t dst, bm_ms_t now_ms)
 {
+    /* modulo 2^32: the age of the previous message survives the clock wrap */
     bool same = c->valid && c->tid == tid && c->src == src && c->dst == dst &&
-                now_ms - c->at_ms < BM_GEN_TID_WINDOW_MS;
+                (uint32_t)(now_ms - c->at_ms) < BM_GEN_TID_WINDOW_MS;
     c->valid = true;
     c->tid = tid;
     c->src = src;
@@ -36,15 +37,14 @@ int bm_gen_tt_decode(uint8_t tt, uint32_t *ms)
     return BM_OK;
 }
 
-uint8_t bm_gen_tt_encode(uint64_t ms)
+uint8_t bm_gen_tt_encode(uint32_t ms)
 {
-    /* 62 steps of 10 min is the longest time the field holds: past it,
-     * 32-bit arithmetic (no 64-bit division) covers every case. */
-    if (ms > (uint64_t)0x3e * 600000u)
+    /* 62 steps of 10 min is the longest time the field holds; the bound
+     * also keeps ms + step - 1 below 2^32 */
+    if (ms > 0x3eu * 600000u)
         return BM_GEN_TT_UNKNOWN;
-    uint32_t ms32 = (uint32_t)ms;
     for (uint8_t res = 0; res < 4; res++) {
-        uint32_t steps = (ms32 + tt_step_ms[res] - 1) / tt_step_ms[res];
+        uint32_t steps = (ms + tt_step_ms[res] - 1) / tt_step_ms[res];
         if (steps <= 0x3e)
             return (uint8_t)(res << 6 | steps);
     }
@@ -121,13 +121,13 @@ int bm_gen_cli_send(struct bm_node *node, struct bm_model *model, uint32_t set_o
     c->retx_left = pub_label || dst == model->pub.addr ? (uint8_t)(model->pub.retransmit & 0x07)
                                                        : 0;
     if (c->retx_left) {
-        c->retx_ms = bm_node_now(node) + retx_interval_ms(model->pub.retransmit);
+        c->retx_ms = bm_ms_after(bm_node_now(node), retx_interval_ms(model->pub.retransmit));
         bm_node_timer_set(node, BM_TIMER_MODELS, 0);
     }
     if (ack) {
         c->pending = true;
         c->retries_left = BM_GEN_CLI_RETRIES;
-        c->deadline_ms = bm_node_now(node) + BM_GEN_CLI_TIMEOUT_MS;
+        c->deadline_ms = bm_ms_after(bm_node_now(node), BM_GEN_CLI_TIMEOUT_MS);
         bm_node_timer_set(node, BM_TIMER_MODELS, BM_GEN_CLI_TIMEOUT_MS);
     }
     return BM_OK;
@@ -175,33 +175,33 @@ void bm_gen_cli_status(struct bm_model *model, const struct bm_msg_ctx *ctx, uin
 }
 
 /* The publication's retransmissions of the last Set (same TID, so servers
- * apply it once). Returns the next deadline or UINT64_MAX. */
-static uint64_t cli_retransmit(struct bm_node *node, struct bm_model *model, struct bm_gen_cli *c,
-                               uint64_t now_ms)
+ * apply it once). Returns the next deadline or 0 for none. */
+static bm_ms_t cli_retransmit(struct bm_node *node, struct bm_model *model, struct bm_gen_cli *c,
+                              bm_ms_t now_ms)
 {
     if (!c->retx_left)
-        return UINT64_MAX;
-    if (now_ms >= c->retx_ms) {
+        return 0;
+    if (bm_ms_reached(now_ms, c->retx_ms)) {
         c->retx_left--;
         cli_transmit(node, model, c);
-        c->retx_ms = now_ms + retx_interval_ms(model->pub.retransmit);
+        c->retx_ms = bm_ms_after(now_ms, retx_interval_ms(model->pub.retransmit));
     }
-    return c->retx_left ? c->retx_ms : UINT64_MAX;
+    return c->retx_left ? c->retx_ms : 0;
 }
 
-uint64_t bm_gen_cli_process(struct bm_node *node, struct bm_model *model, uint64_t now_ms)
+bm_ms_t bm_gen_cli_process(struct bm_node *node, struct bm_model *model, bm_ms_t now_ms)
 {
     struct bm_gen_cli *c = (struct bm_gen_cli *)model->st.bytes;
-    uint64_t retx = cli_retransmit(node, model, c, now_ms);
+    bm_ms_t retx = cli_retransmit(node, model, c, now_ms);
     if (!c->pending)
         return retx;
-    if (now_ms < c->deadline_ms)
-        return c->deadline_ms < retx ? c->deadline_ms : retx;
+    if (!bm_ms_reached(now_ms, c->deadline_ms))
+        return bm_ms_min(now_ms, c->deadline_ms, retx);
     if (c->retries_left) {
         c->retries_left--;
-        c->deadline_ms = now_ms + BM_GEN_CLI_TIMEOUT_MS;
+        c->deadline_ms = bm_ms_after(now_ms, BM_GEN_CLI_TIMEOUT_MS);
         cli_transmit(node, model, c);
-        return c->deadline_ms < retx ? c->deadline_ms : retx;
+        return bm_ms_min(now_ms, c->deadline_ms, retx);
     }
     c->pending = false;
     bm_gen_notify(model, BM_EVT_TIMEOUT, c->set_op, c->set_value, 0);

@@ -44,14 +44,13 @@ struct bm_gen_tid {
     uint8_t tid;
     uint16_t src;
     uint16_t dst;
-    uint64_t at_ms;
+    bm_ms_t at_ms;
 };
 
 /* Returns true when (tid, src, dst) continues the previous message's
  * transaction (within BM_GEN_TID_WINDOW_MS of it); records this message as
  * the previous one either way. */
-bool bm_gen_tid_same(struct bm_gen_tid *c, uint8_t tid, uint16_t src, uint16_t dst,
-                     uint64_t now_ms);
+bool bm_gen_tid_same(struct bm_gen_tid *c, uint8_t tid, uint16_t src, uint16_t dst, bm_ms_t now_ms);
 
 /* Decodes a Transition Time octet to ms; BM_EMALFORMED for 0x3F steps,
  * which a Set may not carry. */
@@ -59,7 +58,7 @@ int bm_gen_tt_decode(uint8_t tt, uint32_t *ms);
 /* Encodes a remaining time in ms as a Transition Time octet: the finest
  * resolution that holds it, rounded up to whole steps; BM_GEN_TT_UNKNOWN
  * beyond 62 x 10 min. */
-uint8_t bm_gen_tt_encode(uint64_t ms);
+uint8_t bm_gen_tt_encode(uint32_t ms);
 /* The optional Transition Time and Delay that end a Set's parameters
  * (tail: 0 or 2 octets). Without them the Generic Default Transition Time
  * applies; blemesh has no Generic Default Transition Time Server, so it is
@@ -82,9 +81,9 @@ struct bm_gen_cli {
     int32_t set_value;
     uint8_t params[4];
     uint8_t params_len;
-    uint64_t deadline_ms;
+    bm_ms_t deadline_ms;
     uint8_t retx_left;   /* Publish Retransmit copies still to send (4.2.2.6) */
-    uint64_t retx_ms;    /* when the next one goes */
+    bm_ms_t retx_ms;     /* when the next one goes */
 };
 
 /* Sends set_op(params) from a client to dst under app_idx with the node's
@@ -108,7 +107,7 @@ int bm_gen_cli_state_load(struct bm_model *model, const uint8_t *in, size_t len)
 void bm_gen_cli_status(struct bm_model *model, const struct bm_msg_ctx *ctx, uint32_t op,
                        int32_t value);
 /* The client's retry/timeout timer (a model type's process hook). */
-uint64_t bm_gen_cli_process(struct bm_node *node, struct bm_model *model, uint64_t now_ms);
+bm_ms_t bm_gen_cli_process(struct bm_node *node, struct bm_model *model, bm_ms_t now_ms);
 
 /* Calls the seed API callback, if any. */
 void bm_gen_notify(struct bm_model *model, enum bm_model_event ev, uint32_t op, int32_t value,

@@ -57,7 +57,7 @@ struct health_srv {
     uint8_t cur_n;
     uint8_t reg[BM_CFG_HEALTH_FAULTS];
     uint8_t reg_n;
-    uint64_t attention_end_ms; /* 0: the timer is off */
+    bm_ms_t attention_end_ms; /* 0: the timer is off */
     bm_attention_fn attention_cb;
     void *attention_user;
 };
@@ -102,13 +102,12 @@ static size_t fault_params(const struct health_srv *s, bool current, uint8_t *ou
     return 3u + n;
 }
 
-static uint8_t attention_left(const struct health_srv *s, uint64_t now)
+static uint8_t attention_left(const struct health_srv *s, bm_ms_t now)
 {
-    if (!s->attention_end_ms || now >= s->attention_end_ms)
+    if (!s->attention_end_ms)
         return 0;
-    /* a Set starts at most 255 s: what is left fits 32 bits, and no
-     * 64-bit division is needed */
-    uint32_t secs = ((uint32_t)(s->attention_end_ms - now) + 999) / 1000;
+    /* a Set starts at most 255 s */
+    uint32_t secs = (bm_ms_left(now, s->attention_end_ms) + 999) / 1000;
     return (uint8_t)(secs > 255 ? 255 : secs);
 }
 
@@ -168,7 +167,7 @@ static void attention_set(struct bm_node *node, struct bm_model *m, uint8_t secs
     struct health_srv *s = srv_of(m);
     bool was_on = s->attention_end_ms != 0;
     uint32_t ms = secs * 1000u; /* at most 255 s: 32 bits, no 64-bit multiply */
-    s->attention_end_ms = secs ? bm_node_now(node) + ms : 0;
+    s->attention_end_ms = secs ? bm_ms_after(bm_node_now(node), ms) : 0;
     if (s->attention_cb && (secs || was_on))
         s->attention_cb(s->attention_user, secs);
 }
@@ -186,18 +185,16 @@ static int attention(struct bm_node *node, struct bm_model *m, const struct bm_m
     return bm_access_reply(node, m, ctx, OP_ATTENTION_STATUS, &left, 1);
 }
 
-static uint64_t srv_process(struct bm_node *node, struct bm_model *m, uint64_t now)
+static bm_ms_t srv_process(struct bm_node *node, struct bm_model *m, bm_ms_t now)
 {
     (void)node;
     struct health_srv *s = srv_of(m);
-    if (!s->attention_end_ms)
-        return UINT64_MAX;
-    if (now < s->attention_end_ms)
-        return s->attention_end_ms;
+    if (!bm_ms_due(now, s->attention_end_ms))
+        return s->attention_end_ms; /* 0: off */
     s->attention_end_ms = 0;
     if (s->attention_cb)
         s->attention_cb(s->attention_user, 0);
-    return UINT64_MAX;
+    return 0;
 }
 
 static int srv_pub(struct bm_node *node, struct bm_model *m, uint8_t *out, size_t size, size_t *len)

@@ -63,22 +63,25 @@ static void send_heartbeat(struct bm_node *node)
                 rc);
 }
 
-uint64_t bm_heartbeat_process(struct bm_node *node, uint64_t now)
+bm_ms_t bm_heartbeat_process(struct bm_node *node, bm_ms_t now)
 {
     struct bm_hb_pub *pub = &node->hb_pub;
-    if (!pub->next_ms)
-        return UINT64_MAX;
-    if (now >= pub->next_ms) {
+    struct bm_hb_sub *sub = &node->hb_sub;
+    /* a period that ended is cleared: left standing, its end would seem
+     * ahead again once the 32-bit clock moved 2^31 ms on (bm_time.h) */
+    if (bm_ms_due(now, sub->end_ms))
+        sub->end_ms = 0;
+    if (bm_ms_due(now, pub->next_ms)) {
         if (pub->dst == BM_ADDR_UNASSIGNED || pub->count == 0 || pub->period_log == 0) {
             pub->next_ms = 0;
-            return UINT64_MAX;
+        } else {
+            send_heartbeat(node);
+            if (pub->count != 0xffff)
+                pub->count--;
+            pub->next_ms = pub->count ? bm_ms_after(now, period_ms(pub->period_log)) : 0;
         }
-        send_heartbeat(node);
-        if (pub->count != 0xffff)
-            pub->count--;
-        pub->next_ms = pub->count ? now + period_ms(pub->period_log) : 0;
     }
-    return pub->next_ms ? pub->next_ms : UINT64_MAX;
+    return bm_ms_min(now, pub->next_ms, sub->end_ms);
 }
 
 void bm_heartbeat_features_changed(struct bm_node *node, uint16_t changed)
@@ -102,8 +105,8 @@ void bm_heartbeat_rx(struct bm_node *node, uint16_t src, uint16_t dst, uint8_t r
     if (len != 3)
         return; /* 3.6.5.10: exactly InitTTL and Features */
     uint8_t init_ttl = params[0] & 0x7f;
-    if (sub->src == BM_ADDR_UNASSIGNED || src != sub->src || dst != sub->dst ||
-        bm_node_now(node) >= sub->end_ms)
+    if (sub->src == BM_ADDR_UNASSIGNED || src != sub->src || dst != sub->dst || !sub->end_ms ||
+        bm_ms_reached(bm_node_now(node), sub->end_ms))
         return;
     if (rx_ttl > init_ttl)
         return; /* no path adds TTL: not a heartbeat we can count */
@@ -174,9 +177,7 @@ static int hb_pub_set(struct bm_node *node, struct bm_model *model, const struct
         pub->net_idx = net_idx;
         /* the first periodic heartbeat goes as soon as possible */
         if (pub->count && period_log) {
-            pub->next_ms = bm_node_now(node);
-            if (!pub->next_ms)
-                pub->next_ms = 1;
+            pub->next_ms = bm_ms_after(bm_node_now(node), 0);
             bm_node_timer_set(node, BM_TIMER_MODELS, 0);
         }
     }
@@ -199,10 +200,8 @@ int bm_cfg_srv_hb_pub(struct bm_node *node, struct bm_model *model, const struct
 static int sub_status(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx)
 {
     const struct bm_hb_sub *sub = &node->hb_sub;
-    uint64_t now = bm_node_now(node);
-    /* the Period Log reports the time left, rounded up to whole seconds;
-     * at most period_ms(LOG_MAX) is left, so 32 bits hold it */
-    uint32_t left_s = sub->end_ms > now ? ((uint32_t)(sub->end_ms - now) + 999) / 1000 : 0;
+    /* the Period Log reports the time left, rounded up to whole seconds */
+    uint32_t left_s = sub->end_ms ? (bm_ms_left(bm_node_now(node), sub->end_ms) + 999) / 1000 : 0;
     uint8_t out[9] = {BM_CFG_ST_SUCCESS};
     bm_cfg_put_le16(out + 1, sub->src);
     bm_cfg_put_le16(out + 3, sub->dst);
@@ -242,7 +241,7 @@ int bm_cfg_srv_hb_sub(struct bm_node *node, struct bm_model *model, const struct
             sub->count = 0;
             sub->min_hops = 0;
             sub->max_hops = 0;
-            sub->end_ms = bm_node_now(node) + period_ms(period_log);
+            sub->end_ms = bm_ms_after(bm_node_now(node), period_ms(period_log));
         } else {
             sub->end_ms = 0;
         }

@@ -55,6 +55,8 @@ struct level_srv {
     bool move;          /* speed-based (Move) rather than to a target */
     int16_t move_delta; /* Move: level change per move_ms */
     uint32_t move_ms;
+    /* on the platform's 64-bit clock (bm_node_clock64), not the core's
+     * 32-bit time: a Move can run for years (65535 steps of 37.2 min) */
     uint64_t start_ms; /* end of the delay */
     uint64_t end_ms;   /* end of the transition (Move: when the limit is reached) */
     uint32_t op;       /* the message behind the change, for the callback */
@@ -92,12 +94,14 @@ static int16_t current(const struct level_srv *s, uint64_t now)
  * (3.2.2.8). */
 static size_t status_params(struct bm_node *node, struct level_srv *s, uint8_t out[5])
 {
-    uint64_t now = bm_node_now(node);
+    uint64_t now = bm_node_clock64(node);
     bm_gen_put_le16(out, (uint16_t)current(s, now));
     if (!s->busy)
         return 2;
     bm_gen_put_le16(out + 2, (uint16_t)s->target);
-    out[4] = s->move ? BM_GEN_TT_UNKNOWN : bm_gen_tt_encode(s->end_ms > now ? s->end_ms - now : 0);
+    uint64_t left = s->end_ms > now ? s->end_ms - now : 0;
+    out[4] = s->move ? BM_GEN_TT_UNKNOWN
+                     : bm_gen_tt_encode(left > UINT32_MAX ? UINT32_MAX : (uint32_t)left);
     return 5;
 }
 
@@ -196,8 +200,8 @@ static int do_set(struct bm_node *node, struct bm_model *m, const struct bm_msg_
     uint32_t trans_ms, delay_ms;
     if (bm_gen_timing(p + 3, len - 3, &trans_ms, &delay_ms) != BM_OK)
         return BM_EMALFORMED;
-    uint64_t now = bm_node_now(node);
-    if (bm_gen_tid_same(&s->tid, p[2], ctx->src, ctx->dst, now))
+    uint64_t now = bm_node_clock64(node);
+    if (bm_gen_tid_same(&s->tid, p[2], ctx->src, ctx->dst, (bm_ms_t)now))
         return BM_OK;
     bool changed = false;
     freeze(m, now, op, ctx->src, &changed);
@@ -218,8 +222,8 @@ static int do_delta(struct bm_node *node, struct bm_model *m, const struct bm_ms
         return BM_EMALFORMED;
     int32_t delta = (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
                               (uint32_t)p[3] << 24);
-    uint64_t now = bm_node_now(node);
-    bool same = bm_gen_tid_same(&s->tid, p[4], ctx->src, ctx->dst, now);
+    uint64_t now = bm_node_clock64(node);
+    bool same = bm_gen_tid_same(&s->tid, p[4], ctx->src, ctx->dst, (bm_ms_t)now);
     bool changed = false;
     freeze(m, now, op, ctx->src, &changed);
     if (!same)
@@ -239,8 +243,8 @@ static int do_move(struct bm_node *node, struct bm_model *m, const struct bm_msg
     uint32_t trans_ms, delay_ms;
     if (bm_gen_timing(p + 3, len - 3, &trans_ms, &delay_ms) != BM_OK)
         return BM_EMALFORMED;
-    uint64_t now = bm_node_now(node);
-    if (bm_gen_tid_same(&s->tid, p[2], ctx->src, ctx->dst, now))
+    uint64_t now = bm_node_clock64(node);
+    if (bm_gen_tid_same(&s->tid, p[2], ctx->src, ctx->dst, (bm_ms_t)now))
         return BM_OK;
     int16_t delta = (int16_t)bm_gen_get_le16(p);
     bool changed = false;
@@ -279,16 +283,23 @@ static int set_msg(struct bm_node *node, struct bm_model *m, const struct bm_msg
     return reply(node, m, ctx);
 }
 
-static uint64_t srv_process(struct bm_node *node, struct bm_model *m, uint64_t now)
+/* The next deadline on the core's clock: a far one as a wake-up 2^30 ms
+ * ahead at most, which finds nothing due and asks again. */
+#define FAR_MS 0x40000000u
+
+static bm_ms_t srv_process(struct bm_node *node, struct bm_model *m, bm_ms_t now_ms)
 {
     struct level_srv *s = srv_of(m);
+    uint64_t now = bm_node_clock64(node);
     bool changed = false;
     bool ended = step(m, now, &changed);
     if (changed || ended)
         publish(node, m);
     if (!s->busy)
-        return UINT64_MAX;
-    return s->started ? s->end_ms : s->start_ms;
+        return 0;
+    uint64_t at = s->started ? s->end_ms : s->start_ms;
+    uint64_t left = at > now ? at - now : 0;
+    return bm_ms_after(now_ms, left > FAR_MS ? FAR_MS : (uint32_t)left);
 }
 
 static int srv_pub(struct bm_node *node, struct bm_model *m, uint8_t *out, size_t size, size_t *len)

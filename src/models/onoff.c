@@ -36,8 +36,8 @@ struct onoff_srv {
     uint8_t present;
     uint8_t target;
     bool busy;         /* a change waits for its delay or runs its transition */
-    uint64_t start_ms; /* end of the delay */
-    uint64_t end_ms;   /* end of the transition */
+    bm_ms_t start_ms;  /* end of the delay */
+    bm_ms_t end_ms;    /* end of the transition */
     uint32_t op;       /* the Set that asked for the change, for the callback */
     uint16_t src;
 };
@@ -57,9 +57,8 @@ static size_t status_params(struct bm_node *node, struct onoff_srv *s, uint8_t o
     out[0] = s->present;
     if (!s->busy)
         return 1;
-    uint64_t now = bm_node_now(node);
     out[1] = s->target;
-    out[2] = bm_gen_tt_encode(s->end_ms > now ? s->end_ms - now : 0);
+    out[2] = bm_gen_tt_encode(bm_ms_left(bm_node_now(node), s->end_ms));
     return 3;
 }
 
@@ -83,12 +82,12 @@ static void set_present(struct bm_model *m, uint8_t v, bool *changed)
 /* Runs the due parts of a change; returns true when it ended now. Towards
  * On the state is 1 from the end of the delay, towards Off it becomes 0 at
  * the end of the transition (3.1.1). */
-static bool step(struct bm_model *m, uint64_t now, bool *changed)
+static bool step(struct bm_model *m, bm_ms_t now, bool *changed)
 {
     struct onoff_srv *s = srv_of(m);
-    if (!s->busy || now < s->start_ms)
+    if (!s->busy || !bm_ms_reached(now, s->start_ms))
         return false;
-    bool ended = now >= s->end_ms;
+    bool ended = bm_ms_reached(now, s->end_ms);
     if (ended)
         s->busy = false;
     if (ended || s->target == 1)
@@ -115,15 +114,15 @@ static int srv_set(struct bm_node *node, struct bm_model *m, const struct bm_msg
     /* 3.2.1.2: OnOff 0x02..0xFF is prohibited */
     if (p[0] > 1 || bm_gen_timing(p + 2, len - 2, &trans_ms, &delay_ms) != BM_OK)
         return BM_EMALFORMED;
-    uint64_t now = bm_node_now(node);
+    bm_ms_t now = bm_node_now(node);
     if (!bm_gen_tid_same(&s->tid, p[1], ctx->src, ctx->dst, now)) {
         bool changed = s->busy; /* a new Set cancels a running change */
         s->busy = false;
         if (p[0] != s->present) {
             s->busy = true;
             s->target = p[0];
-            s->start_ms = now + delay_ms;
-            s->end_ms = s->start_ms + trans_ms;
+            s->start_ms = bm_ms_after(now, delay_ms);
+            s->end_ms = bm_ms_after(s->start_ms, trans_ms);
             s->src = ctx->src;
             s->op = op;
             changed = true;
@@ -136,7 +135,7 @@ static int srv_set(struct bm_node *node, struct bm_model *m, const struct bm_msg
     return op == OP_ONOFF_SET ? srv_get(node, m, ctx, NULL, 0, op) : BM_OK;
 }
 
-static uint64_t srv_process(struct bm_node *node, struct bm_model *m, uint64_t now)
+static bm_ms_t srv_process(struct bm_node *node, struct bm_model *m, bm_ms_t now)
 {
     struct onoff_srv *s = srv_of(m);
     bool changed = false;
@@ -144,8 +143,8 @@ static uint64_t srv_process(struct bm_node *node, struct bm_model *m, uint64_t n
     if (changed || ended)
         publish(node, m);
     if (!s->busy)
-        return UINT64_MAX;
-    return now >= s->start_ms ? s->end_ms : s->start_ms;
+        return 0;
+    return bm_ms_reached(now, s->start_ms) ? s->end_ms : s->start_ms;
 }
 
 static int srv_pub(struct bm_node *node, struct bm_model *m, uint8_t *out, size_t size, size_t *len)

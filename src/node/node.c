@@ -18,9 +18,14 @@ size_t bm_node_size(void)
     return sizeof(struct bm_node);
 }
 
-uint64_t bm_node_now(const struct bm_node *node)
+uint64_t bm_node_clock64(const struct bm_node *node)
 {
     return node->plat.now_ms(node->plat.ctx);
+}
+
+bm_ms_t bm_node_now(const struct bm_node *node)
+{
+    return (bm_ms_t)bm_node_clock64(node);
 }
 
 void bm_node_log_line(const struct bm_node *node, enum bm_log_level level, const char *layer,
@@ -38,9 +43,7 @@ void bm_node_log_line(const struct bm_node *node, enum bm_log_level level, const
 
 void bm_node_timer_set(struct bm_node *node, enum bm_timer_id id, uint32_t delay_ms)
 {
-    /* deadline 0 means stopped, so a deadline is never 0 */
-    uint64_t due = bm_node_now(node) + delay_ms;
-    node->timers[id] = due ? due : 1;
+    node->timers[id] = bm_ms_after(bm_node_now(node), delay_ms); /* never 0 (= stopped) */
 }
 
 void bm_node_timer_stop(struct bm_node *node, enum bm_timer_id id)
@@ -364,7 +367,7 @@ void bm_node_get_stats(const struct bm_node *node, struct bm_node_stats *stats)
     *stats = node->stats;
 }
 
-static void run_timer(struct bm_node *node, enum bm_timer_id id, uint64_t now)
+static void run_timer(struct bm_node *node, enum bm_timer_id id, bm_ms_t now)
 {
     switch (id) {
     case BM_TIMER_UNPROV_BEACON:
@@ -395,23 +398,26 @@ static void run_timer(struct bm_node *node, enum bm_timer_id id, uint64_t now)
 
 uint64_t bm_node_process(struct bm_node *node, uint64_t now_ms)
 {
+    bm_ms_t now = (bm_ms_t)now_ms; /* the one conversion to core time (bm_time.h) */
     for (int id = 0; id < BM_TIMER_COUNT; id++) {
-        if (node->timers[id] && node->timers[id] <= now_ms) {
+        if (bm_ms_due(now, node->timers[id])) {
             node->timers[id] = 0;
-            run_timer(node, (enum bm_timer_id)id, now_ms);
+            run_timer(node, (enum bm_timer_id)id, now);
         }
     }
-    bm_lower_reasm_expire(&node->reasm, (uint32_t)now_ms);
-    uint64_t next = node->provisioned ? bm_access_process(node, now_ms) : UINT64_MAX;
-    uint64_t f = BM_CFG_FRIEND ? bm_frnd_process(node, now_ms) : UINT64_MAX;
-    uint64_t l = BM_CFG_LPN ? bm_lpn_process(node, now_ms) : UINT64_MAX;
-    next = f < next ? f : next;
-    next = l < next ? l : next;
-    uint64_t g = bm_node_gatt_process(node, now_ms);
-    next = g < next ? g : next;
+    bm_lower_reasm_expire(&node->reasm, now);
+    bm_ms_t next = node->provisioned ? bm_access_process(node, now) : 0;
+    if (BM_CFG_FRIEND)
+        next = bm_ms_min(now, next, bm_frnd_process(node, now));
+    if (BM_CFG_LPN)
+        next = bm_ms_min(now, next, bm_lpn_process(node, now));
+    next = bm_ms_min(now, next, bm_node_gatt_process(node, now));
     bm_persist_model_states(node);
     for (int id = 0; id < BM_TIMER_COUNT; id++)
-        if (node->timers[id] && node->timers[id] < next)
-            next = node->timers[id];
-    return next;
+        next = bm_ms_min(now, next, node->timers[id]);
+    if (!next)
+        return UINT64_MAX;
+    /* back to the platform's 64-bit clock: next is within 2^31 ms of now,
+     * either side (an overdue deadline answers a time <= now_ms) */
+    return bm_ms_reached(now, next) ? now_ms - (now - next) : now_ms + (next - now);
 }

@@ -11,6 +11,7 @@
 #include "blemesh/blemesh.h"
 #include "blemesh/config.h"
 #include "blemesh/provisioner.h"
+#include "bm_time.h"
 #include "net/beacon.h"
 #include "net/net.h"
 #include "access/model.h"
@@ -80,7 +81,7 @@ struct bm_sar_tx {
     uint32_t sent;           /* bit i: segment i sent in this round */
     uint8_t seg_n;
     uint8_t retries_left;
-    uint64_t next_ms;
+    bm_ms_t next_ms;
     size_t upper_len;
     uint8_t upper[BM_LOWER_MAX_UPPER];
 };
@@ -92,7 +93,7 @@ struct bm_sar_ack {
     uint16_t seq_zero;
     uint8_t ttl;
     bool obo;            /* a Friend acknowledging for its Low Power node */
-    uint64_t due_ms;
+    bm_ms_t due_ms;
 };
 
 /* Heartbeat Publication state (Mesh Profile 4.2.17), heartbeat.c. */
@@ -103,14 +104,14 @@ struct bm_hb_pub {
     uint8_t ttl;         /* 0..127 */
     uint16_t features;   /* features whose change triggers a heartbeat (4.2.17.5) */
     uint16_t net_idx;
-    uint64_t next_ms;    /* next periodic heartbeat, 0 = none */
+    bm_ms_t next_ms; /* next periodic heartbeat, 0 = none */
 };
 
 /* Heartbeat Subscription state (Mesh Profile 4.2.18), heartbeat.c. */
 struct bm_hb_sub {
     uint16_t src;        /* 0 = not subscribed */
     uint16_t dst;
-    uint64_t end_ms;     /* when the subscription period ends, 0 = stopped */
+    bm_ms_t end_ms;      /* when the subscription period ends, 0 = stopped */
     uint16_t count;      /* heartbeats received in the period, saturates at 0xffff */
     uint8_t min_hops;    /* 0x01..0x7f; 0x00 = none received (4.2.18.5) */
     uint8_t max_hops;    /* 0x01..0x7f; 0x00 = none received */
@@ -154,14 +155,14 @@ struct bm_node {
      * PB-GATT installs them (bm_node_gatt_pb_enable), so an image that
      * never does links none of it */
     const struct bm_node_pb_gatt *pb_gatt;
-    uint64_t timers[BM_TIMER_COUNT];
+    bm_ms_t timers[BM_TIMER_COUNT];
     struct bm_adv_xmit net_xmit;
     struct bm_adv_xmit relay_xmit;
 
     /* Configuration Server state kept beside the layers' own (cfg_srv.c,
      * heartbeat.c): heartbeats, a pending Node Reset, and the identifiers
      * of Composition Data page 0 (4.2.1). */
-    uint64_t reset_due_ms;   /* Config Node Reset: reset once the Status is out; 0 = none */
+    bm_ms_t reset_due_ms; /* Config Node Reset: reset once the Status is out; 0 = none */
     struct bm_hb_pub hb_pub;
     struct bm_hb_sub hb_sub;
     bool comp_ids_set;       /* false: the defaults of cfg_srv.c */
@@ -231,7 +232,11 @@ static inline bool bm_node_is_provisioner(const struct bm_node *node)
     return BM_CFG_PROVISIONER && node->is_provisioner;
 }
 
-uint64_t bm_node_now(const struct bm_node *node);
+/* The platform clock modulo 2^32 (bm_time.h). */
+bm_ms_t bm_node_now(const struct bm_node *node);
+/* The platform clock itself, for the few clocks that must not wrap (the
+ * IV Update state, a Level Move, LPN statistics). */
+uint64_t bm_node_clock64(const struct bm_node *node);
 void bm_node_timer_set(struct bm_node *node, enum bm_timer_id id, uint32_t delay_ms);
 void bm_node_timer_stop(struct bm_node *node, enum bm_timer_id id);
 /* Sends one advertisement holding one AD structure of type ad_type. */
@@ -293,7 +298,7 @@ int bm_node_send_ctl_creds(struct bm_node *node, uint16_t net_idx, const struct 
                            size_t len, const struct bm_adv_xmit *xmit);
 /* The network PDU path up from the bearer. */
 void bm_node_rx_network(struct bm_node *node, const uint8_t *pdu, size_t len, int8_t rssi);
-void bm_node_sar_process(struct bm_node *node, uint64_t now);
+void bm_node_sar_process(struct bm_node *node, bm_ms_t now);
 /* True if addr is one of our element addresses. */
 bool bm_node_is_local(const struct bm_node *node, uint16_t addr);
 /* AppKey table (node_keys.c). */
@@ -317,7 +322,7 @@ const uint8_t *bm_node_dev_key(const struct bm_node *node, uint16_t addr);
 /* Provisioning glue (node_prov.c). */
 void bm_node_prov_link_setup(struct bm_node *node);
 void bm_node_prov_device_enable(struct bm_node *node, bool enable);
-void bm_node_prov_process(struct bm_node *node, uint64_t now);
+void bm_node_prov_process(struct bm_node *node, bm_ms_t now);
 void bm_node_prov_rx(struct bm_node *node, const uint8_t *data, size_t len);
 /* The device offers Output OOB: installs the link's output_oob. */
 void bm_node_prov_offer_output_oob(struct bm_node *node);
@@ -332,8 +337,8 @@ int bm_node_seq_alloc(struct bm_node *node, uint32_t *seq);
 
 /* GATT bearer glue (node_gatt.c). */
 /* Runs SAR timers, Node Identity expiry, beacons to clients, advertising;
- * returns the next deadline or UINT64_MAX. */
-uint64_t bm_node_gatt_process(struct bm_node *node, uint64_t now);
+ * returns the next deadline or 0 for none. */
+bm_ms_t bm_node_gatt_process(struct bm_node *node, bm_ms_t now);
 /* A network PDU we send (relayed false) or relay (true) to dst: to every
  * proxy client whose filter takes dst, and over a phone's proxy
  * connection. Returns true when the advertising bearer can be skipped. */
@@ -374,7 +379,7 @@ void bm_node_iv_beacon(struct bm_node *node, uint16_t net_idx, uint32_t iv_index
  * exhaustion. */
 void bm_node_iv_seq_check(struct bm_node *node);
 /* Timer: hourly duration update, end of In Progress. */
-void bm_node_iv_process(struct bm_node *node, uint64_t now);
+void bm_node_iv_process(struct bm_node *node, bm_ms_t now);
 
 /* Key Refresh by secure network beacons (node_kr.c, Mesh Profile 3.10.4):
  * new_key tells whether the beacon authenticated with the new NetKey. */

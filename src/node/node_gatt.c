@@ -32,12 +32,12 @@
 struct bm_node_pb_gatt {
     /* an unprovisioned node: connection c (free) is offered to us */
     int (*accept)(struct bm_node *node, struct bm_gatt_conn *c, uint16_t conn, uint16_t mtu,
-                  uint64_t now);
+                  bm_ms_t now);
     /* a message of type on a connection to a Mesh Provisioning Service */
     void (*rx)(struct bm_node *node, const struct bm_gatt_conn *c, uint8_t type,
-               const uint8_t *msg, size_t len, uint64_t now);
+               const uint8_t *msg, size_t len, bm_ms_t now);
     /* connection c ended */
-    void (*disconnected)(struct bm_node *node, const struct bm_gatt_conn *c, uint64_t now);
+    void (*disconnected)(struct bm_node *node, const struct bm_gatt_conn *c, bm_ms_t now);
     /* what an unprovisioned node advertises, if anything */
     void (*adv)(const struct bm_node *node, uint8_t *out, size_t *len);
 };
@@ -129,13 +129,20 @@ static int subnet_slot(struct bm_node *node, uint16_t net_idx)
     return s ? (int)(s - node->net.subnets) : -1;
 }
 
+/* Node Identity runs on subnet slot i until identity_until_ms[i]. */
+static bool identity_on(const struct bm_gatt *g, size_t i, bm_ms_t now)
+{
+    return g->identity_until_ms[i] && !bm_ms_reached(now, g->identity_until_ms[i]);
+}
+
 uint8_t bm_node_gatt_identity_get(struct bm_node *node, uint16_t net_idx)
 {
     if (bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED)
         return BM_FEAT_STATE_UNSUPPORTED;
     int i = subnet_slot(node, net_idx);
-    uint64_t until = i >= 0 ? node->gatt.identity_until_ms[i] : 0;
-    return until > bm_node_now(node) ? BM_FEAT_STATE_ENABLED : BM_FEAT_STATE_DISABLED;
+    return i >= 0 && identity_on(&node->gatt, (size_t)i, bm_node_now(node))
+               ? BM_FEAT_STATE_ENABLED
+               : BM_FEAT_STATE_DISABLED;
 }
 
 void bm_node_gatt_identity_set(struct bm_node *node, uint16_t net_idx, uint8_t value)
@@ -148,7 +155,7 @@ void bm_node_gatt_identity_set(struct bm_node *node, uint16_t net_idx, uint8_t v
         /* 7.2.2.2.4: a fresh Random each time the advertising starts */
         if (node->plat.random(node->plat.ctx, g->id_random, 8) != 0)
             return;
-        g->identity_until_ms[i] = bm_node_now(node) + NODE_ID_MS;
+        g->identity_until_ms[i] = bm_ms_after(bm_node_now(node), NODE_ID_MS);
     } else {
         g->identity_until_ms[i] = 0;
     }
@@ -172,7 +179,7 @@ bool bm_proxy_node_identity_match(const struct bm_node *node, uint16_t net_idx, 
 /* --- connectable advertising (7.1.2.2, 7.2.2.2) --- */
 
 /* What we should advertise now; *len 0 for nothing. */
-static void adv_wanted(struct bm_node *node, uint64_t now, uint8_t *out, size_t *len)
+static void adv_wanted(struct bm_node *node, bm_ms_t now, uint8_t *out, size_t *len)
 {
     struct bm_gatt *g = &node->gatt;
     *len = 0;
@@ -198,7 +205,7 @@ static void adv_wanted(struct bm_node *node, uint64_t now, uint8_t *out, size_t 
             continue;
         if (!first)
             first = s;
-        if (g->identity_until_ms[i] <= now)
+        if (!identity_on(g, i, now))
             continue;
         if (bm_net_node_identity_hash(bm_net_tx_keys(s)->identity_key, g->id_random, node->addr,
                                       hash) != BM_OK)
@@ -215,7 +222,7 @@ static void adv_wanted(struct bm_node *node, uint64_t now, uint8_t *out, size_t 
 }
 
 /* Callers have checked has_gatt(): a connection exists only if it held. */
-static void adv_update(struct bm_node *node, uint64_t now)
+static void adv_update(struct bm_node *node, bm_ms_t now)
 {
     struct bm_gatt *g = &node->gatt;
     uint8_t want[BM_ADV_MAX_LEN];
@@ -367,7 +374,7 @@ static const struct bm_pb_gatt_ops pb_link_ops = {.send = pb_send, .close = pb_c
 
 /* A device offering PB-GATT takes the connection as its link. */
 static int pb_accept(struct bm_node *node, struct bm_gatt_conn *c, uint16_t conn, uint16_t mtu,
-                     uint64_t now)
+                     bm_ms_t now)
 {
     if (bm_node_is_provisioner(node) || !(node->prov_bearers & BM_PROV_GATT))
         return BM_ENOTSUP;
@@ -383,7 +390,7 @@ static int pb_accept(struct bm_node *node, struct bm_gatt_conn *c, uint16_t conn
 /* 7.1: the Provisioning Service carries Provisioning PDUs, to the link
  * when it runs on c; other types are ignored. */
 static void pb_rx(struct bm_node *node, const struct bm_gatt_conn *c, uint8_t type,
-                  const uint8_t *msg, size_t len, uint64_t now)
+                  const uint8_t *msg, size_t len, bm_ms_t now)
 {
     if (type != BM_PROXY_TYPE_PROV || node->gatt.prov_conn != conn_num(node, c))
         return;
@@ -392,7 +399,7 @@ static void pb_rx(struct bm_node *node, const struct bm_gatt_conn *c, uint8_t ty
 }
 
 /* 5.2.2: the link ends with its connection. */
-static void pb_disconnected(struct bm_node *node, const struct bm_gatt_conn *c, uint64_t now)
+static void pb_disconnected(struct bm_node *node, const struct bm_gatt_conn *c, bm_ms_t now)
 {
     if (node->gatt.prov_conn != conn_num(node, c))
         return;
@@ -438,7 +445,7 @@ int bm_node_gatt_connected(struct bm_node *node, uint16_t conn, uint16_t mtu)
     struct bm_gatt_conn *c = slot_free(node);
     if (!c)
         return BM_ENOSPC;
-    uint64_t now = bm_node_now(node);
+    bm_ms_t now = bm_node_now(node);
     if (node->provisioned) {
         if (bm_node_gatt_proxy_get(node) == BM_FEAT_STATE_UNSUPPORTED)
             return BM_ENOTSUP;
@@ -484,7 +491,7 @@ void bm_node_gatt_disconnected(struct bm_node *node, uint16_t conn)
     uint8_t role = c->role;
     c->role = BM_GATT_ROLE_NONE;
     bm_proxy_sar_rx_reset(&c->sar);
-    uint64_t now = bm_node_now(node);
+    bm_ms_t now = bm_node_now(node);
     bm_node_log(node, BM_LOG_INF, "proxy", "disconnected conn=%u", conn);
     /* a PB-GATT link may have run on it (prov_conn is only ever set with
      * pb_gatt installed) */
@@ -503,7 +510,7 @@ void bm_node_gatt_rx(struct bm_node *node, uint16_t conn, const uint8_t *data, s
     struct bm_gatt_conn *c = conn_find(node, conn);
     if (!c || len > (size_t)c->mtu - 3)
         return;
-    uint64_t now = bm_node_now(node);
+    bm_ms_t now = bm_node_now(node);
     uint8_t type;
     const uint8_t *msg;
     size_t mlen;
@@ -530,12 +537,19 @@ void bm_node_gatt_rx(struct bm_node *node, uint16_t conn, const uint8_t *data, s
     bm_crypto_wipe(buf, sizeof(buf));
 }
 
-uint64_t bm_node_gatt_process(struct bm_node *node, uint64_t now)
+bm_ms_t bm_node_gatt_process(struct bm_node *node, bm_ms_t now)
 {
     struct bm_gatt *g = &node->gatt;
+    /* wake when a Node Identity ends; one that ended is turned off (left
+     * standing, its end would seem ahead again 2^31 ms later, bm_time.h) */
+    bm_ms_t next = 0;
+    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
+        if (bm_ms_due(now, g->identity_until_ms[i]))
+            g->identity_until_ms[i] = 0;
+        next = bm_ms_min(now, next, g->identity_until_ms[i]);
+    }
     if (!has_gatt(node))
-        return UINT64_MAX;
-    uint64_t next = UINT64_MAX;
+        return next;
     uint8_t flags = beacon_flags(node);
     bool beacons =
         node->provisioned && (g->beacon_iv != node->net.iv_index || g->beacon_flags != flags);
@@ -547,13 +561,12 @@ uint64_t bm_node_gatt_process(struct bm_node *node, uint64_t now)
             continue;
         /* 6.3.2: a message not completed within 20 s ends the connection */
         if (c->sar.busy) {
-            if (c->sar.deadline_ms <= now) {
+            if (bm_ms_reached(now, c->sar.deadline_ms)) {
                 bm_proxy_sar_rx_reset(&c->sar);
                 node->plat.gatt_disconnect(node->plat.ctx, c->handle);
                 continue;
             }
-            if (c->sar.deadline_ms < next)
-                next = c->sar.deadline_ms;
+            next = bm_ms_min(now, next, c->sar.deadline_ms);
         }
         if (c->role != BM_GATT_ROLE_PROXY_SERVER)
             continue;
@@ -563,12 +576,6 @@ uint64_t bm_node_gatt_process(struct bm_node *node, uint64_t now)
             send_beacons(node, c); /* the IV index or a key refresh flag changed */
     }
     g->drop_clients = false;
-    /* wake when a Node Identity ends (one that has ended reads as off) */
-    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
-        uint64_t until = g->identity_until_ms[i];
-        if (until > now && until < next)
-            next = until;
-    }
     adv_update(node, now);
     return next;
 }
@@ -681,7 +688,7 @@ int bm_prov_provision_gatt(struct bm_node *node, uint16_t conn, const uint8_t uu
     node->provision_user = user;
     bm_node_gatt_pb_enable(node); /* for what arrives on the connection */
     g->prov_conn = conn_num(node, c);
-    uint64_t now = bm_node_now(node);
+    bm_ms_t now = bm_node_now(node);
     rc = bm_pb_gatt_provision(&node->link, &pb_link_ops, &cfg, now);
     bm_crypto_wipe(&cfg, sizeof(cfg));
     if (rc != BM_OK)

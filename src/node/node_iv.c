@@ -61,14 +61,16 @@ void bm_node_iv_reset_clock(struct bm_node *node, uint64_t already_ms)
 {
     uint32_t into;
     uint32_t hours = hours_of(already_ms, &into);
-    node->iv_since_ms = bm_node_now(node);
+    node->iv_since_ms = bm_node_clock64(node);
     node->iv_base_ms = already_ms;
     node->iv_hours_saved = (uint16_t)(hours > 0xffff ? 0xffff : hours);
 }
 
+/* On the platform's 64-bit clock, not the core's 32-bit time: a state can
+ * last longer than the 49.7 days after which that wraps. */
 uint64_t bm_node_iv_elapsed(const struct bm_node *node)
 {
-    return node->iv_base_ms + (bm_node_now(node) - node->iv_since_ms);
+    return node->iv_base_ms + (bm_node_clock64(node) - node->iv_since_ms);
 }
 
 static bool sar_busy(const struct bm_node *node)
@@ -180,7 +182,7 @@ void bm_node_iv_seq_check(struct bm_node *node)
         initiate(node, "sequence numbers running out");
 }
 
-void bm_node_iv_process(struct bm_node *node, uint64_t now)
+void bm_node_iv_process(struct bm_node *node, bm_ms_t now)
 {
     (void)now;
     if (!node->provisioned)

@@ -113,7 +113,7 @@ static uint32_t seg_mask(uint8_t seg_n)
 /* Sends the segments of t not yet acknowledged nor sent in this round, as
  * many as the bearer takes; the next step comes after the segment
  * transmission timer when the round is complete, shortly when not. */
-static void sar_send(struct bm_node *node, struct bm_sar_tx *t, uint64_t now)
+static void sar_send(struct bm_node *node, struct bm_sar_tx *t, bm_ms_t now)
 {
     uint32_t delay = bm_lower_seg_tx_timer_ms(t->ttl);
     for (uint8_t i = 0; i <= t->seg_n; i++) {
@@ -131,27 +131,24 @@ static void sar_send(struct bm_node *node, struct bm_sar_tx *t, uint64_t now)
         }
         t->sent |= bit;
     }
-    t->next_ms = now + delay;
-}
-
-/* next, or due when armed and earlier (deadlines; 0: none). */
-static uint64_t earlier(uint64_t next, bool armed, uint64_t due)
-{
-    return armed && (!next || due < next) ? due : next;
+    t->next_ms = bm_ms_after(now, delay);
 }
 
 static void sar_schedule(struct bm_node *node)
 {
-    uint64_t next = 0;
+    bm_ms_t now = bm_node_now(node);
+    bm_ms_t next = 0;
     for (size_t i = 0; i < BM_CFG_TX_SEG_CTX; i++)
-        next = earlier(next, node->sar_tx[i].busy, node->sar_tx[i].next_ms);
+        if (node->sar_tx[i].busy)
+            next = bm_ms_min(now, next, node->sar_tx[i].next_ms);
     for (size_t i = 0; i < BM_CFG_RX_SEG_CTX; i++)
-        next = earlier(next, node->sar_ack[i].pending, node->sar_ack[i].due_ms);
+        if (node->sar_ack[i].pending)
+            next = bm_ms_min(now, next, node->sar_ack[i].due_ms);
     node->timers[BM_TIMER_SAR_TX] = next;
 }
 
 /* Starts a round: every unacknowledged segment once more. */
-static void sar_round(struct bm_node *node, struct bm_sar_tx *t, uint64_t now)
+static void sar_round(struct bm_node *node, struct bm_sar_tx *t, bm_ms_t now)
 {
     t->sent = 0;
     sar_send(node, t, now);
@@ -296,11 +293,11 @@ static uint32_t reasm_mask(const struct bm_node *node, uint16_t src, uint16_t se
     return 0;
 }
 
-void bm_node_sar_process(struct bm_node *node, uint64_t now)
+void bm_node_sar_process(struct bm_node *node, bm_ms_t now)
 {
     for (size_t i = 0; i < BM_CFG_TX_SEG_CTX; i++) {
         struct bm_sar_tx *t = &node->sar_tx[i];
-        if (!t->busy || t->next_ms > now)
+        if (!t->busy || !bm_ms_reached(now, t->next_ms))
             continue;
         /* a round the bearer could not take at once goes on; else the
          * next round starts, while retries are left */
@@ -319,7 +316,7 @@ void bm_node_sar_process(struct bm_node *node, uint64_t now)
     }
     for (size_t i = 0; i < BM_CFG_RX_SEG_CTX; i++) {
         struct bm_sar_ack *a = &node->sar_ack[i];
-        if (!a->pending || a->due_ms > now)
+        if (!a->pending || !bm_ms_reached(now, a->due_ms))
             continue;
         a->pending = false;
         uint32_t mask = reasm_mask(node, a->src, a->seq_zero);
@@ -352,7 +349,7 @@ static void arm_ack(struct bm_node *node, const struct bm_net_rx *rx, uint16_t s
     slot->seq_zero = seq_zero;
     slot->ttl = rx->hdr.ttl;
     slot->obo = obo;
-    slot->due_ms = bm_node_now(node) + bm_lower_ack_timer_ms(rx->hdr.ttl);
+    slot->due_ms = bm_ms_after(bm_node_now(node), bm_lower_ack_timer_ms(rx->hdr.ttl));
     sar_schedule(node);
 }
 
@@ -368,7 +365,7 @@ static void rx_seg_ack(struct bm_node *node, uint16_t src, const uint8_t *params
     struct bm_seg_ack ack;
     if (bm_lower_ack_decode(params, len, &ack) != BM_OK)
         return;
-    uint64_t now = bm_node_now(node);
+    bm_ms_t now = bm_node_now(node);
     for (size_t i = 0; i < BM_CFG_TX_SEG_CTX; i++) {
         struct bm_sar_tx *t = &node->sar_tx[i];
         if (!t->busy || t->dst != src || t->hdr.seq_zero != ack.seq_zero)
@@ -611,7 +608,7 @@ static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx, bool obo)
                                .upper = payload,
                                .upper_len = plen};
     if (h.seg) {
-        int rc = bm_lower_reasm_rx(&node->reasm, &msg, (uint32_t)bm_node_now(node), &msg);
+        int rc = bm_lower_reasm_rx(&node->reasm, &msg, bm_node_now(node), &msg);
         /* a Low Power node's friend acknowledges for it */
         bool unicast = obo || (bm_node_is_local(node, rx->hdr.dst) &&
                                !(BM_CFG_LPN && bm_lpn_established(node)));

@@ -196,12 +196,9 @@ static const struct bm_prov_link_ops link_ops = {
     .log = link_log,
 };
 
-static void schedule_link(struct bm_node *node, uint64_t next)
+static void schedule_link(struct bm_node *node, bm_ms_t next)
 {
-    if (next == UINT64_MAX)
-        node->timers[BM_TIMER_PROV_LINK] = 0;
-    else
-        node->timers[BM_TIMER_PROV_LINK] = next ? next : 1;
+    node->timers[BM_TIMER_PROV_LINK] = next; /* 0: none, as the timer's stop */
 }
 
 void bm_node_prov_link_setup(struct bm_node *node)
@@ -230,7 +227,7 @@ void bm_node_prov_device_enable(struct bm_node *node, bool enable)
     bm_prov_link_device_enable(&node->link, &cfg, enable && !node->provisioned);
 }
 
-void bm_node_prov_process(struct bm_node *node, uint64_t now)
+void bm_node_prov_process(struct bm_node *node, bm_ms_t now)
 {
     schedule_link(node, bm_prov_link_process(&node->link, now));
 }
@@ -240,7 +237,7 @@ void bm_node_prov_rx(struct bm_node *node, const uint8_t *data, size_t len)
     /* a device takes PB-ADV only when it offers that bearer */
     if (!bm_node_is_provisioner(node) && !(node->prov_bearers & BM_PROV_ADV))
         return;
-    uint64_t now = bm_node_now(node);
+    bm_ms_t now = bm_node_now(node);
     bm_prov_link_rx(&node->link, data, len, now);
     schedule_link(node, bm_prov_link_process(&node->link, now));
 }
@@ -351,7 +348,7 @@ int bm_prov_provision(struct bm_node *node, const uint8_t uuid[16],
         return rc;
     node->provision_cb = cb;
     node->provision_user = user;
-    uint64_t now = bm_node_now(node);
+    bm_ms_t now = bm_node_now(node);
     rc = bm_prov_link_open(&node->link, &cfg, now);
     bm_crypto_wipe(cfg.net_key, sizeof(cfg.net_key));
     if (rc == BM_OK)
@@ -363,7 +360,7 @@ int bm_prov_input_oob(struct bm_node *node, const char *value)
 {
     if (!node || !value)
         return BM_EINVAL;
-    uint64_t now = bm_node_now(node);
+    bm_ms_t now = bm_node_now(node);
     int rc = bm_prov_link_input_oob(&node->link, value, now);
     schedule_link(node, bm_prov_link_process(&node->link, now));
     return rc;

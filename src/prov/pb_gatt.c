@@ -15,7 +15,7 @@
 #include "prov/prov_link.h"
 
 int bm_pb_gatt_device_open(struct bm_prov_link *l, const struct bm_pb_gatt_ops *gatt,
-                           uint64_t now)
+                           bm_ms_t now)
 {
     if (l->role != BM_PROV_ROLE_DEVICE || !l->device_enabled)
         return BM_ESTATE;
@@ -29,7 +29,7 @@ int bm_pb_gatt_device_open(struct bm_prov_link *l, const struct bm_pb_gatt_ops *
 }
 
 int bm_pb_gatt_provision(struct bm_prov_link *l, const struct bm_pb_gatt_ops *gatt,
-                         const struct bm_prov_provisioner_cfg *cfg, uint64_t now)
+                         const struct bm_prov_provisioner_cfg *cfg, bm_ms_t now)
 {
     if (!BM_CFG_PROVISIONER)
         return BM_ENOTSUP;
@@ -43,14 +43,14 @@ int bm_pb_gatt_provision(struct bm_prov_link *l, const struct bm_pb_gatt_ops *ga
     l->pv_cfg = *cfg;
     l->state = BM_PROV_LINK_OPEN;
     l->done = false;
-    l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+    l->link_deadline = bm_ms_after(now, BM_PROV_LINK_TIMEOUT_MS);
     if (l->ops->log)
         l->ops->log(l->ctx, "pb-gatt link open");
     bm_prov_link_start(l, now);
     return BM_OK;
 }
 
-void bm_pb_gatt_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uint64_t now)
+void bm_pb_gatt_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, bm_ms_t now)
 {
     if (l->bearer != BM_PROV_BEARER_GATT)
         return;

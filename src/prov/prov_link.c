@@ -22,7 +22,7 @@
 #define LINK_CLOSING BM_PROV_LINK_CLOSING
 
 #define EXPECT_NONE 0xff
-#define NEVER UINT64_MAX /* a deadline not set: a time never reached */
+#define NEVER 0 /* a deadline not set (bm_time.h) */
 
 /* The link's events are debug lines (the node logs them at BM_LOG_DBG):
  * compiled out, strings and all, where debug lines are (BM_CFG_LOG_LEVEL). */
@@ -101,8 +101,8 @@ static void start_transaction(struct bm_prov_link *l, const uint8_t *pdu, size_t
     memcpy(l->att.tx_pdu, pdu, len);
     l->tx_len = len;
     l->tx_pending = true;
-    l->trans_deadline = l->now + BM_PROV_TRANS_TIMEOUT_MS;
-    l->tx_deadline = l->now + BM_PROV_RETRANSMIT_MS;
+    l->trans_deadline = bm_ms_after(l->now, BM_PROV_TRANS_TIMEOUT_MS);
+    l->tx_deadline = bm_ms_after(l->now, BM_PROV_RETRANSMIT_MS);
     send_segments(l);
 }
 
@@ -191,7 +191,7 @@ static void close_link(struct bm_prov_link *l, uint8_t reason)
     l->close_left = BM_PROV_CLOSE_REPEAT - 1;
     l->link_deadline = NEVER;
     l->trans_deadline = NEVER;
-    l->tx_deadline = l->now + BM_PROV_RETRANSMIT_MS;
+    l->tx_deadline = bm_ms_after(l->now, BM_PROV_RETRANSMIT_MS);
     send_ctl(l, BM_PBADV_LINK_CLOSE);
 }
 
@@ -241,7 +241,7 @@ static void fail(struct bm_prov_link *l, int err, uint8_t reason)
         wipe_protocol(l);
         uint8_t code = reason ? reason : BM_PROV_ERR_UNEXPECTED_ERROR;
         send_octets(l, BM_PROV_FAILED, &code, 1);
-        l->link_deadline = l->now + BM_PROV_LINK_TIMEOUT_MS;
+        l->link_deadline = bm_ms_after(l->now, BM_PROV_LINK_TIMEOUT_MS);
     } else if (BM_CFG_PROVISIONER) {
         close_link(l, BM_PBADV_CLOSE_FAIL);
     }
@@ -624,7 +624,7 @@ static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len)
         reason = BM_PROV_ERR_UNEXPECTED_PDU;
     }
     if (rc == BM_OK) {
-        l->link_deadline = l->now + BM_PROV_LINK_TIMEOUT_MS;
+        l->link_deadline = bm_ms_after(l->now, BM_PROV_LINK_TIMEOUT_MS);
         if (is_device(l))
             rc = device_pdu(l, &p, buf + 1, &reason);
         else if (BM_CFG_PROVISIONER)
@@ -635,7 +635,7 @@ static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len)
     bm_crypto_wipe(&p, sizeof(p));
 }
 
-void bm_prov_link_pdu_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uint64_t now)
+void bm_prov_link_pdu_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, bm_ms_t now)
 {
     l->now = now;
     if (l->state != LINK_OPEN)
@@ -643,7 +643,7 @@ void bm_prov_link_pdu_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len,
     handle_pdu(l, pdu, len);
 }
 
-void bm_prov_link_device_open(struct bm_prov_link *l, uint8_t bearer, uint64_t now)
+void bm_prov_link_device_open(struct bm_prov_link *l, uint8_t bearer, bm_ms_t now)
 {
     l->now = now;
     wipe_protocol(l);
@@ -651,11 +651,11 @@ void bm_prov_link_device_open(struct bm_prov_link *l, uint8_t bearer, uint64_t n
     l->state = LINK_OPEN;
     l->done = false;
     l->expect = BM_PROV_INVITE;
-    l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
+    l->link_deadline = bm_ms_after(now, BM_PROV_LINK_TIMEOUT_MS);
     log_event(l, bearer == BM_PROV_BEARER_GATT ? "pb-gatt link open" : "link open");
 }
 
-void bm_prov_link_start(struct bm_prov_link *l, uint64_t now)
+void bm_prov_link_start(struct bm_prov_link *l, bm_ms_t now)
 {
     l->now = now;
     struct bm_prov_pdu inv = {.type = BM_PROV_INVITE};
@@ -724,7 +724,7 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p)
             return;
         l->state = LINK_OPEN;
         l->tx_deadline = NEVER;
-        l->link_deadline = l->now + BM_PROV_LINK_TIMEOUT_MS;
+        l->link_deadline = bm_ms_after(l->now, BM_PROV_LINK_TIMEOUT_MS);
         log_event(l, "link ack");
         bm_prov_link_start(l, l->now);
         return;
@@ -739,7 +739,7 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p)
     }
 }
 
-void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, uint64_t now)
+void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, bm_ms_t now)
 {
     l->now = now;
     struct bm_pbadv_pdu p;
@@ -807,7 +807,7 @@ void bm_prov_link_device_enable(struct bm_prov_link *l, const struct bm_prov_dev
 }
 
 int bm_prov_link_open(struct bm_prov_link *l, const struct bm_prov_provisioner_cfg *cfg,
-                      uint64_t now)
+                      bm_ms_t now)
 {
     if (!BM_CFG_PROVISIONER)
         return BM_ENOTSUP;
@@ -830,14 +830,14 @@ int bm_prov_link_open(struct bm_prov_link *l, const struct bm_prov_provisioner_c
     l->rx_trans = BM_PBADV_TN_DEVICE_FIRST;
     l->rx_any = false;
     l->expect = EXPECT_NONE;
-    l->link_deadline = now + BM_PROV_LINK_TIMEOUT_MS;
-    l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+    l->link_deadline = bm_ms_after(now, BM_PROV_LINK_TIMEOUT_MS);
+    l->tx_deadline = bm_ms_after(now, BM_PROV_RETRANSMIT_MS);
     log_event(l, "link open");
     send_ctl(l, BM_PBADV_LINK_OPEN);
     return BM_OK;
 }
 
-int bm_prov_link_input_oob(struct bm_prov_link *l, const char *value, uint64_t now)
+int bm_prov_link_input_oob(struct bm_prov_link *l, const char *value, bm_ms_t now)
 {
     l->now = now;
     if (!BM_CFG_PROVISIONER || l->role != BM_PROV_ROLE_PROVISIONER || l->state != LINK_OPEN ||
@@ -857,38 +857,37 @@ int bm_prov_link_input_oob(struct bm_prov_link *l, const char *value, uint64_t n
     return BM_OK;
 }
 
-uint64_t bm_prov_link_process(struct bm_prov_link *l, uint64_t now)
+bm_ms_t bm_prov_link_process(struct bm_prov_link *l, bm_ms_t now)
 {
     l->now = now;
     if (l->state == LINK_IDLE)
-        return UINT64_MAX;
-    if (now >= l->link_deadline || now >= l->trans_deadline) {
+        return 0;
+    if (bm_ms_due(now, l->link_deadline) || bm_ms_due(now, l->trans_deadline)) {
         link_ended(l, "timeout", BM_ETIMEOUT,
                    l->role == BM_PROV_ROLE_PROVISIONER || l->bearer == BM_PROV_BEARER_GATT);
     }
-    if (now >= l->tx_deadline) {
+    if (bm_ms_due(now, l->tx_deadline)) {
         /* Opening and Closing are a provisioner's PB-ADV states */
         if (BM_CFG_PROVISIONER && l->state == LINK_OPENING) {
             send_ctl(l, BM_PBADV_LINK_OPEN);
-            l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+            l->tx_deadline = bm_ms_after(now, BM_PROV_RETRANSMIT_MS);
         } else if (BM_CFG_PROVISIONER && l->state == LINK_CLOSING) {
             if (l->close_left) {
                 l->close_left--;
                 send_ctl(l, BM_PBADV_LINK_CLOSE);
-                l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+                l->tx_deadline = bm_ms_after(now, BM_PROV_RETRANSMIT_MS);
             } else {
                 to_idle(l);
-                return UINT64_MAX;
+                return 0;
             }
         } else if (l->tx_pending) {
             send_segments(l);
-            l->tx_deadline = now + BM_PROV_RETRANSMIT_MS;
+            l->tx_deadline = bm_ms_after(now, BM_PROV_RETRANSMIT_MS);
         } else {
             l->tx_deadline = NEVER;
         }
     }
     if (l->state == LINK_IDLE)
-        return UINT64_MAX;
-    uint64_t next = l->link_deadline < l->trans_deadline ? l->link_deadline : l->trans_deadline;
-    return next < l->tx_deadline ? next : l->tx_deadline;
+        return 0;
+    return bm_ms_min(now, bm_ms_min(now, l->link_deadline, l->trans_deadline), l->tx_deadline);
 }

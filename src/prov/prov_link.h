@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bm_time.h"
 #include "crypto/crypto.h"
 #include "prov/pb_adv.h"
 #include "prov/prov_pdu.h"
@@ -136,10 +137,10 @@ struct bm_prov_link {
     /* bearer */
     const struct bm_pb_gatt_ops *gatt; /* PB-GATT's, set as such a link opens */
     uint32_t link_id;
-    uint64_t link_deadline; /* UINT64_MAX: none */
-    uint64_t tx_deadline;   /* next retransmission */
-    uint64_t trans_deadline;
-    uint64_t now; /* of the call being handled: for the deadlines it sets */
+    bm_ms_t link_deadline; /* 0: none (bm_time.h) */
+    bm_ms_t tx_deadline;    /* next retransmission */
+    bm_ms_t trans_deadline;
+    bm_ms_t now; /* of the call being handled: for the deadlines it sets */
     size_t tx_len;
     size_t queued_len;
     struct bm_prov_device_cfg dev_cfg;
@@ -176,14 +177,14 @@ void bm_prov_link_device_enable(struct bm_prov_link *l, const struct bm_prov_dev
 /* Provisioner role: open a link to cfg->uuid and provision it.
  * BM_EBUSY if a link is active. */
 int bm_prov_link_open(struct bm_prov_link *l, const struct bm_prov_provisioner_cfg *cfg,
-                      uint64_t now_ms);
+                      bm_ms_t now_ms);
 /* Provisioner role: the value the device output (digits or characters). */
-int bm_prov_link_input_oob(struct bm_prov_link *l, const char *value, uint64_t now_ms);
+int bm_prov_link_input_oob(struct bm_prov_link *l, const char *value, bm_ms_t now_ms);
 /* One received PB-ADV PDU (AD type 0x29 data). Untrusted bytes: anything
  * malformed or for another link is dropped. */
-void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uint64_t now_ms);
-/* Runs due timers; returns the next deadline or UINT64_MAX. */
-uint64_t bm_prov_link_process(struct bm_prov_link *l, uint64_t now_ms);
+void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, bm_ms_t now_ms);
+/* Runs due timers; returns the next deadline or 0 for none. */
+bm_ms_t bm_prov_link_process(struct bm_prov_link *l, bm_ms_t now_ms);
 bool bm_prov_link_active(const struct bm_prov_link *l);
 /* Device, for its output_oob: draws a fresh Output OOB value for the
  * agreed Start into *oob and sets the AuthValue from it (Mesh Profile
@@ -193,12 +194,12 @@ int bm_prov_link_output_value(struct bm_prov_link *l, struct bm_prov_oob *oob);
 /* --- for the PB-GATT bearer (prov/pb_gatt.c) --- */
 
 /* Handles one complete Provisioning PDU received on the open link. */
-void bm_prov_link_pdu_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uint64_t now_ms);
+void bm_prov_link_pdu_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, bm_ms_t now_ms);
 /* Device: a link is open on bearer (BM_PROV_BEARER_*): the attempt starts
  * afresh and Invite is expected. */
-void bm_prov_link_device_open(struct bm_prov_link *l, uint8_t bearer, uint64_t now_ms);
+void bm_prov_link_device_open(struct bm_prov_link *l, uint8_t bearer, bm_ms_t now_ms);
 /* The link is open: a provisioner sends Invite. */
-void bm_prov_link_start(struct bm_prov_link *l, uint64_t now_ms);
+void bm_prov_link_start(struct bm_prov_link *l, bm_ms_t now_ms);
 /* The peer ended the link: a procedure not finished fails with err. */
 void bm_prov_link_closed(struct bm_prov_link *l, int err);
 
@@ -206,12 +207,12 @@ void bm_prov_link_closed(struct bm_prov_link *l, int err);
  * which runs over gatt. BM_ESTATE if we do not accept links now, BM_EBUSY
  * if one is open. */
 int bm_pb_gatt_device_open(struct bm_prov_link *l, const struct bm_pb_gatt_ops *gatt,
-                           uint64_t now_ms);
+                           bm_ms_t now_ms);
 /* Provisioner: provisions cfg->uuid over an open connection (gatt). */
 int bm_pb_gatt_provision(struct bm_prov_link *l, const struct bm_pb_gatt_ops *gatt,
-                         const struct bm_prov_provisioner_cfg *cfg, uint64_t now_ms);
+                         const struct bm_prov_provisioner_cfg *cfg, bm_ms_t now_ms);
 /* One Provisioning PDU (a reassembled Proxy PDU of type 0x03). */
-void bm_pb_gatt_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, uint64_t now_ms);
+void bm_pb_gatt_rx(struct bm_prov_link *l, const uint8_t *pdu, size_t len, bm_ms_t now_ms);
 /* The connection is gone. */
 void bm_pb_gatt_closed(struct bm_prov_link *l);
 

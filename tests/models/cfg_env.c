@@ -26,11 +26,17 @@ uint16_t env_addr(int i)
 
 void env_setup(struct env *e, int count, uint64_t seed)
 {
+    env_setup_at(e, count, seed, 0);
+}
+
+void env_setup_at(struct env *e, int count, uint64_t seed, uint64_t start_ms)
+{
     memset(e, 0, sizeof(*e));
     struct bm_sim_config cfg;
     bm_sim_config_default(&cfg);
     cfg.seed = seed;
     CHECK_EQ(bm_sim_create(&e->sim, &cfg), BM_OK);
+    CHECK_EQ(bm_sim_run_until(e->sim, start_ms), BM_OK); /* no nodes yet: only the clock moves */
     e->pv = mesh_sim_add(e->sim);
     struct bm_node *pv = e->pv->node;
     CHECK_EQ(bm_init(pv, "pv", BM_OOB_NONE), BM_OK);

@@ -27,6 +27,8 @@ extern const uint8_t env_net_key[16];
 
 /* pv -- n[0] -- n[1] ... all relays; n[i] has address 0x0100 + 0x10 * i. */
 void env_setup(struct env *e, int count, uint64_t seed);
+/* The same with the simulated clock starting at start_ms. */
+void env_setup_at(struct env *e, int count, uint64_t seed, uint64_t start_ms);
 void env_free(struct env *e);
 uint16_t env_addr(int i);
 /* Runs the air until the request just made (rc) is answered or timed out;
