@@ -158,14 +158,7 @@ static int save_model_cfg(struct bm_node *node, size_t i, struct bm_rec_model_cf
         if (bm_addr_is_virtual(m->subs[s]))
             bm_access_labels(node, m->subs[s], &r->sub_labels[s], 1);
     }
-    r->pub_addr = m->pub.addr;
-    if (bm_addr_is_virtual(m->pub.addr))
-        memcpy(r->pub_label, m->pub.label, 16);
-    r->pub_app_idx = m->pub.app_idx;
-    r->pub_cred = m->pub.cred;
-    r->pub_ttl = m->pub.ttl;
-    r->pub_period = m->pub.period;
-    r->pub_retransmit = m->pub.retransmit;
+    r->pub = m->pub; /* the label is encoded only with a virtual address */
     uint16_t k = model_slot(node, i);
     if (k == SLOT_NONE)
         return BM_ENOSPC;
@@ -188,8 +181,7 @@ int bm_persist_iv(struct bm_node *node)
         return BM_OK;
     uint64_t ms = bm_node_iv_elapsed(node);
     struct bm_rec_iv r = {.iv_index = node->net.iv_index,
-                          .iv_update = node->net.iv_update,
-                          .recovered = node->iv_recovered,
+                          .flags = (uint8_t)(node->net.iv_update | node->iv_recovered << 1),
                           .hours = 0xffff};
     /* below 0xffff hours, ms >> 7 fits in 32 bits */
     if (ms < (uint64_t)0xffff * HOUR_MS_SHR7 << 7)
@@ -367,16 +359,12 @@ static void apply_model_cfg(struct bm_node *node, struct bm_model *m,
         if (bm_access_sub_add(node, m, r->subs[i],
                               bm_addr_is_virtual(r->subs[i]) ? r->sub_labels[i] : NULL) != BM_OK)
             bm_node_log(node, BM_LOG_WRN, "store", "sub 0x%04x not restored", r->subs[i]);
-    memset(&m->pub, 0, sizeof(m->pub));
-    m->pub.ttl = BM_TTL_DEFAULT;
-    if (r->pub_addr != BM_ADDR_UNASSIGNED) {
-        m->pub.addr = r->pub_addr;
-        memcpy(m->pub.label, r->pub_label, 16);
-        m->pub.app_idx = r->pub_app_idx;
-        m->pub.cred = r->pub_cred;
-        m->pub.ttl = r->pub_ttl;
-        m->pub.period = r->pub_period;
-        m->pub.retransmit = r->pub_retransmit;
+    /* the decoded publication: what is not stored is 0 */
+    m->pub = r->pub;
+    if (r->pub.addr == BM_ADDR_UNASSIGNED) {
+        memset(&m->pub, 0, sizeof(m->pub));
+        m->pub.ttl = BM_TTL_DEFAULT;
+    } else {
         bm_node_timer_set(node, BM_TIMER_MODELS, 0);
     }
 }
@@ -547,7 +535,8 @@ static void load_rpl(struct bm_node *node)
 
 static int load_seq_iv(struct bm_node *node, const struct bm_rec_prov *p)
 {
-    struct bm_rec_iv iv = {.iv_index = p->iv_index, .iv_update = (p->flags & 0x02) != 0};
+    /* v1: the Provisioning Data flags, bit1 IV Update (5.4.2.5) */
+    struct bm_rec_iv iv = {.iv_index = p->iv_index, .flags = (uint8_t)(p->flags >> 1 & 1)};
     if (read_rec(node, BM_REC_IV, BM_RK_IV, &iv) != BM_OK && !p->v1) {
         /* without the IV index the node cannot talk: it stays
          * unprovisioned rather than guess */
@@ -555,8 +544,8 @@ static int load_seq_iv(struct bm_node *node, const struct bm_rec_prov *p)
         return BM_EMALFORMED;
     }
     bm_net_deinit(&node->net); /* frees any prepared keys it held */
-    bm_net_init(&node->net, iv.iv_index, iv.iv_update);
-    node->iv_recovered = iv.recovered;
+    bm_net_init(&node->net, iv.iv_index, iv.flags & 1);
+    node->iv_recovered = (iv.flags & 2) != 0;
     bm_node_iv_reset_clock(node, (uint64_t)((uint32_t)iv.hours * HOUR_MS_SHR7) << 7);
     node->iv_hours_saved = iv.hours;
     uint8_t seq[4];

@@ -105,10 +105,9 @@ static const struct field prov_v1_fields[] = {
     F(struct bm_rec_prov, elements, 1, 0xff),
 };
 
-/* iv_index, then the flags octet (bit0 IV Update, bit1 recovered), hours */
 static const struct field iv_fields[] = {
     F(struct bm_rec_iv, iv_index, 4, 0),
-    {0, 1, 0x03}, /* a uint8_t of its own, not a member */
+    F(struct bm_rec_iv, flags, 1, 0x03),
     F(struct bm_rec_iv, hours, 2, 0xffff),
 };
 
@@ -186,13 +185,13 @@ static const struct field model_cfg_fields[] = {
     F(struct bm_rec_model_cfg, mid.id, 2, 0xffff),
     F(struct bm_rec_model_cfg, key_count, 1, BM_CFG_MODEL_KEYS),
     F(struct bm_rec_model_cfg, sub_count, 1, BM_CFG_MODEL_SUBS),
-    F(struct bm_rec_model_cfg, pub_addr, 2, 0xffff),
-    F(struct bm_rec_model_cfg, pub_label, 16, 0),
-    F(struct bm_rec_model_cfg, pub_app_idx, 2, IDX_MAX),
-    F(struct bm_rec_model_cfg, pub_cred, 1, 1),
-    F(struct bm_rec_model_cfg, pub_ttl, 1, 0xff),
-    F(struct bm_rec_model_cfg, pub_period, 1, 0xff),
-    F(struct bm_rec_model_cfg, pub_retransmit, 1, 0xff),
+    F(struct bm_rec_model_cfg, pub.addr, 2, 0xffff),
+    F(struct bm_rec_model_cfg, pub.label, 16, 0),
+    F(struct bm_rec_model_cfg, pub.app_idx, 2, IDX_MAX),
+    F(struct bm_rec_model_cfg, pub.cred, 1, 1),
+    F(struct bm_rec_model_cfg, pub.ttl, 1, 0xff),
+    F(struct bm_rec_model_cfg, pub.period, 1, 0xff),
+    F(struct bm_rec_model_cfg, pub.retransmit, 1, 0xff),
 };
 
 #define N(fields) (uint8_t)(sizeof(fields) / sizeof((fields)[0]))
@@ -205,7 +204,7 @@ static const struct kind {
     uint16_t size;
 } kinds[] = {
     [BM_RK_PROV] = {prov_fields, N(prov_fields), sizeof(struct bm_rec_prov)},
-    [BM_RK_IV] = {iv_fields, 1, sizeof(struct bm_rec_iv)},
+    [BM_RK_IV] = {iv_fields, N(iv_fields), sizeof(struct bm_rec_iv)},
     [BM_RK_NET] = {net_fields, 3, sizeof(struct bm_rec_net)},
     [BM_RK_APP] = {app_fields, N(app_fields), sizeof(struct bm_rec_app)},
     [BM_RK_CFG] = {cfg_fields, N(cfg_fields), sizeof(struct bm_rec_cfg)},
@@ -255,16 +254,9 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, uint8_t ver)
         break;
     }
     case BM_RK_IV: {
-        struct bm_rec_iv *r = rec;
-        uint8_t flags = (uint8_t)((r->iv_update ? 1 : 0) | (r->recovered ? 2 : 0));
-        xfer(c, &flags, &iv_fields[1], 1);
-        xfer(c, r, &iv_fields[2], 1);
-        if (!c->enc) {
-            r->iv_update = flags & 1;
-            r->recovered = (flags & 2) != 0;
-        }
+        const struct bm_rec_iv *r = rec;
         /* IV Update in Progress at IV index 0 has no previous index */
-        check(c, !r->iv_update || r->iv_index != 0);
+        check(c, !(r->flags & 1) || r->iv_index != 0);
         break;
     }
     case BM_RK_NET: {
@@ -312,10 +304,10 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, uint8_t ver)
                 xfer(c, r->sub_labels[i], &label_field, 1);
         }
         xfer(c, r, &model_cfg_fields[5], 1);
-        if (is_virtual(r->pub_addr))
+        if (is_virtual(r->pub.addr))
             xfer(c, r, &model_cfg_fields[6], 1);
         xfer(c, r, &model_cfg_fields[7], 5);
-        check(c, r->pub_ttl <= 127 || r->pub_ttl == 0xff);
+        check(c, r->pub.ttl <= 127 || r->pub.ttl == 0xff);
         break;
     }
     case BM_RK_MODEL_STATE: {

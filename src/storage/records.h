@@ -66,10 +66,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "access/model.h"
 #include "blemesh/config.h"
 
 struct bm_node;
-struct bm_model;
 
 #define BM_REC_UUID 0x0001
 #define BM_REC_PROV 0x0002
@@ -159,8 +159,7 @@ static inline int bm_rec_prov_decode(const uint8_t *in, size_t len, struct bm_re
 
 struct bm_rec_iv {
     uint32_t iv_index;
-    bool iv_update;
-    bool recovered;
+    uint8_t flags; /* bit0 IV Update in Progress, bit1 recovered */
     uint16_t hours;
 };
 #define BM_REC_IV_LEN 8
@@ -258,13 +257,9 @@ struct bm_rec_model_cfg {
     uint16_t subs[BM_CFG_MODEL_SUBS];
     uint8_t sub_labels[BM_CFG_MODEL_SUBS][16]; /* for virtual subs */
     uint8_t sub_count;
-    uint16_t pub_addr;
-    uint8_t pub_label[16];
-    uint16_t pub_app_idx;
-    bool pub_cred;
-    uint8_t pub_ttl;
-    uint8_t pub_period;
-    uint8_t pub_retransmit;
+    /* addr, label (virtual addr), app_idx, cred, ttl, period, retransmit:
+     * the rest is not stored (0 when decoded) */
+    struct bm_model_pub pub;
 };
 static inline size_t bm_rec_model_cfg_encode(const struct bm_rec_model_cfg *r,
                                              uint8_t out[BM_REC_MODEL_CFG_MAX])
