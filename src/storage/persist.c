@@ -209,18 +209,15 @@ int bm_persist_sync(struct bm_node *node)
         sync_rec(node, &first, (uint16_t)(BM_REC_NET + i), BM_RK_NET, s->used ? &r : NULL);
     }
     for (uint16_t i = 0; i < BM_CFG_APP_KEYS; i++) {
-        r.app.app_idx = node->app_keys[i].app_idx;
+        r.app.k = node->app_keys[i];
         r.app.net_idx = node->app_net_idx[i];
         r.app.is_new = node->app_new[i];
-        memcpy(r.app.key, node->app_keys[i].key, 16);
         sync_rec(node, &first, (uint16_t)(BM_REC_APP + i), BM_RK_APP,
                  i < node->app_count ? &r : NULL);
     }
     r.cfg.relay = node->relay;
-    r.cfg.relay_count = node->relay_xmit.count;
-    r.cfg.relay_interval_ms = node->relay_xmit.interval_ms;
-    r.cfg.net_count = node->net_xmit.count;
-    r.cfg.net_interval_ms = node->net_xmit.interval_ms;
+    r.cfg.relay_xmit = node->relay_xmit;
+    r.cfg.net_xmit = node->net_xmit;
     r.cfg.beacon = node->net_beacon;
     r.cfg.ttl = node->default_ttl;
     sync_rec(node, &first, BM_REC_CFG, BM_RK_CFG, &r);
@@ -401,10 +398,8 @@ void bm_persist_reapply_cfg(struct bm_node *node)
     /* 4.2.8: without the feature the state stays "not supported" */
     if (node->relay != BM_FEAT_STATE_UNSUPPORTED && r.relay != BM_FEAT_STATE_UNSUPPORTED)
         node->relay = r.relay;
-    node->relay_xmit.count = r.relay_count;
-    node->relay_xmit.interval_ms = r.relay_interval_ms;
-    node->net_xmit.count = r.net_count;
-    node->net_xmit.interval_ms = r.net_interval_ms;
+    node->relay_xmit = r.relay_xmit;
+    node->net_xmit = r.net_xmit;
     node->net_beacon = r.beacon;
     node->default_ttl = r.ttl;
     if (node->net_beacon && node->provisioned)
@@ -471,16 +466,13 @@ static void load_app(struct bm_node *node)
         int rc = read_rec(node, key, BM_RK_APP, &r);
         if (rc == BM_ENOENT)
             continue;
-        uint8_t aid;
         if (rc != BM_OK || !bm_net_subnet_find(&node->net, r.net_idx) ||
-            bm_crypto_k4(r.key, &aid) != BM_OK) {
+            bm_crypto_k4(r.k.key, &r.k.aid) != BM_OK) {
             log_bad(node, key);
             continue;
         }
         uint8_t n = node->app_count++;
-        node->app_keys[n].app_idx = r.app_idx;
-        node->app_keys[n].aid = aid;
-        memcpy(node->app_keys[n].key, r.key, 16);
+        node->app_keys[n] = r.k;
         node->app_net_idx[n] = r.net_idx;
         node->app_new[n] = r.is_new;
     }

@@ -119,20 +119,20 @@ static const struct field net_fields[] = {
 };
 
 static const struct field app_fields[] = {
-    F(struct bm_rec_app, app_idx, 2, IDX_MAX),
+    F(struct bm_rec_app, k.app_idx, 2, IDX_MAX),
     F(struct bm_rec_app, net_idx, 2, IDX_MAX),
     F(struct bm_rec_app, is_new, 1, 1),
-    F(struct bm_rec_app, key, 16, 0),
+    F(struct bm_rec_app, k.key, 16, 0),
 };
 
 /* 4.2.7, 4.2.8, 4.2.19-4.2.20: relay state 0..2, 1..8 transmissions
  * 10..320 ms apart (minimums and steps checked in walk), Default TTL. */
 static const struct field cfg_fields[] = {
     F(struct bm_rec_cfg, relay, 1, 2),
-    F(struct bm_rec_cfg, relay_count, 1, 8),
-    F(struct bm_rec_cfg, relay_interval_ms, 2, 320),
-    F(struct bm_rec_cfg, net_count, 1, 8),
-    F(struct bm_rec_cfg, net_interval_ms, 2, 320),
+    F(struct bm_rec_cfg, relay_xmit.count, 1, 8),
+    F(struct bm_rec_cfg, relay_xmit.interval_ms, 2, 320),
+    F(struct bm_rec_cfg, net_xmit.count, 1, 8),
+    F(struct bm_rec_cfg, net_xmit.interval_ms, 2, 320),
     F(struct bm_rec_cfg, beacon, 1, 1),
     F(struct bm_rec_cfg, ttl, 1, 127),
 };
@@ -232,9 +232,9 @@ static bool range_ok(uint16_t addr, uint8_t elements)
 }
 
 /* Network Transmit / Relay Retransmit (maxima in cfg_fields). */
-static bool xmit_ok(uint8_t count, uint16_t interval_ms)
+static bool xmit_ok(const struct bm_adv_xmit *x)
 {
-    return count >= 1 && interval_ms >= 10 && interval_ms % 10 == 0;
+    return x->count >= 1 && x->interval_ms >= 10 && x->interval_ms % 10 == 0;
 }
 
 /* The record of kind k after its version octet ver. */
@@ -267,8 +267,7 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, uint8_t ver)
     }
     case BM_RK_CFG: {
         const struct bm_rec_cfg *r = rec;
-        check(c, r->ttl != 1 && xmit_ok(r->relay_count, r->relay_interval_ms) &&
-                     xmit_ok(r->net_count, r->net_interval_ms));
+        check(c, r->ttl != 1 && xmit_ok(&r->relay_xmit) && xmit_ok(&r->net_xmit));
         break;
     }
     case BM_RK_HB: {

@@ -68,6 +68,7 @@
 
 #include "access/model.h"
 #include "blemesh/config.h"
+#include "transport/upper.h"
 
 struct bm_node;
 
@@ -189,10 +190,9 @@ static inline int bm_rec_net_decode(const uint8_t *in, size_t len, struct bm_rec
 }
 
 struct bm_rec_app {
-    uint16_t app_idx;
+    struct bm_upper_appkey k; /* app_idx and key (aid is not stored: 0) */
     uint16_t net_idx;
     bool is_new;
-    uint8_t key[16];
 };
 #define BM_REC_APP_LEN 22
 static inline size_t bm_rec_app_encode(const struct bm_rec_app *r, uint8_t out[BM_REC_APP_LEN])
@@ -206,10 +206,8 @@ static inline int bm_rec_app_decode(const uint8_t *in, size_t len, struct bm_rec
 
 struct bm_rec_cfg {
     uint8_t relay;
-    uint8_t relay_count;
-    uint16_t relay_interval_ms;
-    uint8_t net_count;
-    uint16_t net_interval_ms;
+    struct bm_adv_xmit relay_xmit;
+    struct bm_adv_xmit net_xmit;
     bool beacon;
     uint8_t ttl;
 };

@@ -468,8 +468,8 @@ static void codecs_reject_bad_lengths_and_fields(void)
     CHECK_EQ(bm_rec_net_decode(buf, n, &nb), BM_EMALFORMED);
     CHECK_EQ(bm_rec_net_decode(buf, 20, &nb), BM_OK);
 
-    struct bm_rec_cfg cfg = {.relay = 1, .relay_count = 2, .relay_interval_ms = 20,
-                             .net_count = 3, .net_interval_ms = 20, .beacon = true, .ttl = 7};
+    struct bm_rec_cfg cfg = {.relay = 1, .relay_xmit = {.count = 2, .interval_ms = 20},
+                             .net_xmit = {.count = 3, .interval_ms = 20}, .beacon = true, .ttl = 7};
     n = bm_rec_cfg_encode(&cfg, buf);
     struct bm_rec_cfg cb;
     CHECK_EQ(bm_rec_cfg_decode(buf, n, &cb), BM_OK);
