@@ -24,6 +24,31 @@
 
 _Static_assert(BM_REC_MODEL_CFG_MAX >= BM_REC_PROV_V1_LEN, "one buffer holds any record");
 
+/* The HB and RPL record structs start like the node's heartbeat states and
+ * replay entries (same members at the same offsets), so what is stored
+ * copies as one run of octets each way. */
+#define SAME_AT(a, am, b, bm)                                                                     \
+    (offsetof(a, am) == offsetof(b, bm) && sizeof(((a *)0)->am) == sizeof(((b *)0)->bm))
+_Static_assert(SAME_AT(struct bm_rec_hb, pub_dst, struct bm_hb_pub, dst) &&
+                   SAME_AT(struct bm_rec_hb, pub_count, struct bm_hb_pub, count) &&
+                   SAME_AT(struct bm_rec_hb, pub_period_log, struct bm_hb_pub, period_log) &&
+                   SAME_AT(struct bm_rec_hb, pub_ttl, struct bm_hb_pub, ttl) &&
+                   SAME_AT(struct bm_rec_hb, pub_features, struct bm_hb_pub, features) &&
+                   SAME_AT(struct bm_rec_hb, pub_net_idx, struct bm_hb_pub, net_idx),
+               "HB record's publication run");
+#define HB_PUB_RUN offsetof(struct bm_rec_hb, sub_src)
+_Static_assert(offsetof(struct bm_rec_hb, sub_dst) - HB_PUB_RUN == offsetof(struct bm_hb_sub, dst) &&
+                   sizeof(((struct bm_hb_sub *)0)->src) == 2 &&
+                   sizeof(((struct bm_hb_sub *)0)->dst) == 2,
+               "HB record's subscription run");
+#define HB_SUB_RUN 4
+_Static_assert(SAME_AT(struct bm_rec_rpl, src, struct bm_rpl_entry, src) &&
+                   SAME_AT(struct bm_rec_rpl, seq, struct bm_rpl_entry, seq) &&
+                   SAME_AT(struct bm_rec_rpl, iv_index, struct bm_rpl_entry, iv_index) &&
+                   sizeof(struct bm_rec_rpl) <= offsetof(struct bm_rpl_entry, mark_seq),
+               "RPL record's run");
+#undef SAME_AT
+
 static void log_bad(struct bm_node *node, uint16_t key)
 {
     bm_node_log(node, BM_LOG_WRN, "store", "record 0x%04x corrupt: ignored", key);
@@ -221,14 +246,8 @@ int bm_persist_sync(struct bm_node *node)
     r.cfg.beacon = node->net_beacon;
     r.cfg.ttl = node->default_ttl;
     sync_rec(node, &first, BM_REC_CFG, BM_RK_CFG, &r);
-    r.hb.pub_dst = node->hb_pub.dst;
-    r.hb.pub_count = node->hb_pub.count;
-    r.hb.pub_period_log = node->hb_pub.period_log;
-    r.hb.pub_ttl = node->hb_pub.ttl;
-    r.hb.pub_features = node->hb_pub.features;
-    r.hb.pub_net_idx = node->hb_pub.net_idx;
-    r.hb.sub_src = node->hb_sub.src;
-    r.hb.sub_dst = node->hb_sub.dst;
+    memcpy(&r.hb, &node->hb_pub, HB_PUB_RUN);
+    memcpy(&r.hb.sub_src, &node->hb_sub, HB_SUB_RUN);
     sync_rec(node, &first, BM_REC_HB, BM_RK_HB, &r);
     for (size_t i = 0; i < BM_CFG_MODELS; i++)
         if (node->models[i].used)
@@ -291,7 +310,8 @@ void bm_persist_rpl(struct bm_node *node, uint16_t i)
     if (e->marked && e->iv_index == e->mark_iv &&
         e->seq < e->mark_seq + (uint32_t)BM_CFG_RPL_STORE_BLOCK)
         return;
-    struct bm_rec_rpl r = {.src = e->src, .seq = e->seq, .iv_index = e->iv_index};
+    struct bm_rec_rpl r;
+    memcpy(&r, e, sizeof(r));
     if (save_rec(node, (uint16_t)(BM_REC_RPL + i), BM_RK_RPL, &r, false) != BM_OK) {
         bm_node_log(node, BM_LOG_ERR, "store", "rpl src=0x%04x not stored", e->src);
         return;
@@ -421,12 +441,7 @@ static void load_hb(struct bm_node *node)
     }
     memset(&node->hb_pub, 0, sizeof(node->hb_pub));
     if (r.pub_dst != BM_ADDR_UNASSIGNED) {
-        node->hb_pub.dst = r.pub_dst;
-        node->hb_pub.count = r.pub_count;
-        node->hb_pub.period_log = r.pub_period_log;
-        node->hb_pub.ttl = r.pub_ttl;
-        node->hb_pub.features = r.pub_features;
-        node->hb_pub.net_idx = r.pub_net_idx;
+        memcpy(&node->hb_pub, &r, HB_PUB_RUN);
         if (r.pub_count && r.pub_period_log) {
             node->hb_pub.next_ms = bm_node_now(node);
             bm_node_timer_set(node, BM_TIMER_MODELS, 0);
@@ -435,8 +450,7 @@ static void load_hb(struct bm_node *node)
     /* the subscription period was running on the old clock: it is over */
     memset(&node->hb_sub, 0, sizeof(node->hb_sub));
     if (r.sub_src != BM_ADDR_UNASSIGNED) {
-        node->hb_sub.src = r.sub_src;
-        node->hb_sub.dst = r.sub_dst;
+        memcpy(&node->hb_sub, &r.sub_src, HB_SUB_RUN);
     }
 }
 
@@ -514,9 +528,8 @@ static void load_rpl(struct bm_node *node)
          * its new slot and its old record goes */
         uint16_t n = node->rpl_count++;
         struct bm_rpl_entry *e = &node->rpl[n];
-        e->src = r.src;
-        e->seq = r.seq; /* conservative: the mark, not the last one seen */
-        e->iv_index = r.iv_index;
+        /* seq: conservative, the mark, not the last one seen */
+        memcpy(e, &r, sizeof(r));
         e->mark_seq = r.seq;
         e->mark_iv = r.iv_index;
         e->marked = true;

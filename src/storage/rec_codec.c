@@ -165,12 +165,6 @@ static const struct field rpl_fields[] = {
     F(struct bm_rec_rpl, iv_index, 4, 0),
 };
 
-static const struct field mid_fields[] = {
-    F(struct bm_rec_model_id, elem, 1, BM_CFG_ELEMENTS - 1),
-    F(struct bm_rec_model_id, company, 2, 0xffff),
-    F(struct bm_rec_model_id, id, 2, 0xffff),
-};
-
 /* one AppKey index, one subscription: a group (not all-nodes, 4.2.3) or
  * a virtual address (range checked in walk), one Label UUID */
 static const struct field idx_field = {0, 2, IDX_MAX};
@@ -179,6 +173,9 @@ static const struct field label_field = {0, 16, 0};
 
 /* the identity (mid first in the struct) and the key count; then in walk
  * the keys, the subscriptions and the publication */
+_Static_assert(offsetof(struct bm_rec_model_cfg, mid) == 0 &&
+                   offsetof(struct bm_rec_model_state, mid) == 0,
+               "model records start with their identity");
 static const struct field model_cfg_fields[] = {
     F(struct bm_rec_model_cfg, mid.elem, 1, BM_CFG_ELEMENTS - 1),
     F(struct bm_rec_model_cfg, mid.company, 2, 0xffff),
@@ -214,8 +211,10 @@ static const struct kind {
     [BM_RK_DB] = {db_fields, N(db_fields), sizeof(struct bm_rec_db)},
     [BM_RK_RPL] = {rpl_fields, N(rpl_fields), sizeof(struct bm_rec_rpl)},
     [BM_RK_MODEL_CFG] = {model_cfg_fields, 4, sizeof(struct bm_rec_model_cfg)},
-    [BM_RK_MODEL_STATE] = {mid_fields, N(mid_fields), sizeof(struct bm_rec_model_state)},
-    [BM_RK_MODEL_ID] = {mid_fields, N(mid_fields), sizeof(struct bm_rec_model_id)},
+    /* the identity: the first fields of either model record, whose
+     * structs start with it */
+    [BM_RK_MODEL_STATE] = {model_cfg_fields, 3, sizeof(struct bm_rec_model_state)},
+    [BM_RK_MODEL_ID] = {model_cfg_fields, 3, sizeof(struct bm_rec_model_id)},
 };
 
 #undef F
