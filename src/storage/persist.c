@@ -84,15 +84,16 @@ static int load_rec(struct bm_node *node, uint16_t key, enum bm_rec_kind k, void
 static int save_rec(struct bm_node *node, uint16_t key, enum bm_rec_kind k, const void *rec,
                     bool if_changed)
 {
-    uint8_t buf[BM_REC_MODEL_CFG_MAX];
-    uint8_t cur[BM_REC_MODEL_CFG_MAX + 1];
+    /* the new encoding, then the stored one (one buffer, one wipe) */
+    uint8_t buf[2 * BM_REC_MODEL_CFG_MAX + 1];
+    uint8_t *cur = buf + BM_REC_MODEL_CFG_MAX;
     size_t len = bm_rec_encode(k, rec, buf);
     size_t clen = 0;
-    bool same = if_changed && bm_store_get(node, key, cur, sizeof(cur), &clen) == BM_OK &&
+    bool same = if_changed &&
+                bm_store_get(node, key, cur, BM_REC_MODEL_CFG_MAX + 1, &clen) == BM_OK &&
                 clen == len && memcmp(cur, buf, len) == 0;
     int rc = same ? BM_OK : bm_store_put(node, key, buf, len);
     bm_crypto_wipe(buf, sizeof(buf));
-    bm_crypto_wipe(cur, sizeof(cur));
     return rc;
 }
 
@@ -150,17 +151,23 @@ static uint16_t find_slot(struct bm_node *node, size_t i, bool any_free)
     return SLOT_NONE;
 }
 
-/* The slot of models[i]: the one found when it was restored, else the
- * first that holds neither another model's records nor a live model. */
-static uint16_t model_slot(struct bm_node *node, size_t i)
+/* Stores rec, a model record of kind k whose struct starts with the
+ * identity (filled here), under base + the slot of models[i]: the one
+ * found when it was restored, else the first that holds neither another
+ * model's records nor a live model. */
+static int save_model_rec(struct bm_node *node, size_t i, uint16_t base, enum bm_rec_kind k,
+                          void *rec, bool if_changed)
 {
-    if (node->model_slot[i] == SLOT_NONE) {
-        node->model_slot[i] = find_slot(node, i, true);
-        if (node->model_slot[i] == SLOT_NONE)
-            bm_node_log(node, BM_LOG_ERR, "store", "no record slot for model %04x:%04x",
-                        node->models[i].type->company, node->models[i].type->id);
+    uint16_t *slot = &node->model_slot[i];
+    if (*slot == SLOT_NONE)
+        *slot = find_slot(node, i, true);
+    if (*slot == SLOT_NONE) {
+        bm_node_log(node, BM_LOG_ERR, "store", "no record slot for model %04x:%04x",
+                    node->models[i].type->company, node->models[i].type->id);
+        return BM_ENOSPC;
     }
-    return node->model_slot[i];
+    *(struct bm_rec_model_id *)rec = mid_of(&node->models[i]);
+    return save_rec(node, (uint16_t)(base + *slot), k, rec, if_changed);
 }
 
 /* A model's configuration record; deleted when it has none. */
@@ -173,7 +180,6 @@ static int save_model_cfg(struct bm_node *node, size_t i, struct bm_rec_model_cf
         return bm_store_del(node, (uint16_t)(BM_REC_MODEL_CFG + node->model_slot[i]));
     }
     memset(r, 0, sizeof(*r));
-    r->mid = mid_of(m);
     r->key_count = m->key_count;
     memcpy(r->keys, m->keys, sizeof(r->keys));
     r->sub_count = m->sub_count;
@@ -184,10 +190,7 @@ static int save_model_cfg(struct bm_node *node, size_t i, struct bm_rec_model_cf
             bm_access_labels(node, m->subs[s], &r->sub_labels[s], 1);
     }
     r->pub = m->pub; /* the label is encoded only with a virtual address */
-    uint16_t k = model_slot(node, i);
-    if (k == SLOT_NONE)
-        return BM_ENOSPC;
-    return save_rec(node, (uint16_t)(BM_REC_MODEL_CFG + k), BM_RK_MODEL_CFG, r, true);
+    return save_model_rec(node, i, BM_REC_MODEL_CFG, BM_RK_MODEL_CFG, r, true);
 }
 
 /* --- writing --- */
@@ -280,18 +283,14 @@ void bm_persist_model_states(struct bm_node *node)
         struct bm_model *m = &node->models[i];
         if (!m->used || !m->type->state_save)
             continue;
-        struct bm_rec_model_state r = {.mid = mid_of(m)};
+        struct bm_rec_model_state r;
         size_t n = m->type->state_save(m, r.state);
         if (n == 0 || n > BM_MODEL_SAVED_MAX)
             continue;
         if (n == node->model_saved_len[i] && memcmp(node->model_saved[i], r.state, n) == 0)
             continue;
-        uint16_t k = model_slot(node, i);
-        if (k == SLOT_NONE)
-            continue;
         r.len = (uint8_t)n;
-        if (save_rec(node, (uint16_t)(BM_REC_MODEL_STATE + k), BM_RK_MODEL_STATE, &r, false) ==
-            BM_OK) {
+        if (save_model_rec(node, i, BM_REC_MODEL_STATE, BM_RK_MODEL_STATE, &r, false) == BM_OK) {
             memcpy(node->model_saved[i], r.state, n);
             node->model_saved_len[i] = (uint8_t)n;
         }
