@@ -206,9 +206,13 @@ static const struct kind {
     [BM_RK_APP] = {app_fields, N(app_fields), sizeof(struct bm_rec_app)},
     [BM_RK_CFG] = {cfg_fields, N(cfg_fields), sizeof(struct bm_rec_cfg)},
     [BM_RK_HB] = {hb_fields, N(hb_fields), sizeof(struct bm_rec_hb)},
-    [BM_RK_PROVISIONER] = {provisioner_fields, N(provisioner_fields),
+    /* a device-only image (BM_CFG_PROVISIONER 0) ignores the provisioner's
+     * records (persist.c): it has no fields for them and decodes none */
+    [BM_RK_PROVISIONER] = {BM_CFG_PROVISIONER ? provisioner_fields : NULL,
+                           BM_CFG_PROVISIONER ? N(provisioner_fields) : 0,
                            sizeof(struct bm_rec_provisioner)},
-    [BM_RK_DB] = {db_fields, N(db_fields), sizeof(struct bm_rec_db)},
+    [BM_RK_DB] = {BM_CFG_PROVISIONER ? db_fields : NULL, BM_CFG_PROVISIONER ? N(db_fields) : 0,
+                  sizeof(struct bm_rec_db)},
     [BM_RK_RPL] = {rpl_fields, N(rpl_fields), sizeof(struct bm_rec_rpl)},
     [BM_RK_MODEL_CFG] = {model_cfg_fields, 4, sizeof(struct bm_rec_model_cfg)},
     /* the identity: the first fields of either model record, whose
@@ -276,12 +280,12 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, uint8_t ver)
     }
     case BM_RK_PROVISIONER: {
         const struct bm_rec_provisioner *r = rec;
-        check(c, r->next_addr != 0);
+        check(c, BM_CFG_PROVISIONER && r->next_addr != 0);
         break;
     }
     case BM_RK_DB: {
         const struct bm_rec_db *r = rec;
-        check(c, range_ok(r->addr, r->elements));
+        check(c, BM_CFG_PROVISIONER && range_ok(r->addr, r->elements));
         break;
     }
     case BM_RK_RPL: {

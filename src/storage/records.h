@@ -114,8 +114,10 @@ int bm_store_del(struct bm_node *node, uint16_t key);
  * One codec for every record: bm_rec_encode writes the record of kind k
  * from its struct (below) into out (at least the record's maximum size)
  * and returns the length; bm_rec_decode takes untrusted bytes and returns
- * 0 or BM_EMALFORMED, filling its output only on success. The typed
- * wrappers after each struct only name the kind. */
+ * 0 or BM_EMALFORMED, filling its output only on success (without
+ * BM_CFG_PROVISIONER, a PROVISIONER or PROV_DB record never decodes: such
+ * an image ignores them). The typed wrappers after each struct only name
+ * the kind. */
 
 enum bm_rec_kind {
     BM_RK_PROV,        /* struct bm_rec_prov */
