@@ -243,16 +243,14 @@ static bool xmit_ok(const struct bm_adv_xmit *x)
 /* The record of kind k after its version octet ver. */
 static void walk(struct cur *c, enum bm_rec_kind k, void *rec, uint8_t ver)
 {
-    if (k == BM_RK_PROV && ver == 1 && !c->enc) {
-        struct bm_rec_prov *r = rec;
-        xfer(c, r, prov_v1_fields, N(prov_v1_fields));
-        r->v1 = true;
-    } else {
-        xfer(c, rec, kinds[k].f, kinds[k].n);
-    }
+    /* PROV v1 (only ever decoded) has fields of its own */
+    bool v1 = k == BM_RK_PROV && ver == 1;
+    xfer(c, rec, v1 ? prov_v1_fields : kinds[k].f, v1 ? N(prov_v1_fields) : kinds[k].n);
     switch (k) {
     case BM_RK_PROV: {
-        const struct bm_rec_prov *r = rec;
+        struct bm_rec_prov *r = rec;
+        if (v1)
+            r->v1 = true;
         check(c, range_ok(r->addr, r->elements));
         break;
     }
@@ -314,10 +312,9 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, uint8_t ver)
     }
     case BM_RK_MODEL_STATE: {
         struct bm_rec_model_state *r = rec;
+        /* decoding: the rest of the record (encoding: len is 1..8) */
         size_t n = c->enc ? r->len : (size_t)(c->end - c->p);
-        if (n > BM_MODEL_SAVED_MAX)
-            n = c->enc ? BM_MODEL_SAVED_MAX : 0;
-        check(c, n >= 1);
+        check(c, n >= 1 && n <= BM_MODEL_SAVED_MAX);
         if (!c->bad) {
             bytes(c, r->state, n);
             if (!c->enc)
