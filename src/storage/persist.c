@@ -26,7 +26,8 @@ _Static_assert(BM_REC_MODEL_CFG_MAX >= BM_REC_PROV_V1_LEN, "one buffer holds any
 
 /* The HB and RPL record structs start like the node's heartbeat states and
  * replay entries (same members at the same offsets), so what is stored
- * copies as one run of octets each way. */
+ * copies as one run of octets each way, and a replay entry encodes as its
+ * record as it is. */
 #define SAME_AT(a, am, b, bm)                                                                     \
     (offsetof(a, am) == offsetof(b, bm) && sizeof(((a *)0)->am) == sizeof(((b *)0)->bm))
 _Static_assert(SAME_AT(struct bm_rec_hb, pub_dst, struct bm_hb_pub, dst) &&
@@ -228,12 +229,11 @@ int bm_persist_sync(struct bm_node *node)
     union bm_rec r;
     for (uint16_t i = 0; i < BM_CFG_SUBNETS; i++) {
         const struct bm_subnet *s = &node->net.subnets[i];
-        memset(&r, 0, sizeof(r));
         r.net.net_idx = s->net_idx;
         r.net.phase = s->kr_phase;
+        /* the new key is encoded in phases 1 and 2 only */
         memcpy(r.net.key, s->keys[0].net_key, 16);
-        if (s->kr_phase == BM_KR_PHASE1 || s->kr_phase == BM_KR_PHASE2)
-            memcpy(r.net.new_key, s->keys[1].net_key, 16);
+        memcpy(r.net.new_key, s->keys[1].net_key, 16);
         sync_rec(node, &first, (uint16_t)(BM_REC_NET + i), BM_RK_NET, s->used ? &r : NULL);
     }
     for (uint16_t i = 0; i < BM_CFG_APP_KEYS; i++) {
@@ -309,15 +309,14 @@ void bm_persist_rpl(struct bm_node *node, uint16_t i)
     if (e->marked && e->iv_index == e->mark_iv &&
         e->seq < e->mark_seq + (uint32_t)BM_CFG_RPL_STORE_BLOCK)
         return;
-    struct bm_rec_rpl r;
-    memcpy(&r, e, sizeof(r));
-    if (save_rec(node, (uint16_t)(BM_REC_RPL + i), BM_RK_RPL, &r, false) != BM_OK) {
+    /* the entry starts like its record (asserted above) */
+    if (save_rec(node, (uint16_t)(BM_REC_RPL + i), BM_RK_RPL, e, false) != BM_OK) {
         bm_node_log(node, BM_LOG_ERR, "store", "rpl src=0x%04x not stored", e->src);
         return;
     }
     e->marked = true;
-    e->mark_seq = r.seq;
-    e->mark_iv = r.iv_index;
+    e->mark_seq = e->seq;
+    e->mark_iv = e->iv_index;
 }
 
 int bm_persist_erase(struct bm_node *node)
