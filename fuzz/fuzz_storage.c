@@ -94,7 +94,7 @@ static void decode_all(void)
         }
         struct bm_rec_app ak;
         if (bm_rec_app_decode(d, len, &ak) == BM_OK)
-            add_key(ak.key);
+            add_key(ak.k.key);
         struct bm_rec_iv iv;
         (void)bm_rec_iv_decode(d, len, &iv);
         struct bm_rec_cfg cfg;

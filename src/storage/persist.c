@@ -24,6 +24,32 @@
 
 _Static_assert(BM_REC_MODEL_CFG_MAX >= BM_REC_PROV_V1_LEN, "one buffer holds any record");
 
+/* The HB and RPL record structs start like the node's heartbeat states and
+ * replay entries (same members at the same offsets), so what is stored
+ * copies as one run of octets each way, and a replay entry encodes as its
+ * record as it is. */
+#define SAME_AT(a, am, b, bm)                                                                     \
+    (offsetof(a, am) == offsetof(b, bm) && sizeof(((a *)0)->am) == sizeof(((b *)0)->bm))
+_Static_assert(SAME_AT(struct bm_rec_hb, pub_dst, struct bm_hb_pub, dst) &&
+                   SAME_AT(struct bm_rec_hb, pub_count, struct bm_hb_pub, count) &&
+                   SAME_AT(struct bm_rec_hb, pub_period_log, struct bm_hb_pub, period_log) &&
+                   SAME_AT(struct bm_rec_hb, pub_ttl, struct bm_hb_pub, ttl) &&
+                   SAME_AT(struct bm_rec_hb, pub_features, struct bm_hb_pub, features) &&
+                   SAME_AT(struct bm_rec_hb, pub_net_idx, struct bm_hb_pub, net_idx),
+               "HB record's publication run");
+#define HB_PUB_RUN offsetof(struct bm_rec_hb, sub_src)
+_Static_assert(offsetof(struct bm_rec_hb, sub_dst) - HB_PUB_RUN == offsetof(struct bm_hb_sub, dst) &&
+                   sizeof(((struct bm_hb_sub *)0)->src) == 2 &&
+                   sizeof(((struct bm_hb_sub *)0)->dst) == 2,
+               "HB record's subscription run");
+#define HB_SUB_RUN 4
+_Static_assert(SAME_AT(struct bm_rec_rpl, src, struct bm_rpl_entry, src) &&
+                   SAME_AT(struct bm_rec_rpl, seq, struct bm_rpl_entry, seq) &&
+                   SAME_AT(struct bm_rec_rpl, iv_index, struct bm_rpl_entry, iv_index) &&
+                   sizeof(struct bm_rec_rpl) <= offsetof(struct bm_rpl_entry, mark_seq),
+               "RPL record's run");
+#undef SAME_AT
+
 static void log_bad(struct bm_node *node, uint16_t key)
 {
     bm_node_log(node, BM_LOG_WRN, "store", "record 0x%04x corrupt: ignored", key);
@@ -59,15 +85,16 @@ static int load_rec(struct bm_node *node, uint16_t key, enum bm_rec_kind k, void
 static int save_rec(struct bm_node *node, uint16_t key, enum bm_rec_kind k, const void *rec,
                     bool if_changed)
 {
-    uint8_t buf[BM_REC_MODEL_CFG_MAX];
-    uint8_t cur[BM_REC_MODEL_CFG_MAX + 1];
+    /* the new encoding, then the stored one (one buffer, one wipe) */
+    uint8_t buf[2 * BM_REC_MODEL_CFG_MAX + 1];
+    uint8_t *cur = buf + BM_REC_MODEL_CFG_MAX;
     size_t len = bm_rec_encode(k, rec, buf);
     size_t clen = 0;
-    bool same = if_changed && bm_store_get(node, key, cur, sizeof(cur), &clen) == BM_OK &&
+    bool same = if_changed &&
+                bm_store_get(node, key, cur, BM_REC_MODEL_CFG_MAX + 1, &clen) == BM_OK &&
                 clen == len && memcmp(cur, buf, len) == 0;
     int rc = same ? BM_OK : bm_store_put(node, key, buf, len);
     bm_crypto_wipe(buf, sizeof(buf));
-    bm_crypto_wipe(cur, sizeof(cur));
     return rc;
 }
 
@@ -125,17 +152,23 @@ static uint16_t find_slot(struct bm_node *node, size_t i, bool any_free)
     return SLOT_NONE;
 }
 
-/* The slot of models[i]: the one found when it was restored, else the
- * first that holds neither another model's records nor a live model. */
-static uint16_t model_slot(struct bm_node *node, size_t i)
+/* Stores rec, a model record of kind k whose struct starts with the
+ * identity (filled here), under base + the slot of models[i]: the one
+ * found when it was restored, else the first that holds neither another
+ * model's records nor a live model. */
+static int save_model_rec(struct bm_node *node, size_t i, uint16_t base, enum bm_rec_kind k,
+                          void *rec, bool if_changed)
 {
-    if (node->model_slot[i] == SLOT_NONE) {
-        node->model_slot[i] = find_slot(node, i, true);
-        if (node->model_slot[i] == SLOT_NONE)
-            bm_node_log(node, BM_LOG_ERR, "store", "no record slot for model %04x:%04x",
-                        node->models[i].type->company, node->models[i].type->id);
+    uint16_t *slot = &node->model_slot[i];
+    if (*slot == SLOT_NONE)
+        *slot = find_slot(node, i, true);
+    if (*slot == SLOT_NONE) {
+        bm_node_log(node, BM_LOG_ERR, "store", "no record slot for model %04x:%04x",
+                    node->models[i].type->company, node->models[i].type->id);
+        return BM_ENOSPC;
     }
-    return node->model_slot[i];
+    *(struct bm_rec_model_id *)rec = mid_of(&node->models[i]);
+    return save_rec(node, (uint16_t)(base + *slot), k, rec, if_changed);
 }
 
 /* A model's configuration record; deleted when it has none. */
@@ -148,7 +181,6 @@ static int save_model_cfg(struct bm_node *node, size_t i, struct bm_rec_model_cf
         return bm_store_del(node, (uint16_t)(BM_REC_MODEL_CFG + node->model_slot[i]));
     }
     memset(r, 0, sizeof(*r));
-    r->mid = mid_of(m);
     r->key_count = m->key_count;
     memcpy(r->keys, m->keys, sizeof(r->keys));
     r->sub_count = m->sub_count;
@@ -158,18 +190,8 @@ static int save_model_cfg(struct bm_node *node, size_t i, struct bm_rec_model_cf
         if (bm_addr_is_virtual(m->subs[s]))
             bm_access_labels(node, m->subs[s], &r->sub_labels[s], 1);
     }
-    r->pub_addr = m->pub.addr;
-    if (bm_addr_is_virtual(m->pub.addr))
-        memcpy(r->pub_label, m->pub.label, 16);
-    r->pub_app_idx = m->pub.app_idx;
-    r->pub_cred = m->pub.cred;
-    r->pub_ttl = m->pub.ttl;
-    r->pub_period = m->pub.period;
-    r->pub_retransmit = m->pub.retransmit;
-    uint16_t k = model_slot(node, i);
-    if (k == SLOT_NONE)
-        return BM_ENOSPC;
-    return save_rec(node, (uint16_t)(BM_REC_MODEL_CFG + k), BM_RK_MODEL_CFG, r, true);
+    r->pub = m->pub; /* the label is encoded only with a virtual address */
+    return save_model_rec(node, i, BM_REC_MODEL_CFG, BM_RK_MODEL_CFG, r, true);
 }
 
 /* --- writing --- */
@@ -188,8 +210,7 @@ int bm_persist_iv(struct bm_node *node)
         return BM_OK;
     uint64_t ms = bm_node_iv_elapsed(node);
     struct bm_rec_iv r = {.iv_index = node->net.iv_index,
-                          .iv_update = node->net.iv_update,
-                          .recovered = node->iv_recovered,
+                          .flags = (uint8_t)(node->net.iv_update | node->iv_recovered << 1),
                           .hours = 0xffff};
     /* below 0xffff hours, ms >> 7 fits in 32 bits */
     if (ms < (uint64_t)0xffff * HOUR_MS_SHR7 << 7)
@@ -208,38 +229,28 @@ int bm_persist_sync(struct bm_node *node)
     union bm_rec r;
     for (uint16_t i = 0; i < BM_CFG_SUBNETS; i++) {
         const struct bm_subnet *s = &node->net.subnets[i];
-        memset(&r, 0, sizeof(r));
         r.net.net_idx = s->net_idx;
         r.net.phase = s->kr_phase;
+        /* the new key is encoded in phases 1 and 2 only */
         memcpy(r.net.key, s->keys[0].net_key, 16);
-        if (s->kr_phase == BM_KR_PHASE1 || s->kr_phase == BM_KR_PHASE2)
-            memcpy(r.net.new_key, s->keys[1].net_key, 16);
+        memcpy(r.net.new_key, s->keys[1].net_key, 16);
         sync_rec(node, &first, (uint16_t)(BM_REC_NET + i), BM_RK_NET, s->used ? &r : NULL);
     }
     for (uint16_t i = 0; i < BM_CFG_APP_KEYS; i++) {
-        r.app.app_idx = node->app_keys[i].app_idx;
+        r.app.k = node->app_keys[i];
         r.app.net_idx = node->app_net_idx[i];
         r.app.is_new = node->app_new[i];
-        memcpy(r.app.key, node->app_keys[i].key, 16);
         sync_rec(node, &first, (uint16_t)(BM_REC_APP + i), BM_RK_APP,
                  i < node->app_count ? &r : NULL);
     }
     r.cfg.relay = node->relay;
-    r.cfg.relay_count = node->relay_xmit.count;
-    r.cfg.relay_interval_ms = node->relay_xmit.interval_ms;
-    r.cfg.net_count = node->net_xmit.count;
-    r.cfg.net_interval_ms = node->net_xmit.interval_ms;
+    r.cfg.relay_xmit = node->relay_xmit;
+    r.cfg.net_xmit = node->net_xmit;
     r.cfg.beacon = node->net_beacon;
     r.cfg.ttl = node->default_ttl;
     sync_rec(node, &first, BM_REC_CFG, BM_RK_CFG, &r);
-    r.hb.pub_dst = node->hb_pub.dst;
-    r.hb.pub_count = node->hb_pub.count;
-    r.hb.pub_period_log = node->hb_pub.period_log;
-    r.hb.pub_ttl = node->hb_pub.ttl;
-    r.hb.pub_features = node->hb_pub.features;
-    r.hb.pub_net_idx = node->hb_pub.net_idx;
-    r.hb.sub_src = node->hb_sub.src;
-    r.hb.sub_dst = node->hb_sub.dst;
+    memcpy(&r.hb, &node->hb_pub, HB_PUB_RUN);
+    memcpy(&r.hb.sub_src, &node->hb_sub, HB_SUB_RUN);
     sync_rec(node, &first, BM_REC_HB, BM_RK_HB, &r);
     for (size_t i = 0; i < BM_CFG_MODELS; i++)
         if (node->models[i].used)
@@ -272,18 +283,14 @@ void bm_persist_model_states(struct bm_node *node)
         struct bm_model *m = &node->models[i];
         if (!m->used || !m->type->state_save)
             continue;
-        struct bm_rec_model_state r = {.mid = mid_of(m)};
+        struct bm_rec_model_state r;
         size_t n = m->type->state_save(m, r.state);
         if (n == 0 || n > BM_MODEL_SAVED_MAX)
             continue;
         if (n == node->model_saved_len[i] && memcmp(node->model_saved[i], r.state, n) == 0)
             continue;
-        uint16_t k = model_slot(node, i);
-        if (k == SLOT_NONE)
-            continue;
         r.len = (uint8_t)n;
-        if (save_rec(node, (uint16_t)(BM_REC_MODEL_STATE + k), BM_RK_MODEL_STATE, &r, false) ==
-            BM_OK) {
+        if (save_model_rec(node, i, BM_REC_MODEL_STATE, BM_RK_MODEL_STATE, &r, false) == BM_OK) {
             memcpy(node->model_saved[i], r.state, n);
             node->model_saved_len[i] = (uint8_t)n;
         }
@@ -302,14 +309,14 @@ void bm_persist_rpl(struct bm_node *node, uint16_t i)
     if (e->marked && e->iv_index == e->mark_iv &&
         e->seq < e->mark_seq + (uint32_t)BM_CFG_RPL_STORE_BLOCK)
         return;
-    struct bm_rec_rpl r = {.src = e->src, .seq = e->seq, .iv_index = e->iv_index};
-    if (save_rec(node, (uint16_t)(BM_REC_RPL + i), BM_RK_RPL, &r, false) != BM_OK) {
+    /* the entry starts like its record (asserted above) */
+    if (save_rec(node, (uint16_t)(BM_REC_RPL + i), BM_RK_RPL, e, false) != BM_OK) {
         bm_node_log(node, BM_LOG_ERR, "store", "rpl src=0x%04x not stored", e->src);
         return;
     }
     e->marked = true;
-    e->mark_seq = r.seq;
-    e->mark_iv = r.iv_index;
+    e->mark_seq = e->seq;
+    e->mark_iv = e->iv_index;
 }
 
 int bm_persist_erase(struct bm_node *node)
@@ -367,16 +374,12 @@ static void apply_model_cfg(struct bm_node *node, struct bm_model *m,
         if (bm_access_sub_add(node, m, r->subs[i],
                               bm_addr_is_virtual(r->subs[i]) ? r->sub_labels[i] : NULL) != BM_OK)
             bm_node_log(node, BM_LOG_WRN, "store", "sub 0x%04x not restored", r->subs[i]);
-    memset(&m->pub, 0, sizeof(m->pub));
-    m->pub.ttl = BM_TTL_DEFAULT;
-    if (r->pub_addr != BM_ADDR_UNASSIGNED) {
-        m->pub.addr = r->pub_addr;
-        memcpy(m->pub.label, r->pub_label, 16);
-        m->pub.app_idx = r->pub_app_idx;
-        m->pub.cred = r->pub_cred;
-        m->pub.ttl = r->pub_ttl;
-        m->pub.period = r->pub_period;
-        m->pub.retransmit = r->pub_retransmit;
+    /* the decoded publication: what is not stored is 0 */
+    m->pub = r->pub;
+    if (r->pub.addr == BM_ADDR_UNASSIGNED) {
+        memset(&m->pub, 0, sizeof(m->pub));
+        m->pub.ttl = BM_TTL_DEFAULT;
+    } else {
         bm_node_timer_set(node, BM_TIMER_MODELS, 0);
     }
 }
@@ -413,10 +416,8 @@ void bm_persist_reapply_cfg(struct bm_node *node)
     /* 4.2.8: without the feature the state stays "not supported" */
     if (node->relay != BM_FEAT_STATE_UNSUPPORTED && r.relay != BM_FEAT_STATE_UNSUPPORTED)
         node->relay = r.relay;
-    node->relay_xmit.count = r.relay_count;
-    node->relay_xmit.interval_ms = r.relay_interval_ms;
-    node->net_xmit.count = r.net_count;
-    node->net_xmit.interval_ms = r.net_interval_ms;
+    node->relay_xmit = r.relay_xmit;
+    node->net_xmit = r.net_xmit;
     node->net_beacon = r.beacon;
     node->default_ttl = r.ttl;
     if (node->net_beacon && node->provisioned)
@@ -438,12 +439,7 @@ static void load_hb(struct bm_node *node)
     }
     memset(&node->hb_pub, 0, sizeof(node->hb_pub));
     if (r.pub_dst != BM_ADDR_UNASSIGNED) {
-        node->hb_pub.dst = r.pub_dst;
-        node->hb_pub.count = r.pub_count;
-        node->hb_pub.period_log = r.pub_period_log;
-        node->hb_pub.ttl = r.pub_ttl;
-        node->hb_pub.features = r.pub_features;
-        node->hb_pub.net_idx = r.pub_net_idx;
+        memcpy(&node->hb_pub, &r, HB_PUB_RUN);
         if (r.pub_count && r.pub_period_log) {
             node->hb_pub.next_ms = bm_node_now(node);
             bm_node_timer_set(node, BM_TIMER_MODELS, 0);
@@ -452,8 +448,7 @@ static void load_hb(struct bm_node *node)
     /* the subscription period was running on the old clock: it is over */
     memset(&node->hb_sub, 0, sizeof(node->hb_sub));
     if (r.sub_src != BM_ADDR_UNASSIGNED) {
-        node->hb_sub.src = r.sub_src;
-        node->hb_sub.dst = r.sub_dst;
+        memcpy(&node->hb_sub, &r.sub_src, HB_SUB_RUN);
     }
 }
 
@@ -483,16 +478,13 @@ static void load_app(struct bm_node *node)
         int rc = read_rec(node, key, BM_RK_APP, &r);
         if (rc == BM_ENOENT)
             continue;
-        uint8_t aid;
         if (rc != BM_OK || !bm_net_subnet_find(&node->net, r.net_idx) ||
-            bm_crypto_k4(r.key, &aid) != BM_OK) {
+            bm_crypto_k4(r.k.key, &r.k.aid) != BM_OK) {
             log_bad(node, key);
             continue;
         }
         uint8_t n = node->app_count++;
-        node->app_keys[n].app_idx = r.app_idx;
-        node->app_keys[n].aid = aid;
-        memcpy(node->app_keys[n].key, r.key, 16);
+        node->app_keys[n] = r.k;
         node->app_net_idx[n] = r.net_idx;
         node->app_new[n] = r.is_new;
     }
@@ -534,9 +526,8 @@ static void load_rpl(struct bm_node *node)
          * its new slot and its old record goes */
         uint16_t n = node->rpl_count++;
         struct bm_rpl_entry *e = &node->rpl[n];
-        e->src = r.src;
-        e->seq = r.seq; /* conservative: the mark, not the last one seen */
-        e->iv_index = r.iv_index;
+        /* seq: conservative, the mark, not the last one seen */
+        memcpy(e, &r, sizeof(r));
         e->mark_seq = r.seq;
         e->mark_iv = r.iv_index;
         e->marked = true;
@@ -547,7 +538,8 @@ static void load_rpl(struct bm_node *node)
 
 static int load_seq_iv(struct bm_node *node, const struct bm_rec_prov *p)
 {
-    struct bm_rec_iv iv = {.iv_index = p->iv_index, .iv_update = (p->flags & 0x02) != 0};
+    /* v1: the Provisioning Data flags, bit1 IV Update (5.4.2.5) */
+    struct bm_rec_iv iv = {.iv_index = p->iv_index, .flags = (uint8_t)(p->flags >> 1 & 1)};
     if (read_rec(node, BM_REC_IV, BM_RK_IV, &iv) != BM_OK && !p->v1) {
         /* without the IV index the node cannot talk: it stays
          * unprovisioned rather than guess */
@@ -555,8 +547,8 @@ static int load_seq_iv(struct bm_node *node, const struct bm_rec_prov *p)
         return BM_EMALFORMED;
     }
     bm_net_deinit(&node->net); /* frees any prepared keys it held */
-    bm_net_init(&node->net, iv.iv_index, iv.iv_update);
-    node->iv_recovered = iv.recovered;
+    bm_net_init(&node->net, iv.iv_index, iv.flags & 1);
+    node->iv_recovered = (iv.flags & 2) != 0;
     bm_node_iv_reset_clock(node, (uint64_t)((uint32_t)iv.hours * HOUR_MS_SHR7) << 7);
     node->iv_hours_saved = iv.hours;
     uint8_t seq[4];

@@ -105,10 +105,9 @@ static const struct field prov_v1_fields[] = {
     F(struct bm_rec_prov, elements, 1, 0xff),
 };
 
-/* iv_index, then the flags octet (bit0 IV Update, bit1 recovered), hours */
 static const struct field iv_fields[] = {
     F(struct bm_rec_iv, iv_index, 4, 0),
-    {0, 1, 0x03}, /* a uint8_t of its own, not a member */
+    F(struct bm_rec_iv, flags, 1, 0x03),
     F(struct bm_rec_iv, hours, 2, 0xffff),
 };
 
@@ -120,20 +119,20 @@ static const struct field net_fields[] = {
 };
 
 static const struct field app_fields[] = {
-    F(struct bm_rec_app, app_idx, 2, IDX_MAX),
+    F(struct bm_rec_app, k.app_idx, 2, IDX_MAX),
     F(struct bm_rec_app, net_idx, 2, IDX_MAX),
     F(struct bm_rec_app, is_new, 1, 1),
-    F(struct bm_rec_app, key, 16, 0),
+    F(struct bm_rec_app, k.key, 16, 0),
 };
 
 /* 4.2.7, 4.2.8, 4.2.19-4.2.20: relay state 0..2, 1..8 transmissions
  * 10..320 ms apart (minimums and steps checked in walk), Default TTL. */
 static const struct field cfg_fields[] = {
     F(struct bm_rec_cfg, relay, 1, 2),
-    F(struct bm_rec_cfg, relay_count, 1, 8),
-    F(struct bm_rec_cfg, relay_interval_ms, 2, 320),
-    F(struct bm_rec_cfg, net_count, 1, 8),
-    F(struct bm_rec_cfg, net_interval_ms, 2, 320),
+    F(struct bm_rec_cfg, relay_xmit.count, 1, 8),
+    F(struct bm_rec_cfg, relay_xmit.interval_ms, 2, 320),
+    F(struct bm_rec_cfg, net_xmit.count, 1, 8),
+    F(struct bm_rec_cfg, net_xmit.interval_ms, 2, 320),
     F(struct bm_rec_cfg, beacon, 1, 1),
     F(struct bm_rec_cfg, ttl, 1, 127),
 };
@@ -166,12 +165,6 @@ static const struct field rpl_fields[] = {
     F(struct bm_rec_rpl, iv_index, 4, 0),
 };
 
-static const struct field mid_fields[] = {
-    F(struct bm_rec_model_id, elem, 1, BM_CFG_ELEMENTS - 1),
-    F(struct bm_rec_model_id, company, 2, 0xffff),
-    F(struct bm_rec_model_id, id, 2, 0xffff),
-};
-
 /* one AppKey index, one subscription: a group (not all-nodes, 4.2.3) or
  * a virtual address (range checked in walk), one Label UUID */
 static const struct field idx_field = {0, 2, IDX_MAX};
@@ -180,19 +173,22 @@ static const struct field label_field = {0, 16, 0};
 
 /* the identity (mid first in the struct) and the key count; then in walk
  * the keys, the subscriptions and the publication */
+_Static_assert(offsetof(struct bm_rec_model_cfg, mid) == 0 &&
+                   offsetof(struct bm_rec_model_state, mid) == 0,
+               "model records start with their identity");
 static const struct field model_cfg_fields[] = {
     F(struct bm_rec_model_cfg, mid.elem, 1, BM_CFG_ELEMENTS - 1),
     F(struct bm_rec_model_cfg, mid.company, 2, 0xffff),
     F(struct bm_rec_model_cfg, mid.id, 2, 0xffff),
     F(struct bm_rec_model_cfg, key_count, 1, BM_CFG_MODEL_KEYS),
     F(struct bm_rec_model_cfg, sub_count, 1, BM_CFG_MODEL_SUBS),
-    F(struct bm_rec_model_cfg, pub_addr, 2, 0xffff),
-    F(struct bm_rec_model_cfg, pub_label, 16, 0),
-    F(struct bm_rec_model_cfg, pub_app_idx, 2, IDX_MAX),
-    F(struct bm_rec_model_cfg, pub_cred, 1, 1),
-    F(struct bm_rec_model_cfg, pub_ttl, 1, 0xff),
-    F(struct bm_rec_model_cfg, pub_period, 1, 0xff),
-    F(struct bm_rec_model_cfg, pub_retransmit, 1, 0xff),
+    F(struct bm_rec_model_cfg, pub.addr, 2, 0xffff),
+    F(struct bm_rec_model_cfg, pub.label, 16, 0),
+    F(struct bm_rec_model_cfg, pub.app_idx, 2, IDX_MAX),
+    F(struct bm_rec_model_cfg, pub.cred, 1, 1),
+    F(struct bm_rec_model_cfg, pub.ttl, 1, 0xff),
+    F(struct bm_rec_model_cfg, pub.period, 1, 0xff),
+    F(struct bm_rec_model_cfg, pub.retransmit, 1, 0xff),
 };
 
 #define N(fields) (uint8_t)(sizeof(fields) / sizeof((fields)[0]))
@@ -205,18 +201,24 @@ static const struct kind {
     uint16_t size;
 } kinds[] = {
     [BM_RK_PROV] = {prov_fields, N(prov_fields), sizeof(struct bm_rec_prov)},
-    [BM_RK_IV] = {iv_fields, 1, sizeof(struct bm_rec_iv)},
+    [BM_RK_IV] = {iv_fields, N(iv_fields), sizeof(struct bm_rec_iv)},
     [BM_RK_NET] = {net_fields, 3, sizeof(struct bm_rec_net)},
     [BM_RK_APP] = {app_fields, N(app_fields), sizeof(struct bm_rec_app)},
     [BM_RK_CFG] = {cfg_fields, N(cfg_fields), sizeof(struct bm_rec_cfg)},
     [BM_RK_HB] = {hb_fields, N(hb_fields), sizeof(struct bm_rec_hb)},
-    [BM_RK_PROVISIONER] = {provisioner_fields, N(provisioner_fields),
+    /* a device-only image (BM_CFG_PROVISIONER 0) ignores the provisioner's
+     * records (persist.c): it has no fields for them and decodes none */
+    [BM_RK_PROVISIONER] = {BM_CFG_PROVISIONER ? provisioner_fields : NULL,
+                           BM_CFG_PROVISIONER ? N(provisioner_fields) : 0,
                            sizeof(struct bm_rec_provisioner)},
-    [BM_RK_DB] = {db_fields, N(db_fields), sizeof(struct bm_rec_db)},
+    [BM_RK_DB] = {BM_CFG_PROVISIONER ? db_fields : NULL, BM_CFG_PROVISIONER ? N(db_fields) : 0,
+                  sizeof(struct bm_rec_db)},
     [BM_RK_RPL] = {rpl_fields, N(rpl_fields), sizeof(struct bm_rec_rpl)},
     [BM_RK_MODEL_CFG] = {model_cfg_fields, 4, sizeof(struct bm_rec_model_cfg)},
-    [BM_RK_MODEL_STATE] = {mid_fields, N(mid_fields), sizeof(struct bm_rec_model_state)},
-    [BM_RK_MODEL_ID] = {mid_fields, N(mid_fields), sizeof(struct bm_rec_model_id)},
+    /* the identity: the first fields of either model record, whose
+     * structs start with it */
+    [BM_RK_MODEL_STATE] = {model_cfg_fields, 3, sizeof(struct bm_rec_model_state)},
+    [BM_RK_MODEL_ID] = {model_cfg_fields, 3, sizeof(struct bm_rec_model_id)},
 };
 
 #undef F
@@ -233,38 +235,29 @@ static bool range_ok(uint16_t addr, uint8_t elements)
 }
 
 /* Network Transmit / Relay Retransmit (maxima in cfg_fields). */
-static bool xmit_ok(uint8_t count, uint16_t interval_ms)
+static bool xmit_ok(const struct bm_adv_xmit *x)
 {
-    return count >= 1 && interval_ms >= 10 && interval_ms % 10 == 0;
+    return x->count >= 1 && x->interval_ms >= 10 && x->interval_ms % 10 == 0;
 }
 
 /* The record of kind k after its version octet ver. */
 static void walk(struct cur *c, enum bm_rec_kind k, void *rec, uint8_t ver)
 {
-    if (k == BM_RK_PROV && ver == 1 && !c->enc) {
-        struct bm_rec_prov *r = rec;
-        xfer(c, r, prov_v1_fields, N(prov_v1_fields));
-        r->v1 = true;
-    } else {
-        xfer(c, rec, kinds[k].f, kinds[k].n);
-    }
+    /* PROV v1 (only ever decoded) has fields of its own */
+    bool v1 = k == BM_RK_PROV && ver == 1;
+    xfer(c, rec, v1 ? prov_v1_fields : kinds[k].f, v1 ? N(prov_v1_fields) : kinds[k].n);
     switch (k) {
     case BM_RK_PROV: {
-        const struct bm_rec_prov *r = rec;
+        struct bm_rec_prov *r = rec;
+        if (v1)
+            r->v1 = true;
         check(c, range_ok(r->addr, r->elements));
         break;
     }
     case BM_RK_IV: {
-        struct bm_rec_iv *r = rec;
-        uint8_t flags = (uint8_t)((r->iv_update ? 1 : 0) | (r->recovered ? 2 : 0));
-        xfer(c, &flags, &iv_fields[1], 1);
-        xfer(c, r, &iv_fields[2], 1);
-        if (!c->enc) {
-            r->iv_update = flags & 1;
-            r->recovered = (flags & 2) != 0;
-        }
+        const struct bm_rec_iv *r = rec;
         /* IV Update in Progress at IV index 0 has no previous index */
-        check(c, !r->iv_update || r->iv_index != 0);
+        check(c, !(r->flags & 1) || r->iv_index != 0);
         break;
     }
     case BM_RK_NET: {
@@ -275,8 +268,7 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, uint8_t ver)
     }
     case BM_RK_CFG: {
         const struct bm_rec_cfg *r = rec;
-        check(c, r->ttl != 1 && xmit_ok(r->relay_count, r->relay_interval_ms) &&
-                     xmit_ok(r->net_count, r->net_interval_ms));
+        check(c, r->ttl != 1 && xmit_ok(&r->relay_xmit) && xmit_ok(&r->net_xmit));
         break;
     }
     case BM_RK_HB: {
@@ -286,12 +278,12 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, uint8_t ver)
     }
     case BM_RK_PROVISIONER: {
         const struct bm_rec_provisioner *r = rec;
-        check(c, r->next_addr != 0);
+        check(c, BM_CFG_PROVISIONER && r->next_addr != 0);
         break;
     }
     case BM_RK_DB: {
         const struct bm_rec_db *r = rec;
-        check(c, range_ok(r->addr, r->elements));
+        check(c, BM_CFG_PROVISIONER && range_ok(r->addr, r->elements));
         break;
     }
     case BM_RK_RPL: {
@@ -312,18 +304,17 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, uint8_t ver)
                 xfer(c, r->sub_labels[i], &label_field, 1);
         }
         xfer(c, r, &model_cfg_fields[5], 1);
-        if (is_virtual(r->pub_addr))
+        if (is_virtual(r->pub.addr))
             xfer(c, r, &model_cfg_fields[6], 1);
         xfer(c, r, &model_cfg_fields[7], 5);
-        check(c, r->pub_ttl <= 127 || r->pub_ttl == 0xff);
+        check(c, r->pub.ttl <= 127 || r->pub.ttl == 0xff);
         break;
     }
     case BM_RK_MODEL_STATE: {
         struct bm_rec_model_state *r = rec;
+        /* decoding: the rest of the record (encoding: len is 1..8) */
         size_t n = c->enc ? r->len : (size_t)(c->end - c->p);
-        if (n > BM_MODEL_SAVED_MAX)
-            n = c->enc ? BM_MODEL_SAVED_MAX : 0;
-        check(c, n >= 1);
+        check(c, n >= 1 && n <= BM_MODEL_SAVED_MAX);
         if (!c->bad) {
             bytes(c, r->state, n);
             if (!c->enc)

@@ -66,10 +66,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "access/model.h"
 #include "blemesh/config.h"
+#include "transport/upper.h"
 
 struct bm_node;
-struct bm_model;
 
 #define BM_REC_UUID 0x0001
 #define BM_REC_PROV 0x0002
@@ -113,8 +114,10 @@ int bm_store_del(struct bm_node *node, uint16_t key);
  * One codec for every record: bm_rec_encode writes the record of kind k
  * from its struct (below) into out (at least the record's maximum size)
  * and returns the length; bm_rec_decode takes untrusted bytes and returns
- * 0 or BM_EMALFORMED, filling its output only on success. The typed
- * wrappers after each struct only name the kind. */
+ * 0 or BM_EMALFORMED, filling its output only on success (without
+ * BM_CFG_PROVISIONER, a PROVISIONER or PROV_DB record never decodes: such
+ * an image ignores them). The typed wrappers after each struct only name
+ * the kind. */
 
 enum bm_rec_kind {
     BM_RK_PROV,        /* struct bm_rec_prov */
@@ -159,8 +162,7 @@ static inline int bm_rec_prov_decode(const uint8_t *in, size_t len, struct bm_re
 
 struct bm_rec_iv {
     uint32_t iv_index;
-    bool iv_update;
-    bool recovered;
+    uint8_t flags; /* bit0 IV Update in Progress, bit1 recovered */
     uint16_t hours;
 };
 #define BM_REC_IV_LEN 8
@@ -190,10 +192,9 @@ static inline int bm_rec_net_decode(const uint8_t *in, size_t len, struct bm_rec
 }
 
 struct bm_rec_app {
-    uint16_t app_idx;
+    struct bm_upper_appkey k; /* app_idx and key (aid is not stored: 0) */
     uint16_t net_idx;
     bool is_new;
-    uint8_t key[16];
 };
 #define BM_REC_APP_LEN 22
 static inline size_t bm_rec_app_encode(const struct bm_rec_app *r, uint8_t out[BM_REC_APP_LEN])
@@ -207,10 +208,8 @@ static inline int bm_rec_app_decode(const uint8_t *in, size_t len, struct bm_rec
 
 struct bm_rec_cfg {
     uint8_t relay;
-    uint8_t relay_count;
-    uint16_t relay_interval_ms;
-    uint8_t net_count;
-    uint16_t net_interval_ms;
+    struct bm_adv_xmit relay_xmit;
+    struct bm_adv_xmit net_xmit;
     bool beacon;
     uint8_t ttl;
 };
@@ -258,13 +257,9 @@ struct bm_rec_model_cfg {
     uint16_t subs[BM_CFG_MODEL_SUBS];
     uint8_t sub_labels[BM_CFG_MODEL_SUBS][16]; /* for virtual subs */
     uint8_t sub_count;
-    uint16_t pub_addr;
-    uint8_t pub_label[16];
-    uint16_t pub_app_idx;
-    bool pub_cred;
-    uint8_t pub_ttl;
-    uint8_t pub_period;
-    uint8_t pub_retransmit;
+    /* addr, label (virtual addr), app_idx, cred, ttl, period, retransmit:
+     * the rest is not stored (0 when decoded) */
+    struct bm_model_pub pub;
 };
 static inline size_t bm_rec_model_cfg_encode(const struct bm_rec_model_cfg *r,
                                              uint8_t out[BM_REC_MODEL_CFG_MAX])

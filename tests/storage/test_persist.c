@@ -444,8 +444,8 @@ static void codecs_reject_bad_lengths_and_fields(void)
     mc.subs[0] = 0xc001;
     CHECK_EQ(bm_crypto_virtual_addr(label, &mc.subs[1]), BM_OK);
     memcpy(mc.sub_labels[1], label, 16);
-    mc.pub_addr = 0xc002;
-    mc.pub_ttl = 0xff;
+    mc.pub.addr = 0xc002;
+    mc.pub.ttl = 0xff;
     size_t n = bm_rec_model_cfg_encode(&mc, buf);
     struct bm_rec_model_cfg back;
     CHECK_EQ(bm_rec_model_cfg_decode(buf, n, &back), BM_OK);
@@ -468,15 +468,15 @@ static void codecs_reject_bad_lengths_and_fields(void)
     CHECK_EQ(bm_rec_net_decode(buf, n, &nb), BM_EMALFORMED);
     CHECK_EQ(bm_rec_net_decode(buf, 20, &nb), BM_OK);
 
-    struct bm_rec_cfg cfg = {.relay = 1, .relay_count = 2, .relay_interval_ms = 20,
-                             .net_count = 3, .net_interval_ms = 20, .beacon = true, .ttl = 7};
+    struct bm_rec_cfg cfg = {.relay = 1, .relay_xmit = {.count = 2, .interval_ms = 20},
+                             .net_xmit = {.count = 3, .interval_ms = 20}, .beacon = true, .ttl = 7};
     n = bm_rec_cfg_encode(&cfg, buf);
     struct bm_rec_cfg cb;
     CHECK_EQ(bm_rec_cfg_decode(buf, n, &cb), BM_OK);
     buf[n - 1] = 1; /* Default TTL 1 is prohibited (4.2.7) */
     CHECK_EQ(bm_rec_cfg_decode(buf, n, &cb), BM_EMALFORMED);
 
-    struct bm_rec_iv iv = {.iv_index = 0, .iv_update = true};
+    struct bm_rec_iv iv = {.iv_index = 0, .flags = 1}; /* IV Update in Progress */
     n = bm_rec_iv_encode(&iv, buf);
     struct bm_rec_iv ib;
     CHECK_EQ(bm_rec_iv_decode(buf, n, &ib), BM_EMALFORMED); /* no index before 0 */
