@@ -90,3 +90,37 @@ const struct bm_cfg_rsp *env_wait(struct env *e, int rc)
     bm_sim_run_for(e->sim, 200);
     return &e->rsp;
 }
+
+struct env_pb {
+    int done;
+    struct bm_provision_result *res;
+};
+
+static void env_on_provision(void *user, const struct bm_provision_result *res)
+{
+    struct env_pb *p = user;
+    if (res->event != BM_PROVISION_EVT_OOB_NEEDED) {
+        *p->res = *res;
+        p->done = 1;
+    }
+}
+
+static bool env_pb_running(void *ctx)
+{
+    return !((struct env_pb *)ctx)->done;
+}
+
+int env_provision(struct env *e, struct test_node *d, struct bm_provision_result *res)
+{
+    bm_sim_link(e->sim, e->pv->id, d->id, 1.0);
+    uint8_t uuid[16];
+    struct bm_provision_opts opts = {0};
+    struct env_pb p = {.res = res};
+    memset(res, 0, sizeof(*res));
+    if (bm_get_uuid(d->node, uuid) != BM_OK ||
+        bm_prov_provision(e->pv->node, uuid, &opts, env_on_provision, &p) != BM_OK)
+        return -1;
+    bm_sim_kick(e->sim, e->pv->id);
+    bm_sim_run_while(e->sim, env_pb_running, &p, 60000);
+    return p.done ? (int)res->event : -1;
+}

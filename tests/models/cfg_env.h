@@ -34,5 +34,8 @@ uint16_t env_addr(int i);
 /* Runs the air until the request just made (rc) is answered or timed out;
  * returns the response (err BM_ETIMEOUT for none). */
 const struct bm_cfg_rsp *env_wait(struct env *e, int rc);
+/* The provisioner provisions d over PB-ADV (a direct link, no OOB) and
+ * runs the air until it ends; returns the final event (res holds it). */
+int env_provision(struct env *e, struct test_node *d, struct bm_provision_result *res);
 
 #endif

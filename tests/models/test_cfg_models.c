@@ -386,47 +386,21 @@ static void test_node_reset(void)
 
 /* The whole path: PB-ADV provisioning, then configuration from its
  * database entry. */
-struct pb {
-    int done;
-    struct bm_provision_result res;
-};
-
-static void on_provision(void *user, const struct bm_provision_result *res)
-{
-    struct pb *p = user;
-    if (res->event != BM_PROVISION_EVT_OOB_NEEDED) {
-        p->res = *res;
-        p->done = 1;
-    }
-}
-
-static bool pb_running(void *ctx)
-{
-    return !((struct pb *)ctx)->done;
-}
-
 static void test_after_pb_adv(void)
 {
     struct env e;
     env_setup(&e, 0, 38);
     struct test_node *d = mesh_sim_add(e.sim);
     CHECK_EQ(mesh_sim_device(d, "dev", BM_OOB_NONE), BM_OK);
-    bm_sim_link(e.sim, e.pv->id, d->id, 1.0);
-    uint8_t uuid[16];
-    CHECK_EQ(bm_get_uuid(d->node, uuid), BM_OK);
-    struct pb p = {0};
-    struct bm_provision_opts opts = {0};
-    CHECK_EQ(bm_prov_provision(e.pv->node, uuid, &opts, on_provision, &p), BM_OK);
-    bm_sim_kick(e.sim, e.pv->id);
-    bm_sim_run_while(e.sim, pb_running, &p, 60000);
-    CHECK_EQ(p.res.event, BM_PROVISION_EVT_COMPLETE);
+    struct bm_provision_result res;
+    CHECK_EQ(env_provision(&e, d, &res), BM_PROVISION_EVT_COMPLETE);
     bm_sim_run_for(e.sim, 500);
     const struct bm_cfg_rsp *r =
-        env_wait(&e, bm_cfg_app_key_add(e.pv->node, p.res.addr, 0, 1, app_key));
+        env_wait(&e, bm_cfg_app_key_add(e.pv->node, res.addr, 0, 1, app_key));
     CHECK_EQ(r->status, BM_CFG_ST_SUCCESS);
-    r = env_wait(&e, bm_cfg_comp_get(e.pv->node, p.res.addr, 0));
+    r = env_wait(&e, bm_cfg_comp_get(e.pv->node, res.addr, 0));
     CHECK_EQ(r->u.comp.elem_count, 1);
-    CHECK_EQ(env_wait(&e, bm_cfg_node_reset(e.pv->node, p.res.addr))->err, BM_OK);
+    CHECK_EQ(env_wait(&e, bm_cfg_node_reset(e.pv->node, res.addr))->err, BM_OK);
     bm_sim_run_for(e.sim, 1000);
     CHECK(!bm_node_is_provisioned(d->node));
     mesh_sim_free(d);

@@ -143,25 +143,6 @@ static void test_periodic_publication_across_wrap(void)
     env_free(&e);
 }
 
-struct pb {
-    int done;
-    struct bm_provision_result res;
-};
-
-static void on_provision(void *user, const struct bm_provision_result *res)
-{
-    struct pb *p = user;
-    if (res->event != BM_PROVISION_EVT_OOB_NEEDED) {
-        p->res = *res;
-        p->done = 1;
-    }
-}
-
-static bool pb_running(void *ctx)
-{
-    return !((struct pb *)ctx)->done;
-}
-
 /* PB-ADV provisioning that starts just before the wrap and ends after
  * it, then configuration and periodic publication. */
 static void test_provisioning_across_wrap(void)
@@ -171,20 +152,13 @@ static void test_provisioning_across_wrap(void)
     struct test_node *d = mesh_sim_add(e.sim);
     CHECK_EQ(mesh_sim_device(d, "dev", BM_OOB_NONE), BM_OK);
     CHECK_EQ(bm_add_model(d->node, 0, BM_GENERIC, BM_ONOFF, BM_SERVER, NULL, NULL, 0, NULL), BM_OK);
-    bm_sim_link(e.sim, e.pv->id, d->id, 1.0);
-    uint8_t uuid[16];
-    CHECK_EQ(bm_get_uuid(d->node, uuid), BM_OK);
-    struct pb p = {0};
-    struct bm_provision_opts opts = {0};
-    CHECK_EQ(bm_prov_provision(e.pv->node, uuid, &opts, on_provision, &p), BM_OK);
-    bm_sim_kick(e.sim, e.pv->id);
-    bm_sim_run_while(e.sim, pb_running, &p, 60000);
-    CHECK_EQ(p.res.event, BM_PROVISION_EVT_COMPLETE);
+    struct bm_provision_result res;
+    CHECK_EQ(env_provision(&e, d, &res), BM_PROVISION_EVT_COMPLETE);
     CHECK(bm_sim_now_ms(e.sim) > WRAP_MS); /* the wrap fell inside provisioning */
     CHECK(bm_node_is_provisioned(d->node));
     struct heard h = {0};
     spy_on_group(&e, &h, 0xc002);
-    publish_every_second(&e, p.res.addr, 0xc002);
+    publish_every_second(&e, res.addr, 0xc002);
     int before = h.n;
     bm_sim_run_for(e.sim, 5000);
     CHECK(h.n - before >= 4 && h.n - before <= 6);
