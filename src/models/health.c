@@ -144,24 +144,6 @@ static int fault(struct bm_node *node, struct bm_model *m, const struct bm_msg_c
     return reply_faults(node, m, ctx);
 }
 
-/* Health Period Get (no parameters) and Set, answered with the Status
- * unless unacknowledged. */
-static int period(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                  const uint8_t *p, size_t len, uint32_t opcode)
-{
-    struct health_srv *s = srv_of(m);
-    if (len) {
-        if (p[0] > DIVISOR_MAX)
-            return BM_EMALFORMED;
-        if (s->divisor != p[0])
-            m->pub.next_ms = 0; /* the next periodic publication follows the new period */
-        s->divisor = p[0];
-    }
-    if (opcode == OP_PERIOD_SET_UNACK)
-        return BM_OK;
-    return bm_access_reply(node, m, ctx, OP_PERIOD_STATUS, &s->divisor, 1);
-}
-
 static void attention_set(struct bm_node *node, struct bm_model *m, uint8_t secs)
 {
     struct health_srv *s = srv_of(m);
@@ -172,17 +154,32 @@ static void attention_set(struct bm_node *node, struct bm_model *m, uint8_t secs
         s->attention_cb(s->attention_user, secs);
 }
 
-/* Attention Get (no parameters) and Set, answered with the Status unless
- * unacknowledged: the whole seconds left, rounded up. */
-static int attention(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+/* Attention and Health Period Get (no parameters) and Set, answered with
+ * the Status unless unacknowledged (opcodes 0x8006 and 0x8036); the
+ * Status's opcode is the Get's with its low three bits set. Attention
+ * reports the whole seconds left, rounded up. */
+static int one_octet(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
                      const uint8_t *p, size_t len, uint32_t opcode)
 {
-    if (len)
-        attention_set(node, m, p[0]);
-    if (opcode == OP_ATTENTION_SET_UNACK)
+    struct health_srv *s = srv_of(m);
+    uint8_t v;
+    if (opcode <= OP_ATTENTION_SET_UNACK) {
+        if (len)
+            attention_set(node, m, p[0]);
+        v = attention_left(s, bm_node_now(node));
+    } else {
+        if (len) {
+            if (p[0] > DIVISOR_MAX)
+                return BM_EMALFORMED;
+            if (s->divisor != p[0])
+                m->pub.next_ms = 0; /* the next periodic publication follows the new period */
+            s->divisor = p[0];
+        }
+        v = s->divisor;
+    }
+    if (opcode == OP_ATTENTION_SET_UNACK || opcode == OP_PERIOD_SET_UNACK)
         return BM_OK;
-    uint8_t left = attention_left(srv_of(m), bm_node_now(node));
-    return bm_access_reply(node, m, ctx, OP_ATTENTION_STATUS, &left, 1);
+    return bm_access_reply(node, m, ctx, opcode | 7u, &v, 1);
 }
 
 static bm_ms_t srv_process(struct bm_node *node, struct bm_model *m, bm_ms_t now)
@@ -212,17 +209,17 @@ static uint8_t srv_period_shift(const struct bm_model *m)
 }
 
 static const struct bm_model_op srv_ops[] = {
-    {OP_ATTENTION_GET, 0, 0, attention},
-    {OP_ATTENTION_SET, 1, 1, attention},
-    {OP_ATTENTION_SET_UNACK, 1, 1, attention},
+    {OP_ATTENTION_GET, 0, 0, one_octet},
+    {OP_ATTENTION_SET, 1, 1, one_octet},
+    {OP_ATTENTION_SET_UNACK, 1, 1, one_octet},
     {OP_FAULT_CLEAR, 2, 2, fault},
     {OP_FAULT_CLEAR_UNACK, 2, 2, fault},
     {OP_FAULT_GET, 2, 2, fault},
     {OP_FAULT_TEST, 3, 3, fault},
     {OP_FAULT_TEST_UNACK, 3, 3, fault},
-    {OP_PERIOD_GET, 0, 0, period},
-    {OP_PERIOD_SET, 1, 1, period},
-    {OP_PERIOD_SET_UNACK, 1, 1, period},
+    {OP_PERIOD_GET, 0, 0, one_octet},
+    {OP_PERIOD_SET, 1, 1, one_octet},
+    {OP_PERIOD_SET_UNACK, 1, 1, one_octet},
 };
 
 const struct bm_model_type bm_health_srv_type = {.company = BM_COMPANY_SIG,
