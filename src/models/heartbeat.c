@@ -171,7 +171,8 @@ int bm_cfg_srv_hb_pub(struct bm_node *node, struct bm_model *model, const struct
 {
     (void)opcode;
     const struct bm_hb_pub *pub = &node->hb_pub;
-    uint8_t out[10] = {BM_CFG_ST_SUCCESS};
+    uint8_t out[10];
+    out[0] = BM_CFG_ST_SUCCESS;
     uint8_t count_log = pub->count == 0xffff ? 0xff : log_of(pub->count);
     if (len) {
         int st = hb_pub_set(node, p);
@@ -198,7 +199,8 @@ static int sub_status(struct bm_node *node, struct bm_model *model, const struct
     const struct bm_hb_sub *sub = &node->hb_sub;
     /* the Period Log reports the time left, rounded up to whole seconds */
     uint32_t left_s = sub->end_ms ? (bm_ms_left(bm_node_now(node), sub->end_ms) + 999) / 1000 : 0;
-    uint8_t out[9] = {BM_CFG_ST_SUCCESS};
+    uint8_t out[9];
+    out[0] = BM_CFG_ST_SUCCESS;
     bm_cfg_put_le16(out + 1, sub->src);
     bm_cfg_put_le16(out + 3, sub->dst);
     out[5] = log_of(left_s);
