@@ -339,7 +339,8 @@ static int key_list(struct bm_node *node, struct bm_model *model, const struct b
                     const uint8_t *p, size_t len, uint32_t opcode)
 {
     (void)opcode;
-    uint8_t out[3 + KEYS_MAX * 2] = {BM_CFG_ST_SUCCESS};
+    uint8_t out[3 + KEYS_MAX * 2];
+    out[0] = BM_CFG_ST_SUCCESS;
     uint16_t idx[KEYS_MAX];
     size_t n = 0, at = 0;
     uint32_t op = BM_CFG_OP_NETKEY_LIST;

@@ -206,8 +206,12 @@ int bm_cfg_srv_model_msg(struct bm_node *node, struct bm_model *srv, const struc
     size_t id_at = forms[k].sig_len - 2u + (virt ? 14u : 0u), id_len = len - id_at;
     if (id_len != 2 && id_len != 4)
         return BM_EMALFORMED; /* between the SIG and vendor forms */
-    struct req r = {
-        .node = node, .kind = k, .status = BM_CFG_ST_INVALID_ADDRESS, .label = virt ? p + 2 : NULL};
+    struct req r;
+    r.node = node;
+    r.kind = k;
+    r.model = NULL;
+    r.status = BM_CFG_ST_INVALID_ADDRESS;
+    r.label = virt ? p + 2 : NULL;
     uint16_t elem = bm_cfg_get_le16(p);
     uint16_t company = BM_COMPANY_SIG, id = bm_cfg_get_le16(p + id_at);
     if (id_len == 4) {

@@ -111,18 +111,6 @@ static uint8_t attention_left(const struct health_srv *s, bm_ms_t now)
     return (uint8_t)(secs > 255 ? 255 : secs);
 }
 
-static int reply_faults(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx)
-{
-    uint8_t p[3 + BM_CFG_HEALTH_FAULTS];
-    size_t n = fault_params(srv_of(m), false, p);
-    return bm_access_reply(node, m, ctx, OP_HEALTH_FAULT_STATUS, p, n);
-}
-
-static bool our_company(struct bm_model *m, const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8) == srv_of(m)->company;
-}
-
 /* Health Fault Get, Clear and Test, the last two acknowledged or not: a
  * Company ID (2), after the Test ID (1) in a Test (4.3.3.4-4.3.3.8). A
  * message for another Company ID, or a Test of another Test ID, is
@@ -131,58 +119,58 @@ static bool our_company(struct bm_model *m, const uint8_t *p)
 static int fault(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
                  const uint8_t *p, size_t len, uint32_t opcode)
 {
-    bool test = len == 3;
-    if (!our_company(m, p + len - 2) || (test && p[0] != TEST_STANDARD))
-        return BM_OK;
     struct health_srv *s = srv_of(m);
+    bool test = len == 3;
+    const uint8_t *company = p + len - 2;
+    if ((uint16_t)(company[0] | company[1] << 8) != s->company || (test && p[0] != TEST_STANDARD))
+        return BM_OK;
     if (test)
         s->test_id = p[0];
     else if (opcode != OP_FAULT_GET)
         s->reg_n = 0;
     if (opcode == OP_FAULT_CLEAR_UNACK || opcode == OP_FAULT_TEST_UNACK)
         return BM_OK;
-    return reply_faults(node, m, ctx);
+    uint8_t out[3 + BM_CFG_HEALTH_FAULTS];
+    size_t n = fault_params(s, false, out);
+    return bm_access_reply(node, m, ctx, OP_HEALTH_FAULT_STATUS, out, n);
 }
 
-/* Health Period Get (no parameters) and Set, answered with the Status
- * unless unacknowledged. */
-static int period(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
-                  const uint8_t *p, size_t len, uint32_t opcode)
+static void attention_set(struct health_srv *s, bm_ms_t now, uint8_t secs)
 {
-    struct health_srv *s = srv_of(m);
-    if (len) {
-        if (p[0] > DIVISOR_MAX)
-            return BM_EMALFORMED;
-        if (s->divisor != p[0])
-            m->pub.next_ms = 0; /* the next periodic publication follows the new period */
-        s->divisor = p[0];
-    }
-    if (opcode == OP_PERIOD_SET_UNACK)
-        return BM_OK;
-    return bm_access_reply(node, m, ctx, OP_PERIOD_STATUS, &s->divisor, 1);
-}
-
-static void attention_set(struct bm_node *node, struct bm_model *m, uint8_t secs)
-{
-    struct health_srv *s = srv_of(m);
     bool was_on = s->attention_end_ms != 0;
     uint32_t ms = secs * 1000u; /* at most 255 s: 32 bits, no 64-bit multiply */
-    s->attention_end_ms = secs ? bm_ms_after(bm_node_now(node), ms) : 0;
+    s->attention_end_ms = secs ? bm_ms_after(now, ms) : 0;
     if (s->attention_cb && (secs || was_on))
         s->attention_cb(s->attention_user, secs);
 }
 
-/* Attention Get (no parameters) and Set, answered with the Status unless
- * unacknowledged: the whole seconds left, rounded up. */
-static int attention(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
+/* Attention and Health Period Get (no parameters) and Set, answered with
+ * the Status unless unacknowledged (opcodes 0x8006 and 0x8036); the
+ * Status's opcode is the Get's with its low three bits set. Attention
+ * reports the whole seconds left, rounded up. */
+static int one_octet(struct bm_node *node, struct bm_model *m, const struct bm_msg_ctx *ctx,
                      const uint8_t *p, size_t len, uint32_t opcode)
 {
-    if (len)
-        attention_set(node, m, p[0]);
-    if (opcode == OP_ATTENTION_SET_UNACK)
+    struct health_srv *s = srv_of(m);
+    uint8_t v;
+    if (opcode <= OP_ATTENTION_SET_UNACK) {
+        bm_ms_t now = bm_node_now(node);
+        if (len)
+            attention_set(s, now, p[0]);
+        v = attention_left(s, now);
+    } else {
+        if (len) {
+            if (p[0] > DIVISOR_MAX)
+                return BM_EMALFORMED;
+            if (s->divisor != p[0])
+                m->pub.next_ms = 0; /* the next periodic publication follows the new period */
+            s->divisor = p[0];
+        }
+        v = s->divisor;
+    }
+    if (opcode == OP_ATTENTION_SET_UNACK || opcode == OP_PERIOD_SET_UNACK)
         return BM_OK;
-    uint8_t left = attention_left(srv_of(m), bm_node_now(node));
-    return bm_access_reply(node, m, ctx, OP_ATTENTION_STATUS, &left, 1);
+    return bm_access_reply(node, m, ctx, opcode | 7u, &v, 1);
 }
 
 static bm_ms_t srv_process(struct bm_node *node, struct bm_model *m, bm_ms_t now)
@@ -212,17 +200,17 @@ static uint8_t srv_period_shift(const struct bm_model *m)
 }
 
 static const struct bm_model_op srv_ops[] = {
-    {OP_ATTENTION_GET, 0, 0, attention},
-    {OP_ATTENTION_SET, 1, 1, attention},
-    {OP_ATTENTION_SET_UNACK, 1, 1, attention},
+    {OP_ATTENTION_GET, 0, 0, one_octet},
+    {OP_ATTENTION_SET, 1, 1, one_octet},
+    {OP_ATTENTION_SET_UNACK, 1, 1, one_octet},
     {OP_FAULT_CLEAR, 2, 2, fault},
     {OP_FAULT_CLEAR_UNACK, 2, 2, fault},
     {OP_FAULT_GET, 2, 2, fault},
     {OP_FAULT_TEST, 3, 3, fault},
     {OP_FAULT_TEST_UNACK, 3, 3, fault},
-    {OP_PERIOD_GET, 0, 0, period},
-    {OP_PERIOD_SET, 1, 1, period},
-    {OP_PERIOD_SET_UNACK, 1, 1, period},
+    {OP_PERIOD_GET, 0, 0, one_octet},
+    {OP_PERIOD_SET, 1, 1, one_octet},
+    {OP_PERIOD_SET_UNACK, 1, 1, one_octet},
 };
 
 const struct bm_model_type bm_health_srv_type = {.company = BM_COMPANY_SIG,

@@ -124,25 +124,9 @@ void bm_heartbeat_rx(struct bm_node *node, uint16_t src, uint16_t dst, uint8_t r
 
 /* --- Configuration Server messages --- */
 
-/* Heartbeat Publication Status (4.3.2.63) from the state; count_log is
- * what the Count Log field reports. */
-static int pub_status(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      uint8_t count_log)
-{
-    const struct bm_hb_pub *pub = &node->hb_pub;
-    uint8_t out[10] = {BM_CFG_ST_SUCCESS};
-    bm_cfg_put_le16(out + 1, pub->dst);
-    out[3] = count_log;
-    out[4] = pub->period_log;
-    out[5] = pub->ttl;
-    bm_cfg_put_le16(out + 6, pub->features);
-    bm_cfg_put_le16(out + 8, pub->net_idx);
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_HB_PUB_STATUS, out, sizeof(out));
-}
-
-/* Heartbeat Publication Set, a fixed-length one */
-static int hb_pub_set(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p)
+/* Heartbeat Publication Set, a fixed-length one: the Status Code, or
+ * BM_EMALFORMED for a prohibited field value (no Status). */
+static int hb_pub_set(struct bm_node *node, const uint8_t *p)
 {
     uint16_t dst = bm_cfg_get_le16(p);
     uint8_t count_log = p[2], period_log = p[3], ttl = p[4];
@@ -150,19 +134,12 @@ static int hb_pub_set(struct bm_node *node, struct bm_model *model, const struct
     uint16_t net_idx = bm_cfg_get_le16(p + 7);
     if (ttl > BM_TTL_MAX || net_idx > 0x0fff)
         return BM_EMALFORMED; /* 4.2.17.4: TTL 0x80..0xff prohibited */
-    uint8_t st = BM_CFG_ST_SUCCESS;
     if (bm_addr_is_virtual(dst))
-        st = BM_CFG_ST_INVALID_ADDRESS; /* 4.2.17.1: unassigned, unicast or group */
-    else if ((count_log > LOG_MAX && count_log != 0xff) || period_log > LOG_MAX)
-        st = BM_CFG_ST_CANNOT_SET;
-    else if (!bm_net_subnet_find(&node->net, net_idx))
-        st = BM_CFG_ST_INVALID_NETKEY;
-    if (st != BM_CFG_ST_SUCCESS) {
-        /* the Status echoes the request's fields (4.4.1.2.15) */
-        uint8_t out[10] = {st};
-        memcpy(out + 1, p, 9);
-        return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_HB_PUB_STATUS, out, sizeof(out));
-    }
+        return BM_CFG_ST_INVALID_ADDRESS; /* 4.2.17.1: unassigned, unicast or group */
+    if ((count_log > LOG_MAX && count_log != 0xff) || period_log > LOG_MAX)
+        return BM_CFG_ST_CANNOT_SET;
+    if (!bm_net_subnet_find(&node->net, net_idx))
+        return BM_CFG_ST_INVALID_NETKEY;
     struct bm_hb_pub *pub = &node->hb_pub;
     memset(pub, 0, sizeof(*pub));
     if (dst != BM_ADDR_UNASSIGNED) {
@@ -183,18 +160,38 @@ static int hb_pub_set(struct bm_node *node, struct bm_model *model, const struct
     }
     bm_node_log(node, BM_LOG_INF, "cfg", "heartbeat pub dst=0x%04x count_log=%u period_log=%u", dst,
                 count_log, period_log);
-    return pub_status(node, model, ctx, count_log);
+    return BM_CFG_ST_SUCCESS;
 }
 
-/* Heartbeat Publication Get (no parameters) and Set (4.3.2.61-62). */
+/* Heartbeat Publication Get (no parameters) and Set (4.3.2.61-62); the
+ * Status (4.3.2.63) reports the state, with the Count Log of the Set, or
+ * echoes a refused Set's fields (4.4.1.2.15). */
 int bm_cfg_srv_hb_pub(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
                       const uint8_t *p, size_t len, uint32_t opcode)
 {
     (void)opcode;
-    if (len)
-        return hb_pub_set(node, model, ctx, p);
-    uint16_t count = node->hb_pub.count;
-    return pub_status(node, model, ctx, count == 0xffff ? 0xff : log_of(count));
+    const struct bm_hb_pub *pub = &node->hb_pub;
+    uint8_t out[10];
+    out[0] = BM_CFG_ST_SUCCESS;
+    uint8_t count_log = pub->count == 0xffff ? 0xff : log_of(pub->count);
+    if (len) {
+        int st = hb_pub_set(node, p);
+        if (st < 0)
+            return st;
+        out[0] = (uint8_t)st;
+        count_log = p[2];
+    }
+    if (out[0] != BM_CFG_ST_SUCCESS) {
+        memcpy(out + 1, p, 9);
+    } else {
+        bm_cfg_put_le16(out + 1, pub->dst);
+        out[3] = count_log;
+        out[4] = pub->period_log;
+        out[5] = pub->ttl;
+        bm_cfg_put_le16(out + 6, pub->features);
+        bm_cfg_put_le16(out + 8, pub->net_idx);
+    }
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_HB_PUB_STATUS, out, sizeof(out));
 }
 
 static int sub_status(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx)
@@ -202,7 +199,8 @@ static int sub_status(struct bm_node *node, struct bm_model *model, const struct
     const struct bm_hb_sub *sub = &node->hb_sub;
     /* the Period Log reports the time left, rounded up to whole seconds */
     uint32_t left_s = sub->end_ms ? (bm_ms_left(bm_node_now(node), sub->end_ms) + 999) / 1000 : 0;
-    uint8_t out[9] = {BM_CFG_ST_SUCCESS};
+    uint8_t out[9];
+    out[0] = BM_CFG_ST_SUCCESS;
     bm_cfg_put_le16(out + 1, sub->src);
     bm_cfg_put_le16(out + 3, sub->dst);
     out[5] = log_of(left_s);
