@@ -190,10 +190,12 @@ static void link_log(void *ctx, const char *event)
 static const struct bm_prov_link_ops link_ops = {
     .send = link_send,
     .random = link_random,
-    .oob_needed = link_oob_needed,
+    /* only a provisioner's link asks, and only debug lines log: where
+     * neither can happen, no stub is linked in (prov_link.c checks log) */
+    .oob_needed = BM_CFG_PROVISIONER ? link_oob_needed : NULL,
     .complete = link_complete,
     .failed = link_failed,
-    .log = link_log,
+    .log = (int)BM_LOG_DBG < BM_CFG_LOG_LEVEL ? link_log : NULL,
 };
 
 static void schedule_link(struct bm_node *node, bm_ms_t next)

@@ -44,7 +44,8 @@ struct bm_prov_link_ops {
     /* one PB-ADV PDU (LinkID .. payload), sent as AD type 0x29 */
     int (*send)(void *ctx, const uint8_t *pdu, size_t len);
     int (*random)(void *ctx, uint8_t *buf, size_t len);
-    /* provisioner: the device shows a value; call bm_prov_link_input_oob() */
+    /* provisioner: the device shows a value; call bm_prov_link_input_oob()
+     * (never called without BM_CFG_PROVISIONER: may be NULL there) */
     void (*oob_needed)(void *ctx, uint8_t action, uint8_t size);
     /* device: provisioned with data; provisioner: the device took data */
     void (*complete)(void *ctx, const uint8_t uuid[16], const struct bm_prov_result_data *data,
