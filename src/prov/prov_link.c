@@ -112,8 +112,7 @@ static void send_built(struct bm_prov_link *l, const uint8_t *buf, size_t len)
 {
     if (l->bearer == BM_PROV_BEARER_GATT) {
         /* 5.2.2: GATT is reliable; no transactions, no retransmission */
-        if (l->gatt)
-            l->gatt->send(l->ctx, buf, len);
+        l->gatt->send(l->ctx, buf, len);
     } else if (l->tx_pending) {
         memcpy(l->att.queued_pdu, buf, len);
         l->queued_len = len;
@@ -181,8 +180,7 @@ static void close_link(struct bm_prov_link *l, uint8_t reason)
     if (!BM_CFG_PROVISIONER || l->bearer == BM_PROV_BEARER_GATT) {
         /* 5.2.2: a PB-GATT link is closed by ending the connection */
         to_idle(l);
-        if (l->gatt)
-            l->gatt->close(l->ctx);
+        l->gatt->close(l->ctx);
         return;
     }
     wipe_protocol(l);

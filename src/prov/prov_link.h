@@ -60,7 +60,7 @@ struct bm_prov_link_ops {
 
 /* PB-GATT's way out, given when a PB-GATT link opens (prov/pb_gatt.c):
  * one whole Provisioning PDU to the peer, and closing the link, i.e. the
- * connection. */
+ * connection. Never NULL: a link on PB-GATT calls them unchecked. */
 struct bm_pb_gatt_ops {
     int (*send)(void *ctx, const uint8_t *pdu, size_t len);
     void (*close)(void *ctx);
