@@ -223,10 +223,11 @@ static void device_caps(const struct bm_node *node, struct bm_prov_caps *caps)
 
 void bm_node_prov_device_enable(struct bm_node *node, bool enable)
 {
-    struct bm_prov_device_cfg cfg;
-    memcpy(cfg.uuid, node->uuid, 16);
-    device_caps(node, &cfg.caps);
-    bm_prov_link_device_enable(&node->link, &cfg, enable && !node->provisioned);
+    /* written in place: what the link's copy of cfg would be */
+    struct bm_prov_device_cfg *cfg = &node->link.dev_cfg;
+    memcpy(cfg->uuid, node->uuid, 16);
+    device_caps(node, &cfg->caps);
+    bm_prov_link_device_enable(&node->link, NULL, enable && !node->provisioned);
 }
 
 void bm_node_prov_process(struct bm_node *node, bm_ms_t now)

@@ -172,7 +172,8 @@ void bm_prov_link_init(struct bm_prov_link *l, const struct bm_prov_link_ops *op
 /* Wipes every secret and drops any link (without sending Link Close). */
 void bm_prov_link_reset(struct bm_prov_link *l);
 
-/* Device role: accept Link Open for cfg->uuid (enable) or stop (disable). */
+/* Device role: accept Link Open for cfg->uuid (enable) or stop (disable);
+ * cfg NULL keeps l->dev_cfg as it is (the caller may have written it). */
 void bm_prov_link_device_enable(struct bm_prov_link *l, const struct bm_prov_device_cfg *cfg,
                                 bool enable);
 /* Provisioner role: open a link to cfg->uuid and provision it.
