@@ -121,11 +121,10 @@ struct bm_gatt {
     uint32_t beacon_iv;        /* the beacon state proxy clients last got */
     bm_proxy_client_fn client_cb;
     void *client_user;
-    /* Reports a proxy client event (node_gatt.c: client_event) for a Filter
-     * Status m from src, or for m NULL a disconnection; installed with the
-     * callback, so an image that is never a phone links none of it. */
-    void (*client_event)(const struct bm_gatt *g, uint16_t conn, const struct bm_proxy_cfg_msg *m,
-                         uint16_t src);
+    /* The phone's (proxy client) side of the node glue (node_gatt.c),
+     * installed by the first client connection, so an image that is never
+     * a phone links none of it; NULL before. */
+    const struct bm_node_gatt_client *client;
     uint8_t id_random[8];      /* Random of the Node Identity we advertise */
     uint8_t adv[BM_ADV_MAX_LEN]; /* what the port is advertising for us */
     bm_ms_t identity_until_ms[BM_CFG_SUBNETS]; /* Node Identity running, per subnet slot; 0 = off */

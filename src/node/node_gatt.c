@@ -42,6 +42,17 @@ struct bm_node_pb_gatt {
     void (*adv)(const struct bm_node *node, uint8_t *out, size_t *len);
 };
 
+/* The phone's side as the rest of this file reaches it: through
+ * node->gatt.client only (the proxy client section below), installed by
+ * bm_gatt_client_connected. */
+struct bm_node_gatt_client {
+    /* a proxy configuration message m from src on a client connection c */
+    void (*cfg_rx)(const struct bm_gatt *g, const struct bm_gatt_conn *c,
+                   const struct bm_proxy_cfg_msg *m, uint16_t src);
+    /* connection conn, which played role, ended */
+    void (*disconnected)(const struct bm_gatt *g, uint16_t conn, uint8_t role);
+};
+
 static bool has_gatt(const struct bm_node *node)
 {
     return node->plat.gatt_send && node->plat.gatt_disconnect && node->plat.gatt_adv;
@@ -348,8 +359,8 @@ static void rx_cfg(struct bm_node *node, struct bm_gatt_conn *c, const uint8_t *
         send_cfg(node, c, bm_net_subnet_find(&node->net, net_idx), st, sizeof(st));
         return;
     }
-    if (m.opcode == BM_PROXY_OP_FILTER_STATUS && g->client_event)
-        g->client_event(g, c->handle, &m, src);
+    if (g->client) /* a client connection: it exists only installed */
+        g->client->cfg_rx(g, c, &m, src);
 }
 
 /* --- PB-GATT (5.2.2) --- */
@@ -463,6 +474,36 @@ int bm_node_gatt_connected(struct bm_node *node, uint16_t conn, uint16_t mtu)
     return BM_OK;
 }
 
+/* --- the phone: what its proxy client connections add (installed below) --- */
+
+/* rx_cfg's messages on a proxy client connection: a Filter Status goes to
+ * the callback, if any. */
+static void client_cfg_rx(const struct bm_gatt *g, const struct bm_gatt_conn *c,
+                          const struct bm_proxy_cfg_msg *m, uint16_t src)
+{
+    if (m->opcode != BM_PROXY_OP_FILTER_STATUS || !g->client_cb)
+        return;
+    struct bm_proxy_client_info info = {.event = BM_PROXY_EVT_FILTER_STATUS,
+                                        .conn = c->handle,
+                                        .filter_type = m->filter_type,
+                                        .list_size = m->list_size,
+                                        .src = src};
+    g->client_cb(g->client_user, &info);
+}
+
+static void client_disconnected(const struct bm_gatt *g, uint16_t conn, uint8_t role)
+{
+    if (role != BM_GATT_ROLE_PROXY_CLIENT || !g->client_cb)
+        return;
+    struct bm_proxy_client_info info = {.event = BM_PROXY_EVT_DISCONNECTED, .conn = conn};
+    g->client_cb(g->client_user, &info);
+}
+
+static const struct bm_node_gatt_client gatt_client = {
+    .cfg_rx = client_cfg_rx,
+    .disconnected = client_disconnected,
+};
+
 int bm_gatt_client_connected(struct bm_node *node, uint16_t conn, uint16_t mtu, uint16_t service)
 {
     if (!node || !mtu_ok(mtu) || conn_find(node, conn) ||
@@ -475,6 +516,7 @@ int bm_gatt_client_connected(struct bm_node *node, uint16_t conn, uint16_t mtu, 
         return BM_ENOSPC;
     conn_open(c, conn, mtu,
               service == BM_GATT_SVC_PROV ? BM_GATT_ROLE_PROV_CLIENT : BM_GATT_ROLE_PROXY_CLIENT);
+    node->gatt.client = &gatt_client;
     bm_node_log(node, BM_LOG_INF, "proxy", "client connected conn=%u mtu=%u service=0x%04x", conn,
                 mtu, service);
     return BM_OK;
@@ -497,8 +539,8 @@ void bm_node_gatt_disconnected(struct bm_node *node, uint16_t conn)
      * pb_gatt installed) */
     if (node->pb_gatt)
         node->pb_gatt->disconnected(node, c, now);
-    if (role == BM_GATT_ROLE_PROXY_CLIENT && g->client_event)
-        g->client_event(g, conn, NULL, 0);
+    if (g->client)
+        g->client->disconnected(g, conn, role);
     adv_update(node, now);
 }
 
@@ -588,19 +630,6 @@ static struct bm_gatt_conn *client_conn(struct bm_node *node, uint16_t conn, uin
     return c && c->role == role ? c : NULL;
 }
 
-static void client_event(const struct bm_gatt *g, uint16_t conn, const struct bm_proxy_cfg_msg *m,
-                         uint16_t src)
-{
-    struct bm_proxy_client_info info = {.event = BM_PROXY_EVT_DISCONNECTED, .conn = conn};
-    if (m) {
-        info.event = BM_PROXY_EVT_FILTER_STATUS;
-        info.filter_type = m->filter_type;
-        info.list_size = m->list_size;
-        info.src = src;
-    }
-    g->client_cb(g->client_user, &info);
-}
-
 int bm_proxy_client_set_cb(struct bm_node *node, bm_proxy_client_fn cb, void *user)
 {
     if (!node)
@@ -608,7 +637,6 @@ int bm_proxy_client_set_cb(struct bm_node *node, bm_proxy_client_fn cb, void *us
     struct bm_gatt *g = &node->gatt;
     g->client_cb = cb;
     g->client_user = user;
-    g->client_event = cb ? client_event : NULL;
     return BM_OK;
 }
 

@@ -190,10 +190,12 @@ static void link_log(void *ctx, const char *event)
 static const struct bm_prov_link_ops link_ops = {
     .send = link_send,
     .random = link_random,
-    .oob_needed = link_oob_needed,
+    /* only a provisioner's link asks, and only debug lines log: where
+     * neither can happen, no stub is linked in (prov_link.c checks log) */
+    .oob_needed = BM_CFG_PROVISIONER ? link_oob_needed : NULL,
     .complete = link_complete,
     .failed = link_failed,
-    .log = link_log,
+    .log = (int)BM_LOG_DBG < BM_CFG_LOG_LEVEL ? link_log : NULL,
 };
 
 static void schedule_link(struct bm_node *node, bm_ms_t next)
@@ -221,10 +223,11 @@ static void device_caps(const struct bm_node *node, struct bm_prov_caps *caps)
 
 void bm_node_prov_device_enable(struct bm_node *node, bool enable)
 {
-    struct bm_prov_device_cfg cfg;
-    memcpy(cfg.uuid, node->uuid, 16);
-    device_caps(node, &cfg.caps);
-    bm_prov_link_device_enable(&node->link, &cfg, enable && !node->provisioned);
+    /* written in place: what the link's copy of cfg would be */
+    struct bm_prov_device_cfg *cfg = &node->link.dev_cfg;
+    memcpy(cfg->uuid, node->uuid, 16);
+    device_caps(node, &cfg->caps);
+    bm_prov_link_device_enable(&node->link, NULL, enable && !node->provisioned);
 }
 
 void bm_node_prov_process(struct bm_node *node, bm_ms_t now)

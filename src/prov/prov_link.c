@@ -112,8 +112,7 @@ static void send_built(struct bm_prov_link *l, const uint8_t *buf, size_t len)
 {
     if (l->bearer == BM_PROV_BEARER_GATT) {
         /* 5.2.2: GATT is reliable; no transactions, no retransmission */
-        if (l->gatt)
-            l->gatt->send(l->ctx, buf, len);
+        l->gatt->send(l->ctx, buf, len);
     } else if (l->tx_pending) {
         memcpy(l->att.queued_pdu, buf, len);
         l->queued_len = len;
@@ -181,8 +180,7 @@ static void close_link(struct bm_prov_link *l, uint8_t reason)
     if (!BM_CFG_PROVISIONER || l->bearer == BM_PROV_BEARER_GATT) {
         /* 5.2.2: a PB-GATT link is closed by ending the connection */
         to_idle(l);
-        if (l->gatt)
-            l->gatt->close(l->ctx);
+        l->gatt->close(l->ctx);
         return;
     }
     wipe_protocol(l);
@@ -364,6 +362,24 @@ static int device_data(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint
     return BM_OK;
 }
 
+/* Device: our Capabilities' parameters (Mesh Profile 5.4.1.2), the
+ * multi-octet fields big-endian. The node derives them from its settings,
+ * which admit only valid ones. */
+static void encode_caps(const struct bm_prov_caps *c, uint8_t *b)
+{
+    b[0] = c->num_elements;
+    b[1] = (uint8_t)(c->algorithms >> 8);
+    b[2] = (uint8_t)c->algorithms;
+    b[3] = c->pub_key_type;
+    b[4] = c->static_oob_type;
+    b[5] = c->output_oob_size;
+    b[6] = (uint8_t)(c->output_oob_action >> 8);
+    b[7] = (uint8_t)c->output_oob_action;
+    b[8] = c->input_oob_size;
+    b[9] = (uint8_t)(c->input_oob_action >> 8);
+    b[10] = (uint8_t)c->input_oob_action;
+}
+
 /* Device: one PDU of the type expected, parsed (p) and as received
  * (params: its parameters, for the confirmation inputs). Returns 0, or the
  * cause of the failure with *reason the Provisioning Failed error code to
@@ -375,14 +391,8 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
     switch (p->type) {
     case BM_PROV_INVITE: {
         l->invite[0] = p->u.attention_duration_s;
-        struct bm_prov_pdu caps = {.type = BM_PROV_CAPABILITIES};
-        caps.u.caps = l->dev_cfg.caps;
-        uint8_t buf[1 + BM_PROV_CAPS_LEN];
-        size_t len;
-        if (bm_prov_pdu_build(&caps, buf, sizeof(buf), &len) == BM_OK) {
-            memcpy(l->caps_raw, buf + 1, BM_PROV_CAPS_LEN);
-            send_built(l, buf, len);
-        }
+        encode_caps(&l->dev_cfg.caps, l->caps_raw);
+        send_octets(l, BM_PROV_CAPABILITIES, l->caps_raw, BM_PROV_CAPS_LEN);
         l->expect = BM_PROV_START;
         log_event(l, "invite");
         return BM_OK;

@@ -44,7 +44,8 @@ struct bm_prov_link_ops {
     /* one PB-ADV PDU (LinkID .. payload), sent as AD type 0x29 */
     int (*send)(void *ctx, const uint8_t *pdu, size_t len);
     int (*random)(void *ctx, uint8_t *buf, size_t len);
-    /* provisioner: the device shows a value; call bm_prov_link_input_oob() */
+    /* provisioner: the device shows a value; call bm_prov_link_input_oob()
+     * (never called without BM_CFG_PROVISIONER: may be NULL there) */
     void (*oob_needed)(void *ctx, uint8_t action, uint8_t size);
     /* device: provisioned with data; provisioner: the device took data */
     void (*complete)(void *ctx, const uint8_t uuid[16], const struct bm_prov_result_data *data,
@@ -59,7 +60,7 @@ struct bm_prov_link_ops {
 
 /* PB-GATT's way out, given when a PB-GATT link opens (prov/pb_gatt.c):
  * one whole Provisioning PDU to the peer, and closing the link, i.e. the
- * connection. */
+ * connection. Never NULL: a link on PB-GATT calls them unchecked. */
 struct bm_pb_gatt_ops {
     int (*send)(void *ctx, const uint8_t *pdu, size_t len);
     void (*close)(void *ctx);
@@ -171,7 +172,8 @@ void bm_prov_link_init(struct bm_prov_link *l, const struct bm_prov_link_ops *op
 /* Wipes every secret and drops any link (without sending Link Close). */
 void bm_prov_link_reset(struct bm_prov_link *l);
 
-/* Device role: accept Link Open for cfg->uuid (enable) or stop (disable). */
+/* Device role: accept Link Open for cfg->uuid (enable) or stop (disable);
+ * cfg NULL keeps l->dev_cfg as it is (the caller may have written it). */
 void bm_prov_link_device_enable(struct bm_prov_link *l, const struct bm_prov_device_cfg *cfg,
                                 bool enable);
 /* Provisioner role: open a link to cfg->uuid and provision it.
