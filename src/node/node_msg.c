@@ -498,15 +498,11 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx,
         nlabels = bm_access_labels(node, rx->hdr.dst, labels, BM_CFG_MODELS);
     struct bm_upper_devkey dev[2];
     size_t ndev = 0;
-    if (bm_node_is_local(node, rx->hdr.dst)) { /* our device key */
-        dev[ndev].addr = rx->hdr.dst;
-        memcpy(dev[ndev++].key, node->dev_key, BM_KEY_LEN);
-    }
+    if (bm_node_is_local(node, rx->hdr.dst)) /* our device key */
+        dev[ndev++] = (struct bm_upper_devkey){.addr = rx->hdr.dst, .key = node->dev_key};
     const uint8_t *k = bm_node_dev_key(node, rx->hdr.src);
-    if (k) {
-        dev[ndev].addr = rx->hdr.src;
-        memcpy(dev[ndev++].key, k, BM_KEY_LEN);
-    }
+    if (k)
+        dev[ndev++] = (struct bm_upper_devkey){.addr = rx->hdr.src, .key = k};
     struct bm_upper_keyring ring = {.app = node->app_keys,
                                     .app_count = node->app_count,
                                     .dev = dev,
@@ -523,7 +519,6 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx,
     struct bm_upper_match match;
     int rc = bm_upper_decrypt_any(&ring, msg->hdr.akf, msg->hdr.aid, p, msg->upper, msg->upper_len,
                                   access, sizeof(access), &access_len, &match);
-    bm_crypto_wipe(dev, sizeof(dev));
     if (rc != BM_OK)
         return;
     if (rpl_record(node, e, rx->hdr.src, seq, rx->iv_index) != BM_OK) {
