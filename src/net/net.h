@@ -110,11 +110,6 @@ struct bm_net_in {
 struct bm_net_rx;
 int bm_net_open(const struct bm_net_creds *c, struct bm_net_in *in, struct bm_net_rx *rx);
 
-/* bm_net_open() once its checks on the arguments and on the PDU's length,
- * NID and IVI have passed (the caller made them: bm_net_rx() makes them
- * once for every key it tries). */
-int bm_net_open_checked(const struct bm_net_creds *c, struct bm_net_in *in, struct bm_net_rx *rx);
-
 /* --- subnets and key refresh (Mesh Profile 3.10.4) --- */
 
 /* Everything derived from one NetKey. enc and privacy are master.enc_key

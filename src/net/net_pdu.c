@@ -204,6 +204,10 @@ int bm_net_decode(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_n
 
 int bm_net_open(const struct bm_net_creds *c, struct bm_net_in *in, struct bm_net_rx *rx)
 {
+    uint8_t buf[BM_NET_MAX_PDU_LEN];
+    uint8_t plain[2 + BM_NET_MAX_TRANSPORT];
+    uint8_t nonce[BM_NONCE_LEN];
+
     if (!in)
         return BM_EINVAL;
     in->authentic = false;
@@ -224,18 +228,7 @@ int bm_net_open(const struct bm_net_creds *c, struct bm_net_in *in, struct bm_ne
      * cannot have been sent under this IV index. */
     if ((pdu[0] >> 7) != (in->iv_index & 1))
         return BM_EAUTH;
-    return bm_net_open_checked(c, in, rx);
-}
 
-int bm_net_open_checked(const struct bm_net_creds *c, struct bm_net_in *in, struct bm_net_rx *rx)
-{
-    uint8_t buf[BM_NET_MAX_PDU_LEN];
-    uint8_t plain[2 + BM_NET_MAX_TRANSPORT];
-    uint8_t nonce[BM_NONCE_LEN];
-    const uint8_t *pdu = in->pdu;
-    size_t pdu_len = in->len;
-
-    in->authentic = false;
     memcpy(buf, pdu, pdu_len);
     int rc = bm_crypto_obfuscate_k(in->privacy, c->privacy_key, in->iv_index, buf, pdu_len);
     if (rc != BM_OK)

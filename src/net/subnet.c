@@ -295,8 +295,7 @@ int bm_net_rx(struct bm_net *net, enum bm_net_nonce_kind kind, const uint8_t *pd
                 continue;
             in.enc = &ks->enc;
             in.privacy = &ks->privacy;
-            /* length, NID and IVI (iv_index from it, iv_ok) checked above */
-            int rc = bm_net_open_checked(&ks->master, &in, &got);
+            int rc = bm_net_open(&ks->master, &in, &got);
             if (rc == BM_OK) {
                 found = true;
                 got.net_idx = s->net_idx;
