@@ -66,7 +66,8 @@ struct decoder {
     size_t ncreds;
     struct bm_upper_appkey *app;
     size_t napp;
-    struct bm_upper_devkey *dev;
+    struct bm_upper_devkey *dev; /* dev[k].key = dev_keys[k], set once all are read */
+    uint8_t (*dev_keys)[BM_KEY_LEN];
     size_t ndev;
     uint8_t (*labels)[16];
     uint16_t *label_addr;
@@ -563,8 +564,9 @@ static void add_devkey(struct decoder *d, const char *v)
     const char *suffix;
     size_t klen = bm_cli_split_colon(v, &suffix);
     struct bm_upper_devkey k;
+    uint8_t key[BM_KEY_LEN];
     memset(&k, 0, sizeof k);
-    bm_cli_key(CMD, "--devkey", v, klen, k.key);
+    bm_cli_key(CMD, "--devkey", v, klen, key);
     if (suffix == NULL)
         bm_cli_fail(CMD, "--devkey: expected HEX:ADDR (the node's unicast address)");
     uint32_t addr = bm_cli_uint(CMD, "--devkey ADDR", suffix, 0x7fff);
@@ -572,6 +574,9 @@ static void add_devkey(struct decoder *d, const char *v)
         bm_cli_fail(CMD, "--devkey ADDR: must be a unicast address (0x0001..0x7fff)");
     k.addr = (uint16_t)addr;
     d->dev = xrealloc(d->dev, (d->ndev + 1) * sizeof *d->dev);
+    d->dev_keys = xrealloc(d->dev_keys, (d->ndev + 1) * sizeof *d->dev_keys);
+    memcpy(d->dev_keys[d->ndev], key, BM_KEY_LEN);
+    bm_crypto_wipe(key, sizeof(key));
     d->dev[d->ndev++] = k;
 }
 
@@ -597,11 +602,12 @@ static void free_decoder(struct decoder *d)
         bm_crypto_wipe(d->creds, d->ncreds * sizeof *d->creds);
     if (d->app)
         bm_crypto_wipe(d->app, d->napp * sizeof *d->app);
-    if (d->dev)
-        bm_crypto_wipe(d->dev, d->ndev * sizeof *d->dev);
+    if (d->dev_keys)
+        bm_crypto_wipe(d->dev_keys, d->ndev * sizeof *d->dev_keys);
     free(d->creds);
     free(d->app);
     free(d->dev);
+    free(d->dev_keys);
     free(d->labels);
     free(d->label_addr);
 }
@@ -685,6 +691,8 @@ int bm_cli_decode(int argc, char **argv, int first)
     }
     d.ring.app = d.app;
     d.ring.app_count = d.napp;
+    for (size_t k = 0; k < d.ndev; k++)
+        d.dev[k].key = d.dev_keys[k];
     d.ring.dev = d.dev;
     d.ring.dev_count = d.ndev;
     d.ring.labels = (const uint8_t(*)[16])d.labels;

@@ -73,19 +73,25 @@ int bm_beacon_snb_parse(const uint8_t *data, size_t len, struct bm_snb *b)
     return BM_OK;
 }
 
+int bm_beacon_snb_auth(const uint8_t beacon_key[BM_KEY_LEN], const uint8_t data[BM_SNB_LEN])
+{
+    uint8_t auth[SNB_AUTH_LEN];
+    int rc = snb_auth(beacon_key, data, auth);
+    if (rc == BM_OK && bm_crypto_memcmp(auth, data + SNB_AUTH_OFF, SNB_AUTH_LEN) != 0)
+        rc = BM_EAUTH;
+    return rc;
+}
+
 int bm_beacon_snb_verify(const uint8_t beacon_key[BM_KEY_LEN], const uint8_t *data, size_t len,
                          struct bm_snb *b)
 {
     struct bm_snb tmp;
-    uint8_t auth[SNB_AUTH_LEN];
     if (!beacon_key || !b)
         return BM_EINVAL;
     int rc = bm_beacon_snb_parse(data, len, &tmp);
     if (rc != BM_OK)
         return rc;
-    rc = snb_auth(beacon_key, data, auth);
-    if (rc == BM_OK && bm_crypto_memcmp(auth, data + SNB_AUTH_OFF, SNB_AUTH_LEN) != 0)
-        rc = BM_EAUTH;
+    rc = bm_beacon_snb_auth(beacon_key, data);
     if (rc == BM_OK)
         *b = tmp;
     return rc;

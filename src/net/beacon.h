@@ -28,6 +28,9 @@ int bm_beacon_snb_encode(const uint8_t beacon_key[BM_KEY_LEN], const struct bm_s
 /* Parses without authenticating. BM_EMALFORMED for a bad length, type or
  * RFU flag bits. */
 int bm_beacon_snb_parse(const uint8_t *data, size_t len, struct bm_snb *b);
+/* Checks the authentication value of a beacon bm_beacon_snb_parse()
+ * accepted; BM_EAUTH if it does not verify. */
+int bm_beacon_snb_auth(const uint8_t beacon_key[BM_KEY_LEN], const uint8_t data[BM_SNB_LEN]);
 /* Parses and checks the authentication value; BM_EAUTH if it does not verify. */
 int bm_beacon_snb_verify(const uint8_t beacon_key[BM_KEY_LEN], const uint8_t *data, size_t len,
                          struct bm_snb *b);

@@ -77,7 +77,7 @@ static void rx_snb(struct bm_node *node, const uint8_t *data, size_t len)
             const struct bm_net_keyset *ks = &sub->keys[k];
             if (memcmp(ks->network_id, b.network_id, 8) != 0)
                 continue;
-            if (bm_beacon_snb_verify(ks->beacon_key, data, len, &b) == BM_OK) {
+            if (bm_beacon_snb_auth(ks->beacon_key, data) == BM_OK) { /* parsed above */
                 node->stats.beacons_rx++;
                 uint16_t net_idx = sub->net_idx;
                 bm_node_kr_beacon(node, net_idx, (b.flags & BM_SNB_FLAG_KR) != 0, k == 1);

@@ -130,12 +130,11 @@ const struct bm_upper_appkey *bm_node_app_key(const struct bm_node *node, uint16
             found = i;
             continue;
         }
-        /* Mesh Profile 3.10.4: the new key transmits from phase 2 on */
+        /* Mesh Profile 3.10.4: the new key transmits from phase 2 on, the
+         * old one before: take i when it is the one wanted */
         uint8_t newer = node->app_new[i] ? i : (uint8_t)found;
-        if (kr_phase(node, node->app_net_idx[newer]) >= BM_KR_PHASE2)
-            found = newer;
-        else
-            found = node->app_new[i] ? found : i;
+        if (node->app_new[i] == (kr_phase(node, node->app_net_idx[newer]) >= BM_KR_PHASE2))
+            found = i;
     }
     if (found < 0)
         return NULL;

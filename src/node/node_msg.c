@@ -279,8 +279,7 @@ int bm_node_send_ctl(struct bm_node *node, uint16_t net_idx, uint16_t dst, uint8
     return bm_node_send_ctl_creds(node, net_idx, NULL, dst, ttl, opcode, params, len, NULL);
 }
 
-static void send_seg_ack(struct bm_node *node, uint16_t net_idx, uint16_t our_addr, uint16_t dst,
-                         uint8_t rx_ttl, uint16_t seq_zero, uint32_t block, bool obo);
+static void send_seg_ack(struct bm_node *node, const struct bm_sar_ack *a, uint32_t block);
 
 /* The segments received so far of the message from src with seq_zero. */
 static uint32_t reasm_mask(const struct bm_node *node, uint16_t src, uint16_t seq_zero)
@@ -321,8 +320,7 @@ void bm_node_sar_process(struct bm_node *node, bm_ms_t now)
         a->pending = false;
         uint32_t mask = reasm_mask(node, a->src, a->seq_zero);
         if (mask)
-            send_seg_ack(node, a->net_idx, a->obo ? node->addr : a->dst, a->src, a->ttl,
-                         a->seq_zero, mask, a->obo);
+            send_seg_ack(node, a, mask);
     }
     sar_schedule(node);
 }
@@ -330,26 +328,21 @@ void bm_node_sar_process(struct bm_node *node, bm_ms_t now)
 
 /* Arms the acknowledgement timer for a message in progress (3.5.3.4):
  * 150 + 50 * TTL ms after a segment, unless one is already armed. */
-static void arm_ack(struct bm_node *node, const struct bm_net_rx *rx, uint16_t seq_zero, bool obo)
+static void arm_ack(struct bm_node *node, const struct bm_sar_ack *ack)
 {
     struct bm_sar_ack *slot = NULL;
     for (size_t i = 0; i < BM_CFG_RX_SEG_CTX; i++) {
         struct bm_sar_ack *a = &node->sar_ack[i];
-        if (a->pending && a->src == rx->hdr.src && a->seq_zero == seq_zero)
+        if (a->pending && a->src == ack->src && a->seq_zero == ack->seq_zero)
             return;
         if (!a->pending && !slot)
             slot = a;
     }
     if (!slot)
         return;
+    *slot = *ack;
     slot->pending = true;
-    slot->src = rx->hdr.src;
-    slot->dst = rx->hdr.dst;
-    slot->net_idx = rx->net_idx;
-    slot->seq_zero = seq_zero;
-    slot->ttl = rx->hdr.ttl;
-    slot->obo = obo;
-    slot->due_ms = bm_ms_after(bm_node_now(node), bm_lower_ack_timer_ms(rx->hdr.ttl));
+    slot->due_ms = bm_ms_after(bm_node_now(node), bm_lower_ack_timer_ms(ack->ttl));
     sar_schedule(node);
 }
 
@@ -390,16 +383,16 @@ static void rx_seg_ack(struct bm_node *node, uint16_t src, const uint8_t *params
 
 /* Acknowledges the segments received of a message sent to our unicast
  * address (Mesh Profile 3.5.3.4). */
-static void send_seg_ack(struct bm_node *node, uint16_t net_idx, uint16_t our_addr, uint16_t dst,
-                         uint8_t rx_ttl, uint16_t seq_zero, uint32_t block, bool obo)
+static void send_seg_ack(struct bm_node *node, const struct bm_sar_ack *a, uint32_t block)
 {
-    struct bm_seg_ack ack = {.obo = obo, .seq_zero = seq_zero, .block_ack = block};
+    struct bm_seg_ack ack = {.obo = a->obo, .seq_zero = a->seq_zero, .block_ack = block};
     uint8_t params[BM_SEG_ACK_LEN];
     if (bm_lower_ack_encode(&ack, params) != BM_OK)
         return;
     /* answer with TTL 0 to a neighbour that sent with TTL 0 */
-    send_ctl(node, net_idx, NULL, our_addr, dst, rx_ttl == 0 ? 0 : node->default_ttl,
-             BM_CTL_OP_SEG_ACK, params, sizeof(params), NULL);
+    send_ctl(node, a->net_idx, NULL, a->obo ? node->addr : a->dst, a->src,
+             a->ttl == 0 ? 0 : node->default_ttl, BM_CTL_OP_SEG_ACK, params, sizeof(params),
+             NULL);
 }
 
 /* --- receive --- */
@@ -505,15 +498,11 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx,
         nlabels = bm_access_labels(node, rx->hdr.dst, labels, BM_CFG_MODELS);
     struct bm_upper_devkey dev[2];
     size_t ndev = 0;
-    if (bm_node_is_local(node, rx->hdr.dst)) { /* our device key */
-        dev[ndev].addr = rx->hdr.dst;
-        memcpy(dev[ndev++].key, node->dev_key, BM_KEY_LEN);
-    }
+    if (bm_node_is_local(node, rx->hdr.dst)) /* our device key */
+        dev[ndev++] = (struct bm_upper_devkey){.addr = rx->hdr.dst, .key = node->dev_key};
     const uint8_t *k = bm_node_dev_key(node, rx->hdr.src);
-    if (k) {
-        dev[ndev].addr = rx->hdr.src;
-        memcpy(dev[ndev++].key, k, BM_KEY_LEN);
-    }
+    if (k)
+        dev[ndev++] = (struct bm_upper_devkey){.addr = rx->hdr.src, .key = k};
     struct bm_upper_keyring ring = {.app = node->app_keys,
                                     .app_count = node->app_count,
                                     .dev = dev,
@@ -530,7 +519,6 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx,
     struct bm_upper_match match;
     int rc = bm_upper_decrypt_any(&ring, msg->hdr.akf, msg->hdr.aid, p, msg->upper, msg->upper_len,
                                   access, sizeof(access), &access_len, &match);
-    bm_crypto_wipe(dev, sizeof(dev));
     if (rc != BM_OK)
         return;
     if (rpl_record(node, e, rx->hdr.src, seq, rx->iv_index) != BM_OK) {
@@ -612,14 +600,19 @@ static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx, bool obo)
         /* a Low Power node's friend acknowledges for it */
         bool unicast = obo || (bm_node_is_local(node, rx->hdr.dst) &&
                                !(BM_CFG_LPN && bm_lpn_established(node)));
+        struct bm_sar_ack ack = {.src = rx->hdr.src,
+                                 .dst = rx->hdr.dst,
+                                 .net_idx = rx->net_idx,
+                                 .seq_zero = h.seq_zero,
+                                 .ttl = rx->hdr.ttl,
+                                 .obo = obo};
         if (unicast && rc == BM_EINCOMPLETE)
-            arm_ack(node, rx, h.seq_zero, obo);
+            arm_ack(node, &ack);
         /* complete, now or before (a segment again): every segment acked */
         if (unicast && (rc == BM_OK || rc == BM_EDUP)) {
             if (rc == BM_OK)
                 disarm_ack(node, rx->hdr.src, h.seq_zero);
-            send_seg_ack(node, rx->net_idx, obo ? node->addr : rx->hdr.dst, rx->hdr.src,
-                         rx->hdr.ttl, h.seq_zero, seg_mask(h.seg_n), obo);
+            send_seg_ack(node, &ack, seg_mask(h.seg_n));
         }
         if (rc != BM_OK)
             return;

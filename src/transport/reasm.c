@@ -167,8 +167,7 @@ int bm_lower_reasm_rx(struct bm_reasm_pool *pool, const struct bm_lower_msg *seg
     if (r->received != (2u << r->hdr.seg_n) - 1u)
         return BM_EINCOMPLETE;
     r->done = true;
-    /* every read of seg is done: msg may be seg */
-    memset(msg, 0, sizeof(*msg));
+    /* every read of seg is done: msg may be seg; every field is set */
     msg->hdr = r->hdr; /* seg is 1 */
     msg->src = r->src;
     msg->dst = r->dst;

@@ -44,8 +44,8 @@ struct bm_upper_appkey {
     uint8_t key[BM_KEY_LEN];
 };
 struct bm_upper_devkey {
-    uint16_t addr; /* the node whose device key this is */
-    uint8_t key[BM_KEY_LEN];
+    uint16_t addr;      /* the node whose device key this is */
+    const uint8_t *key; /* BM_KEY_LEN octets, owned by the caller */
 };
 struct bm_upper_keyring {
     const struct bm_upper_appkey *app;

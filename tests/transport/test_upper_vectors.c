@@ -125,6 +125,7 @@ static void test_3_8_7_1_decrypt_every_access_message(void)
 struct ring_store {
     struct bm_upper_appkey app[3];
     struct bm_upper_devkey dev[3];
+    uint8_t dev_keys[3][16]; /* dev[i].key points to dev_keys[i] */
     uint8_t labels[3][16];
     struct bm_upper_keyring ring;
 };
@@ -145,11 +146,13 @@ static void make_ring(struct ring_store *r)
     r->app[2].app_idx = 0x123;
     /* Another device key for node 0x1201 (as after a key change) and one
      * for an unrelated node. */
-    memset(r->dev[0].key, 0x77, 16);
+    for (int i = 0; i < 3; i++)
+        r->dev[i].key = r->dev_keys[i];
+    memset(r->dev_keys[0], 0x77, 16);
     r->dev[0].addr = 0x1201;
-    memset(r->dev[1].key, 0x88, 16);
+    memset(r->dev_keys[1], 0x88, 16);
     r->dev[1].addr = 0x0999;
-    bm_vec_hex(mv, "keys.dev_key_node_1201", r->dev[2].key, 16);
+    bm_vec_hex(mv, "keys.dev_key_node_1201", r->dev_keys[2], 16);
     r->dev[2].addr = 0x1201;
     /* A decoy label, then the labels of Messages #22 and #23/#24. */
     memset(r->labels[0], 0xc3, 16);
