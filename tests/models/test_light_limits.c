@@ -1,19 +1,20 @@
 /* The light of the footprint image run with its own table sizes
  * (bench/footprint/light_limits.h: one element, one NetKey, two AppKeys,
- * four models, one Label UUID; tests.cmake compiles the core, the
- * simulator and this test with them): a provisioner and two lights in the
- * simulated air, the second reached through the first. Each light is
- * provisioned over PB-ADV, gets an AppKey, its OnOff Server bound and a
- * publication, then answers Generic OnOff Sets; a NetKey or AppKey beyond
- * the tables is refused with Insufficient Resources (Mesh Profile 4.3.5,
- * Status Code 0x05). */
+ * four models, one Label UUID, two subscriptions per model; tests.cmake
+ * compiles the core, the simulator and this test with them): a
+ * provisioner and two lights in the simulated air, the second reached
+ * through the first. Each light is provisioned over PB-ADV, gets an
+ * AppKey, its OnOff Server bound and a publication, then answers Generic
+ * OnOff Sets; a NetKey or AppKey beyond the tables, or a third group
+ * subscription, is refused with Insufficient Resources (Mesh Profile
+ * 4.3.5, Status Code 0x05). */
 #include <string.h>
 
 #include "cfg_env.h"
 #include "node/node.h"
 #include "test.h"
 
-#if BM_CFG_ELEMENTS != 1 || BM_CFG_SUBNETS != 1 || BM_CFG_APP_KEYS != 2
+#if BM_CFG_ELEMENTS != 1 || BM_CFG_SUBNETS != 1 || BM_CFG_APP_KEYS != 2 || BM_CFG_MODEL_SUBS != 2
 #error "built without the light's limits (bench/footprint/light_limits.h)"
 #endif
 
@@ -171,7 +172,24 @@ static void test_light_with_its_limits(void)
     r = env_wait(&e, bm_cfg_app_key_get(pv, a1, 0));
     CHECK_EQ(r->status, BM_CFG_ST_SUCCESS);
     CHECK_EQ(r->u.list.total, 2);
-    /* the refused keys left the light working */
+    /* two group subscriptions per model, a third refused */
+    r = env_wait(&e, bm_cfg_sub_add(pv, a1, a1, 0xc001, ONOFF_SRV));
+    CHECK_EQ(r->opcode, BM_CFG_OP_SUB_STATUS);
+    CHECK_EQ(r->status, BM_CFG_ST_SUCCESS);
+    CHECK_EQ(env_wait(&e, bm_cfg_sub_add(pv, a1, a1, 0xc002, ONOFF_SRV))->status,
+             BM_CFG_ST_SUCCESS);
+    r = env_wait(&e, bm_cfg_sub_add(pv, a1, a1, 0xc003, ONOFF_SRV));
+    CHECK_EQ(r->opcode, BM_CFG_OP_SUB_STATUS);
+    CHECK_EQ(r->status, 0x05); /* Insufficient Resources */
+    CHECK_EQ(r->u.sub.addr, 0xc003);
+    /* a Set to a subscribed group reaches the light */
+    CHECK_EQ(bm_model_set_state(pv, cli, 0, 0xc002, 1, false), BM_OK);
+    bm_sim_kick(e.sim, e.pv->id);
+    bm_sim_run_for(e.sim, 2000);
+    int32_t v = -1;
+    CHECK_EQ(bm_model_get_value(srv1, &v), BM_OK);
+    CHECK_EQ(v, 0);
+    /* the refused keys and subscription left the light working */
     onoff_set(&e, cli, &cs, a1, srv1, &s1, 1);
 
     mesh_sim_free(l1);
