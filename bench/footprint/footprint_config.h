@@ -6,8 +6,9 @@
  *  - the friendship tables of the images that are not Friend nodes: their
  *    minimum (the light and the switch never serve a Low Power node);
  *  - the light (relay + proxy + OnOff server): one segmented message sent
- *    at a time (it only answers, mostly unsegmented) and one phone
- *    connected over GATT at a time.
+ *    at a time (it only answers, mostly unsegmented), one phone
+ *    connected over GATT at a time, and Zephyr-sized tables for one
+ *    element (light_limits.h).
  * CMakeLists.txt defines BM_FP_<IMAGE> for the image being built. */
 #ifndef BM_FOOTPRINT_CONFIG_H
 #define BM_FOOTPRINT_CONFIG_H
@@ -49,6 +50,9 @@
 #endif
 
 #if defined(BM_FP_RELAY_PROXY_ONOFF)
+/* The light's tables: one element, one NetKey, two AppKeys (see the
+ * header; tests/models/test_light_limits.c runs the core with them). */
+#include "light_limits.h"
 #define BM_CFG_LPN_OFFERS 1
 #define BM_CFG_TX_SEG_CTX 1
 #define BM_CFG_GATT_CONNS 1
