@@ -17,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-build-footprint}
-FLASH_MAX=${FLASH_MAX:-48000}
+FLASH_MAX=${FLASH_MAX:-35500}
 RAM_MAX=${RAM_MAX:-8192}
 FLASH_TARGET=32768
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -28,7 +28,7 @@ for cpu in cortex-m0plus cortex-m4; do
         [ $lto = OFF ] && dir="$out/$cpu-layers"
         cmake -S bench/footprint -B "$dir" -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/arm-none-eabi.cmake" \
               -DBM_CPU=$cpu -DBM_LTO=$lto >/dev/null
-        cmake --build "$dir" -j"$jobs" 2>&1 | { grep -v -e "^\[" -e "serial compilation" || true; }
+        cmake --build "$dir" -j"$jobs" 2>&1 | { grep -v -e "^\[" -e "lto-wrapper" || true; }
     done
     for cfg in relay_proxy_onoff lpn_switch friend; do
         echo "== $cpu $cfg (octets; layers from the build without -flto)"
