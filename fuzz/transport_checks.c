@@ -51,7 +51,7 @@ void fz_upper_check(uint8_t akf, uint8_t aid, uint8_t szmic, uint32_t seq, uint1
         memcpy(app.key, fz_app_key, 16);
         FZ_CHECK(bm_crypto_k4(fz_app_key, &app.aid) == BM_OK);
         dev.addr = FZ_NODE_ADDR;
-        memcpy(dev.key, fz_dev_key, 16);
+        dev.key = fz_dev_key;
     }
     struct bm_upper_keyring ring = {.app = &app,
                                     .app_count = 1,
