@@ -42,7 +42,10 @@ enum bm_log_level { BM_LOG_ERR = 0, BM_LOG_WRN = 1, BM_LOG_INF = 2, BM_LOG_DBG =
 struct bm_platform {
     void *ctx; /* passed back to every hook */
 
-    /* Monotonic milliseconds; never decreases. */
+    /* Monotonic milliseconds; never decreases, never wraps. The core keeps
+     * its timers modulo 2^32 (src/bm_time.h: 32-bit arithmetic is much
+     * smaller on a Cortex-M0+) and uses the full value only for the IV
+     * Update state clock, which must stay right over months. */
     uint64_t (*now_ms)(void *ctx);
 
     /* Fills buf with len random octets (cryptographic quality on a real
