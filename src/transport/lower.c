@@ -138,7 +138,10 @@ int bm_lower_seg_count(uint8_t ctl, size_t upper_len)
     size_t full = seg_len(ctl);
     if (upper_len == 0 || upper_len > full * BM_CFG_MAX_SEGMENTS)
         return BM_EINVAL;
-    return (int)((upper_len + full - 1) / full);
+    int count = 0; /* ceil(upper_len / full), at most 32: no division call */
+    for (size_t done = 0; done < upper_len; done += full)
+        count++;
+    return count;
 }
 
 int bm_lower_segment(const struct bm_lower_hdr *hdr, const uint8_t *upper, size_t upper_len,
