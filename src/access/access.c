@@ -68,7 +68,7 @@ int bm_access_build(uint32_t opcode, const uint8_t *params, size_t params_len, u
     if (out_size < total)
         return BM_ENOSPC;
     if (params_len)
-        memmove(out + n, params, params_len);
+        memcpy(out + n, params, params_len);
     for (int i = 0; i < n; i++)
         out[i] = (uint8_t)(opcode >> (8 * (n - 1 - i)));
     *out_len = total;

@@ -18,7 +18,7 @@ int bm_access_opcode_len(uint32_t opcode); /* 1..3, or BM_EINVAL */
 int bm_access_parse(const uint8_t *payload, size_t len, uint32_t *opcode, const uint8_t **params,
                     size_t *params_len);
 
-/* Writes opcode || params. BM_EINVAL for a bad opcode or a payload over
+/* Writes opcode || params (params must not overlap out). BM_EINVAL for a bad opcode or a payload over
  * BM_ACCESS_MAX_PAYLOAD, BM_ENOSPC if out is too small. */
 int bm_access_build(uint32_t opcode, const uint8_t *params, size_t params_len, uint8_t *out,
                     size_t out_size, size_t *out_len);

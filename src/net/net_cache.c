@@ -6,10 +6,9 @@
  * `next` is the slot the next entry overwrites (0..SIZE-1) and `count` the
  * number of valid entries (0..SIZE). When full the oldest entry is evicted.
  * tag[i] is a one-octet hash of (src[i], seq[i]): a lookup scans the tags
- * with memchr and compares the full entry only where the tag matches (on
+ * and compares the full entry only where the tag matches (on
  * average SIZE/256 false matches), which is the relay path's cost per PDU
  * (BENCHMARKS.md section 1). No heap, no statics. */
-#include <string.h>
 
 #include "net/net.h"
 
@@ -25,12 +24,9 @@ bool bm_net_cache_has(const struct bm_net_cache *c, uint16_t src, uint32_t seq)
 {
     size_t n = c->count < BM_CFG_NET_CACHE_SIZE ? c->count : BM_CFG_NET_CACHE_SIZE;
     uint8_t t = tag_of(src, seq);
-    const uint8_t *p = c->tag, *end = c->tag + n;
-    while (p < end && (p = memchr(p, t, (size_t)(end - p))) != NULL) {
-        size_t i = (size_t)(p - c->tag);
-        if (c->src[i] == src && c->seq[i] == seq)
+    for (size_t i = 0; i < n; i++) {
+        if (c->tag[i] == t && c->src[i] == src && c->seq[i] == seq)
             return true;
-        p++;
     }
     return false;
 }

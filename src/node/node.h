@@ -371,6 +371,9 @@ void bm_node_gatt_pb_enable(struct bm_node *node);
 #define BM_IV_RECOVERY_MAX 42u
 /* The IV state restarts its clock (provisioning, restore, transitions). */
 void bm_node_iv_reset_clock(struct bm_node *node, uint64_t already_ms);
+/* Whole hours in ms (UINT32_MAX past 2^39 ms) and the ms into the last
+ * one (*into_ms), with no division call (node_iv.c). */
+uint32_t bm_node_iv_hours(uint64_t ms, uint32_t *into_ms);
 /* Time spent in the current IV state. */
 uint64_t bm_node_iv_elapsed(const struct bm_node *node);
 /* A secure network beacon authenticated on a subnet: IV index and flag. */

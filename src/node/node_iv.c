@@ -26,6 +26,7 @@
 #include "node.h"
 
 #define HOUR_MS 3600000ull
+#define HOUR_MS_SHR7 28125u /* HOUR_MS >> 7 */
 /* A deferred return to Normal is tried again this soon. */
 #define IV_RETRY_MS 500u
 
@@ -43,16 +44,24 @@ static bool too_soon(const struct bm_node *node, bool twice)
 
 /* Whole hours in ms, and the ms into the last one, without a 64-bit
  * division (libgcc's costs about 0.8 KB on Cortex-M0+): 3,600,000 ms =
- * 2^7 * 28,125, so ms / 2^7 (32 bits up to 17 years) is divided by 28,125.
- * Past that it answers UINT32_MAX hours (stored as 0xffff anyway) and 0 ms
- * into the hour. */
-static uint32_t hours_of(uint64_t ms, uint32_t *into_ms)
+ * 2^7 * 28,125, so ms / 2^7 (32 bits up to 17 years) is divided by 28,125,
+ * by shift and subtract (no call to libgcc's __udivsi3 either): the
+ * quotient is below 2^32 / 28,125 < 2^18, so 18 steps, the first
+ * subtracting 28,125 << 17 (< 2^32). Past 17 years it answers UINT32_MAX
+ * hours (stored as 0xffff anyway) and 0 ms into the hour. */
+uint32_t bm_node_iv_hours(uint64_t ms, uint32_t *into_ms)
 {
     uint64_t q = ms >> 7;
     *into_ms = 0;
     if (q > UINT32_MAX)
         return UINT32_MAX;
-    uint32_t h = (uint32_t)q / 28125u;
+    uint32_t r = (uint32_t)q, h = 0;
+    for (int b = 17; b >= 0; b--) {
+        if (r >= HOUR_MS_SHR7 << b) {
+            r -= HOUR_MS_SHR7 << b;
+            h |= 1u << b;
+        }
+    }
     *into_ms = (uint32_t)ms - h * (uint32_t)HOUR_MS; /* modulo 2^32, exact */
     return h;
 }
@@ -60,7 +69,7 @@ static uint32_t hours_of(uint64_t ms, uint32_t *into_ms)
 void bm_node_iv_reset_clock(struct bm_node *node, uint64_t already_ms)
 {
     uint32_t into;
-    uint32_t hours = hours_of(already_ms, &into);
+    uint32_t hours = bm_node_iv_hours(already_ms, &into);
     node->iv_since_ms = bm_node_clock64(node);
     node->iv_base_ms = already_ms;
     node->iv_hours_saved = (uint16_t)(hours > 0xffff ? 0xffff : hours);
@@ -198,7 +207,7 @@ void bm_node_iv_process(struct bm_node *node, bm_ms_t now)
     }
     elapsed = bm_node_iv_elapsed(node);
     uint32_t into;
-    if (hours_of(elapsed, &into) != node->iv_hours_saved)
+    if (bm_node_iv_hours(elapsed, &into) != node->iv_hours_saved)
         bm_persist_iv(node); /* the 96 hours survive a restart, to the hour */
     uint32_t next = (uint32_t)HOUR_MS - into; /* the next whole hour */
     bool waiting = node->net.iv_update || node->seq >= BM_IV_SEQ_LIMIT;

@@ -33,10 +33,12 @@ uint8_t bm_pbadv_seg_count(size_t pdu_len)
 {
     if (pdu_len == 0 || pdu_len > BM_PBADV_TOTAL_LEN_MAX)
         return 0;
-    if (pdu_len <= BM_PBADV_START_DATA_MAX)
-        return 1;
-    size_t rest = pdu_len - BM_PBADV_START_DATA_MAX;
-    return (uint8_t)(1 + (rest + BM_PBADV_CONT_DATA_MAX - 1) / BM_PBADV_CONT_DATA_MAX);
+    /* the Start segment, then Continuation segments until pdu_len is
+     * covered (a handful: no division call) */
+    uint8_t n = 1;
+    for (size_t done = BM_PBADV_START_DATA_MAX; done < pdu_len; done += BM_PBADV_CONT_DATA_MAX)
+        n++;
+    return n;
 }
 
 static size_t seg_offset(uint8_t i)

@@ -212,9 +212,9 @@ int bm_persist_iv(struct bm_node *node)
     struct bm_rec_iv r = {.iv_index = node->net.iv_index,
                           .flags = (uint8_t)(node->net.iv_update | node->iv_recovered << 1),
                           .hours = 0xffff};
-    /* below 0xffff hours, ms >> 7 fits in 32 bits */
-    if (ms < (uint64_t)0xffff * HOUR_MS_SHR7 << 7)
-        r.hours = (uint16_t)((uint32_t)(ms >> 7) / HOUR_MS_SHR7);
+    uint32_t into, hours = bm_node_iv_hours(ms, &into);
+    if (hours < 0xffff)
+        r.hours = (uint16_t)hours;
     int rc = save_rec(node, BM_REC_IV, BM_RK_IV, &r, false);
     if (rc == BM_OK)
         node->iv_hours_saved = r.hours;

@@ -112,10 +112,11 @@ int bm_lower_build(const struct bm_lower_hdr *hdr, const uint8_t *payload, size_
     if (out_size < hdr_len + payload_len)
         return BM_ENOSPC;
 
-    /* payload may already sit at out + hdr_len (headroom): move, then
-     * write the header in front of it. */
-    if (payload_len)
-        memmove(out + hdr_len, payload, payload_len);
+    /* payload may already sit at out + hdr_len (headroom): then it stays
+     * where it is and only the header is written in front of it. Any other
+     * placement must not overlap out (memcpy, no memmove in the image). */
+    if (payload_len && payload != out + hdr_len)
+        memcpy(out + hdr_len, payload, payload_len);
     uint8_t first = hdr->ctl ? hdr->opcode : (uint8_t)(hdr->akf << 6 | hdr->aid);
     out[0] = (uint8_t)(hdr->seg << 7 | first);
     if (hdr->seg) {
@@ -137,7 +138,10 @@ int bm_lower_seg_count(uint8_t ctl, size_t upper_len)
     size_t full = seg_len(ctl);
     if (upper_len == 0 || upper_len > full * BM_CFG_MAX_SEGMENTS)
         return BM_EINVAL;
-    return (int)((upper_len + full - 1) / full);
+    int count = 0; /* ceil(upper_len / full), at most 32: no division call */
+    for (size_t done = 0; done < upper_len; done += full)
+        count++;
+    return count;
 }
 
 int bm_lower_segment(const struct bm_lower_hdr *hdr, const uint8_t *upper, size_t upper_len,

@@ -45,7 +45,8 @@ int bm_lower_parse(uint8_t ctl, const uint8_t *pdu, size_t len, struct bm_lower_
  * parse, build and reassembly. Returns 0 or BM_EMALFORMED. */
 int bm_lower_check(const struct bm_lower_hdr *hdr, size_t payload_len);
 
-/* Writes header + payload. Returns 0, BM_EINVAL or BM_ENOSPC. */
+/* Writes header + payload. payload is either out + header length (already
+ * in place) or does not overlap out. Returns 0, BM_EINVAL or BM_ENOSPC. */
 int bm_lower_build(const struct bm_lower_hdr *hdr, const uint8_t *payload, size_t payload_len,
                    uint8_t *out, size_t out_size, size_t *out_len);
 

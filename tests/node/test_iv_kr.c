@@ -107,6 +107,30 @@ static void ninety_six_hours_outside_test_mode(void)
 }
 
 /* A beacon of the network's key with a chosen IV index and flags. */
+/* The hours of the IV record, divided by shift and subtract (node_iv.c):
+ * at every hour boundary up to 2^32 * 128 ms, the last ms before it and the
+ * first after, against the hand values h and 3,599,999 ms into h - 1. */
+static void hours_at_every_boundary(void)
+{
+    uint32_t into;
+    for (uint64_t h = 0; h <= 152709; h++) {
+        uint64_t ms = h * 3600000u;
+        CHECK_EQ(bm_node_iv_hours(ms, &into), h);
+        CHECK_EQ(into, 0);
+        CHECK_EQ(bm_node_iv_hours(ms + 1, &into), h);
+        CHECK_EQ(into, 1);
+        if (h > 0) {
+            CHECK_EQ(bm_node_iv_hours(ms - 1, &into), h - 1);
+            CHECK_EQ(into, 3599999);
+        }
+    }
+    /* the last 32-bit ms >> 7, then past it */
+    CHECK_EQ(bm_node_iv_hours(((uint64_t)1 << 39) - 1, &into), 152709);
+    CHECK_EQ(into, (uint32_t)(((uint64_t)1 << 39) - 1 - 152709ull * 3600000u));
+    CHECK_EQ(bm_node_iv_hours((uint64_t)1 << 39, &into), UINT32_MAX);
+    CHECK_EQ(into, 0);
+}
+
 static void inject_beacon(struct env *e, int i, uint32_t iv_index, uint8_t flags)
 {
     const struct bm_subnet *sub = bm_net_subnet_find(&e->pv->node->net, 0);
@@ -289,6 +313,7 @@ static void key_refresh_end_to_end(void)
 
 int main(void)
 {
+    BM_RUN(hours_at_every_boundary);
     BM_RUN(iv_update_followed_and_recovered);
     BM_RUN(ninety_six_hours_outside_test_mode);
     BM_RUN(recovery_limited_to_42);

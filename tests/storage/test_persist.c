@@ -475,6 +475,16 @@ static void codecs_reject_bad_lengths_and_fields(void)
     CHECK_EQ(bm_rec_cfg_decode(buf, n, &cb), BM_OK);
     buf[n - 1] = 1; /* Default TTL 1 is prohibited (4.2.7) */
     CHECK_EQ(bm_rec_cfg_decode(buf, n, &cb), BM_EMALFORMED);
+    /* every 16-bit Network Transmit interval: accepted exactly when it is
+     * a multiple of 10 within 10..320 (the codec divides without a
+     * division instruction) */
+    cfg.ttl = 7;
+    for (uint32_t ms = 0; ms <= 0xffff; ms++) {
+        cfg.net_xmit.interval_ms = (uint16_t)ms;
+        n = bm_rec_cfg_encode(&cfg, buf);
+        bool want = ms >= 10 && ms <= 320 && ms % 10 == 0;
+        CHECK_EQ(bm_rec_cfg_decode(buf, n, &cb) == BM_OK, want);
+    }
 
     struct bm_rec_iv iv = {.iv_index = 0, .flags = 1}; /* IV Update in Progress */
     n = bm_rec_iv_encode(&iv, buf);
