@@ -135,7 +135,10 @@ static int comp_get(struct bm_node *node, struct bm_model *model, const struct b
 static uint8_t xmit_encode(const struct bm_adv_xmit *x)
 {
     uint8_t count = x->count ? (uint8_t)(x->count - 1) : 0;
-    uint8_t steps = x->interval_ms >= 10 ? (uint8_t)(x->interval_ms / 10 - 1) : 0;
+    /* interval_ms / 10 without a division: x * 0xcccd >> 19 is x / 10 for
+     * every 16-bit x (checked for all of them) */
+    uint32_t tens = (uint32_t)x->interval_ms * 0xcccdu >> 19;
+    uint8_t steps = tens ? (uint8_t)(tens - 1) : 0;
     return (uint8_t)((count & 0x07) | (steps & 0x1f) << 3);
 }
 
