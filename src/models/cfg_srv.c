@@ -159,12 +159,14 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
 {
     uint32_t status = opcode + (len ? 1u : 2u);
     /* 0x02..0xff are prohibited in every Set but Default TTL's and Network
-     * Transmit's (4.2.8, 4.2.10-4.2.11, 4.2.13) */
-    if (len && p[0] > 1 && status != BM_CFG_OP_TTL_STATUS && status != BM_CFG_OP_NET_TX_STATUS)
-        return BM_EMALFORMED;
+     * Transmit's (4.2.8, 4.2.10-4.2.11, 4.2.13): each of those cases
+     * checks it (one check before the switch costs more code) */
+    bool prohibited = len && p[0] > 1;
     uint8_t out[2];
     switch (status) {
     case BM_CFG_OP_BEACON_STATUS:
+        if (prohibited)
+            return BM_EMALFORMED;
         if (len && (p[0] == 1) != node->net_beacon) {
             node->net_beacon = p[0] == 1;
             if (node->net_beacon)
@@ -185,6 +187,8 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
     case BM_CFG_OP_PROXY_STATUS:
         /* 0/1 with the GATT_PROXY feature on a port with GATT, else 0x02,
          * and then a Set changes nothing (node_gatt.c) */
+        if (prohibited)
+            return BM_EMALFORMED;
         if (len)
             bm_node_gatt_proxy_set(node, p[0]);
         out[0] = bm_node_gatt_proxy_get(node);
@@ -192,6 +196,8 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
     case BM_CFG_OP_FRIEND_STATUS:
         /* 0/1 with the Friend feature, 0x02 without it; a Set of 0 ends
          * every friendship (friend.c) */
+        if (prohibited)
+            return BM_EMALFORMED;
         if (len && BM_CFG_FRIEND && (node->features & BM_FRIEND))
             bm_frnd_set_enabled(node, p[0] == 1);
         out[0] = !(node->features & BM_FRIEND) ? BM_FEAT_STATE_UNSUPPORTED
@@ -206,6 +212,8 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
     default: /* Relay and Relay Retransmit */
         /* 4.4.1.2.7: without the feature the state stays "not supported"
          * and the Status reports it */
+        if (prohibited)
+            return BM_EMALFORMED;
         if (len && node->relay != BM_FEAT_STATE_UNSUPPORTED) {
             bool changed = node->relay != p[0];
             node->relay = p[0];
