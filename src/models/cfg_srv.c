@@ -163,8 +163,9 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
      * checks it (one check before the switch costs more code) */
     bool prohibited = len && p[0] > 1;
     uint8_t out[2];
-    switch (status) {
-    case BM_CFG_OP_BEACON_STATUS:
+    switch (opcode) {
+    case BM_CFG_OP_BEACON_GET:
+    case BM_CFG_OP_BEACON_SET:
         if (prohibited)
             return BM_EMALFORMED;
         if (len && (p[0] == 1) != node->net_beacon) {
@@ -176,7 +177,8 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
         }
         out[0] = node->net_beacon ? 1 : 0;
         break;
-    case BM_CFG_OP_TTL_STATUS:
+    case BM_CFG_OP_TTL_GET:
+    case BM_CFG_OP_TTL_SET:
         if (len) {
             if (p[0] == 1 || p[0] > BM_TTL_MAX)
                 return BM_EMALFORMED; /* 4.2.7: 0x01 and 0x80..0xff prohibited */
@@ -184,7 +186,8 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
         }
         out[0] = node->default_ttl;
         break;
-    case BM_CFG_OP_PROXY_STATUS:
+    case BM_CFG_OP_PROXY_GET:
+    case BM_CFG_OP_PROXY_SET:
         /* 0/1 with the GATT_PROXY feature on a port with GATT, else 0x02,
          * and then a Set changes nothing (node_gatt.c) */
         if (prohibited)
@@ -193,7 +196,8 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
             bm_node_gatt_proxy_set(node, p[0]);
         out[0] = bm_node_gatt_proxy_get(node);
         break;
-    case BM_CFG_OP_FRIEND_STATUS:
+    case BM_CFG_OP_FRIEND_GET:
+    case BM_CFG_OP_FRIEND_SET:
         /* 0/1 with the Friend feature, 0x02 without it; a Set of 0 ends
          * every friendship (friend.c) */
         if (prohibited)
@@ -204,7 +208,8 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
                  : node->frnd.enabled          ? BM_FEAT_STATE_ENABLED
                                                : BM_FEAT_STATE_DISABLED;
         break;
-    case BM_CFG_OP_NET_TX_STATUS:
+    case BM_CFG_OP_NET_TX_GET:
+    case BM_CFG_OP_NET_TX_SET:
         if (len)
             xmit_decode(p[0], &node->net_xmit);
         out[0] = xmit_encode(&node->net_xmit);
