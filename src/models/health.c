@@ -172,7 +172,10 @@ static int one_octet(struct bm_node *node, struct bm_model *m, const struct bm_m
         }
         v = s->divisor;
     }
-    if (opcode == OP_ATTENTION_SET_UNACK || opcode == OP_PERIOD_SET_UNACK)
+    /* the two Set Unacknowledged share their low three bits (6; the Gets
+     * end in 4, the Sets in 5) */
+    _Static_assert((OP_ATTENTION_SET_UNACK & 7u) == (OP_PERIOD_SET_UNACK & 7u), "unack opcodes");
+    if ((opcode & 7u) == (OP_ATTENTION_SET_UNACK & 7u))
         return BM_OK;
     return bm_access_reply(node, m, ctx, opcode | 7u, &v, 1);
 }
