@@ -135,7 +135,10 @@ static int comp_get(struct bm_node *node, struct bm_model *model, const struct b
 static uint8_t xmit_encode(const struct bm_adv_xmit *x)
 {
     uint8_t count = x->count ? (uint8_t)(x->count - 1) : 0;
-    uint8_t steps = x->interval_ms >= 10 ? (uint8_t)(x->interval_ms / 10 - 1) : 0;
+    /* interval_ms / 10 without a division: x * 0xcccd >> 19 is x / 10 for
+     * every 16-bit x (checked for all of them) */
+    uint32_t tens = (uint32_t)x->interval_ms * 0xcccdu >> 19;
+    uint8_t steps = tens ? (uint8_t)(tens - 1) : 0;
     return (uint8_t)((count & 0x07) | (steps & 0x1f) << 3);
 }
 
@@ -156,12 +159,15 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
 {
     uint32_t status = opcode + (len ? 1u : 2u);
     /* 0x02..0xff are prohibited in every Set but Default TTL's and Network
-     * Transmit's (4.2.8, 4.2.10-4.2.11, 4.2.13) */
-    if (len && p[0] > 1 && status != BM_CFG_OP_TTL_STATUS && status != BM_CFG_OP_NET_TX_STATUS)
-        return BM_EMALFORMED;
+     * Transmit's (4.2.8, 4.2.10-4.2.11, 4.2.13): each of those cases
+     * checks it (one check before the switch costs more code) */
+    bool prohibited = len && p[0] > 1;
     uint8_t out[2];
-    switch (status) {
-    case BM_CFG_OP_BEACON_STATUS:
+    switch (opcode) {
+    case BM_CFG_OP_BEACON_GET:
+    case BM_CFG_OP_BEACON_SET:
+        if (prohibited)
+            return BM_EMALFORMED;
         if (len && (p[0] == 1) != node->net_beacon) {
             node->net_beacon = p[0] == 1;
             if (node->net_beacon)
@@ -171,7 +177,8 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
         }
         out[0] = node->net_beacon ? 1 : 0;
         break;
-    case BM_CFG_OP_TTL_STATUS:
+    case BM_CFG_OP_TTL_GET:
+    case BM_CFG_OP_TTL_SET:
         if (len) {
             if (p[0] == 1 || p[0] > BM_TTL_MAX)
                 return BM_EMALFORMED; /* 4.2.7: 0x01 and 0x80..0xff prohibited */
@@ -179,23 +186,30 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
         }
         out[0] = node->default_ttl;
         break;
-    case BM_CFG_OP_PROXY_STATUS:
+    case BM_CFG_OP_PROXY_GET:
+    case BM_CFG_OP_PROXY_SET:
         /* 0/1 with the GATT_PROXY feature on a port with GATT, else 0x02,
          * and then a Set changes nothing (node_gatt.c) */
+        if (prohibited)
+            return BM_EMALFORMED;
         if (len)
             bm_node_gatt_proxy_set(node, p[0]);
         out[0] = bm_node_gatt_proxy_get(node);
         break;
-    case BM_CFG_OP_FRIEND_STATUS:
+    case BM_CFG_OP_FRIEND_GET:
+    case BM_CFG_OP_FRIEND_SET:
         /* 0/1 with the Friend feature, 0x02 without it; a Set of 0 ends
          * every friendship (friend.c) */
+        if (prohibited)
+            return BM_EMALFORMED;
         if (len && BM_CFG_FRIEND && (node->features & BM_FRIEND))
             bm_frnd_set_enabled(node, p[0] == 1);
         out[0] = !(node->features & BM_FRIEND) ? BM_FEAT_STATE_UNSUPPORTED
                  : node->frnd.enabled          ? BM_FEAT_STATE_ENABLED
                                                : BM_FEAT_STATE_DISABLED;
         break;
-    case BM_CFG_OP_NET_TX_STATUS:
+    case BM_CFG_OP_NET_TX_GET:
+    case BM_CFG_OP_NET_TX_SET:
         if (len)
             xmit_decode(p[0], &node->net_xmit);
         out[0] = xmit_encode(&node->net_xmit);
@@ -203,6 +217,8 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
     default: /* Relay and Relay Retransmit */
         /* 4.4.1.2.7: without the feature the state stays "not supported"
          * and the Status reports it */
+        if (prohibited)
+            return BM_EMALFORMED;
         if (len && node->relay != BM_FEAT_STATE_UNSUPPORTED) {
             bool changed = node->relay != p[0];
             node->relay = p[0];

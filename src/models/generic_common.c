@@ -39,14 +39,17 @@ int bm_gen_tt_decode(uint8_t tt, uint32_t *ms)
 
 uint8_t bm_gen_tt_encode(uint32_t ms)
 {
-    /* 62 steps of 10 min is the longest time the field holds; the bound
-     * also keeps ms + step - 1 below 2^32 */
-    if (ms > 0x3eu * 600000u)
-        return BM_GEN_TT_UNKNOWN;
-    for (uint8_t res = 0; res < 4; res++) {
-        uint32_t steps = (ms + tt_step_ms[res] - 1) / tt_step_ms[res];
-        if (steps <= 0x3e)
+    /* the finest resolution whose 62 steps hold ms, with the number of
+     * steps rounded up: counted, no division (at most 4 * 63 rounds);
+     * longer than 62 steps of 10 min: unknown */
+    uint8_t res = 0, steps = 0;
+    while (res < 4) {
+        if (steps * tt_step_ms[res] >= ms)
             return (uint8_t)(res << 6 | steps);
+        if (++steps > 0x3e) {
+            steps = 0;
+            res++;
+        }
     }
     return BM_GEN_TT_UNKNOWN;
 }

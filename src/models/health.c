@@ -106,9 +106,13 @@ static uint8_t attention_left(const struct health_srv *s, bm_ms_t now)
 {
     if (!s->attention_end_ms)
         return 0;
-    /* a Set starts at most 255 s */
-    uint32_t secs = (bm_ms_left(now, s->attention_end_ms) + 999) / 1000;
-    return (uint8_t)(secs > 255 ? 255 : secs);
+    /* the whole seconds left, rounded up; a Set starts at most 255 s
+     * (counted up, no division: at most 255 steps) */
+    uint32_t ms = bm_ms_left(now, s->attention_end_ms);
+    uint8_t secs = 0;
+    while (secs < 255 && 1000u * secs < ms)
+        secs++;
+    return secs;
 }
 
 /* Health Fault Get, Clear and Test, the last two acknowledged or not: a
@@ -168,7 +172,10 @@ static int one_octet(struct bm_node *node, struct bm_model *m, const struct bm_m
         }
         v = s->divisor;
     }
-    if (opcode == OP_ATTENTION_SET_UNACK || opcode == OP_PERIOD_SET_UNACK)
+    /* the two Set Unacknowledged share their low three bits (6; the Gets
+     * end in 4, the Sets in 5) */
+    _Static_assert((OP_ATTENTION_SET_UNACK & 7u) == (OP_PERIOD_SET_UNACK & 7u), "unack opcodes");
+    if ((opcode & 7u) == (OP_ATTENTION_SET_UNACK & 7u))
         return BM_OK;
     return bm_access_reply(node, m, ctx, opcode | 7u, &v, 1);
 }

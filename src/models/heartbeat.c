@@ -197,13 +197,19 @@ int bm_cfg_srv_hb_pub(struct bm_node *node, struct bm_model *model, const struct
 static int sub_status(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx)
 {
     const struct bm_hb_sub *sub = &node->hb_sub;
-    /* the Period Log reports the time left, rounded up to whole seconds */
-    uint32_t left_s = sub->end_ms ? (bm_ms_left(bm_node_now(node), sub->end_ms) + 999) / 1000 : 0;
+    /* the Period Log reports the time left, rounded up to whole seconds,
+     * s = ceil(ms / 1000), without a division: log_of(s) > n while
+     * s > 2^n - 1, that is while ms > 1000 * (2^n - 1); n < 23 keeps that
+     * product in 32 bits, and 23 is the log of every s that large */
+    uint32_t left_ms = sub->end_ms ? bm_ms_left(bm_node_now(node), sub->end_ms) : 0;
+    uint8_t period_log = 0;
+    for (uint32_t below = 0; period_log < 23 && left_ms > below; below = below * 2 + 1000u)
+        period_log++;
     uint8_t out[9];
     out[0] = BM_CFG_ST_SUCCESS;
     bm_cfg_put_le16(out + 1, sub->src);
     bm_cfg_put_le16(out + 3, sub->dst);
-    out[5] = log_of(left_s);
+    out[5] = period_log;
     out[6] = sub->count == 0xffff ? 0xff : log_of(sub->count);
     out[7] = sub->min_hops;
     out[8] = sub->max_hops;

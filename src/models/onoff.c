@@ -131,8 +131,10 @@ static int srv_set(struct bm_node *node, struct bm_model *m, const struct bm_msg
         if (changed)
             publish(node, m);
     }
-    /* the acknowledged Set is answered with the Status */
-    return op == OP_ONOFF_SET ? srv_get(node, m, ctx, NULL, 0, op) : BM_OK;
+    /* the acknowledged Set (the even one of the two opcodes) is answered
+     * with the Status */
+    _Static_assert(!(OP_ONOFF_SET & 1) && (OP_ONOFF_SET_UNACK & 1), "Set even, Unack odd");
+    return !(op & 1) ? srv_get(node, m, ctx, NULL, 0, op) : BM_OK;
 }
 
 static bm_ms_t srv_process(struct bm_node *node, struct bm_model *m, bm_ms_t now)
