@@ -17,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-build-footprint}
-FLASH_MAX=${FLASH_MAX:-35500}
+FLASH_MAX=${FLASH_MAX:-34600}
 RAM_MAX=${RAM_MAX:-8192}
 FLASH_TARGET=32768
 jobs=$(nproc 2>/dev/null || echo 2)
