@@ -328,9 +328,13 @@ void bm_node_prov_rx(struct bm_node *node, const uint8_t *data, size_t len);
 void bm_node_prov_offer_output_oob(struct bm_node *node);
 /* Loads BM_REC_PROV; BM_ENOENT if never provisioned. */
 int bm_node_load_provisioning(struct bm_node *node);
-/* What the provisioner hands a device: keys, next address, options. */
-int bm_node_prov_cfg(struct bm_node *node, const uint8_t uuid[16],
-                     const struct bm_provision_opts *opts, struct bm_prov_provisioner_cfg *cfg);
+/* Starts a provisioner's attempt on either bearer: BM_ESTATE unless a
+ * provisioner with its NetKey, BM_EBUSY while a link runs; else fills cfg
+ * with what the device will get (keys, next address, options) and keeps
+ * cb/user for the result. The caller wipes cfg once the link has it. */
+int bm_node_prov_begin(struct bm_node *node, const uint8_t uuid[16],
+                       const struct bm_provision_opts *opts, bm_provision_fn cb, void *user,
+                       struct bm_prov_provisioner_cfg *cfg);
 
 /* Takes the next sequence number (node_msg.c). */
 int bm_node_seq_alloc(struct bm_node *node, uint32_t *seq);

@@ -704,16 +704,12 @@ int bm_prov_provision_gatt(struct bm_node *node, uint16_t conn, const uint8_t uu
         return BM_EINVAL;
     struct bm_gatt *g = &node->gatt;
     struct bm_gatt_conn *c = client_conn(node, conn, BM_GATT_ROLE_PROV_CLIENT);
-    if (!bm_node_is_provisioner(node) || !c)
+    if (!c)
         return BM_ESTATE;
-    if (bm_prov_link_active(&node->link))
-        return BM_EBUSY;
     struct bm_prov_provisioner_cfg cfg;
-    int rc = bm_node_prov_cfg(node, uuid, opts, &cfg);
+    int rc = bm_node_prov_begin(node, uuid, opts, cb, user, &cfg);
     if (rc != BM_OK)
         return rc;
-    node->provision_cb = cb;
-    node->provision_user = user;
     bm_node_gatt_pb_enable(node); /* for what arrives on the connection */
     g->prov_conn = conn_num(node, c);
     bm_ms_t now = bm_node_now(node);

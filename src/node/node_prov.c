@@ -310,9 +310,14 @@ int bm_prov_scan_results(const struct bm_node *node, struct bm_unprov_device *ou
     return BM_OK;
 }
 
-int bm_node_prov_cfg(struct bm_node *node, const uint8_t uuid[16],
-                     const struct bm_provision_opts *opts, struct bm_prov_provisioner_cfg *cfg)
+int bm_node_prov_begin(struct bm_node *node, const uint8_t uuid[16],
+                       const struct bm_provision_opts *opts, bm_provision_fn cb, void *user,
+                       struct bm_prov_provisioner_cfg *cfg)
 {
+    if (!bm_node_is_provisioner(node))
+        return BM_ESTATE;
+    if (bm_prov_link_active(&node->link))
+        return BM_EBUSY;
     const struct bm_subnet *sub = bm_net_subnet_find(&node->net, node->prov_net_idx);
     if (!sub)
         return BM_ESTATE;
@@ -333,6 +338,8 @@ int bm_node_prov_cfg(struct bm_node *node, const uint8_t uuid[16],
     cfg->iv_index = node->net.iv_index;
     cfg->flags = (uint8_t)(node->net.iv_update ? 0x02 : 0x00);
     cfg->addr = node->next_addr;
+    node->provision_cb = cb;
+    node->provision_user = user;
     return BM_OK;
 }
 
@@ -341,19 +348,13 @@ int bm_prov_provision(struct bm_node *node, const uint8_t uuid[16],
 {
     if (!node || !uuid)
         return BM_EINVAL;
-    if (!bm_node_is_provisioner(node))
-        return BM_ESTATE;
-    if (bm_prov_link_active(&node->link))
-        return BM_EBUSY;
     struct bm_prov_provisioner_cfg cfg;
-    int rc = bm_node_prov_cfg(node, uuid, opts, &cfg);
+    int rc = bm_node_prov_begin(node, uuid, opts, cb, user, &cfg);
     if (rc != BM_OK)
         return rc;
-    node->provision_cb = cb;
-    node->provision_user = user;
     bm_ms_t now = bm_node_now(node);
     rc = bm_prov_link_open(&node->link, &cfg, now);
-    bm_crypto_wipe(cfg.net_key, sizeof(cfg.net_key));
+    bm_crypto_wipe(&cfg, sizeof(cfg));
     if (rc == BM_OK)
         schedule_link(node, bm_prov_link_process(&node->link, now));
     return rc;
