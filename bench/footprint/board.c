@@ -1,6 +1,8 @@
 /* The stand-in board of the footprint images (see board.h). */
 #include "board.h"
 
+#include "node/node.h"
+
 #define REG(addr) (*(volatile uint32_t *)(addr))
 #define RADIO_RX_LEN REG(0x40001000u)
 #define RADIO_RX_DATA REG(0x40001004u)
@@ -155,4 +157,21 @@ size_t board_radio_rx(uint8_t adv[BM_ADV_MAX_LEN], int8_t *rssi)
 int board_button(void)
 {
     return (int)(GPIO_IN & 1u);
+}
+
+/* The node context lives in static RAM: its bss is the RAM figure of the
+ * size report. */
+static union {
+    max_align_t align;
+    unsigned char bytes[sizeof(struct bm_node)];
+} node_mem;
+
+struct bm_node *board_node_create(void)
+{
+    return bm_node_create(&node_mem, sizeof(node_mem), &board_platform);
+}
+
+void board_on_prov(void *user, const struct bm_prov_info *info)
+{
+    (void)user, (void)info;
 }

@@ -17,6 +17,11 @@
 
 extern const struct bm_platform board_platform;
 
+/* The image's node, in a static buffer. */
+struct bm_node *board_node_create(void);
+/* Provisioning events: nothing to show on these boards. */
+void board_on_prov(void *user, const struct bm_prov_info *info);
+
 /* One received advertisement, if the radio has one: its length, else 0. */
 size_t board_radio_rx(uint8_t adv[BM_ADV_MAX_LEN], int8_t *rssi);
 /* Milliseconds since reset. */

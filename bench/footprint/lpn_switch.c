@@ -2,26 +2,15 @@
  * beacons, PB-ADV provisioning, a Generic OnOff Client that sends an
  * unacknowledged Set to its publication address on each button press. */
 #include "board.h"
-#include "node/node.h"
-
-static union {
-    max_align_t align;
-    unsigned char bytes[sizeof(struct bm_node)];
-} node_mem;
-
-static void on_prov(void *user, const struct bm_prov_info *info)
-{
-    (void)user, (void)info;
-}
 
 int main(void)
 {
-    struct bm_node *node = bm_node_create(&node_mem, sizeof(node_mem), &board_platform);
+    struct bm_node *node = board_node_create();
     struct bm_model *sw;
     bm_create_element(node, true, BM_LOW_POWER, false, 7, NULL);
     bm_init(node, "switch", BM_OOB_NONE);
     bm_add_model(node, 0, BM_GENERIC, BM_ONOFF, BM_CLIENT, NULL, NULL, 0, &sw);
-    bm_set_node_prov(node, BM_PROV_ADV, on_prov, NULL);
+    bm_set_node_prov(node, BM_PROV_ADV, board_on_prov, NULL);
     int32_t on = 0;
     for (;;) {
         uint8_t adv[BM_ADV_MAX_LEN];

@@ -4,17 +4,6 @@
  * Servers every primary element carries); a phone connects over GATT to
  * the Proxy Service. */
 #include "board.h"
-#include "node/node.h"
-
-static union {
-    max_align_t align;
-    unsigned char bytes[sizeof(struct bm_node)];
-} node_mem;
-
-static void on_prov(void *user, const struct bm_prov_info *info)
-{
-    (void)user, (void)info;
-}
 
 static void on_onoff(void *user, struct bm_model *model, const struct bm_model_event_info *e)
 {
@@ -23,12 +12,12 @@ static void on_onoff(void *user, struct bm_model *model, const struct bm_model_e
 
 int main(void)
 {
-    struct bm_node *node = bm_node_create(&node_mem, sizeof(node_mem), &board_platform);
+    struct bm_node *node = board_node_create();
     struct bm_model *light;
     bm_create_element(node, true, BM_RELAY | BM_GATT_PROXY, true, 7, NULL);
     bm_init(node, "light", BM_OOB_NONE);
     bm_add_model(node, 0, BM_GENERIC, BM_ONOFF, BM_SERVER, on_onoff, NULL, 0, &light);
-    bm_set_node_prov(node, BM_PROV_ADV, on_prov, NULL);
+    bm_set_node_prov(node, BM_PROV_ADV, board_on_prov, NULL);
     for (;;) {
         uint8_t adv[BM_ADV_MAX_LEN];
         int8_t rssi;
