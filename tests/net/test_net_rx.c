@@ -501,6 +501,24 @@ static void test_cache_ring(void)
     }
 }
 
+/* Every fill level, so a lookup that scans the tags several at a time
+ * meets each entry in every position of a step and in the tail: each
+ * entry added is found, nothing else is. */
+static void test_cache_every_fill(void)
+{
+    for (uint32_t fill = 1; fill <= 9; fill++) {
+        struct bm_net_cache c;
+        memset(&c, 0, sizeof(c));
+        for (uint32_t i = 0; i < fill; i++)
+            bm_net_cache_add(&c, (uint16_t)(0x200 + i), 7 * i);
+        for (uint32_t i = 0; i < fill; i++) {
+            CHECK(bm_net_cache_has(&c, (uint16_t)(0x200 + i), 7 * i));
+            CHECK(!bm_net_cache_has(&c, (uint16_t)(0x200 + i), 7 * i + 1));
+        }
+        CHECK(!bm_net_cache_has(&c, (uint16_t)(0x200 + fill), 7 * fill));
+    }
+}
+
 int main(void)
 {
     root = bm_vec_load("messages.json");
@@ -512,5 +530,6 @@ int main(void)
     BM_RUN(test_rx_key_refresh_phases);
     BM_RUN(test_rx_cache_duplicate_and_eviction);
     BM_RUN(test_cache_ring);
+    BM_RUN(test_cache_every_fill);
     return bm_test_done();
 }
