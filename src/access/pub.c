@@ -24,18 +24,23 @@ static uint32_t retx_interval_ms(uint8_t retransmit)
     return ((uint32_t)(retransmit >> 3) + 1) * 50u;
 }
 
+/* Arms the retransmissions of a publication just sent (4.2.2.7). */
+static void arm_retx(struct bm_model_pub *p, bm_ms_t now)
+{
+    p->retx_left = p->retransmit & 0x07;
+    p->retx_ms = bm_ms_after(now, retx_interval_ms(p->retransmit));
+}
+
 static int send_pub(struct bm_node *node, struct bm_model *model, const uint8_t *payload,
                     size_t len)
 {
     struct bm_model_pub *p = &model->pub;
     if (p->addr == BM_ADDR_UNASSIGNED)
         return BM_ENOENT;
-    uint16_t net_idx = 0;
-    if (!bm_node_app_key(node, p->app_idx, &net_idx))
-        return BM_ENOKEY;
+    /* the subnet is the AppKey's: bm_node_send_access finds both, and
+     * answers BM_ENOKEY when the key is gone */
     struct bm_send s = {.src = bm_access_model_addr(node, model),
                         .dst = p->addr,
-                        .net_idx = net_idx,
                         .app_idx = p->app_idx,
                         .ttl = p->ttl,
                         .label = bm_addr_is_virtual(p->addr) ? p->label : NULL};
@@ -52,10 +57,7 @@ int bm_access_publish(struct bm_node *node, struct bm_model *model, uint32_t opc
         return rc;
     rc = send_pub(node, model, buf, n);
     if (rc == BM_OK) {
-        model->pub.retx_left = model->pub.retransmit & 0x07;
-        if (model->pub.retx_left)
-            model->pub.retx_ms =
-                bm_ms_after(bm_node_now(node), retx_interval_ms(model->pub.retransmit));
+        arm_retx(&model->pub, bm_node_now(node));
         bm_node_timer_set(node, BM_TIMER_MODELS, 0);
     }
     return rc;
@@ -81,28 +83,31 @@ bm_ms_t bm_access_process(struct bm_node *node, bm_ms_t now)
             continue;
         const struct bm_model_type *t = m->type;
         struct bm_model_pub *p = &m->pub;
-        bm_ms_t retx_at = bm_ms_after(now, retx_interval_ms(p->retransmit));
         if (p->retx_left && bm_ms_reached(now, p->retx_ms)) {
-            p->retx_left--;
+            uint8_t left = (uint8_t)(p->retx_left - 1);
             publish_status(node, m);
-            p->retx_ms = retx_at;
+            arm_retx(p, now);
+            p->retx_left = left;
         }
         if (p->retx_left)
             next = bm_ms_min(now, next, p->retx_ms);
-        uint32_t period = bm_access_period_ms(p->period);
+        /* periodic publication: a publication address, a period and a
+         * Status to publish */
+        uint32_t period = 0;
+        if (p->addr != BM_ADDR_UNASSIGNED && t->publish)
+            period = bm_access_period_ms(p->period);
         if (period && t->period_shift) {
             period >>= t->period_shift(m);
             if (period < BM_ACCESS_MIN_FAST_PERIOD_MS)
                 period = BM_ACCESS_MIN_FAST_PERIOD_MS;
         }
-        if (p->addr != BM_ADDR_UNASSIGNED && period && t->publish) {
+        if (period) {
             bm_ms_t period_at = bm_ms_after(now, period);
             if (!p->next_ms)
                 p->next_ms = period_at;
             if (bm_ms_reached(now, p->next_ms)) {
                 publish_status(node, m);
-                p->retx_left = p->retransmit & 0x07;
-                p->retx_ms = retx_at;
+                arm_retx(p, now);
                 p->next_ms = period_at;
             }
             next = bm_ms_min(now, next, p->next_ms);
