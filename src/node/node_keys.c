@@ -126,14 +126,11 @@ const struct bm_upper_appkey *bm_node_app_key(const struct bm_node *node, uint16
     for (uint8_t i = 0; i < node->app_count; i++) {
         if (node->app_keys[i].app_idx != app_idx)
             continue;
-        if (found < 0) {
-            found = i;
-            continue;
-        }
-        /* Mesh Profile 3.10.4: the new key transmits from phase 2 on, the
-         * old one before: take i when it is the one wanted */
-        uint8_t newer = node->app_new[i] ? i : (uint8_t)found;
-        if (node->app_new[i] == (kr_phase(node, node->app_net_idx[newer]) >= BM_KR_PHASE2))
+        /* Mesh Profile 3.10.4: in key refresh an index has two entries,
+         * bound to the same NetKey; the new key transmits from phase 2
+         * on, the old one before */
+        if (found < 0 ||
+            node->app_new[i] == (kr_phase(node, node->app_net_idx[i]) >= BM_KR_PHASE2))
             found = i;
     }
     if (found < 0)
