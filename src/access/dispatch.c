@@ -93,11 +93,9 @@ int bm_access_unbind(struct bm_model *model, uint16_t app_idx)
     return BM_ENOENT;
 }
 
-int bm_access_label_ref(struct bm_node *node, const uint8_t label[16], uint16_t *va)
+/* Keeps a Label UUID in the node's table (refcounted). */
+static int label_ref(struct bm_node *node, const uint8_t label[16])
 {
-    int rc = bm_crypto_virtual_addr(label, va);
-    if (rc != BM_OK)
-        return rc;
     /* the label's slot if it is held, else the first free one */
     int slot = -1;
     for (int i = 0; i < BM_CFG_LABELS; i++) {
@@ -110,8 +108,7 @@ int bm_access_label_ref(struct bm_node *node, const uint8_t label[16], uint16_t 
     }
     if (slot < 0)
         return BM_ENOSPC;
-    if (!node->label_refs[slot])
-        memcpy(node->labels[slot], label, 16);
+    memcpy(node->labels[slot], label, 16); /* the same octets if it was held */
     node->label_refs[slot]++;
     return BM_OK;
 }
@@ -123,7 +120,7 @@ static bool label_is(const struct bm_node *node, int i, uint16_t va)
     return node->label_refs[i] && bm_crypto_virtual_addr(node->labels[i], &a) == BM_OK && a == va;
 }
 
-void bm_access_label_unref(struct bm_node *node, uint16_t va)
+static void label_unref(struct bm_node *node, uint16_t va)
 {
     for (int i = 0; i < BM_CFG_LABELS; i++) {
         if (label_is(node, i, va)) {
@@ -172,8 +169,7 @@ int bm_access_sub_add(struct bm_node *node, struct bm_model *model, uint16_t add
     if (model->sub_count >= BM_CFG_MODEL_SUBS)
         return BM_ENOSPC;
     if (label) {
-        uint16_t va;
-        int rc = bm_access_label_ref(node, label, &va);
+        int rc = label_ref(node, label);
         if (rc != BM_OK)
             return rc;
     }
@@ -188,7 +184,7 @@ int bm_access_sub_del(struct bm_node *node, struct bm_model *model, uint16_t add
             continue;
         model->subs[i] = model->subs[--model->sub_count];
         if (bm_addr_is_virtual(addr))
-            bm_access_label_unref(node, addr);
+            label_unref(node, addr);
         return BM_OK;
     }
     return BM_ENOENT;

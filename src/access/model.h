@@ -156,7 +156,8 @@ uint32_t bm_access_period_ms(uint8_t period);
 bm_ms_t bm_access_process(struct bm_node *node, bm_ms_t now_ms);
 
 /* Bindings (4.2.4) and subscriptions (4.2.3); a virtual address comes with
- * its label. */
+ * its label, which the node's table of Label UUIDs keeps (refcounted) while
+ * a model is subscribed to it. */
 int bm_access_bind(struct bm_model *model, uint16_t app_idx);
 int bm_access_unbind(struct bm_model *model, uint16_t app_idx);
 bool bm_access_is_bound(const struct bm_model *model, uint16_t app_idx);
@@ -164,9 +165,5 @@ int bm_access_sub_add(struct bm_node *node, struct bm_model *model, uint16_t add
                       const uint8_t *label);
 int bm_access_sub_del(struct bm_node *node, struct bm_model *model, uint16_t addr);
 void bm_access_sub_clear(struct bm_node *node, struct bm_model *model);
-/* Keeps a Label UUID in the node's table (refcounted); returns its
- * virtual address. */
-int bm_access_label_ref(struct bm_node *node, const uint8_t label[16], uint16_t *va);
-void bm_access_label_unref(struct bm_node *node, uint16_t va);
 
 #endif
