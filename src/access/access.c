@@ -62,15 +62,15 @@ int bm_access_build(uint32_t opcode, const uint8_t *params, size_t params_len, u
     int n = bm_access_opcode_len(opcode);
     if (n < 0 || (!params && params_len) || !out || !out_len)
         return BM_EINVAL;
-    size_t total = (size_t)n + params_len;
-    if (params_len > BM_ACCESS_MAX_PAYLOAD || total > BM_ACCESS_MAX_PAYLOAD)
+    if (params_len > BM_ACCESS_MAX_PAYLOAD - (size_t)n) /* no overflow: n <= 3 */
         return BM_EINVAL;
+    size_t total = (size_t)n + params_len;
     if (out_size < total)
         return BM_ENOSPC;
     if (params_len)
         memcpy(out + n, params, params_len);
-    for (int i = 0; i < n; i++)
-        out[i] = (uint8_t)(opcode >> (8 * (n - 1 - i)));
+    for (int i = n - 1; i >= 0; i--, opcode >>= 8)
+        out[i] = (uint8_t)opcode; /* the last octet first */
     *out_len = total;
     return BM_OK;
 }
