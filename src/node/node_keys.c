@@ -146,6 +146,8 @@ const uint8_t *bm_node_dev_key(const struct bm_node *node, uint16_t addr)
         return NULL;
     if (bm_node_is_local(node, addr))
         return node->dev_key;
+    if (!BM_CFG_PROVISIONER)
+        return NULL; /* the database below is filled only in that role */
     for (size_t i = 0; i < BM_CFG_PROV_NODES; i++) {
         const struct bm_prov_db_node *d = &node->db[i];
         if (d->used && addr >= d->addr && addr < d->addr + d->elements)
