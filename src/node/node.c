@@ -90,8 +90,11 @@ struct bm_node *bm_node_create(void *mem, size_t mem_len, const struct bm_platfo
         node->model_slot[i] = 0xffff; /* no record slot yet */
     bm_net_init(&node->net, 0, false);
     bm_lower_reasm_init(&node->reasm);
-    bm_frnd_init(&node->frnd);
-    bm_lpn_init(&node->lpn);
+    /* the Friend and LPN states, untouched in an image without them */
+    if (BM_CFG_FRIEND)
+        bm_frnd_init(&node->frnd);
+    if (BM_CFG_LPN)
+        bm_lpn_init(&node->lpn);
     bm_node_prov_link_setup(node);
     return node;
 }
@@ -107,8 +110,10 @@ static void wipe_secrets(struct bm_node *node)
         for (size_t i = 0; i < BM_CFG_PROV_NODES; i++)
             bm_crypto_wipe(node->db[i].dev_key, sizeof(node->db[i].dev_key));
     bm_prov_link_reset(&node->link);
-    bm_frnd_reset(&node->frnd);
-    bm_lpn_reset(&node->lpn);
+    if (BM_CFG_FRIEND)
+        bm_frnd_reset(&node->frnd);
+    if (BM_CFG_LPN)
+        bm_lpn_reset(&node->lpn);
 }
 
 void bm_node_destroy(struct bm_node *node)
