@@ -30,16 +30,18 @@
 /* A deferred return to Normal is tried again this soon. */
 #define IV_RETRY_MS 500u
 
-static uint64_t min_ms(const struct bm_node *node)
+/* The minimum time of a state: 96 hours (below 2^32 ms) or the test
+ * mode's. */
+static uint32_t min_ms(const struct bm_node *node)
 {
-    return node->iv_test ? node->iv_min_ms : BM_IV_MIN_MS;
+    return node->iv_test ? node->iv_min_ms : (uint32_t)BM_IV_MIN_MS;
 }
 
 /* True while the current state is younger than the minimum time (twice
  * that with twice). */
 static bool too_soon(const struct bm_node *node, bool twice)
 {
-    return bm_node_iv_elapsed(node) < min_ms(node) << twice;
+    return bm_node_iv_elapsed(node) < (uint64_t)min_ms(node) << twice;
 }
 
 /* Whole hours in ms, and the ms into the last one, without a 64-bit
@@ -186,8 +188,8 @@ void bm_node_iv_beacon(struct bm_node *node, uint16_t net_idx, uint32_t iv_index
 
 void bm_node_iv_seq_check(struct bm_node *node)
 {
-    if (node->seq >= BM_IV_SEQ_LIMIT && !node->net.iv_update &&
-        !too_soon(node, false))
+    /* initiate() refuses while too soon, with nothing changed */
+    if (node->seq >= BM_IV_SEQ_LIMIT && !node->net.iv_update)
         initiate(node, "sequence numbers running out");
 }
 
@@ -196,23 +198,23 @@ void bm_node_iv_process(struct bm_node *node, bm_ms_t now)
     (void)now;
     if (!node->provisioned)
         return;
-    uint64_t elapsed = bm_node_iv_elapsed(node);
-    uint64_t min = min_ms(node);
-    if (node->net.iv_update && (elapsed >= min || node->iv_want_normal)) {
+    uint32_t min = min_ms(node);
+    if (node->net.iv_update && (bm_node_iv_elapsed(node) >= min || node->iv_want_normal)) {
         try_normal(node, "timer");
         if (node->iv_want_normal)
             return; /* retried shortly */
     } else {
         bm_node_iv_seq_check(node); /* Normal Operation: sequence numbers running out */
     }
-    elapsed = bm_node_iv_elapsed(node);
+    uint64_t elapsed = bm_node_iv_elapsed(node);
     uint32_t into;
     if (bm_node_iv_hours(elapsed, &into) != node->iv_hours_saved)
         bm_persist_iv(node); /* the 96 hours survive a restart, to the hour */
     uint32_t next = (uint32_t)HOUR_MS - into; /* the next whole hour */
     bool waiting = node->net.iv_update || node->seq >= BM_IV_SEQ_LIMIT;
-    if (waiting && elapsed < min && min - elapsed < next)
-        next = (uint32_t)(min - elapsed);
+    /* elapsed < min: the difference fits in 32 bits */
+    if (waiting && elapsed < min && min - (uint32_t)elapsed < next)
+        next = min - (uint32_t)elapsed;
     bm_node_timer_set(node, BM_TIMER_IV, next);
 }
 
