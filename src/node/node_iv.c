@@ -41,7 +41,10 @@ static uint32_t min_ms(const struct bm_node *node)
  * that with twice). */
 static bool too_soon(const struct bm_node *node, bool twice)
 {
-    return bm_node_iv_elapsed(node) < (uint64_t)min_ms(node) << twice;
+    uint64_t min = min_ms(node);
+    if (twice)
+        min += min; /* not a 64-bit shift: libgcc's costs 24 octets on M0+ */
+    return bm_node_iv_elapsed(node) < min;
 }
 
 /* Whole hours in ms, and the ms into the last one, without a 64-bit
