@@ -88,8 +88,8 @@ struct bm_node *bm_node_create(void *mem, size_t mem_len, const struct bm_platfo
     node->relay = BM_FEAT_STATE_UNSUPPORTED;
     for (size_t i = 0; i < BM_CFG_MODELS; i++)
         node->model_slot[i] = 0xffff; /* no record slot yet */
-    bm_net_init(&node->net, 0, false);
-    bm_lower_reasm_init(&node->reasm);
+    /* zeroed above: the network state (IV index 0, Normal Operation, no
+     * subnet) and the reassembly pool need no init of their own */
     /* the Friend and LPN states, untouched in an image without them */
     if (BM_CFG_FRIEND)
         bm_frnd_init(&node->frnd);
