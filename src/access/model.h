@@ -148,6 +148,9 @@ int bm_access_reply(struct bm_node *node, const struct bm_model *model,
  * BM_ENOKEY when its publication key is gone. */
 int bm_access_publish(struct bm_node *node, struct bm_model *model, uint32_t opcode,
                       const uint8_t *params, size_t len);
+/* The same with the Status its type's publish hook builds (which must not
+ * be NULL). */
+int bm_access_publish_state(struct bm_node *node, struct bm_model *model);
 /* Publication period in ms from the 8-bit Publish Period (4.2.2.2); at
  * most 63 x 10 min, so 32 bits hold it. */
 uint32_t bm_access_period_ms(uint8_t period);

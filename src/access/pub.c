@@ -47,6 +47,18 @@ static int send_pub(struct bm_node *node, struct bm_model *model, const uint8_t 
     return bm_node_send_access(node, &s, payload, len);
 }
 
+/* Publishes an access payload, then its retransmissions. */
+static int publish_payload(struct bm_node *node, struct bm_model *model, const uint8_t *payload,
+                           size_t len)
+{
+    int rc = send_pub(node, model, payload, len);
+    if (rc == BM_OK) {
+        arm_retx(&model->pub, bm_node_now(node));
+        bm_node_timer_set(node, BM_TIMER_MODELS, 0);
+    }
+    return rc;
+}
+
 int bm_access_publish(struct bm_node *node, struct bm_model *model, uint32_t opcode,
                       const uint8_t *params, size_t len)
 {
@@ -55,12 +67,17 @@ int bm_access_publish(struct bm_node *node, struct bm_model *model, uint32_t opc
     int rc = bm_access_build(opcode, params, len, buf, sizeof(buf), &n);
     if (rc != BM_OK)
         return rc;
-    rc = send_pub(node, model, buf, n);
-    if (rc == BM_OK) {
-        arm_retx(&model->pub, bm_node_now(node));
-        bm_node_timer_set(node, BM_TIMER_MODELS, 0);
-    }
-    return rc;
+    return publish_payload(node, model, buf, n);
+}
+
+int bm_access_publish_state(struct bm_node *node, struct bm_model *model)
+{
+    uint8_t buf[BM_ACCESS_MAX_PAYLOAD];
+    size_t n;
+    int rc = model->type->publish(node, model, buf, sizeof(buf), &n);
+    if (rc != BM_OK)
+        return rc;
+    return publish_payload(node, model, buf, n);
 }
 
 /* Rebuilds the model's current Status for a retransmission or a periodic

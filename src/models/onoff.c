@@ -64,9 +64,7 @@ static size_t status_params(struct bm_node *node, struct onoff_srv *s, uint8_t o
 
 static void publish(struct bm_node *node, struct bm_model *m)
 {
-    uint8_t p[3];
-    size_t n = status_params(node, srv_of(m), p);
-    bm_access_publish(node, m, OP_ONOFF_STATUS, p, n); /* BM_ENOENT: no publication set */
+    bm_access_publish_state(node, m); /* srv_pub's Status; BM_ENOENT: no publication set */
 }
 
 static void set_present(struct bm_model *m, uint8_t v, bool *changed)
