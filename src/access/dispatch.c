@@ -242,9 +242,10 @@ int bm_access_rx(struct bm_node *node, const struct bm_msg_ctx *ctx, const uint8
         const struct bm_model_op *op = find_op(m->type, opcode);
         if (!op || plen < op->min_len || (op->max_len != BM_OP_LEN_ANY && plen > op->max_len))
             continue;
-        if (m->type->dev_key ? ctx->app_idx != BM_APP_IDX_DEV
-                             : (ctx->app_idx == BM_APP_IDX_DEV ||
-                                !bm_access_is_bound(m, ctx->app_idx)))
+        /* the device key for the configuration models, a bound AppKey
+         * for the others */
+        bool dev = ctx->app_idx == BM_APP_IDX_DEV;
+        if (m->type->dev_key != dev || (!dev && !bm_access_is_bound(m, ctx->app_idx)))
             continue;
         op->fn(node, m, ctx, params, plen, opcode);
         taken++;
