@@ -133,13 +133,13 @@ static void label_unref(struct bm_node *node, uint16_t va)
 size_t bm_access_labels(const struct bm_node *node, uint16_t va, uint8_t (*out)[16], size_t max)
 {
     size_t n = 0;
+    if (!bm_addr_is_virtual(va))
+        return 0; /* no label has it */
     for (int i = 0; i < BM_CFG_LABELS && n < max; i++) {
         if (label_is(node, i, va))
             memcpy(out[n++], node->labels[i], 16);
     }
     /* a publication to a virtual address may be answered there too */
-    if (!bm_addr_is_virtual(va))
-        return n;
     for (size_t i = 0; i < BM_CFG_MODELS && n < max; i++) {
         const struct bm_model *m = &node->models[i];
         if (!m->used || m->pub.addr != va)
