@@ -83,15 +83,15 @@ struct bm_model_type {
 /* Model Publication state (Mesh Profile 4.2.2). */
 struct bm_model_pub {
     uint16_t addr;        /* 0 = not publishing */
-    uint8_t label[16];    /* when addr is virtual */
     uint16_t app_idx;
     bool cred;            /* friendship credentials flag */
     uint8_t ttl;          /* 0..127 or BM_TTL_DEFAULT */
     uint8_t period;       /* steps (2 bits) | number of steps (6 bits) */
     uint8_t retransmit;   /* count (3 bits) | interval steps (5 bits) */
-    bm_ms_t next_ms;      /* next periodic publication, 0 = none */
     uint8_t retx_left;    /* retransmissions of the last publication still due */
+    bm_ms_t next_ms;      /* next periodic publication, 0 = none */
     bm_ms_t retx_ms;      /* when the next one is due */
+    uint8_t label[16];    /* when addr is virtual */
 };
 
 struct bm_model {
