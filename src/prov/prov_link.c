@@ -429,23 +429,29 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
         l->expect = BM_PROV_CONFIRM;
         return make_confirmation(l) == BM_OK ? BM_OK : BM_ECRYPTO;
     case BM_PROV_CONFIRM:
-        /* the parser fixed its length to the algorithm's */
+    case BM_PROV_RANDOM: {
+        /* One sequence for both (the parser fixed their length to the
+         * algorithm's): the peer's value checked and kept, ours sent back,
+         * the next type expected. A peer Confirmation equal to ours, or a
+         * Random that does not confirm the peer's Confirmation, fails. */
+        const uint8_t *value = p->u.confirm.value;
+        uint8_t *keep = l->peer_confirm;
+        const uint8_t *ours = l->confirm;
         *reason = BM_PROV_ERR_CONFIRMATION_FAILED;
-        if (bm_prov_is_reflection(l->confirm, p->u.confirm.value, auth_len(l)))
+        if (p->type == BM_PROV_RANDOM) {
+            if (bm_prov_confirmation_check(l->alg, l->att.conf_key, value, l->att.auth,
+                                           l->peer_confirm, l->att.random) != BM_OK)
+                return BM_EAUTH;
+            keep = l->peer_random;
+            ours = l->att.random;
+        } else if (bm_prov_is_reflection(l->confirm, value, auth_len(l))) {
             return BM_EAUTH;
-        memcpy(l->peer_confirm, p->u.confirm.value, auth_len(l));
-        send_auth_sized(l, BM_PROV_CONFIRM, l->confirm);
-        l->expect = BM_PROV_RANDOM;
+        }
+        memcpy(keep, value, auth_len(l));
+        send_auth_sized(l, p->type, ours);
+        l->expect = (uint8_t)(p->type + 1); /* Random after Confirmation, then Data */
         return BM_OK;
-    case BM_PROV_RANDOM:
-        *reason = BM_PROV_ERR_CONFIRMATION_FAILED;
-        if (bm_prov_confirmation_check(l->alg, l->att.conf_key, p->u.random.value, l->att.auth,
-                                       l->peer_confirm, l->att.random) != BM_OK)
-            return BM_EAUTH;
-        memcpy(l->peer_random, p->u.random.value, auth_len(l));
-        send_auth_sized(l, BM_PROV_RANDOM, l->att.random);
-        l->expect = BM_PROV_DATA;
-        return BM_OK;
+    }
     default: /* BM_PROV_DATA: a device expects no other type */
         return device_data(l, p, reason);
     }
