@@ -331,25 +331,19 @@ static int take_peer_pub(struct bm_prov_link *l, const struct bm_prov_pdu *p)
 static int device_data(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint8_t *reason)
 {
     struct bm_prov_session s;
-    struct bm_prov_data d;
+    struct bm_prov_result_data r;
     if (!derive_session(l, &s))
         return BM_ECRYPTO;
-    int rc = bm_prov_data_decrypt(&s, p->u.data.enc, p->u.data.mic, &d);
+    /* r.data is written only when the data decrypted and decoded */
+    int rc = bm_prov_data_decrypt(&s, p->u.data.enc, p->u.data.mic, &r.data);
     if (rc != BM_OK) {
         bm_crypto_wipe(&s, sizeof(s));
         *reason = rc == BM_EAUTH ? BM_PROV_ERR_DECRYPTION_FAILED : BM_PROV_ERR_INVALID_FORMAT;
         return rc;
     }
-    struct bm_prov_result_data r;
-    memcpy(r.net_key, d.net_key, BM_KEY_LEN);
-    r.net_idx = d.net_key_index;
-    r.flags = d.flags;
-    r.iv_index = d.iv_index;
-    r.addr = d.unicast_addr;
     r.algorithm = l->alg;
     memcpy(r.dev_key, s.dev_key, BM_KEY_LEN);
     bm_crypto_wipe(&s, sizeof(s));
-    bm_crypto_wipe(&d, sizeof(d));
     wipe_protocol(l);
     send_octets(l, BM_PROV_COMPLETE, NULL, 0);
     l->expect = EXPECT_NONE;
@@ -602,11 +596,11 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p)
     }
     case BM_PROV_COMPLETE: {
         struct bm_prov_result_data r;
-        memcpy(r.net_key, l->pv_cfg.net_key, BM_KEY_LEN);
-        r.net_idx = l->pv_cfg.net_idx;
-        r.flags = l->pv_cfg.flags;
-        r.iv_index = l->pv_cfg.iv_index;
-        r.addr = l->pv_cfg.addr;
+        memcpy(r.data.net_key, l->pv_cfg.net_key, BM_KEY_LEN);
+        r.data.net_key_index = l->pv_cfg.net_idx;
+        r.data.flags = l->pv_cfg.flags;
+        r.data.iv_index = l->pv_cfg.iv_index;
+        r.data.unicast_addr = l->pv_cfg.addr;
         r.algorithm = l->alg;
         memcpy(r.dev_key, l->att.secret, BM_KEY_LEN);
         uint8_t uuid[16];

@@ -20,6 +20,7 @@
 #include "bm_time.h"
 #include "crypto/crypto.h"
 #include "prov/pb_adv.h"
+#include "prov/prov_crypto.h"
 #include "prov/prov_pdu.h"
 
 #define BM_PROV_LINK_TIMEOUT_MS 60000u  /* Mesh Profile 5.4.4: provisioning protocol timeout */
@@ -27,15 +28,10 @@
 #define BM_PROV_RETRANSMIT_MS 500u      /* our retransmission interval (implementation choice) */
 #define BM_PROV_CLOSE_REPEAT 3          /* Link Close is sent this many times */
 
-struct bm_prov_oob; /* prov/prov_crypto.h */
-
-/* What a device receives at the end (Provisioning Data, 5.4.2.5). */
+/* What a device receives at the end (Provisioning Data, 5.4.2.5): the
+ * decrypted data as decoded, then the keys' context. */
 struct bm_prov_result_data {
-    uint8_t net_key[BM_KEY_LEN];
-    uint16_t net_idx;
-    uint8_t flags;
-    uint32_t iv_index;
-    uint16_t addr;
+    struct bm_prov_data data; /* NetKey, its index, flags, IV index, address */
     uint8_t dev_key[BM_KEY_LEN];
     uint8_t algorithm;
 };
