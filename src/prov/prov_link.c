@@ -21,6 +21,15 @@
 #define LINK_OPEN BM_PROV_LINK_OPEN
 #define LINK_CLOSING BM_PROV_LINK_CLOSING
 
+/* Where each part of the ConfirmationInputs lies (Mesh Profile 5.4.2.4). */
+#define CONF_INVITE 0
+#define CONF_CAPS (CONF_INVITE + BM_PROV_INVITE_LEN)
+#define CONF_START (CONF_CAPS + BM_PROV_CAPS_LEN)
+#define CONF_PROV_PUB (CONF_START + BM_PROV_START_LEN)
+#define CONF_DEV_PUB (CONF_PROV_PUB + BM_P256_PUB_LEN)
+_Static_assert(CONF_DEV_PUB + BM_P256_PUB_LEN == BM_PROV_CONF_INPUTS_LEN,
+               "ConfirmationInputs are Invite, Capabilities, Start and the two public keys");
+
 #define EXPECT_NONE 0xff
 #define NEVER 0 /* a deadline not set (bm_time.h) */
 
@@ -218,6 +227,17 @@ static bool is_device(const struct bm_prov_link *l)
     return !BM_CFG_PROVISIONER || l->role == BM_PROV_ROLE_DEVICE;
 }
 
+/* Our public key and the peer's, where the ConfirmationInputs hold them. */
+static uint8_t *own_pub(struct bm_prov_link *l)
+{
+    return l->conf_inputs + (is_device(l) ? CONF_DEV_PUB : CONF_PROV_PUB);
+}
+
+static uint8_t *peer_pub(struct bm_prov_link *l)
+{
+    return l->conf_inputs + (is_device(l) ? CONF_PROV_PUB : CONF_DEV_PUB);
+}
+
 static const uint8_t *peer_uuid(const struct bm_prov_link *l)
 {
     return BM_CFG_PROVISIONER && l->role == BM_PROV_ROLE_PROVISIONER ? l->pv_cfg.uuid
@@ -256,23 +276,18 @@ static size_t auth_len(const struct bm_prov_link *l)
 
 static int gen_keys(struct bm_prov_link *l)
 {
-    return bm_crypto_p256_keygen(l->ops->random, l->ctx, l->att.priv, l->pub);
+    return bm_crypto_p256_keygen(l->ops->random, l->ctx, l->att.priv, own_pub(l));
 }
 
-/* After both public keys: ECDH and the confirmation inputs/salt. */
+/* After both public keys: ECDH and the ConfirmationSalt over the inputs
+ * gathered in place. */
 static int key_exchange(struct bm_prov_link *l)
 {
-    if (bm_prov_is_reflection(l->pub, l->peer_pub, BM_P256_PUB_LEN))
+    if (bm_prov_is_reflection(own_pub(l), peer_pub(l), BM_P256_PUB_LEN))
         return BM_EBADKEY;
-    int rc = bm_crypto_p256_ecdh(l->att.priv, l->peer_pub, l->att.secret);
-    if (rc != BM_OK)
-        return rc;
-    uint8_t inputs[BM_PROV_CONF_INPUTS_LEN];
-    bool device = is_device(l);
-    rc = bm_prov_conf_inputs(l->invite, l->caps_raw, l->start_raw, device ? l->peer_pub : l->pub,
-                             device ? l->pub : l->peer_pub, inputs);
+    int rc = bm_crypto_p256_ecdh(l->att.priv, peer_pub(l), l->att.secret);
     if (rc == BM_OK)
-        rc = bm_prov_conf_salt(l->alg, inputs, l->conf_salt);
+        rc = bm_prov_conf_salt(l->alg, l->conf_inputs, l->conf_salt);
     return rc;
 }
 
@@ -295,7 +310,7 @@ static void send_auth_sized(struct bm_prov_link *l, uint8_t type, const uint8_t 
 
 static void send_pub_key(struct bm_prov_link *l)
 {
-    send_octets(l, BM_PROV_PUB_KEY, l->pub, BM_P256_PUB_LEN);
+    send_octets(l, BM_PROV_PUB_KEY, own_pub(l), BM_P256_PUB_LEN);
 }
 
 /* Parameters of a PDU as sent (without the type octet), for the
@@ -323,7 +338,7 @@ static bool derive_session(struct bm_prov_link *l, struct bm_prov_session *s)
  * fails with Invalid Format (Mesh Profile 5.4.4; CVE-2020-26560). */
 static int take_peer_pub(struct bm_prov_link *l, const struct bm_prov_pdu *p)
 {
-    memcpy(l->peer_pub, p->u.pub_key, BM_P256_PUB_LEN);
+    memcpy(peer_pub(l), p->u.pub_key, BM_P256_PUB_LEN);
     return key_exchange(l);
 }
 
@@ -384,9 +399,10 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
     int rc;
     switch (p->type) {
     case BM_PROV_INVITE: {
-        l->invite[0] = p->u.attention_duration_s;
-        encode_caps(&l->dev_cfg.caps, l->caps_raw);
-        send_octets(l, BM_PROV_CAPABILITIES, l->caps_raw, BM_PROV_CAPS_LEN);
+        l->conf_inputs[CONF_INVITE] = p->u.attention_duration_s;
+        uint8_t *caps = l->conf_inputs + CONF_CAPS;
+        encode_caps(&l->dev_cfg.caps, caps);
+        send_octets(l, BM_PROV_CAPABILITIES, caps, BM_PROV_CAPS_LEN);
         l->expect = BM_PROV_START;
         log_event(l, "invite");
         return BM_OK;
@@ -401,7 +417,7 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
         }
         l->start = p->u.start;
         l->alg = p->u.start.algorithm;
-        memcpy(l->start_raw, params, BM_PROV_START_LEN);
+        memcpy(l->conf_inputs + CONF_START, params, BM_PROV_START_LEN);
         l->expect = BM_PROV_PUB_KEY;
         return gen_keys(l) == BM_OK ? BM_OK : BM_ECRYPTO;
     case BM_PROV_PUB_KEY:
@@ -516,7 +532,7 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p)
     case BM_PROV_CAPABILITIES: {
         struct bm_prov_start st;
         l->peer_caps = p->u.caps;
-        raw_params(p, l->caps_raw, BM_PROV_CAPS_LEN);
+        raw_params(p, l->conf_inputs + CONF_CAPS, BM_PROV_CAPS_LEN);
         int rc = choose_start(l, &p->u.caps, &st);
         if (rc != BM_OK) {
             fail(l, rc, 0);
@@ -526,7 +542,7 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p)
         l->alg = st.algorithm;
         struct bm_prov_pdu sp = {.type = BM_PROV_START};
         sp.u.start = st;
-        raw_params(&sp, l->start_raw, BM_PROV_START_LEN);
+        raw_params(&sp, l->conf_inputs + CONF_START, BM_PROV_START_LEN);
         if (gen_keys(l) != BM_OK) {
             fail(l, BM_ECRYPTO, 0);
             return;
@@ -670,7 +686,7 @@ void bm_prov_link_start(struct bm_prov_link *l, bm_ms_t now)
     l->now = now;
     struct bm_prov_pdu inv = {.type = BM_PROV_INVITE};
     inv.u.attention_duration_s = l->pv_cfg.attention_s;
-    l->invite[0] = l->pv_cfg.attention_s;
+    l->conf_inputs[CONF_INVITE] = l->pv_cfg.attention_s;
     l->expect = BM_PROV_CAPABILITIES;
     send_pdu(l, &inv);
 }

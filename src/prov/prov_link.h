@@ -143,16 +143,15 @@ struct bm_prov_link {
     struct bm_prov_device_cfg dev_cfg;
 
     /* protocol (the device's fields nearer the start, for the same reason) */
-    uint8_t invite[BM_PROV_INVITE_LEN];
-    uint8_t caps_raw[BM_PROV_CAPS_LEN];
-    uint8_t start_raw[BM_PROV_START_LEN];
+    /* ConfirmationInputs (Mesh Profile 5.4.2.4), filled in place as the
+     * protocol runs: the Invite, Capabilities and Start parameters, then
+     * the provisioner's and the device's public keys (prov_link.c) */
+    uint8_t conf_inputs[BM_PROV_CONF_INPUTS_LEN];
     uint8_t conf_salt[32];
     uint8_t confirm[32]; /* ours */
     uint8_t peer_confirm[32];
     uint8_t peer_random[32];
     struct bm_prov_attempt att;
-    uint8_t pub[BM_P256_PUB_LEN];
-    uint8_t peer_pub[BM_P256_PUB_LEN];
     struct bm_prov_caps peer_caps;
     struct bm_prov_provisioner_cfg pv_cfg;
     /* Device offering Output OOB: once the public keys are exchanged,
