@@ -279,10 +279,23 @@ static void fail(struct bm_prov_link *l, int err, uint8_t reason)
 
 /* --- protocol --- */
 
+/* The algorithm agreed in Start. */
+static uint8_t alg_of(const struct bm_prov_link *l)
+{
+    return l->start.algorithm;
+}
+
 /* Used once Start is agreed, which admits only the two algorithms. */
 static size_t auth_len(const struct bm_prov_link *l)
 {
-    return l->alg == BM_PROV_ALG_HMAC ? 32 : 16;
+    return l->auth_n;
+}
+
+/* Start agreed: its algorithm fixes the length of what follows. */
+static void agree_start(struct bm_prov_link *l, const struct bm_prov_start *st)
+{
+    l->start = *st;
+    l->auth_n = (uint8_t)bm_prov_auth_len(st->algorithm);
 }
 
 static int gen_keys(struct bm_prov_link *l)
@@ -298,18 +311,19 @@ static int key_exchange(struct bm_prov_link *l)
         return BM_EBADKEY;
     int rc = bm_crypto_p256_ecdh(l->att.priv, peer_pub(l), l->att.secret);
     if (rc == BM_OK)
-        rc = bm_prov_conf_salt(l->alg, l->conf_inputs, l->conf_salt);
+        rc = bm_prov_conf_salt(alg_of(l), l->conf_inputs, l->conf_salt);
     return rc;
 }
 
 /* With the AuthValue known: our Random and Confirmation. */
 static int make_confirmation(struct bm_prov_link *l)
 {
-    int rc = bm_prov_conf_key(l->alg, l->att.secret, l->conf_salt, l->att.auth, l->att.conf_key);
+    int rc = bm_prov_conf_key(alg_of(l), l->att.secret, l->conf_salt, l->att.auth, l->att.conf_key);
     if (rc == BM_OK && l->ops->random(l->ctx, l->att.random, auth_len(l)) != 0)
         rc = BM_ECRYPTO;
     if (rc == BM_OK)
-        rc = bm_prov_confirmation(l->alg, l->att.conf_key, l->att.random, l->att.auth, l->confirm);
+        rc = bm_prov_confirmation(alg_of(l), l->att.conf_key, l->att.random, l->att.auth,
+                                  l->confirm);
     return rc;
 }
 
@@ -338,7 +352,7 @@ static bool derive_session(struct bm_prov_link *l, struct bm_prov_session *s)
 {
     uint8_t salt[BM_PROV_SALT_LEN];
     bool device = is_device(l);
-    int rc = bm_prov_prov_salt(l->alg, l->conf_salt, device ? l->peer_random : l->att.random,
+    int rc = bm_prov_prov_salt(alg_of(l), l->conf_salt, device ? l->peer_random : l->att.random,
                                device ? l->att.random : l->peer_random, salt);
     if (rc == BM_OK)
         rc = bm_prov_session_derive(l->att.secret, salt, s);
@@ -367,7 +381,7 @@ static int device_data(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint
         *reason = rc == BM_EAUTH ? BM_PROV_ERR_DECRYPTION_FAILED : BM_PROV_ERR_INVALID_FORMAT;
         return rc;
     }
-    r.algorithm = l->alg;
+    r.algorithm = alg_of(l);
     memcpy(r.dev_key, s.dev_key, BM_KEY_LEN);
     bm_crypto_wipe(&s, sizeof(s));
     wipe_protocol(l);
@@ -426,8 +440,7 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
             *reason = BM_PROV_ERR_INVALID_FORMAT;
             return BM_EMALFORMED;
         }
-        l->start = p->u.start;
-        l->alg = p->u.start.algorithm;
+        agree_start(l, &p->u.start);
         memcpy(l->conf_inputs + CONF_START, params, BM_PROV_START_LEN);
         l->expect = BM_PROV_PUB_KEY;
         return gen_keys(l) == BM_OK ? BM_OK : BM_ECRYPTO;
@@ -445,7 +458,7 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
             if (!l->output_oob || l->output_oob(l) != BM_OK)
                 return BM_ECRYPTO;
         } else {
-            bm_prov_auth_no_oob(l->alg, l->att.auth);
+            bm_prov_auth_no_oob(alg_of(l), l->att.auth);
         }
         l->expect = BM_PROV_CONFIRM;
         return make_confirmation(l) == BM_OK ? BM_OK : BM_ECRYPTO;
@@ -460,7 +473,7 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
         const uint8_t *ours = l->confirm;
         *reason = BM_PROV_ERR_CONFIRMATION_FAILED;
         if (p->type == BM_PROV_RANDOM) {
-            if (bm_prov_confirmation_check(l->alg, l->att.conf_key, value, l->att.auth,
+            if (bm_prov_confirmation_check(alg_of(l), l->att.conf_key, value, l->att.auth,
                                            l->peer_confirm, l->att.random) != BM_OK)
                 return BM_EAUTH;
             keep = l->peer_random;
@@ -484,7 +497,7 @@ int bm_prov_link_output_value(struct bm_prov_link *l, struct bm_prov_oob *oob)
     uint8_t rnd[BM_PROV_OOB_RANDOM_LEN];
     if (l->ops->random(l->ctx, rnd, sizeof(rnd)) != 0 ||
         bm_prov_oob_generate(&l->start, rnd, oob) != BM_OK ||
-        bm_prov_auth_from_oob(l->alg, oob, l->att.auth) != BM_OK)
+        bm_prov_auth_from_oob(alg_of(l), oob, l->att.auth) != BM_OK)
         return BM_ECRYPTO;
     return BM_OK;
 }
@@ -549,8 +562,7 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p)
             fail(l, rc, 0);
             return;
         }
-        l->start = st;
-        l->alg = st.algorithm;
+        agree_start(l, &st);
         struct bm_prov_pdu sp = {.type = BM_PROV_START};
         sp.u.start = st;
         raw_params(&sp, l->conf_inputs + CONF_START, BM_PROV_START_LEN);
@@ -561,7 +573,7 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p)
         send_pdu(l, &sp);
         send_pub_key(l);
         if (st.auth_method == BM_PROV_AUTH_NO_OOB) {
-            bm_prov_auth_no_oob(l->alg, l->att.auth);
+            bm_prov_auth_no_oob(alg_of(l), l->att.auth);
             l->auth_ready = true;
         }
         l->expect = BM_PROV_PUB_KEY;
@@ -592,7 +604,7 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p)
         l->expect = BM_PROV_RANDOM;
         return;
     case BM_PROV_RANDOM: {
-        if (bm_prov_confirmation_check(l->alg, l->att.conf_key, p->u.random.value, l->att.auth,
+        if (bm_prov_confirmation_check(alg_of(l), l->att.conf_key, p->u.random.value, l->att.auth,
                                        l->peer_confirm, l->att.random) != BM_OK) {
             fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED);
             return;
@@ -628,7 +640,7 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p)
         r.data.flags = l->pv_cfg.flags;
         r.data.iv_index = l->pv_cfg.iv_index;
         r.data.unicast_addr = l->pv_cfg.addr;
-        r.algorithm = l->alg;
+        r.algorithm = alg_of(l);
         memcpy(r.dev_key, l->att.secret, BM_KEY_LEN);
         uint8_t uuid[16];
         memcpy(uuid, l->pv_cfg.uuid, 16);
@@ -652,7 +664,7 @@ NOINLINE static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size
         return; /* after the end, retransmissions are only acknowledged */
     struct bm_prov_pdu p;
     uint8_t reason = BM_PROV_ERR_UNEXPECTED_ERROR;
-    uint8_t alg = l->expect >= BM_PROV_CONFIRM ? l->alg : BM_PROV_ALG_UNKNOWN;
+    uint8_t alg = l->expect >= BM_PROV_CONFIRM ? alg_of(l) : BM_PROV_ALG_UNKNOWN;
     int rc = bm_prov_pdu_parse(buf, len, alg, &p, &reason);
     /* A Provisioning Failed from the device is always expected. */
     if (rc == BM_OK && p.type != l->expect &&
@@ -756,8 +768,8 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p)
         send_ctl(l, BM_PBADV_LINK_ACK);
         return;
     case BM_PBADV_LINK_ACK:
-        if (!BM_CFG_PROVISIONER || l->role != BM_PROV_ROLE_PROVISIONER || l->state != LINK_OPENING ||
-            p->link_id != l->link_id)
+        if (!BM_CFG_PROVISIONER || l->role != BM_PROV_ROLE_PROVISIONER ||
+            l->state != LINK_OPENING || p->link_id != l->link_id)
             return;
         l->state = LINK_OPEN;
         l->tx_deadline = NEVER;
@@ -885,7 +897,7 @@ int bm_prov_link_input_oob(struct bm_prov_link *l, const char *value, bm_ms_t no
     int rc = bm_prov_oob_from_text(&l->start, value, strlen(value), &oob);
     if (rc != BM_OK)
         return rc;
-    rc = bm_prov_auth_from_oob(l->alg, &oob, l->att.auth);
+    rc = bm_prov_auth_from_oob(alg_of(l), &oob, l->att.auth);
     bm_crypto_wipe(&oob, sizeof(oob));
     if (rc != BM_OK)
         return rc;

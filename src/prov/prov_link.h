@@ -117,7 +117,8 @@ struct bm_prov_link {
     uint8_t state;         /* BM_PROV_LINK_* */
     bool done;             /* the protocol ended (complete or failed) */
     uint8_t expect;        /* next PDU type expected */
-    uint8_t alg;           /* agreed in Start */
+    uint8_t auth_n;        /* 16 or 32: Confirmation, Random and AuthValue octets of the
+                            * algorithm agreed in Start (start.algorithm) */
     bool tx_pending;       /* unacknowledged transaction */
     uint8_t tx_trans;      /* number of the transaction we send */
     uint8_t rx_trans;      /* number of the next transaction we expect */
