@@ -451,15 +451,13 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
             return rc;
         }
         send_pub_key(l);
-        if (l->start.auth_method == BM_PROV_AUTH_OUTPUT) {
-            /* Mesh Profile 5.4.2.4: the device outputs its value once the
-             * public keys are exchanged (Start fit our Capabilities, so
-             * we offer Output OOB and output_oob is installed). */
-            if (!l->output_oob || l->output_oob(l) != BM_OK)
-                return BM_ECRYPTO;
-        } else {
-            bm_prov_auth_no_oob(alg_of(l), l->att.auth);
-        }
+        /* Mesh Profile 5.4.2.4: the device outputs its value once the
+         * public keys are exchanged (Start fit our Capabilities, so we
+         * offer Output OOB and output_oob is installed). With No OOB the
+         * AuthValue is all zeros, as att.auth is since the attempt began. */
+        if (l->start.auth_method == BM_PROV_AUTH_OUTPUT &&
+            (!l->output_oob || l->output_oob(l) != BM_OK))
+            return BM_ECRYPTO;
         l->expect = BM_PROV_CONFIRM;
         return make_confirmation(l) == BM_OK ? BM_OK : BM_ECRYPTO;
     case BM_PROV_CONFIRM:
