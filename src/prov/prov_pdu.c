@@ -14,11 +14,12 @@
 
 #include "blemesh/errors.h"
 
+_Static_assert(BM_PROV_ALG_CMAC == 0 && BM_PROV_ALG_HMAC == 1, "16 << alg is the length");
+
 size_t bm_prov_auth_len(uint8_t alg)
 {
-    if (alg == BM_PROV_ALG_CMAC)
-        return 16;
-    return alg == BM_PROV_ALG_HMAC ? 32 : 0;
+    /* CMAC (0): 16 octets, HMAC (1): twice that */
+    return alg <= BM_PROV_ALG_HMAC ? (size_t)16 << alg : 0;
 }
 
 /* Mesh Profile 5.4.1.2 (with Mesh Protocol 1.1 Static
