@@ -817,11 +817,11 @@ NOINLINE void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t
         return;
     const uint8_t *pdu;
     size_t pdu_len;
+    /* The reassembler only ever collects rx_trans (it is wiped when the
+     * link opens, and rx_trans moves on only as a transaction completes),
+     * so it never holds another transaction to abandon: BM_ESTATE is a
+     * Continuation ahead of its Start, dropped like any other error. */
     int rc = bm_pbadv_rx_add(&l->att.rx, &p, &pdu, &pdu_len);
-    if (rc == BM_ESTATE) {
-        bm_pbadv_rx_reset(&l->att.rx);
-        rc = bm_pbadv_rx_add(&l->att.rx, &p, &pdu, &pdu_len);
-    }
     if (rc == BM_EDUP) {
         send_tx_ack(l, p.tn);
         return;
