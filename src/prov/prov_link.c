@@ -820,13 +820,10 @@ NOINLINE void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t
     /* The reassembler only ever collects rx_trans (it is wiped when the
      * link opens, and rx_trans moves on only as a transaction completes),
      * so it never holds another transaction to abandon: BM_ESTATE is a
-     * Continuation ahead of its Start, dropped like any other error. */
-    int rc = bm_pbadv_rx_add(&l->att.rx, &p, &pdu, &pdu_len);
-    if (rc == BM_EDUP) {
-        send_tx_ack(l, p.tn);
-        return;
-    }
-    if (rc != BM_OK)
+     * Continuation ahead of its Start, dropped like any other error. Nor
+     * can it answer BM_EDUP: the transaction it completed last is
+     * last_rx_trans, whose segments were acknowledged again above. */
+    if (bm_pbadv_rx_add(&l->att.rx, &p, &pdu, &pdu_len) != BM_OK)
         return;
     /* A new transaction from the peer means it received ours. */
     if (l->tx_pending)
