@@ -761,7 +761,7 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p)
         l->link_id = p->link_id;
         l->tx_trans = BM_PBADV_TN_DEVICE_FIRST;
         l->rx_trans = BM_PBADV_TN_PROVISIONER_FIRST;
-        l->rx_any = false;
+        l->last_rx_trans = BM_PBADV_TN_DEVICE_FIRST; /* none yet */
         bm_prov_link_device_open(l, BM_PROV_BEARER_ADV, l->now);
         send_ctl(l, BM_PBADV_LINK_ACK);
         return;
@@ -809,7 +809,7 @@ NOINLINE void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t
     bool from_device = bm_pbadv_tn_is_device(p.tn);
     if (from_device != (BM_CFG_PROVISIONER && l->role == BM_PROV_ROLE_PROVISIONER))
         return;
-    if (l->rx_any && p.tn == l->last_rx_trans) {
+    if (p.tn == l->last_rx_trans) {
         send_tx_ack(l, p.tn); /* a retransmission of what we already have */
         return;
     }
@@ -830,7 +830,6 @@ NOINLINE void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t
         tx_acked(l);
     send_tx_ack(l, p.tn);
     l->last_rx_trans = p.tn;
-    l->rx_any = true;
     l->rx_trans = bm_pbadv_tn_next(p.tn);
     /* The PDU stays in the reassembler until the next transaction starts
      * or the attempt is wiped: only ever one transaction of the peer's is
@@ -872,7 +871,7 @@ int bm_prov_link_open(struct bm_prov_link *l, const struct bm_prov_provisioner_c
     l->done = false;
     l->tx_trans = BM_PBADV_TN_PROVISIONER_FIRST;
     l->rx_trans = BM_PBADV_TN_DEVICE_FIRST;
-    l->rx_any = false;
+    l->last_rx_trans = BM_PBADV_TN_PROVISIONER_FIRST; /* none yet */
     l->expect = EXPECT_NONE;
     l->link_deadline = bm_ms_after(now, BM_PROV_LINK_TIMEOUT_MS);
     l->tx_deadline = bm_ms_after(now, BM_PROV_RETRANSMIT_MS);

@@ -122,8 +122,9 @@ struct bm_prov_link {
     bool tx_pending;       /* unacknowledged transaction */
     uint8_t tx_trans;      /* number of the transaction we send */
     uint8_t rx_trans;      /* number of the next transaction we expect */
-    bool rx_any;           /* a transaction was completed on this link */
-    uint8_t last_rx_trans; /* to re-ack a retransmitted, completed one */
+    uint8_t last_rx_trans; /* to re-ack a retransmitted, completed one; until
+                            * one completes, a number of our own range,
+                            * which the peer's segments never carry */
     uint8_t close_left;    /* Link Close repeats still to send */
     uint8_t close_reason;
     bool auth_ready;     /* AuthValue known (provisioner: entered) */
