@@ -269,8 +269,9 @@ static void fail(struct bm_prov_link *l, int err, uint8_t reason)
     if (is_device(l)) {
         wipe_protocol(l);
         uint8_t code = reason ? reason : BM_PROV_ERR_UNEXPECTED_ERROR;
+        /* a device fails only on a PDU (handle_pdu), which restarted the
+         * link timer: it waits that long for the provisioner's Link Close */
         send_octets(l, BM_PROV_FAILED, &code, 1);
-        l->link_deadline = bm_ms_after(l->now, BM_PROV_LINK_TIMEOUT_MS);
     } else if (BM_CFG_PROVISIONER) {
         close_link(l, BM_PBADV_CLOSE_FAIL);
     }
@@ -660,6 +661,9 @@ NOINLINE static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size
 {
     if (l->done || l->expect == EXPECT_NONE)
         return; /* after the end, retransmissions are only acknowledged */
+    /* Every PDU restarts the protocol timer (Mesh Profile 5.4.4), one the
+     * device then fails too: it waits that long for the Link Close. */
+    l->link_deadline = bm_ms_after(l->now, BM_PROV_LINK_TIMEOUT_MS);
     struct bm_prov_pdu p;
     uint8_t reason = BM_PROV_ERR_UNEXPECTED_ERROR;
     uint8_t alg = l->expect >= BM_PROV_CONFIRM ? alg_of(l) : BM_PROV_ALG_UNKNOWN;
@@ -671,7 +675,6 @@ NOINLINE static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size
         reason = BM_PROV_ERR_UNEXPECTED_PDU;
     }
     if (rc == BM_OK) {
-        l->link_deadline = bm_ms_after(l->now, BM_PROV_LINK_TIMEOUT_MS);
         if (is_device(l))
             rc = device_pdu(l, &p, buf + 1, &reason);
         else if (BM_CFG_PROVISIONER)
