@@ -36,15 +36,16 @@ int bm_crypto_k1(const uint8_t *n, size_t n_len, const uint8_t salt[16], const u
     return rc;
 }
 
-/* k1(N, s1(salt), info): the common shape of k3, k4, the IdentityKey and
- * the BeaconKey. */
+/* k1(N, s1(salt), info) = CMAC_T(info) with T = CMAC_{s1(salt)}(N): the
+ * common shape of k3, k4, the IdentityKey and the BeaconKey. */
 static int salted_k1(const char salt[4], const uint8_t n[BM_KEY_LEN], const uint8_t *info,
                      size_t info_len, uint8_t out[16])
 {
-    uint8_t s[16];
-    int rc = bm_crypto_s1((const uint8_t *)salt, 4, s);
+    uint8_t t[16];
+    int rc = salted_cmac(salt, n, BM_KEY_LEN, t);
     if (rc == BM_OK)
-        rc = bm_crypto_k1(n, BM_KEY_LEN, s, info, info_len, out);
+        rc = bm_crypto_cmac(t, info, info_len, out);
+    bm_crypto_wipe(t, sizeof(t));
     return rc;
 }
 

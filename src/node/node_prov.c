@@ -123,11 +123,13 @@ static void link_complete(void *ctx, const uint8_t uuid[16], const struct bm_pro
 {
     struct bm_node *node = node_of(ctx);
     if (!bm_node_is_provisioner(node)) {
-        int rc = bm_node_provisioned(node, d->net_key, d->net_idx, d->flags, d->iv_index, d->addr,
-                                     d->dev_key);
-        bm_node_log(node, BM_LOG_INF, "prov", "provisioned addr=0x%04x rc=%d", d->addr, rc);
+        const struct bm_prov_data *pd = &d->data;
+        int rc = bm_node_provisioned(node, pd->net_key, pd->net_key_index, pd->flags, pd->iv_index,
+                                     pd->unicast_addr, d->dev_key);
+        bm_node_log(node, BM_LOG_INF, "prov", "provisioned addr=0x%04x rc=%d", pd->unicast_addr,
+                    rc);
         if (node->prov_cb) {
-            struct bm_prov_info info = {.event = BM_PROV_EVT_COMPLETE, .addr = d->addr};
+            struct bm_prov_info info = {.event = BM_PROV_EVT_COMPLETE, .addr = pd->unicast_addr};
             node->prov_cb(node->prov_user, &info);
         }
         return;
@@ -138,7 +140,7 @@ static void link_complete(void *ctx, const uint8_t uuid[16], const struct bm_pro
         if (!node->db[i].used)
             slot = &node->db[i];
     struct bm_provision_result r = {.event = BM_PROVISION_EVT_COMPLETE,
-                                    .addr = d->addr,
+                                    .addr = d->data.unicast_addr,
                                     .elements = elements,
                                     .algorithm = d->algorithm == BM_PROV_ALG_HMAC
                                                      ? BM_PROV_ALG_HMAC_SHA256
@@ -147,17 +149,17 @@ static void link_complete(void *ctx, const uint8_t uuid[16], const struct bm_pro
     if (slot) {
         slot->used = true;
         memcpy(slot->uuid, uuid, 16);
-        slot->addr = d->addr;
+        slot->addr = d->data.unicast_addr;
         slot->elements = elements;
         memcpy(slot->dev_key, d->dev_key, BM_KEY_LEN);
-        node->next_addr = (uint16_t)(d->addr + elements);
+        node->next_addr = (uint16_t)(d->data.unicast_addr + elements);
         bm_persist_sync(node);
     } else {
         r.event = BM_PROVISION_EVT_FAILED;
         r.err = BM_ENOSPC;
     }
-    bm_node_log(node, BM_LOG_INF, "prov", "device provisioned addr=0x%04x elements=%u", d->addr,
-                elements);
+    bm_node_log(node, BM_LOG_INF, "prov", "device provisioned addr=0x%04x elements=%u",
+                d->data.unicast_addr, elements);
     if (node->provision_cb)
         node->provision_cb(node->provision_user, &r);
 }

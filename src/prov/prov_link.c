@@ -21,8 +21,28 @@
 #define LINK_OPEN BM_PROV_LINK_OPEN
 #define LINK_CLOSING BM_PROV_LINK_CLOSING
 
+/* Where each part of the ConfirmationInputs lies (Mesh Profile 5.4.2.4). */
+#define CONF_INVITE 0
+#define CONF_CAPS (CONF_INVITE + BM_PROV_INVITE_LEN)
+#define CONF_START (CONF_CAPS + BM_PROV_CAPS_LEN)
+#define CONF_PROV_PUB (CONF_START + BM_PROV_START_LEN)
+#define CONF_DEV_PUB (CONF_PROV_PUB + BM_P256_PUB_LEN)
+_Static_assert(CONF_DEV_PUB + BM_P256_PUB_LEN == BM_PROV_CONF_INPUTS_LEN,
+               "ConfirmationInputs are Invite, Capabilities, Start and the two public keys");
+
 #define EXPECT_NONE 0xff
 #define NEVER 0 /* a deadline not set (bm_time.h) */
+
+/* Kept out of line: the link lives at a fixed place in a node that is often
+ * a static object, and where the optimiser (with -flto) inlines the
+ * protocol into its caller, every field is reached through a literal
+ * address instead of a small offset from the one pointer l; on Thumb-1
+ * that cost the light image about 430 octets. A hint, nothing more. */
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
 
 /* The link's events are debug lines (the node logs them at BM_LOG_DBG):
  * compiled out, strings and all, where debug lines are (BM_CFG_LOG_LEVEL). */
@@ -218,6 +238,17 @@ static bool is_device(const struct bm_prov_link *l)
     return !BM_CFG_PROVISIONER || l->role == BM_PROV_ROLE_DEVICE;
 }
 
+/* Our public key and the peer's, where the ConfirmationInputs hold them. */
+static uint8_t *own_pub(struct bm_prov_link *l)
+{
+    return l->conf_inputs + (is_device(l) ? CONF_DEV_PUB : CONF_PROV_PUB);
+}
+
+static uint8_t *peer_pub(struct bm_prov_link *l)
+{
+    return l->conf_inputs + (is_device(l) ? CONF_PROV_PUB : CONF_DEV_PUB);
+}
+
 static const uint8_t *peer_uuid(const struct bm_prov_link *l)
 {
     return BM_CFG_PROVISIONER && l->role == BM_PROV_ROLE_PROVISIONER ? l->pv_cfg.uuid
@@ -238,8 +269,9 @@ static void fail(struct bm_prov_link *l, int err, uint8_t reason)
     if (is_device(l)) {
         wipe_protocol(l);
         uint8_t code = reason ? reason : BM_PROV_ERR_UNEXPECTED_ERROR;
+        /* a device fails only on a PDU (handle_pdu), which restarted the
+         * link timer: it waits that long for the provisioner's Link Close */
         send_octets(l, BM_PROV_FAILED, &code, 1);
-        l->link_deadline = bm_ms_after(l->now, BM_PROV_LINK_TIMEOUT_MS);
     } else if (BM_CFG_PROVISIONER) {
         close_link(l, BM_PBADV_CLOSE_FAIL);
     }
@@ -248,42 +280,51 @@ static void fail(struct bm_prov_link *l, int err, uint8_t reason)
 
 /* --- protocol --- */
 
+/* The algorithm agreed in Start. */
+static uint8_t alg_of(const struct bm_prov_link *l)
+{
+    return l->start.algorithm;
+}
+
 /* Used once Start is agreed, which admits only the two algorithms. */
 static size_t auth_len(const struct bm_prov_link *l)
 {
-    return l->alg == BM_PROV_ALG_HMAC ? 32 : 16;
+    return l->auth_n;
+}
+
+/* Start agreed: its algorithm fixes the length of what follows. */
+static void agree_start(struct bm_prov_link *l, const struct bm_prov_start *st)
+{
+    l->start = *st;
+    l->auth_n = (uint8_t)bm_prov_auth_len(st->algorithm);
 }
 
 static int gen_keys(struct bm_prov_link *l)
 {
-    return bm_crypto_p256_keygen(l->ops->random, l->ctx, l->att.priv, l->pub);
+    return bm_crypto_p256_keygen(l->ops->random, l->ctx, l->att.priv, own_pub(l));
 }
 
-/* After both public keys: ECDH and the confirmation inputs/salt. */
+/* After both public keys: ECDH and the ConfirmationSalt over the inputs
+ * gathered in place. */
 static int key_exchange(struct bm_prov_link *l)
 {
-    if (bm_prov_is_reflection(l->pub, l->peer_pub, BM_P256_PUB_LEN))
+    if (bm_prov_is_reflection(own_pub(l), peer_pub(l), BM_P256_PUB_LEN))
         return BM_EBADKEY;
-    int rc = bm_crypto_p256_ecdh(l->att.priv, l->peer_pub, l->att.secret);
-    if (rc != BM_OK)
-        return rc;
-    uint8_t inputs[BM_PROV_CONF_INPUTS_LEN];
-    bool device = is_device(l);
-    rc = bm_prov_conf_inputs(l->invite, l->caps_raw, l->start_raw, device ? l->peer_pub : l->pub,
-                             device ? l->pub : l->peer_pub, inputs);
+    int rc = bm_crypto_p256_ecdh(l->att.priv, peer_pub(l), l->att.secret);
     if (rc == BM_OK)
-        rc = bm_prov_conf_salt(l->alg, inputs, l->conf_salt);
+        rc = bm_prov_conf_salt(alg_of(l), l->conf_inputs, l->conf_salt);
     return rc;
 }
 
 /* With the AuthValue known: our Random and Confirmation. */
 static int make_confirmation(struct bm_prov_link *l)
 {
-    int rc = bm_prov_conf_key(l->alg, l->att.secret, l->conf_salt, l->att.auth, l->att.conf_key);
+    int rc = bm_prov_conf_key(alg_of(l), l->att.secret, l->conf_salt, l->att.auth, l->att.conf_key);
     if (rc == BM_OK && l->ops->random(l->ctx, l->att.random, auth_len(l)) != 0)
         rc = BM_ECRYPTO;
     if (rc == BM_OK)
-        rc = bm_prov_confirmation(l->alg, l->att.conf_key, l->att.random, l->att.auth, l->confirm);
+        rc = bm_prov_confirmation(alg_of(l), l->att.conf_key, l->att.random, l->att.auth,
+                                  l->confirm);
     return rc;
 }
 
@@ -295,7 +336,7 @@ static void send_auth_sized(struct bm_prov_link *l, uint8_t type, const uint8_t 
 
 static void send_pub_key(struct bm_prov_link *l)
 {
-    send_octets(l, BM_PROV_PUB_KEY, l->pub, BM_P256_PUB_LEN);
+    send_octets(l, BM_PROV_PUB_KEY, own_pub(l), BM_P256_PUB_LEN);
 }
 
 /* Parameters of a PDU as sent (without the type octet), for the
@@ -312,7 +353,7 @@ static bool derive_session(struct bm_prov_link *l, struct bm_prov_session *s)
 {
     uint8_t salt[BM_PROV_SALT_LEN];
     bool device = is_device(l);
-    int rc = bm_prov_prov_salt(l->alg, l->conf_salt, device ? l->peer_random : l->att.random,
+    int rc = bm_prov_prov_salt(alg_of(l), l->conf_salt, device ? l->peer_random : l->att.random,
                                device ? l->att.random : l->peer_random, salt);
     if (rc == BM_OK)
         rc = bm_prov_session_derive(l->att.secret, salt, s);
@@ -323,7 +364,7 @@ static bool derive_session(struct bm_prov_link *l, struct bm_prov_session *s)
  * fails with Invalid Format (Mesh Profile 5.4.4; CVE-2020-26560). */
 static int take_peer_pub(struct bm_prov_link *l, const struct bm_prov_pdu *p)
 {
-    memcpy(l->peer_pub, p->u.pub_key, BM_P256_PUB_LEN);
+    memcpy(peer_pub(l), p->u.pub_key, BM_P256_PUB_LEN);
     return key_exchange(l);
 }
 
@@ -331,25 +372,19 @@ static int take_peer_pub(struct bm_prov_link *l, const struct bm_prov_pdu *p)
 static int device_data(struct bm_prov_link *l, const struct bm_prov_pdu *p, uint8_t *reason)
 {
     struct bm_prov_session s;
-    struct bm_prov_data d;
+    struct bm_prov_result_data r;
     if (!derive_session(l, &s))
         return BM_ECRYPTO;
-    int rc = bm_prov_data_decrypt(&s, p->u.data.enc, p->u.data.mic, &d);
+    /* r.data is written only when the data decrypted and decoded */
+    int rc = bm_prov_data_decrypt(&s, p->u.data.enc, p->u.data.mic, &r.data);
     if (rc != BM_OK) {
         bm_crypto_wipe(&s, sizeof(s));
         *reason = rc == BM_EAUTH ? BM_PROV_ERR_DECRYPTION_FAILED : BM_PROV_ERR_INVALID_FORMAT;
         return rc;
     }
-    struct bm_prov_result_data r;
-    memcpy(r.net_key, d.net_key, BM_KEY_LEN);
-    r.net_idx = d.net_key_index;
-    r.flags = d.flags;
-    r.iv_index = d.iv_index;
-    r.addr = d.unicast_addr;
-    r.algorithm = l->alg;
+    r.algorithm = alg_of(l);
     memcpy(r.dev_key, s.dev_key, BM_KEY_LEN);
     bm_crypto_wipe(&s, sizeof(s));
-    bm_crypto_wipe(&d, sizeof(d));
     wipe_protocol(l);
     send_octets(l, BM_PROV_COMPLETE, NULL, 0);
     l->expect = EXPECT_NONE;
@@ -390,9 +425,10 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
     int rc;
     switch (p->type) {
     case BM_PROV_INVITE: {
-        l->invite[0] = p->u.attention_duration_s;
-        encode_caps(&l->dev_cfg.caps, l->caps_raw);
-        send_octets(l, BM_PROV_CAPABILITIES, l->caps_raw, BM_PROV_CAPS_LEN);
+        l->conf_inputs[CONF_INVITE] = p->u.attention_duration_s;
+        uint8_t *caps = l->conf_inputs + CONF_CAPS;
+        encode_caps(&l->dev_cfg.caps, caps);
+        send_octets(l, BM_PROV_CAPABILITIES, caps, BM_PROV_CAPS_LEN);
         l->expect = BM_PROV_START;
         log_event(l, "invite");
         return BM_OK;
@@ -405,9 +441,8 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
             *reason = BM_PROV_ERR_INVALID_FORMAT;
             return BM_EMALFORMED;
         }
-        l->start = p->u.start;
-        l->alg = p->u.start.algorithm;
-        memcpy(l->start_raw, params, BM_PROV_START_LEN);
+        agree_start(l, &p->u.start);
+        memcpy(l->conf_inputs + CONF_START, params, BM_PROV_START_LEN);
         l->expect = BM_PROV_PUB_KEY;
         return gen_keys(l) == BM_OK ? BM_OK : BM_ECRYPTO;
     case BM_PROV_PUB_KEY:
@@ -417,35 +452,39 @@ static int device_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p, const
             return rc;
         }
         send_pub_key(l);
-        if (l->start.auth_method == BM_PROV_AUTH_OUTPUT) {
-            /* Mesh Profile 5.4.2.4: the device outputs its value once the
-             * public keys are exchanged (Start fit our Capabilities, so
-             * we offer Output OOB and output_oob is installed). */
-            if (!l->output_oob || l->output_oob(l) != BM_OK)
-                return BM_ECRYPTO;
-        } else {
-            bm_prov_auth_no_oob(l->alg, l->att.auth);
-        }
+        /* Mesh Profile 5.4.2.4: the device outputs its value once the
+         * public keys are exchanged (Start fit our Capabilities, so we
+         * offer Output OOB and output_oob is installed). With No OOB the
+         * AuthValue is all zeros, as att.auth is since the attempt began. */
+        if (l->start.auth_method == BM_PROV_AUTH_OUTPUT &&
+            (!l->output_oob || l->output_oob(l) != BM_OK))
+            return BM_ECRYPTO;
         l->expect = BM_PROV_CONFIRM;
         return make_confirmation(l) == BM_OK ? BM_OK : BM_ECRYPTO;
     case BM_PROV_CONFIRM:
-        /* the parser fixed its length to the algorithm's */
+    case BM_PROV_RANDOM: {
+        /* One sequence for both (the parser fixed their length to the
+         * algorithm's): the peer's value checked and kept, ours sent back,
+         * the next type expected. A peer Confirmation equal to ours, or a
+         * Random that does not confirm the peer's Confirmation, fails. */
+        const uint8_t *value = p->u.confirm.value;
+        uint8_t *keep = l->peer_confirm;
+        const uint8_t *ours = l->confirm;
         *reason = BM_PROV_ERR_CONFIRMATION_FAILED;
-        if (bm_prov_is_reflection(l->confirm, p->u.confirm.value, auth_len(l)))
+        if (p->type == BM_PROV_RANDOM) {
+            if (bm_prov_confirmation_check(alg_of(l), l->att.conf_key, value, l->att.auth,
+                                           l->peer_confirm, l->att.random) != BM_OK)
+                return BM_EAUTH;
+            keep = l->peer_random;
+            ours = l->att.random;
+        } else if (bm_prov_is_reflection(l->confirm, value, auth_len(l))) {
             return BM_EAUTH;
-        memcpy(l->peer_confirm, p->u.confirm.value, auth_len(l));
-        send_auth_sized(l, BM_PROV_CONFIRM, l->confirm);
-        l->expect = BM_PROV_RANDOM;
+        }
+        memcpy(keep, value, auth_len(l));
+        send_auth_sized(l, p->type, ours);
+        l->expect = (uint8_t)(p->type + 1); /* Random after Confirmation, then Data */
         return BM_OK;
-    case BM_PROV_RANDOM:
-        *reason = BM_PROV_ERR_CONFIRMATION_FAILED;
-        if (bm_prov_confirmation_check(l->alg, l->att.conf_key, p->u.random.value, l->att.auth,
-                                       l->peer_confirm, l->att.random) != BM_OK)
-            return BM_EAUTH;
-        memcpy(l->peer_random, p->u.random.value, auth_len(l));
-        send_auth_sized(l, BM_PROV_RANDOM, l->att.random);
-        l->expect = BM_PROV_DATA;
-        return BM_OK;
+    }
     default: /* BM_PROV_DATA: a device expects no other type */
         return device_data(l, p, reason);
     }
@@ -457,7 +496,7 @@ int bm_prov_link_output_value(struct bm_prov_link *l, struct bm_prov_oob *oob)
     uint8_t rnd[BM_PROV_OOB_RANDOM_LEN];
     if (l->ops->random(l->ctx, rnd, sizeof(rnd)) != 0 ||
         bm_prov_oob_generate(&l->start, rnd, oob) != BM_OK ||
-        bm_prov_auth_from_oob(l->alg, oob, l->att.auth) != BM_OK)
+        bm_prov_auth_from_oob(alg_of(l), oob, l->att.auth) != BM_OK)
         return BM_ECRYPTO;
     return BM_OK;
 }
@@ -516,17 +555,16 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p)
     case BM_PROV_CAPABILITIES: {
         struct bm_prov_start st;
         l->peer_caps = p->u.caps;
-        raw_params(p, l->caps_raw, BM_PROV_CAPS_LEN);
+        raw_params(p, l->conf_inputs + CONF_CAPS, BM_PROV_CAPS_LEN);
         int rc = choose_start(l, &p->u.caps, &st);
         if (rc != BM_OK) {
             fail(l, rc, 0);
             return;
         }
-        l->start = st;
-        l->alg = st.algorithm;
+        agree_start(l, &st);
         struct bm_prov_pdu sp = {.type = BM_PROV_START};
         sp.u.start = st;
-        raw_params(&sp, l->start_raw, BM_PROV_START_LEN);
+        raw_params(&sp, l->conf_inputs + CONF_START, BM_PROV_START_LEN);
         if (gen_keys(l) != BM_OK) {
             fail(l, BM_ECRYPTO, 0);
             return;
@@ -534,7 +572,7 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p)
         send_pdu(l, &sp);
         send_pub_key(l);
         if (st.auth_method == BM_PROV_AUTH_NO_OOB) {
-            bm_prov_auth_no_oob(l->alg, l->att.auth);
+            bm_prov_auth_no_oob(alg_of(l), l->att.auth);
             l->auth_ready = true;
         }
         l->expect = BM_PROV_PUB_KEY;
@@ -565,7 +603,7 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p)
         l->expect = BM_PROV_RANDOM;
         return;
     case BM_PROV_RANDOM: {
-        if (bm_prov_confirmation_check(l->alg, l->att.conf_key, p->u.random.value, l->att.auth,
+        if (bm_prov_confirmation_check(alg_of(l), l->att.conf_key, p->u.random.value, l->att.auth,
                                        l->peer_confirm, l->att.random) != BM_OK) {
             fail(l, BM_EAUTH, BM_PROV_ERR_CONFIRMATION_FAILED);
             return;
@@ -596,12 +634,12 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p)
     }
     case BM_PROV_COMPLETE: {
         struct bm_prov_result_data r;
-        memcpy(r.net_key, l->pv_cfg.net_key, BM_KEY_LEN);
-        r.net_idx = l->pv_cfg.net_idx;
-        r.flags = l->pv_cfg.flags;
-        r.iv_index = l->pv_cfg.iv_index;
-        r.addr = l->pv_cfg.addr;
-        r.algorithm = l->alg;
+        memcpy(r.data.net_key, l->pv_cfg.net_key, BM_KEY_LEN);
+        r.data.net_key_index = l->pv_cfg.net_idx;
+        r.data.flags = l->pv_cfg.flags;
+        r.data.iv_index = l->pv_cfg.iv_index;
+        r.data.unicast_addr = l->pv_cfg.addr;
+        r.algorithm = alg_of(l);
         memcpy(r.dev_key, l->att.secret, BM_KEY_LEN);
         uint8_t uuid[16];
         memcpy(uuid, l->pv_cfg.uuid, 16);
@@ -619,13 +657,16 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p)
     }
 }
 
-static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len)
+NOINLINE static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len)
 {
     if (l->done || l->expect == EXPECT_NONE)
         return; /* after the end, retransmissions are only acknowledged */
+    /* Every PDU restarts the protocol timer (Mesh Profile 5.4.4), one the
+     * device then fails too: it waits that long for the Link Close. */
+    l->link_deadline = bm_ms_after(l->now, BM_PROV_LINK_TIMEOUT_MS);
     struct bm_prov_pdu p;
     uint8_t reason = BM_PROV_ERR_UNEXPECTED_ERROR;
-    uint8_t alg = l->expect >= BM_PROV_CONFIRM ? l->alg : BM_PROV_ALG_UNKNOWN;
+    uint8_t alg = l->expect >= BM_PROV_CONFIRM ? alg_of(l) : BM_PROV_ALG_UNKNOWN;
     int rc = bm_prov_pdu_parse(buf, len, alg, &p, &reason);
     /* A Provisioning Failed from the device is always expected. */
     if (rc == BM_OK && p.type != l->expect &&
@@ -634,7 +675,6 @@ static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len)
         reason = BM_PROV_ERR_UNEXPECTED_PDU;
     }
     if (rc == BM_OK) {
-        l->link_deadline = bm_ms_after(l->now, BM_PROV_LINK_TIMEOUT_MS);
         if (is_device(l))
             rc = device_pdu(l, &p, buf + 1, &reason);
         else if (BM_CFG_PROVISIONER)
@@ -670,7 +710,7 @@ void bm_prov_link_start(struct bm_prov_link *l, bm_ms_t now)
     l->now = now;
     struct bm_prov_pdu inv = {.type = BM_PROV_INVITE};
     inv.u.attention_duration_s = l->pv_cfg.attention_s;
-    l->invite[0] = l->pv_cfg.attention_s;
+    l->conf_inputs[CONF_INVITE] = l->pv_cfg.attention_s;
     l->expect = BM_PROV_CAPABILITIES;
     send_pdu(l, &inv);
 }
@@ -724,13 +764,13 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p)
         l->link_id = p->link_id;
         l->tx_trans = BM_PBADV_TN_DEVICE_FIRST;
         l->rx_trans = BM_PBADV_TN_PROVISIONER_FIRST;
-        l->rx_any = false;
+        l->last_rx_trans = BM_PBADV_TN_DEVICE_FIRST; /* none yet */
         bm_prov_link_device_open(l, BM_PROV_BEARER_ADV, l->now);
         send_ctl(l, BM_PBADV_LINK_ACK);
         return;
     case BM_PBADV_LINK_ACK:
-        if (!BM_CFG_PROVISIONER || l->role != BM_PROV_ROLE_PROVISIONER || l->state != LINK_OPENING ||
-            p->link_id != l->link_id)
+        if (!BM_CFG_PROVISIONER || l->role != BM_PROV_ROLE_PROVISIONER ||
+            l->state != LINK_OPENING || p->link_id != l->link_id)
             return;
         l->state = LINK_OPEN;
         l->tx_deadline = NEVER;
@@ -749,7 +789,7 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p)
     }
 }
 
-void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, bm_ms_t now)
+NOINLINE void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, bm_ms_t now)
 {
     l->now = now;
     struct bm_pbadv_pdu p;
@@ -772,7 +812,7 @@ void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, bm_
     bool from_device = bm_pbadv_tn_is_device(p.tn);
     if (from_device != (BM_CFG_PROVISIONER && l->role == BM_PROV_ROLE_PROVISIONER))
         return;
-    if (l->rx_any && p.tn == l->last_rx_trans) {
+    if (p.tn == l->last_rx_trans) {
         send_tx_ack(l, p.tn); /* a retransmission of what we already have */
         return;
     }
@@ -780,23 +820,19 @@ void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, bm_
         return;
     const uint8_t *pdu;
     size_t pdu_len;
-    int rc = bm_pbadv_rx_add(&l->att.rx, &p, &pdu, &pdu_len);
-    if (rc == BM_ESTATE) {
-        bm_pbadv_rx_reset(&l->att.rx);
-        rc = bm_pbadv_rx_add(&l->att.rx, &p, &pdu, &pdu_len);
-    }
-    if (rc == BM_EDUP) {
-        send_tx_ack(l, p.tn);
-        return;
-    }
-    if (rc != BM_OK)
+    /* The reassembler only ever collects rx_trans (it is wiped when the
+     * link opens, and rx_trans moves on only as a transaction completes),
+     * so it never holds another transaction to abandon: BM_ESTATE is a
+     * Continuation ahead of its Start, dropped like any other error. Nor
+     * can it answer BM_EDUP: the transaction it completed last is
+     * last_rx_trans, whose segments were acknowledged again above. */
+    if (bm_pbadv_rx_add(&l->att.rx, &p, &pdu, &pdu_len) != BM_OK)
         return;
     /* A new transaction from the peer means it received ours. */
     if (l->tx_pending)
         tx_acked(l);
     send_tx_ack(l, p.tn);
     l->last_rx_trans = p.tn;
-    l->rx_any = true;
     l->rx_trans = bm_pbadv_tn_next(p.tn);
     /* The PDU stays in the reassembler until the next transaction starts
      * or the attempt is wiped: only ever one transaction of the peer's is
@@ -838,7 +874,7 @@ int bm_prov_link_open(struct bm_prov_link *l, const struct bm_prov_provisioner_c
     l->done = false;
     l->tx_trans = BM_PBADV_TN_PROVISIONER_FIRST;
     l->rx_trans = BM_PBADV_TN_DEVICE_FIRST;
-    l->rx_any = false;
+    l->last_rx_trans = BM_PBADV_TN_PROVISIONER_FIRST; /* none yet */
     l->expect = EXPECT_NONE;
     l->link_deadline = bm_ms_after(now, BM_PROV_LINK_TIMEOUT_MS);
     l->tx_deadline = bm_ms_after(now, BM_PROV_RETRANSMIT_MS);
@@ -858,7 +894,7 @@ int bm_prov_link_input_oob(struct bm_prov_link *l, const char *value, bm_ms_t no
     int rc = bm_prov_oob_from_text(&l->start, value, strlen(value), &oob);
     if (rc != BM_OK)
         return rc;
-    rc = bm_prov_auth_from_oob(l->alg, &oob, l->att.auth);
+    rc = bm_prov_auth_from_oob(alg_of(l), &oob, l->att.auth);
     bm_crypto_wipe(&oob, sizeof(oob));
     if (rc != BM_OK)
         return rc;

@@ -20,6 +20,7 @@
 #include "bm_time.h"
 #include "crypto/crypto.h"
 #include "prov/pb_adv.h"
+#include "prov/prov_crypto.h"
 #include "prov/prov_pdu.h"
 
 #define BM_PROV_LINK_TIMEOUT_MS 60000u  /* Mesh Profile 5.4.4: provisioning protocol timeout */
@@ -27,15 +28,10 @@
 #define BM_PROV_RETRANSMIT_MS 500u      /* our retransmission interval (implementation choice) */
 #define BM_PROV_CLOSE_REPEAT 3          /* Link Close is sent this many times */
 
-struct bm_prov_oob; /* prov/prov_crypto.h */
-
-/* What a device receives at the end (Provisioning Data, 5.4.2.5). */
+/* What a device receives at the end (Provisioning Data, 5.4.2.5): the
+ * decrypted data as decoded, then the keys' context. */
 struct bm_prov_result_data {
-    uint8_t net_key[BM_KEY_LEN];
-    uint16_t net_idx;
-    uint8_t flags;
-    uint32_t iv_index;
-    uint16_t addr;
+    struct bm_prov_data data; /* NetKey, its index, flags, IV index, address */
     uint8_t dev_key[BM_KEY_LEN];
     uint8_t algorithm;
 };
@@ -121,12 +117,14 @@ struct bm_prov_link {
     uint8_t state;         /* BM_PROV_LINK_* */
     bool done;             /* the protocol ended (complete or failed) */
     uint8_t expect;        /* next PDU type expected */
-    uint8_t alg;           /* agreed in Start */
+    uint8_t auth_n;        /* 16 or 32: Confirmation, Random and AuthValue octets of the
+                            * algorithm agreed in Start (start.algorithm) */
     bool tx_pending;       /* unacknowledged transaction */
     uint8_t tx_trans;      /* number of the transaction we send */
     uint8_t rx_trans;      /* number of the next transaction we expect */
-    bool rx_any;           /* a transaction was completed on this link */
-    uint8_t last_rx_trans; /* to re-ack a retransmitted, completed one */
+    uint8_t last_rx_trans; /* to re-ack a retransmitted, completed one; until
+                            * one completes, a number of our own range,
+                            * which the peer's segments never carry */
     uint8_t close_left;    /* Link Close repeats still to send */
     uint8_t close_reason;
     bool auth_ready;     /* AuthValue known (provisioner: entered) */
@@ -147,16 +145,15 @@ struct bm_prov_link {
     struct bm_prov_device_cfg dev_cfg;
 
     /* protocol (the device's fields nearer the start, for the same reason) */
-    uint8_t invite[BM_PROV_INVITE_LEN];
-    uint8_t caps_raw[BM_PROV_CAPS_LEN];
-    uint8_t start_raw[BM_PROV_START_LEN];
+    /* ConfirmationInputs (Mesh Profile 5.4.2.4), filled in place as the
+     * protocol runs: the Invite, Capabilities and Start parameters, then
+     * the provisioner's and the device's public keys (prov_link.c) */
+    uint8_t conf_inputs[BM_PROV_CONF_INPUTS_LEN];
     uint8_t conf_salt[32];
     uint8_t confirm[32]; /* ours */
     uint8_t peer_confirm[32];
     uint8_t peer_random[32];
     struct bm_prov_attempt att;
-    uint8_t pub[BM_P256_PUB_LEN];
-    uint8_t peer_pub[BM_P256_PUB_LEN];
     struct bm_prov_caps peer_caps;
     struct bm_prov_provisioner_cfg pv_cfg;
     /* Device offering Output OOB: once the public keys are exchanged,

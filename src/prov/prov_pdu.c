@@ -14,11 +14,12 @@
 
 #include "blemesh/errors.h"
 
+_Static_assert(BM_PROV_ALG_CMAC == 0 && BM_PROV_ALG_HMAC == 1, "16 << alg is the length");
+
 size_t bm_prov_auth_len(uint8_t alg)
 {
-    if (alg == BM_PROV_ALG_CMAC)
-        return 16;
-    return alg == BM_PROV_ALG_HMAC ? 32 : 0;
+    /* CMAC (0): 16 octets, HMAC (1): twice that */
+    return alg <= BM_PROV_ALG_HMAC ? (size_t)16 << alg : 0;
 }
 
 /* Mesh Profile 5.4.1.2 (with Mesh Protocol 1.1 Static
@@ -66,12 +67,23 @@ _Static_assert(offsetof(struct bm_prov_pdu, u.data.mic) ==
                    offsetof(struct bm_prov_pdu, u.data.enc) + BM_PROV_DATA_ENC_LEN,
                "Provisioning Data fields are contiguous");
 
+/* Start's five fields are its five octets, in their order (5.4.1.3). */
+_Static_assert(sizeof(struct bm_prov_start) == BM_PROV_START_LEN &&
+                   offsetof(struct bm_prov_start, algorithm) == 0 &&
+                   offsetof(struct bm_prov_start, pub_key) == 1 &&
+                   offsetof(struct bm_prov_start, auth_method) == 2 &&
+                   offsetof(struct bm_prov_start, auth_action) == 3 &&
+                   offsetof(struct bm_prov_start, auth_size) == 4,
+               "struct bm_prov_start is laid out as the Start parameters");
+
 /* The parameters of the types that carry plain octets, as stored. */
 static uint8_t *octets_of(struct bm_prov_pdu *p)
 {
     switch (p->type) {
     case BM_PROV_INVITE:
         return &p->u.attention_duration_s;
+    case BM_PROV_START:
+        return (uint8_t *)&p->u.start;
     case BM_PROV_CONFIRM:
     case BM_PROV_RANDOM: /* confirm and random share one layout */
         return p->u.confirm.value;
@@ -138,18 +150,12 @@ int bm_prov_pdu_parse(const uint8_t *buf, size_t len, uint8_t alg, struct bm_pro
         c->input_oob_size = b[8];
         c->input_oob_action = get_be16(b + 9);
         ok = caps_valid(c);
-    } else if (ok && out.type == BM_PROV_START) {
-        struct bm_prov_start *s = &out.u.start;
-        s->algorithm = b[0];
-        s->pub_key = b[1];
-        s->auth_method = b[2];
-        s->auth_action = b[3];
-        s->auth_size = b[4];
-        ok = start_valid(s);
     } else if (ok) {
         memcpy(octets_of(&out), b, n);
-        /* Failed: 0x00 is prohibited; RFU codes are still a failure to report. */
-        ok = out.type != BM_PROV_FAILED || out.u.error_code != 0;
+        if (out.type == BM_PROV_START)
+            ok = start_valid(&out.u.start);
+        else /* Failed: 0x00 is prohibited; RFU codes are still a failure to report. */
+            ok = out.type != BM_PROV_FAILED || out.u.error_code != 0;
     }
     if (!ok) {
         *fail_code = BM_PROV_ERR_INVALID_FORMAT;
@@ -191,13 +197,6 @@ int bm_prov_pdu_build(const struct bm_prov_pdu *pdu, uint8_t *out, size_t out_si
         put_be16(b + 6, c->output_oob_action);
         b[8] = c->input_oob_size;
         put_be16(b + 9, c->input_oob_action);
-    } else if (pdu->type == BM_PROV_START) {
-        const struct bm_prov_start *s = &pdu->u.start;
-        b[0] = s->algorithm;
-        b[1] = s->pub_key;
-        b[2] = s->auth_method;
-        b[3] = s->auth_action;
-        b[4] = s->auth_size;
     } else {
         memcpy(b, octets_of((struct bm_prov_pdu *)pdu), n);
     }
