@@ -69,6 +69,10 @@ struct bm_proxy_filter {
 void bm_proxy_filter_init(struct bm_proxy_filter *f);
 /* Applies Set Filter Type / Add / Remove (anything else is ignored). */
 void bm_proxy_filter_apply(struct bm_proxy_filter *f, const struct bm_proxy_cfg_msg *m);
+/* Adds addr to f's list (add) or removes it (!add). Adding 0x0000, an
+ * address already listed or one to a full list, or removing one not
+ * listed, changes nothing. */
+void bm_proxy_filter_edit(struct bm_proxy_filter *f, uint16_t addr, bool add);
 void bm_proxy_filter_add(struct bm_proxy_filter *f, uint16_t addr);
 void bm_proxy_filter_remove(struct bm_proxy_filter *f, uint16_t addr);
 /* A network PDU to dst goes to this client. */

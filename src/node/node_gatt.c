@@ -310,7 +310,7 @@ void bm_node_gatt_rx_accepted(struct bm_node *node, uint16_t src)
     /* 6.7: what the client sends from goes on an accept list and off a
      * reject list, so its answers find it */
     struct bm_proxy_filter *f = &c->filter;
-    (f->type == BM_PROXY_FILTER_ACCEPT ? bm_proxy_filter_add : bm_proxy_filter_remove)(f, src);
+    bm_proxy_filter_edit(f, src, f->type == BM_PROXY_FILTER_ACCEPT);
 }
 
 /* --- proxy configuration (6.5, 6.6) --- */
