@@ -98,16 +98,11 @@ int bm_proxy_sar_rx_add(struct bm_proxy_sar_rx *r, const uint8_t *pdu, size_t le
     size_t have = starts ? 0 : r->len;
     if (n > BM_PROXY_MSG_MAX - have)
         return BM_EMALFORMED;
-    if (sar == BM_PROXY_SAR_COMPLETE) {
-        *type = t;
-        *msg = pdu + 1;
-        *msg_len = n;
-        return BM_OK;
-    }
+    /* a Complete goes through r->buf too: one way out for every message */
     memcpy(r->buf + have, pdu + 1, n);
     r->len = (uint8_t)(have + n);
     r->type = t;
-    r->busy = sar != BM_PROXY_SAR_LAST;
+    r->busy = sar == BM_PROXY_SAR_FIRST || sar == BM_PROXY_SAR_CONT;
     if (r->busy) {
         r->deadline_ms = bm_ms_after(now_ms, BM_PROXY_SAR_TIMEOUT_MS);
         return BM_EINCOMPLETE;

@@ -68,7 +68,7 @@ struct bm_proxy_sar_rx {
 
 void bm_proxy_sar_rx_reset(struct bm_proxy_sar_rx *r);
 /* Adds one received Proxy PDU. Returns 0 with *type, *msg, *msg_len set
- * when a message is complete (msg points into r or pdu, valid until the
+ * when a message is complete (msg points into r, valid until the
  * next call), BM_EINCOMPLETE after a First or Continuation, BM_EMALFORMED
  * for an empty PDU, a Continuation or Last without a First or of another
  * type, a Complete or First in the middle of a message, or a message over

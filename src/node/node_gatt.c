@@ -558,9 +558,12 @@ void bm_node_gatt_rx(struct bm_node *node, uint16_t conn, const uint8_t *data, s
     size_t mlen;
     if (bm_proxy_sar_rx_add(&c->sar, data, len, now, &type, &msg, &mlen) != BM_OK)
         return;
-    /* copy out: handling may send, and reassembly state may be reused */
+    /* copy out: handling may send, and reassembly state may be reused;
+     * the message (in c->sar) is wiped there, so whatever it was, the
+     * reassembly state is as the connection began */
     uint8_t buf[BM_PROXY_MSG_MAX];
     memcpy(buf, msg, mlen);
+    bm_proxy_sar_rx_reset(&c->sar);
     bool prov = c->role == BM_GATT_ROLE_PROV_SERVER || c->role == BM_GATT_ROLE_PROV_CLIENT;
     /* 6.3.1 / 7.1: each service carries its own message types; others
      * are ignored */
