@@ -168,6 +168,10 @@ struct bm_node {
     bool comp_ids_set;       /* false: the defaults of cfg_srv.c */
     uint16_t comp_cid, comp_pid, comp_vid;
 
+    /* GATT bearer: connections, proxy filters, advertising (node_gatt.c);
+     * here, not last, so that its fields are within cheap reach on Thumb-1 */
+    struct bm_gatt gatt;
+
     char name[BM_NAME_MAX + 1];
     uint8_t uuid[16];
     uint8_t auth;          /* BM_OOB_* */
@@ -220,9 +224,6 @@ struct bm_node {
     /* friendship (src/friend): the Friend side and the Low Power side */
     struct bm_frnd frnd;
     struct bm_lpn lpn;
-
-    /* GATT bearer: connections, proxy filters, advertising (node_gatt.c) */
-    struct bm_gatt gatt;
 };
 
 /* True on a node acting as provisioner; a constant false when the role is
