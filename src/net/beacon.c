@@ -103,6 +103,16 @@ int bm_beacon_snb_verify(const uint8_t beacon_key[BM_KEY_LEN], const uint8_t *da
     return rc;
 }
 
+void bm_beacon_udb_write(const uint8_t uuid[16], uint16_t oob_info, uint8_t out[BM_UDB_LEN])
+{
+    /* Mesh Profile 3.9.2: type, Device UUID, OOB Information (big-endian),
+     * then (bm_beacon_udb_encode) the optional URI Hash. */
+    out[0] = BM_BEACON_UNPROVISIONED;
+    memcpy(out + 1, uuid, 16);
+    out[17] = (uint8_t)(oob_info >> 8);
+    out[18] = (uint8_t)oob_info;
+}
+
 int bm_beacon_udb_encode(const struct bm_udb *b, uint8_t *out, size_t out_size, size_t *out_len)
 {
     if (!b || !out || !out_len)
@@ -110,12 +120,7 @@ int bm_beacon_udb_encode(const struct bm_udb *b, uint8_t *out, size_t out_size, 
     size_t len = b->has_uri_hash ? BM_UDB_URI_LEN : BM_UDB_LEN;
     if (out_size < len)
         return BM_ENOSPC;
-    /* Mesh Profile 3.9.2: type, Device UUID, OOB Information (big-endian),
-     * then the optional URI Hash. */
-    out[0] = BM_BEACON_UNPROVISIONED;
-    memcpy(out + 1, b->uuid, 16);
-    out[17] = (uint8_t)(b->oob_info >> 8);
-    out[18] = (uint8_t)b->oob_info;
+    bm_beacon_udb_write(b->uuid, b->oob_info, out);
     if (b->has_uri_hash)
         memcpy(out + BM_UDB_LEN, b->uri_hash, 4);
     *out_len = len;

@@ -49,6 +49,8 @@ struct bm_udb {
     uint8_t uri_hash[4];
 };
 
+/* Writes the BM_UDB_LEN octets of a beacon without URI Hash. */
+void bm_beacon_udb_write(const uint8_t uuid[16], uint16_t oob_info, uint8_t out[BM_UDB_LEN]);
 int bm_beacon_udb_encode(const struct bm_udb *b, uint8_t *out, size_t out_size, size_t *out_len);
 /* Computes the URI hash (first 4 octets of s1(URI data)). */
 int bm_beacon_uri_hash(const uint8_t *uri_data, size_t len, uint8_t hash[4]);

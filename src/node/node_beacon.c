@@ -10,15 +10,11 @@
 
 void bm_node_send_unprov_beacon(struct bm_node *node)
 {
-    struct bm_udb udb = {.oob_info = 0};
     uint8_t adv[BM_ADV_MAX_LEN];
-    size_t blen = 0;
-    memcpy(udb.uuid, node->uuid, 16);
-    if (bm_beacon_udb_encode(&udb, adv + 2, BM_AD_MAX_DATA, &blen) != BM_OK)
-        return;
-    adv[0] = (uint8_t)(blen + 1);
+    bm_beacon_udb_write(node->uuid, 0, adv + 2);
+    adv[0] = BM_UDB_LEN + 1;
     adv[1] = BM_AD_MESH_BEACON;
-    size_t len = blen + 2;
+    size_t len = BM_UDB_LEN + 2;
     /* The name fills what is left of the 31 octets: complete if it fits,
      * else shortened (Core Supplement 1.2). */
     size_t room = BM_ADV_MAX_LEN - len;
