@@ -125,7 +125,7 @@ void bm_proxy_filter_init(struct bm_proxy_filter *f)
 
 void bm_proxy_filter_edit(struct bm_proxy_filter *f, uint16_t addr, bool add)
 {
-    uint8_t i = 0;
+    size_t i = 0;
     while (i < f->count && f->addrs[i] != addr)
         i++;
     if (!add) {
@@ -158,7 +158,7 @@ void bm_proxy_filter_apply(struct bm_proxy_filter *f, const struct bm_proxy_cfg_
     }
     if (m->opcode != BM_PROXY_OP_ADD_ADDRS && m->opcode != BM_PROXY_OP_REMOVE_ADDRS)
         return;
-    for (uint8_t i = 0; i < m->count; i++)
+    for (size_t i = 0; i < m->count; i++)
         bm_proxy_filter_edit(f, m->addrs[i], m->opcode == BM_PROXY_OP_ADD_ADDRS);
 }
 
