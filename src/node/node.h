@@ -168,10 +168,6 @@ struct bm_node {
     bool comp_ids_set;       /* false: the defaults of cfg_srv.c */
     uint16_t comp_cid, comp_pid, comp_vid;
 
-    /* GATT bearer: connections, proxy filters, advertising (node_gatt.c);
-     * here, not last, so that its fields are within cheap reach on Thumb-1 */
-    struct bm_gatt gatt;
-
     char name[BM_NAME_MAX + 1];
     uint8_t uuid[16];
     uint8_t auth;          /* BM_OOB_* */
@@ -180,6 +176,10 @@ struct bm_node {
     uint8_t prov_bearers;  /* BM_PROV_* */
     bm_prov_fn prov_cb;
     void *prov_user;
+
+    /* GATT bearer: connections, proxy filters, advertising (node_gatt.c);
+     * here, not last, so that its fields are within cheap reach on Thumb-1 */
+    struct bm_gatt gatt;
 
     /* composition */
     struct bm_element elements[BM_CFG_ELEMENTS];
