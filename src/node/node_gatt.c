@@ -136,8 +136,13 @@ void bm_node_gatt_proxy_set(struct bm_node *node, uint8_t value)
 
 static int subnet_slot(struct bm_node *node, uint16_t net_idx)
 {
-    struct bm_subnet *s = bm_net_subnet_find(&node->net, net_idx);
-    return s ? (int)(s - node->net.subnets) : -1;
+    /* a search, not a pointer difference: that divides by the struct's
+     * size (a multiplication and a literal on Thumb-1) */
+    const struct bm_subnet *s = bm_net_subnet_find(&node->net, net_idx);
+    for (size_t i = 0; i < BM_CFG_SUBNETS; i++)
+        if (s == &node->net.subnets[i])
+            return (int)i;
+    return -1;
 }
 
 /* Node Identity runs on subnet slot i until identity_until_ms[i]. */
