@@ -53,11 +53,9 @@ int bm_proxy_sar_segment(uint8_t type, const uint8_t *msg, size_t msg_len, uint1
     return BM_OK;
 }
 
-int bm_proxy_sar_send(uint8_t type, const uint8_t *msg, size_t msg_len, uint16_t mtu,
-                      bm_proxy_pdu_fn send, void *ctx, uint16_t conn)
+int bm_proxy_sar_send_valid(uint8_t type, const uint8_t *msg, size_t msg_len, uint16_t mtu,
+                            bm_proxy_pdu_fn send, void *ctx, uint16_t conn)
 {
-    if (!mtu_ok(mtu) || !msg || msg_len == 0 || type > 0x3f)
-        return BM_EINVAL;
     if (msg_len > BM_PROXY_MSG_MAX)
         return BM_ENOSPC;
     size_t room = (size_t)mtu - 3 - 1;
@@ -69,6 +67,14 @@ int bm_proxy_sar_send(uint8_t type, const uint8_t *msg, size_t msg_len, uint16_t
             return rc;
     }
     return BM_OK;
+}
+
+int bm_proxy_sar_send(uint8_t type, const uint8_t *msg, size_t msg_len, uint16_t mtu,
+                      bm_proxy_pdu_fn send, void *ctx, uint16_t conn)
+{
+    if (!mtu_ok(mtu) || !msg || msg_len == 0 || type > 0x3f)
+        return BM_EINVAL;
+    return bm_proxy_sar_send_valid(type, msg, msg_len, mtu, send, ctx, conn);
 }
 
 void bm_proxy_sar_rx_reset(struct bm_proxy_sar_rx *r)

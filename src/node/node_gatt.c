@@ -98,12 +98,13 @@ static void conn_open(struct bm_gatt_conn *c, uint16_t handle, uint16_t mtu, uin
     c->mtu = mtu;
 }
 
-/* Sends one proxy message of type on c, segmented over its MTU. */
+/* Sends one proxy message of type (1 octet or more) on c, segmented over
+ * its MTU (checked when c opened). */
 static int conn_send(struct bm_node *node, const struct bm_gatt_conn *c, uint8_t type,
                      const uint8_t *msg, size_t len)
 {
-    return bm_proxy_sar_send(type, msg, len, c->mtu, node->plat.gatt_send, node->plat.ctx,
-                             c->handle);
+    return bm_proxy_sar_send_valid(type, msg, len, c->mtu, node->plat.gatt_send, node->plat.ctx,
+                                   c->handle);
 }
 
 /* --- the GATT Proxy and Node Identity states (4.2.11, 4.2.12) --- */
