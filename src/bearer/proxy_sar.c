@@ -28,12 +28,11 @@ size_t bm_proxy_sar_count(size_t msg_len, uint16_t mtu)
 static size_t seg_put(uint8_t type, const uint8_t *msg, size_t msg_len, size_t off, size_t n,
                       uint8_t *out)
 {
-    /* SAR by [first segment][last segment] (6.3.1, Table 6.2) */
-    static const uint8_t sar_of[2][2] = {
-        {BM_PROXY_SAR_CONT, BM_PROXY_SAR_LAST},
-        {BM_PROXY_SAR_FIRST, BM_PROXY_SAR_COMPLETE},
-    };
-    out[0] = bm_proxy_hdr(sar_of[off == 0][off + n == msg_len], type);
+    /* SAR (6.3.1, Table 6.2) */
+    bool last = off + n == msg_len;
+    uint8_t sar = off == 0 ? (last ? BM_PROXY_SAR_COMPLETE : BM_PROXY_SAR_FIRST)
+                           : (last ? BM_PROXY_SAR_LAST : BM_PROXY_SAR_CONT);
+    out[0] = bm_proxy_hdr(sar, type);
     memcpy(out + 1, msg + off, n);
     return n + 1;
 }
