@@ -123,26 +123,29 @@ void bm_proxy_filter_init(struct bm_proxy_filter *f)
     f->type = BM_PROXY_FILTER_ACCEPT;
 }
 
+void bm_proxy_filter_edit(struct bm_proxy_filter *f, uint16_t addr, bool add)
+{
+    size_t i = 0;
+    while (i < f->count && f->addrs[i] != addr)
+        i++;
+    if (!add) {
+        if (i < f->count)
+            f->addrs[i] = f->addrs[--f->count];
+        return;
+    }
+    /* 6.7: a full list takes no more addresses */
+    if (addr != 0 && i == f->count && f->count < BM_CFG_PROXY_FILTER_SIZE)
+        f->addrs[f->count++] = addr;
+}
+
 void bm_proxy_filter_add(struct bm_proxy_filter *f, uint16_t addr)
 {
-    if (addr == 0)
-        return;
-    for (uint8_t i = 0; i < f->count; i++)
-        if (f->addrs[i] == addr)
-            return;
-    /* 6.7: a full list takes no more addresses */
-    if (f->count < BM_CFG_PROXY_FILTER_SIZE)
-        f->addrs[f->count++] = addr;
+    bm_proxy_filter_edit(f, addr, true);
 }
 
 void bm_proxy_filter_remove(struct bm_proxy_filter *f, uint16_t addr)
 {
-    for (uint8_t i = 0; i < f->count; i++) {
-        if (f->addrs[i] == addr) {
-            f->addrs[i] = f->addrs[--f->count];
-            return;
-        }
-    }
+    bm_proxy_filter_edit(f, addr, false);
 }
 
 void bm_proxy_filter_apply(struct bm_proxy_filter *f, const struct bm_proxy_cfg_msg *m)
@@ -155,9 +158,8 @@ void bm_proxy_filter_apply(struct bm_proxy_filter *f, const struct bm_proxy_cfg_
     }
     if (m->opcode != BM_PROXY_OP_ADD_ADDRS && m->opcode != BM_PROXY_OP_REMOVE_ADDRS)
         return;
-    for (uint8_t i = 0; i < m->count; i++)
-        (m->opcode == BM_PROXY_OP_ADD_ADDRS ? bm_proxy_filter_add
-                                            : bm_proxy_filter_remove)(f, m->addrs[i]);
+    for (size_t i = 0; i < m->count; i++)
+        bm_proxy_filter_edit(f, m->addrs[i], m->opcode == BM_PROXY_OP_ADD_ADDRS);
 }
 
 bool bm_proxy_filter_match(const struct bm_proxy_filter *f, uint16_t dst)

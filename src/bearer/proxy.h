@@ -69,6 +69,10 @@ struct bm_proxy_filter {
 void bm_proxy_filter_init(struct bm_proxy_filter *f);
 /* Applies Set Filter Type / Add / Remove (anything else is ignored). */
 void bm_proxy_filter_apply(struct bm_proxy_filter *f, const struct bm_proxy_cfg_msg *m);
+/* Adds addr to f's list (add) or removes it (!add). Adding 0x0000, an
+ * address already listed or one to a full list, or removing one not
+ * listed, changes nothing. */
+void bm_proxy_filter_edit(struct bm_proxy_filter *f, uint16_t addr, bool add);
 void bm_proxy_filter_add(struct bm_proxy_filter *f, uint16_t addr);
 void bm_proxy_filter_remove(struct bm_proxy_filter *f, uint16_t addr);
 /* A network PDU to dst goes to this client. */
@@ -119,16 +123,17 @@ struct bm_gatt {
     uint8_t adv_len;
     uint8_t beacon_flags;
     uint32_t beacon_iv;        /* the beacon state proxy clients last got */
+    /* then what the server's code reaches often, the phone's pointers last */
+    bm_ms_t identity_until_ms[BM_CFG_SUBNETS]; /* Node Identity running, per subnet slot; 0 = off */
+    struct bm_gatt_conn conns[BM_CFG_GATT_CONNS];
+    uint8_t id_random[8];      /* Random of the Node Identity we advertise */
+    uint8_t adv[BM_ADV_MAX_LEN]; /* what the port is advertising for us */
     bm_proxy_client_fn client_cb;
     void *client_user;
     /* The phone's (proxy client) side of the node glue (node_gatt.c),
      * installed by the first client connection, so an image that is never
      * a phone links none of it; NULL before. */
     const struct bm_node_gatt_client *client;
-    uint8_t id_random[8];      /* Random of the Node Identity we advertise */
-    uint8_t adv[BM_ADV_MAX_LEN]; /* what the port is advertising for us */
-    bm_ms_t identity_until_ms[BM_CFG_SUBNETS]; /* Node Identity running, per subnet slot; 0 = off */
-    struct bm_gatt_conn conns[BM_CFG_GATT_CONNS];
 };
 
 #endif

@@ -28,12 +28,11 @@ size_t bm_proxy_sar_count(size_t msg_len, uint16_t mtu)
 static size_t seg_put(uint8_t type, const uint8_t *msg, size_t msg_len, size_t off, size_t n,
                       uint8_t *out)
 {
-    /* SAR by [first segment][last segment] (6.3.1, Table 6.2) */
-    static const uint8_t sar_of[2][2] = {
-        {BM_PROXY_SAR_CONT, BM_PROXY_SAR_LAST},
-        {BM_PROXY_SAR_FIRST, BM_PROXY_SAR_COMPLETE},
-    };
-    out[0] = bm_proxy_hdr(sar_of[off == 0][off + n == msg_len], type);
+    /* SAR (6.3.1, Table 6.2) */
+    bool last = off + n == msg_len;
+    uint8_t sar = off == 0 ? (last ? BM_PROXY_SAR_COMPLETE : BM_PROXY_SAR_FIRST)
+                           : (last ? BM_PROXY_SAR_LAST : BM_PROXY_SAR_CONT);
+    out[0] = bm_proxy_hdr(sar, type);
     memcpy(out + 1, msg + off, n);
     return n + 1;
 }
@@ -53,11 +52,9 @@ int bm_proxy_sar_segment(uint8_t type, const uint8_t *msg, size_t msg_len, uint1
     return BM_OK;
 }
 
-int bm_proxy_sar_send(uint8_t type, const uint8_t *msg, size_t msg_len, uint16_t mtu,
-                      bm_proxy_pdu_fn send, void *ctx, uint16_t conn)
+int bm_proxy_sar_send_valid(uint8_t type, const uint8_t *msg, size_t msg_len, uint16_t mtu,
+                            bm_proxy_pdu_fn send, void *ctx, uint16_t conn)
 {
-    if (!mtu_ok(mtu) || !msg || msg_len == 0 || type > 0x3f)
-        return BM_EINVAL;
     if (msg_len > BM_PROXY_MSG_MAX)
         return BM_ENOSPC;
     size_t room = (size_t)mtu - 3 - 1;
@@ -69,6 +66,14 @@ int bm_proxy_sar_send(uint8_t type, const uint8_t *msg, size_t msg_len, uint16_t
             return rc;
     }
     return BM_OK;
+}
+
+int bm_proxy_sar_send(uint8_t type, const uint8_t *msg, size_t msg_len, uint16_t mtu,
+                      bm_proxy_pdu_fn send, void *ctx, uint16_t conn)
+{
+    if (!mtu_ok(mtu) || !msg || msg_len == 0 || type > 0x3f)
+        return BM_EINVAL;
+    return bm_proxy_sar_send_valid(type, msg, msg_len, mtu, send, ctx, conn);
 }
 
 void bm_proxy_sar_rx_reset(struct bm_proxy_sar_rx *r)
@@ -98,16 +103,11 @@ int bm_proxy_sar_rx_add(struct bm_proxy_sar_rx *r, const uint8_t *pdu, size_t le
     size_t have = starts ? 0 : r->len;
     if (n > BM_PROXY_MSG_MAX - have)
         return BM_EMALFORMED;
-    if (sar == BM_PROXY_SAR_COMPLETE) {
-        *type = t;
-        *msg = pdu + 1;
-        *msg_len = n;
-        return BM_OK;
-    }
+    /* a Complete goes through r->buf too: one way out for every message */
     memcpy(r->buf + have, pdu + 1, n);
     r->len = (uint8_t)(have + n);
     r->type = t;
-    r->busy = sar != BM_PROXY_SAR_LAST;
+    r->busy = sar == BM_PROXY_SAR_FIRST || sar == BM_PROXY_SAR_CONT;
     if (r->busy) {
         r->deadline_ms = bm_ms_after(now_ms, BM_PROXY_SAR_TIMEOUT_MS);
         return BM_EINCOMPLETE;

@@ -56,6 +56,11 @@ typedef int (*bm_proxy_pdu_fn)(void *ctx, uint16_t conn, const uint8_t *pdu, siz
  * or the first error of send, after which nothing more is sent. */
 int bm_proxy_sar_send(uint8_t type, const uint8_t *msg, size_t msg_len, uint16_t mtu,
                       bm_proxy_pdu_fn send, void *ctx, uint16_t conn);
+/* The same for a caller whose mtu, msg, msg_len (at least 1) and type are
+ * known good (a node's connection, its MTU checked when it opened): no
+ * argument checks but the BM_ENOSPC one. */
+int bm_proxy_sar_send_valid(uint8_t type, const uint8_t *msg, size_t msg_len, uint16_t mtu,
+                            bm_proxy_pdu_fn send, void *ctx, uint16_t conn);
 
 /* Reassembly of one message on one connection. */
 struct bm_proxy_sar_rx {
@@ -68,7 +73,7 @@ struct bm_proxy_sar_rx {
 
 void bm_proxy_sar_rx_reset(struct bm_proxy_sar_rx *r);
 /* Adds one received Proxy PDU. Returns 0 with *type, *msg, *msg_len set
- * when a message is complete (msg points into r or pdu, valid until the
+ * when a message is complete (msg points into r, valid until the
  * next call), BM_EINCOMPLETE after a First or Continuation, BM_EMALFORMED
  * for an empty PDU, a Continuation or Last without a First or of another
  * type, a Complete or First in the middle of a message, or a message over

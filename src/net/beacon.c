@@ -38,6 +38,16 @@ static int snb_auth(const uint8_t beacon_key[BM_KEY_LEN], const uint8_t *beacon,
     return rc;
 }
 
+int bm_beacon_snb_write(const uint8_t beacon_key[BM_KEY_LEN], uint8_t flags,
+                        const uint8_t network_id[8], uint32_t iv_index, uint8_t out[BM_SNB_LEN])
+{
+    out[0] = BM_BEACON_SECURE;
+    out[1] = flags;
+    memcpy(out + 2, network_id, 8);
+    put_be32(out + 10, iv_index);
+    return snb_auth(beacon_key, out, out + SNB_AUTH_OFF);
+}
+
 int bm_beacon_snb_encode(const uint8_t beacon_key[BM_KEY_LEN], const struct bm_snb *b,
                          uint8_t out[BM_SNB_LEN])
 {
@@ -47,11 +57,7 @@ int bm_beacon_snb_encode(const uint8_t beacon_key[BM_KEY_LEN], const struct bm_s
     /* Mesh Profile 3.9.3.1: flag bits 2..7 are RFU and sent as zero. */
     if (b->flags & ~SNB_FLAGS_KNOWN)
         return BM_EINVAL;
-    buf[0] = BM_BEACON_SECURE;
-    buf[1] = b->flags;
-    memcpy(buf + 2, b->network_id, 8);
-    put_be32(buf + 10, b->iv_index);
-    int rc = snb_auth(beacon_key, buf, buf + SNB_AUTH_OFF);
+    int rc = bm_beacon_snb_write(beacon_key, b->flags, b->network_id, b->iv_index, buf);
     if (rc == BM_OK)
         memcpy(out, buf, BM_SNB_LEN);
     return rc;
@@ -97,6 +103,16 @@ int bm_beacon_snb_verify(const uint8_t beacon_key[BM_KEY_LEN], const uint8_t *da
     return rc;
 }
 
+void bm_beacon_udb_write(const uint8_t uuid[16], uint16_t oob_info, uint8_t out[BM_UDB_LEN])
+{
+    /* Mesh Profile 3.9.2: type, Device UUID, OOB Information (big-endian),
+     * then (bm_beacon_udb_encode) the optional URI Hash. */
+    out[0] = BM_BEACON_UNPROVISIONED;
+    memcpy(out + 1, uuid, 16);
+    out[17] = (uint8_t)(oob_info >> 8);
+    out[18] = (uint8_t)oob_info;
+}
+
 int bm_beacon_udb_encode(const struct bm_udb *b, uint8_t *out, size_t out_size, size_t *out_len)
 {
     if (!b || !out || !out_len)
@@ -104,12 +120,7 @@ int bm_beacon_udb_encode(const struct bm_udb *b, uint8_t *out, size_t out_size, 
     size_t len = b->has_uri_hash ? BM_UDB_URI_LEN : BM_UDB_LEN;
     if (out_size < len)
         return BM_ENOSPC;
-    /* Mesh Profile 3.9.2: type, Device UUID, OOB Information (big-endian),
-     * then the optional URI Hash. */
-    out[0] = BM_BEACON_UNPROVISIONED;
-    memcpy(out + 1, b->uuid, 16);
-    out[17] = (uint8_t)(b->oob_info >> 8);
-    out[18] = (uint8_t)b->oob_info;
+    bm_beacon_udb_write(b->uuid, b->oob_info, out);
     if (b->has_uri_hash)
         memcpy(out + BM_UDB_LEN, b->uri_hash, 4);
     *out_len = len;

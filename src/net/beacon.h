@@ -25,6 +25,10 @@ struct bm_snb {
 /* Builds a 22-octet secure network beacon authenticated with beacon_key. */
 int bm_beacon_snb_encode(const uint8_t beacon_key[BM_KEY_LEN], const struct bm_snb *b,
                          uint8_t out[BM_SNB_LEN]);
+/* The same from its fields, written straight into out (which holds no
+ * beacon if it fails); flags must hold only BM_SNB_FLAG_* bits. */
+int bm_beacon_snb_write(const uint8_t beacon_key[BM_KEY_LEN], uint8_t flags,
+                        const uint8_t network_id[8], uint32_t iv_index, uint8_t out[BM_SNB_LEN]);
 /* Parses without authenticating. BM_EMALFORMED for a bad length, type or
  * RFU flag bits. */
 int bm_beacon_snb_parse(const uint8_t *data, size_t len, struct bm_snb *b);
@@ -45,6 +49,8 @@ struct bm_udb {
     uint8_t uri_hash[4];
 };
 
+/* Writes the BM_UDB_LEN octets of a beacon without URI Hash. */
+void bm_beacon_udb_write(const uint8_t uuid[16], uint16_t oob_info, uint8_t out[BM_UDB_LEN]);
 int bm_beacon_udb_encode(const struct bm_udb *b, uint8_t *out, size_t out_size, size_t *out_len);
 /* Computes the URI hash (first 4 octets of s1(URI data)). */
 int bm_beacon_uri_hash(const uint8_t *uri_data, size_t len, uint8_t hash[4]);

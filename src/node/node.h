@@ -177,6 +177,10 @@ struct bm_node {
     bm_prov_fn prov_cb;
     void *prov_user;
 
+    /* GATT bearer: connections, proxy filters, advertising (node_gatt.c);
+     * here, not last, so that its fields are within cheap reach on Thumb-1 */
+    struct bm_gatt gatt;
+
     /* composition */
     struct bm_element elements[BM_CFG_ELEMENTS];
 
@@ -220,9 +224,6 @@ struct bm_node {
     /* friendship (src/friend): the Friend side and the Low Power side */
     struct bm_frnd frnd;
     struct bm_lpn lpn;
-
-    /* GATT bearer: connections, proxy filters, advertising (node_gatt.c) */
-    struct bm_gatt gatt;
 };
 
 /* True on a node acting as provisioner; a constant false when the role is

@@ -10,15 +10,11 @@
 
 void bm_node_send_unprov_beacon(struct bm_node *node)
 {
-    struct bm_udb udb = {.oob_info = 0};
     uint8_t adv[BM_ADV_MAX_LEN];
-    size_t blen = 0;
-    memcpy(udb.uuid, node->uuid, 16);
-    if (bm_beacon_udb_encode(&udb, adv + 2, BM_AD_MAX_DATA, &blen) != BM_OK)
-        return;
-    adv[0] = (uint8_t)(blen + 1);
+    bm_beacon_udb_write(node->uuid, 0, adv + 2);
+    adv[0] = BM_UDB_LEN + 1;
     adv[1] = BM_AD_MESH_BEACON;
-    size_t len = blen + 2;
+    size_t len = BM_UDB_LEN + 2;
     /* The name fills what is left of the 31 octets: complete if it fits,
      * else shortened (Core Supplement 1.2). */
     size_t room = BM_ADV_MAX_LEN - len;
@@ -39,13 +35,10 @@ int bm_node_net_beacon(const struct bm_node *node, const struct bm_subnet *sub,
                        uint8_t out[BM_SNB_LEN])
 {
     const struct bm_net_keyset *ks = bm_net_tx_keys(sub);
-    struct bm_snb b = {.iv_index = node->net.iv_index};
+    uint8_t flags = node->net.iv_update ? BM_SNB_FLAG_IVU : 0;
     if (sub->kr_phase == BM_KR_PHASE2)
-        b.flags |= BM_SNB_FLAG_KR;
-    if (node->net.iv_update)
-        b.flags |= BM_SNB_FLAG_IVU;
-    memcpy(b.network_id, ks->network_id, 8);
-    return bm_beacon_snb_encode(ks->beacon_key, &b, out);
+        flags |= BM_SNB_FLAG_KR;
+    return bm_beacon_snb_write(ks->beacon_key, flags, ks->network_id, node->net.iv_index, out);
 }
 
 void bm_node_send_net_beacons(struct bm_node *node)
@@ -63,21 +56,17 @@ void bm_node_send_net_beacons(struct bm_node *node)
 static void rx_snb(struct bm_node *node, const uint8_t *data, size_t len)
 {
     struct bm_snb b;
-    if (!node->provisioned || bm_beacon_snb_parse(data, len, &b) != BM_OK) {
-        node->stats.beacons_bad++;
-        return;
-    }
-    for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
-        const struct bm_subnet *sub = &node->net.subnets[i];
-        if (!sub->used)
-            continue;
-        for (int k = 0; k < 2; k++) {
-            if (k == 1 && sub->kr_phase == BM_KR_NORMAL)
-                break;
-            const struct bm_net_keyset *ks = &sub->keys[k];
-            if (memcmp(ks->network_id, b.network_id, 8) != 0)
-                continue;
-            if (bm_beacon_snb_auth(ks->beacon_key, data) == BM_OK) { /* parsed above */
+    if (node->provisioned && bm_beacon_snb_parse(data, len, &b) == BM_OK) {
+        for (size_t i = 0; i < BM_CFG_SUBNETS; i++) {
+            const struct bm_subnet *sub = &node->net.subnets[i];
+            /* the old key set, and during a Key Refresh the new one too */
+            size_t sets = !sub->used ? 0 : sub->kr_phase == BM_KR_NORMAL ? 1 : 2;
+            for (size_t k = 0; k < sets; k++) {
+                const struct bm_net_keyset *ks = &sub->keys[k];
+                /* the Network ID at data + 2, authenticated as parsed */
+                if (memcmp(ks->network_id, data + 2, 8) != 0 ||
+                    bm_beacon_snb_auth(ks->beacon_key, data) != BM_OK)
+                    continue;
                 node->stats.beacons_rx++;
                 uint16_t net_idx = sub->net_idx;
                 bm_node_kr_beacon(node, net_idx, (b.flags & BM_SNB_FLAG_KR) != 0, k == 1);

@@ -98,12 +98,13 @@ static void conn_open(struct bm_gatt_conn *c, uint16_t handle, uint16_t mtu, uin
     c->mtu = mtu;
 }
 
-/* Sends one proxy message of type on c, segmented over its MTU. */
+/* Sends one proxy message of type (1 octet or more) on c, segmented over
+ * its MTU (checked when c opened). */
 static int conn_send(struct bm_node *node, const struct bm_gatt_conn *c, uint8_t type,
                      const uint8_t *msg, size_t len)
 {
-    return bm_proxy_sar_send(type, msg, len, c->mtu, node->plat.gatt_send, node->plat.ctx,
-                             c->handle);
+    return bm_proxy_sar_send_valid(type, msg, len, c->mtu, node->plat.gatt_send, node->plat.ctx,
+                                   c->handle);
 }
 
 /* --- the GATT Proxy and Node Identity states (4.2.11, 4.2.12) --- */
@@ -136,8 +137,13 @@ void bm_node_gatt_proxy_set(struct bm_node *node, uint8_t value)
 
 static int subnet_slot(struct bm_node *node, uint16_t net_idx)
 {
-    struct bm_subnet *s = bm_net_subnet_find(&node->net, net_idx);
-    return s ? (int)(s - node->net.subnets) : -1;
+    /* a search, not a pointer difference: that divides by the struct's
+     * size (a multiplication and a literal on Thumb-1) */
+    const struct bm_subnet *s = bm_net_subnet_find(&node->net, net_idx);
+    for (size_t i = 0; i < BM_CFG_SUBNETS; i++)
+        if (s == &node->net.subnets[i])
+            return (int)i;
+    return -1;
 }
 
 /* Node Identity runs on subnet slot i until identity_until_ms[i]. */
@@ -310,7 +316,7 @@ void bm_node_gatt_rx_accepted(struct bm_node *node, uint16_t src)
     /* 6.7: what the client sends from goes on an accept list and off a
      * reject list, so its answers find it */
     struct bm_proxy_filter *f = &c->filter;
-    (f->type == BM_PROXY_FILTER_ACCEPT ? bm_proxy_filter_add : bm_proxy_filter_remove)(f, src);
+    bm_proxy_filter_edit(f, src, f->type == BM_PROXY_FILTER_ACCEPT);
 }
 
 /* --- proxy configuration (6.5, 6.6) --- */
@@ -558,9 +564,12 @@ void bm_node_gatt_rx(struct bm_node *node, uint16_t conn, const uint8_t *data, s
     size_t mlen;
     if (bm_proxy_sar_rx_add(&c->sar, data, len, now, &type, &msg, &mlen) != BM_OK)
         return;
-    /* copy out: handling may send, and reassembly state may be reused */
+    /* copy out: handling may send, and reassembly state may be reused;
+     * the message (in c->sar) is wiped there, so whatever it was, the
+     * reassembly state is as the connection began */
     uint8_t buf[BM_PROXY_MSG_MAX];
     memcpy(buf, msg, mlen);
+    bm_proxy_sar_rx_reset(&c->sar);
     bool prov = c->role == BM_GATT_ROLE_PROV_SERVER || c->role == BM_GATT_ROLE_PROV_CLIENT;
     /* 6.3.1 / 7.1: each service carries its own message types; others
      * are ignored */
