@@ -48,6 +48,17 @@ _Static_assert(SAME_AT(struct bm_rec_rpl, src, struct bm_rpl_entry, src) &&
                    SAME_AT(struct bm_rec_rpl, iv_index, struct bm_rpl_entry, iv_index) &&
                    sizeof(struct bm_rec_rpl) <= offsetof(struct bm_rpl_entry, mark_seq),
                "RPL record's run");
+/* A model configuration record's run from keys to pub is the model's */
+#define MODEL_RUN(m) (offsetof(struct bm_model, m) - offsetof(struct bm_model, keys))
+#define REC_RUN(m) (offsetof(struct bm_rec_model_cfg, m) - offsetof(struct bm_rec_model_cfg, keys))
+_Static_assert(MODEL_RUN(key_count) == REC_RUN(key_count) &&
+                   MODEL_RUN(subs) == REC_RUN(subs) &&
+                   MODEL_RUN(sub_count) == REC_RUN(sub_count) && MODEL_RUN(pub) == REC_RUN(pub),
+               "model configuration record's run");
+#define MODEL_CFG_RUN                                                                             \
+    (offsetof(struct bm_model, pub) + sizeof(struct bm_model_pub) - offsetof(struct bm_model, keys))
+#undef MODEL_RUN
+#undef REC_RUN
 #undef SAME_AT
 
 static void log_bad(struct bm_node *node, uint16_t key)
@@ -181,16 +192,14 @@ static int save_model_cfg(struct bm_node *node, size_t i, struct bm_rec_model_cf
         return bm_store_del(node, (uint16_t)(BM_REC_MODEL_CFG + node->model_slot[i]));
     }
     memset(r, 0, sizeof(*r));
-    r->key_count = m->key_count;
-    memcpy(r->keys, m->keys, sizeof(r->keys));
-    r->sub_count = m->sub_count;
+    /* keys, subs, their counts, pub (its label is encoded only with a
+     * virtual address) */
+    memcpy(r->keys, m->keys, MODEL_CFG_RUN);
     for (uint8_t s = 0; s < m->sub_count; s++) {
-        r->subs[s] = m->subs[s];
         /* the Label UUID of a virtual subscription (the node's label table) */
         if (bm_addr_is_virtual(m->subs[s]))
             bm_access_labels(node, m->subs[s], &r->sub_labels[s], 1);
     }
-    r->pub = m->pub; /* the label is encoded only with a virtual address */
     return save_model_rec(node, i, BM_REC_MODEL_CFG, BM_RK_MODEL_CFG, r, true);
 }
 
