@@ -288,11 +288,10 @@ static bool xmit_ok(const struct bm_adv_xmit *x)
     return x->count >= 1 && x->interval_ms >= 10 && tenths * 10 == x->interval_ms;
 }
 
-/* The record of kind k after its version octet ver. */
-static void walk(struct cur *c, enum bm_rec_kind k, void *rec, uint8_t ver)
+/* The record of kind k after its version octet; v1: a PROV record of
+ * version 1 (only ever decoded), which has fields of its own. */
+static void walk(struct cur *c, enum bm_rec_kind k, void *rec, bool v1)
 {
-    /* PROV v1 (only ever decoded) has fields of its own */
-    bool v1 = k == BM_RK_PROV && ver == 1;
     const struct kind *kd = &kinds[k];
     xfer(c, rec, &fields[v1 ? F_PROV_V1 : kd->first], v1 ? F_IV - F_PROV_V1 : kd->n);
     switch (k) {
@@ -384,7 +383,7 @@ size_t bm_rec_encode(enum bm_rec_kind k, const void *rec, uint8_t *out)
     struct cur c = {out, NULL, true, false};
     *c.p++ = BM_REC_VERSION;
     /* encoding only reads the struct */
-    walk(&c, k, (void *)rec, BM_REC_VERSION);
+    walk(&c, k, (void *)rec, false);
     return (size_t)(c.p - out);
 }
 
@@ -399,9 +398,10 @@ int bm_rec_decode(enum bm_rec_kind k, const uint8_t *in, size_t len, void *rec)
     }
     struct cur c = {(uint8_t *)in, in + len, false, len == 0};
     uint8_t ver = c.bad ? 0 : *c.p++;
-    if (ver != BM_REC_VERSION && !(ver == 1 && k == BM_RK_PROV))
+    bool v1 = ver == 1 && k == BM_RK_PROV;
+    if (ver != BM_REC_VERSION && !v1)
         c.bad = true;
-    walk(&c, k, &tmp, ver);
+    walk(&c, k, &tmp, v1);
     bool good = !c.bad && c.p == c.end;
     if (good)
         memcpy(rec, &tmp, kinds[k].size);
