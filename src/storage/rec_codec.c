@@ -92,38 +92,31 @@ static void bytes(struct cur *c, uint8_t *v, size_t n)
     c->p += n;
 }
 
-/* Moves fields f[0..n) of the struct at rec in the cursor's direction. */
+/* Moves fields f[0..n) of the struct at rec in the cursor's direction.
+ * An integer member holds the octets of its field in the host's order:
+ * reversed when that is big-endian (the test is a constant). */
 static void xfer(struct cur *c, void *rec, const struct field *f, size_t n)
 {
+    const union {
+        uint16_t u;
+        uint8_t b[2];
+    } order = {1};
     for (; n > 0 && !c->bad; n--, f++) {
         uint8_t *v = (uint8_t *)rec + f->off;
         uint8_t t = f->type;
-        if (t == T_OCTETS16) {
-            bytes(c, v, 16);
-            continue;
-        }
-        uint8_t w = t < T_U16 ? 1 : t < T_U32 ? 2 : 4;
+        uint8_t w = t < T_U16 ? 1 : t < T_U32 ? 2 : t == T_U32 ? 4 : 16;
         if (!c->enc && (size_t)(c->end - c->p) < w) {
             c->bad = true;
             return;
         }
-        uint32_t x = 0;
-        if (c->enc) {
-            x = w == 1 ? *v : w == 2 ? *(uint16_t *)v : *(uint32_t *)v;
-            for (uint8_t k = 0; k < w; k++)
-                c->p[k] = (uint8_t)(x >> (8 * k));
-        } else {
-            for (uint8_t k = w; k > 0; k--)
-                x = x << 8 | c->p[k - 1];
-            if (w < 4 && x > type_max[t])
-                c->bad = true;
-            else if (w == 1)
-                *v = (uint8_t)x;
-            else if (w == 2)
-                *(uint16_t *)v = (uint16_t)x;
-            else
-                *(uint32_t *)v = x;
-        }
+        uint8_t *to = c->enc ? c->p : v;
+        const uint8_t *from = c->enc ? v : c->p;
+        bool swap = order.b[0] == 0 && w <= 4;
+        for (uint8_t k = 0; k < w; k++)
+            to[k] = from[swap ? w - 1 - k : k];
+        /* decoding: the integer is in the member now */
+        if (!c->enc && w <= 2 && (w == 1 ? *v : *(uint16_t *)v) > type_max[t])
+            c->bad = true;
         c->p += w;
     }
 }
