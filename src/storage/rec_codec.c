@@ -79,19 +79,6 @@ static void check(struct cur *c, bool ok)
         c->bad = true;
 }
 
-static void bytes(struct cur *c, uint8_t *v, size_t n)
-{
-    if (!c->enc && (size_t)(c->end - c->p) < n) {
-        c->bad = true;
-        return;
-    }
-    if (c->enc)
-        memcpy(c->p, v, n);
-    else
-        memcpy(v, c->p, n);
-    c->p += n;
-}
-
 /* Moves fields f[0..n) of the struct at rec in the cursor's direction.
  * An integer member holds the octets of its field in the host's order:
  * reversed when that is big-endian (the test is a constant). */
@@ -137,7 +124,8 @@ enum {
     F_KEY_IDX = F_MODEL + 12,
     F_SUB = F_KEY_IDX + 1,
     F_LABEL = F_SUB + 1,
-    F_PROVISIONER = F_LABEL + 1,
+    F_OCTET = F_LABEL + 1,
+    F_PROVISIONER = F_OCTET + 1,
     F_DB = F_PROVISIONER + 2,
     F_END = BM_CFG_PROVISIONER ? F_DB + 4 : F_PROVISIONER
 };
@@ -211,11 +199,12 @@ static const struct field fields[] = {
     F(struct bm_rec_model_cfg, pub.period, T_U8),
     F(struct bm_rec_model_cfg, pub.retransmit, T_U8),
 
-    /* one AppKey index, one subscription, one Label UUID (at offset 0:
-     * walk passes the array element) */
+    /* one AppKey index, one subscription, one Label UUID, one octet of a
+     * model's state (at offset 0: walk passes the array element) */
     [F_KEY_IDX] = {0, T_IDX},
     [F_SUB] = {0, T_SUB},
     [F_LABEL] = {0, T_OCTETS16},
+    [F_OCTET] = {0, T_U8},
 
 #if BM_CFG_PROVISIONER
     [F_PROVISIONER] = F(struct bm_rec_provisioner, net_idx, T_IDX),
@@ -356,11 +345,10 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, bool v1)
         /* decoding: the rest of the record (encoding: len is 1..8) */
         size_t n = c->enc ? r->len : (size_t)(c->end - c->p);
         check(c, n >= 1 && n <= BM_MODEL_SAVED_MAX);
-        if (!c->bad) {
-            bytes(c, r->state, n);
-            if (!c->enc)
-                r->len = (uint8_t)n;
-        }
+        for (size_t i = 0; i < n && !c->bad; i++)
+            xfer(c, &r->state[i], &fields[F_OCTET], 1);
+        if (!c->enc)
+            r->len = (uint8_t)n;
         break;
     }
     case BM_RK_MODEL_ID:
