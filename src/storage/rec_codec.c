@@ -342,13 +342,13 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, bool v1)
     }
     case BM_RK_MODEL_STATE: {
         struct bm_rec_model_state *r = rec;
-        /* decoding: the rest of the record (encoding: len is 1..8) */
-        size_t n = c->enc ? r->len : (size_t)(c->end - c->p);
-        check(c, n >= 1 && n <= BM_MODEL_SAVED_MAX);
-        for (size_t i = 0; i < n && !c->bad; i++)
-            xfer(c, &r->state[i], &fields[F_OCTET], 1);
+        /* decoding: the rest of the record (beyond 255 octets, the length
+         * check after the walk rejects it; encoding: len is 1..8) */
         if (!c->enc)
-            r->len = (uint8_t)n;
+            r->len = (uint8_t)(c->end - c->p);
+        check(c, r->len >= 1 && r->len <= BM_MODEL_SAVED_MAX);
+        for (uint8_t i = 0; i < r->len && !c->bad; i++)
+            xfer(c, &r->state[i], &fields[F_OCTET], 1);
         break;
     }
     case BM_RK_MODEL_ID:
