@@ -292,8 +292,8 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, bool v1)
     }
     case BM_RK_NET: {
         const struct bm_rec_net *r = rec;
-        if (r->phase == 1 || r->phase == 2)
-            xfer(c, rec, &fields[F_NET + 3], 1);
+        /* the new key in phases 1 and 2 (phase is 0..2, or c->bad) */
+        xfer(c, rec, &fields[F_NET + 3], r->phase != 0);
         break;
     }
     case BM_RK_CFG: {
@@ -334,9 +334,9 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, bool v1)
                 xfer(c, r->sub_labels[i], &fields[F_LABEL], 1);
         }
         xfer(c, r, &fields[F_MODEL + 5], 1);
-        if (is_virtual(r->pub.addr))
-            xfer(c, r, &fields[F_MODEL + 6], 1);
-        xfer(c, r, &fields[F_MODEL + 7], 5);
+        /* the rest of the publication, from its label if it has one */
+        size_t skip = is_virtual(r->pub.addr) ? 0 : 1;
+        xfer(c, r, &fields[F_MODEL + 6 + skip], 6 - skip);
         check(c, r->pub.ttl <= 127 || r->pub.ttl == 0xff);
         break;
     }
