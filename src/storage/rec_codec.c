@@ -108,6 +108,14 @@ static void xfer(struct cur *c, void *rec, const struct field *f, size_t n)
     }
 }
 
+/* Moves field f of each of the n elements of the array at v (stride
+ * octets apart). */
+static void xfer_each(struct cur *c, void *v, size_t stride, size_t n, const struct field *f)
+{
+    for (size_t i = 0; i < n; i++)
+        xfer(c, (uint8_t *)v + i * stride, f, 1); /* nothing once c->bad */
+}
+
 /* Every record's fields, in one table: where each kind's run starts (a
  * run longer than the room its start leaves overlaps the next one's
  * initializers: a compile error). */
@@ -324,8 +332,7 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, bool v1)
     }
     case BM_RK_MODEL_CFG: {
         struct bm_rec_model_cfg *r = rec;
-        for (uint8_t i = 0; i < r->key_count && !c->bad; i++)
-            xfer(c, &r->keys[i], &fields[F_KEY_IDX], 1);
+        xfer_each(c, r->keys, sizeof(r->keys[0]), r->key_count, &fields[F_KEY_IDX]);
         xfer(c, r, &fields[F_MODEL + 4], 1);
         for (uint8_t i = 0; i < r->sub_count && !c->bad; i++) {
             xfer(c, &r->subs[i], &fields[F_SUB], 1);
@@ -347,8 +354,7 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, bool v1)
         if (!c->enc)
             r->len = (uint8_t)(c->end - c->p);
         check(c, r->len >= 1 && r->len <= BM_MODEL_SAVED_MAX);
-        for (uint8_t i = 0; i < r->len && !c->bad; i++)
-            xfer(c, &r->state[i], &fields[F_OCTET], 1);
+        xfer_each(c, r->state, 1, r->len, &fields[F_OCTET]);
         break;
     }
     case BM_RK_MODEL_ID:
