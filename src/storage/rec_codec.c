@@ -383,8 +383,8 @@ int bm_rec_decode(enum bm_rec_kind k, const uint8_t *in, size_t len, void *rec)
         in = none;
         len = 0;
     }
-    struct cur c = {(uint8_t *)in, in + len, false, len == 0};
-    uint8_t ver = c.bad ? 0 : *c.p++;
+    struct cur c = {(uint8_t *)in, in + len, false, false};
+    uint8_t ver = len ? *c.p++ : 0; /* none: no version */
     bool v1 = ver == 1 && k == BM_RK_PROV;
     if (ver != BM_REC_VERSION && !v1)
         c.bad = true;
