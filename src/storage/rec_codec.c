@@ -40,6 +40,7 @@ enum ftype {
     T_INTERVAL,  /* transmit interval 10..320 ms in steps of 10 (in_range) */
     T_FEATURES,  /* four heartbeat feature bits (4.2.17.5) */
     T_SUB,       /* a group but all-nodes (4.2.3), or virtual (in walk) */
+    T_HB_DST,    /* heartbeat destination: not virtual (4.2.17-4.2.18; in_range) */
     T_NEXT_ADDR, /* unicast, or one past the last when all are used */
     /* 4 octets: any value */
     T_U32,
@@ -55,7 +56,7 @@ static const uint16_t type_max[T_U32] = {
     [T_NKEYS] = BM_CFG_MODEL_KEYS, [T_NSUBS] = BM_CFG_MODEL_SUBS,
     [T_U16] = 0xffff,     [T_IDX] = 0x0fff,
     [T_UNICAST] = 0x7fff, [T_INTERVAL] = 320,
-    [T_FEATURES] = 0x000f, [T_SUB] = 0xfffe,
+    [T_FEATURES] = 0x000f, [T_SUB] = 0xfffe, [T_HB_DST] = 0xffff,
     [T_NEXT_ADDR] = 0x8000,
 };
 
@@ -79,12 +80,17 @@ static void check(struct cur *c, bool ok)
         c->bad = true;
 }
 
-/* A 1- or 2-octet integer of type t is valid: at most its maximum, and
- * for Network Transmit / Relay Retransmit (4.2.19-4.2.20) at least one
+static bool is_virtual(uint16_t a)
+{
+    return (a & 0xc000) == 0x8000;
+}
+
+/* A 1- or 2-octet integer of type t is valid: at most its maximum; for
+ * Network Transmit / Relay Retransmit (4.2.19-4.2.20) at least one
  * transmission, at least 10 ms apart, in steps of 10 ms: x / 10 is
  * x * 52,429 >> 19 for every 16-bit x (the error x * 0.4e-6 stays below
  * 1/10; no call to libgcc's division on Cortex-M0+; test_persist decodes
- * every 16-bit interval). */
+ * every 16-bit interval); a heartbeat destination not virtual. */
 static bool in_range(uint8_t t, uint32_t x)
 {
     if (x > type_max[t])
@@ -93,6 +99,8 @@ static bool in_range(uint8_t t, uint32_t x)
         return x >= 1;
     if (t == T_INTERVAL)
         return x >= 10 && (x * 52429u >> 19) * 10 == x;
+    if (t == T_HB_DST)
+        return !is_virtual((uint16_t)x);
     return true;
 }
 
@@ -196,14 +204,14 @@ static const struct field fields[] = {
     F(struct bm_rec_cfg, ttl, T_TTL),
 
     /* 4.2.17-4.2.18: a subscription names no source or a unicast one */
-    [F_HB] = F(struct bm_rec_hb, pub_dst, T_U16),
+    [F_HB] = F(struct bm_rec_hb, pub_dst, T_HB_DST),
     F(struct bm_rec_hb, pub_count, T_U16),
     F(struct bm_rec_hb, pub_period_log, T_PERIOD_LOG),
     F(struct bm_rec_hb, pub_ttl, T_TTL),
     F(struct bm_rec_hb, pub_features, T_FEATURES),
     F(struct bm_rec_hb, pub_net_idx, T_IDX),
     F(struct bm_rec_hb, sub_src, T_UNICAST),
-    F(struct bm_rec_hb, sub_dst, T_U16),
+    F(struct bm_rec_hb, sub_dst, T_HB_DST),
 
     [F_RPL] = F(struct bm_rec_rpl, src, T_UNICAST),
     F(struct bm_rec_rpl, seq, T_U32),
@@ -274,11 +282,6 @@ static const struct kind {
     [BM_RK_MODEL_ID] = {F_MODEL, 3, sizeof(struct bm_rec_model_id)},
 };
 
-static bool is_virtual(uint16_t a)
-{
-    return (a & 0xc000) == 0x8000;
-}
-
 /* A node's unicast range: addr is unicast (<= 0x7fff by its table). */
 static bool range_ok(uint16_t addr, uint8_t elements)
 {
@@ -314,11 +317,6 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, bool v1)
     case BM_RK_CFG: {
         const struct bm_rec_cfg *r = rec;
         check(c, r->ttl != 1); /* the transmit settings: their types */
-        break;
-    }
-    case BM_RK_HB: {
-        const struct bm_rec_hb *r = rec;
-        check(c, !is_virtual(r->pub_dst) && !is_virtual(r->sub_dst));
         break;
     }
     case BM_RK_PROVISIONER: {
