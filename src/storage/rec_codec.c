@@ -33,6 +33,7 @@ enum ftype {
     T_ELEM,       /* element index */
     T_NKEYS,      /* a model's bound AppKeys */
     T_NSUBS,      /* a model's subscriptions */
+    T_PUB_TTL,    /* 0..127, or 0xff: the Default TTL (4.2.2.5; in_range) */
     /* 2 octets */
     T_U16,
     T_IDX,       /* NetKey / AppKey index (4.3.1.1) */
@@ -53,7 +54,7 @@ static const uint16_t type_max[T_U32] = {
     [T_0_2] = 2,          [T_IV_FLAGS] = 0x03,
     [T_XMIT_COUNT] = 8,   [T_TTL] = 127,
     [T_PERIOD_LOG] = 0x11, [T_ELEM] = BM_CFG_ELEMENTS - 1,
-    [T_NKEYS] = BM_CFG_MODEL_KEYS, [T_NSUBS] = BM_CFG_MODEL_SUBS,
+    [T_NKEYS] = BM_CFG_MODEL_KEYS, [T_NSUBS] = BM_CFG_MODEL_SUBS, [T_PUB_TTL] = 0xff,
     [T_U16] = 0xffff,     [T_IDX] = 0x0fff,
     [T_UNICAST] = 0x7fff, [T_INTERVAL] = 320,
     [T_FEATURES] = 0x000f, [T_SUB] = 0xfffe, [T_HB_DST] = 0xffff,
@@ -90,7 +91,8 @@ static bool is_virtual(uint16_t a)
  * transmission, at least 10 ms apart, in steps of 10 ms: x / 10 is
  * x * 52,429 >> 19 for every 16-bit x (the error x * 0.4e-6 stays below
  * 1/10; no call to libgcc's division on Cortex-M0+; test_persist decodes
- * every 16-bit interval); a heartbeat destination not virtual. */
+ * every 16-bit interval); a publication TTL 0..127 or 0xff; a heartbeat
+ * destination not virtual. */
 static bool in_range(uint8_t t, uint32_t x)
 {
     if (x > type_max[t])
@@ -99,6 +101,8 @@ static bool in_range(uint8_t t, uint32_t x)
         return x >= 1;
     if (t == T_INTERVAL)
         return x >= 10 && (x * 52429u >> 19) * 10 == x;
+    if (t == T_PUB_TTL)
+        return x <= 127 || x == 0xff;
     if (t == T_HB_DST)
         return !is_virtual((uint16_t)x);
     return true;
@@ -228,7 +232,7 @@ static const struct field fields[] = {
     F(struct bm_rec_model_cfg, pub.label, T_OCTETS16),
     F(struct bm_rec_model_cfg, pub.app_idx, T_IDX),
     F(struct bm_rec_model_cfg, pub.cred, T_FLAG),
-    F(struct bm_rec_model_cfg, pub.ttl, T_U8),
+    F(struct bm_rec_model_cfg, pub.ttl, T_PUB_TTL),
     F(struct bm_rec_model_cfg, pub.period, T_U8),
     F(struct bm_rec_model_cfg, pub.retransmit, T_U8),
 
@@ -349,7 +353,6 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, bool v1)
         /* the rest of the publication, from its label if it has one */
         size_t skip = is_virtual(r->pub.addr) ? 0 : 1;
         xfer(c, r, &fields[F_MODEL + 6 + skip], 6 - skip);
-        check(c, r->pub.ttl <= 127 || r->pub.ttl == 0xff);
         break;
     }
     case BM_RK_MODEL_STATE: {
