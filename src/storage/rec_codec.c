@@ -33,11 +33,13 @@ enum ftype {
     T_ELEM,       /* element index */
     T_NKEYS,      /* a model's bound AppKeys */
     T_NSUBS,      /* a model's subscriptions */
+    T_ELEMENTS,   /* a node's element count, 1..255 (in_range) */
     T_PUB_TTL,    /* 0..127, or 0xff: the Default TTL (4.2.2.5; in_range) */
     /* 2 octets */
     T_U16,
     T_IDX,       /* NetKey / AppKey index (4.3.1.1) */
-    T_UNICAST,   /* a 0 beside it is checked apart */
+    T_UNICAST,   /* or 0: unassigned */
+    T_NODE_ADDR, /* unicast, not 0 (in_range) */
     T_INTERVAL,  /* transmit interval 10..320 ms in steps of 10 (in_range) */
     T_FEATURES,  /* four heartbeat feature bits (4.2.17.5) */
     T_SUB,       /* a group but all-nodes (4.2.3), or virtual (in walk) */
@@ -54,9 +56,9 @@ static const uint16_t type_max[T_U32] = {
     [T_0_2] = 2,          [T_IV_FLAGS] = 0x03,
     [T_XMIT_COUNT] = 8,   [T_TTL] = 127,
     [T_PERIOD_LOG] = 0x11, [T_ELEM] = BM_CFG_ELEMENTS - 1,
-    [T_NKEYS] = BM_CFG_MODEL_KEYS, [T_NSUBS] = BM_CFG_MODEL_SUBS, [T_PUB_TTL] = 0xff,
+    [T_NKEYS] = BM_CFG_MODEL_KEYS, [T_NSUBS] = BM_CFG_MODEL_SUBS, [T_ELEMENTS] = 0xff, [T_PUB_TTL] = 0xff,
     [T_U16] = 0xffff,     [T_IDX] = 0x0fff,
-    [T_UNICAST] = 0x7fff, [T_INTERVAL] = 320,
+    [T_UNICAST] = 0x7fff, [T_NODE_ADDR] = 0x7fff, [T_INTERVAL] = 320,
     [T_FEATURES] = 0x000f, [T_SUB] = 0xfffe, [T_HB_DST] = 0xffff,
     [T_NEXT_ADDR] = 0x8000,
 };
@@ -86,19 +88,19 @@ static bool is_virtual(uint16_t a)
     return (a & 0xc000) == 0x8000;
 }
 
-/* A 1- or 2-octet integer of type t is valid: at most its maximum; for
- * Network Transmit / Relay Retransmit (4.2.19-4.2.20) at least one
- * transmission, at least 10 ms apart, in steps of 10 ms: x / 10 is
- * x * 52,429 >> 19 for every 16-bit x (the error x * 0.4e-6 stays below
- * 1/10; no call to libgcc's division on Cortex-M0+; test_persist decodes
- * every 16-bit interval); a publication TTL 0..127 or 0xff; a heartbeat
- * destination not virtual. */
+/* A 1- or 2-octet integer of type t is valid: at most its maximum; a
+ * node's address and element count not 0; for Network Transmit / Relay
+ * Retransmit (4.2.19-4.2.20) at least one transmission, at least 10 ms
+ * apart, in steps of 10 ms: x / 10 is x * 52,429 >> 19 for every 16-bit
+ * x (the error x * 0.4e-6 stays below 1/10; no call to libgcc's division
+ * on Cortex-M0+; test_persist decodes every 16-bit interval); a
+ * publication TTL 0..127 or 0xff; a heartbeat destination not virtual. */
 static bool in_range(uint8_t t, uint32_t x)
 {
     if (x > type_max[t])
         return false;
-    if (t == T_XMIT_COUNT)
-        return x >= 1;
+    if (t == T_XMIT_COUNT || t == T_ELEMENTS || t == T_NODE_ADDR)
+        return x != 0;
     if (t == T_INTERVAL)
         return x >= 10 && (x * 52429u >> 19) * 10 == x;
     if (t == T_PUB_TTL)
@@ -170,18 +172,18 @@ enum {
 #define F(type, member, t) {offsetof(type, member), t}
 
 static const struct field fields[] = {
-    [F_PROV] = F(struct bm_rec_prov, addr, T_UNICAST),
+    [F_PROV] = F(struct bm_rec_prov, addr, T_NODE_ADDR),
     F(struct bm_rec_prov, dev_key, T_OCTETS16),
-    F(struct bm_rec_prov, elements, T_U8),
+    F(struct bm_rec_prov, elements, T_ELEMENTS),
 
     /* v1: ver addr net_idx net_key dev_key iv_index flags elements */
-    [F_PROV_V1] = F(struct bm_rec_prov, addr, T_UNICAST),
+    [F_PROV_V1] = F(struct bm_rec_prov, addr, T_NODE_ADDR),
     F(struct bm_rec_prov, net_idx, T_IDX),
     F(struct bm_rec_prov, net_key, T_OCTETS16),
     F(struct bm_rec_prov, dev_key, T_OCTETS16),
     F(struct bm_rec_prov, iv_index, T_U32),
     F(struct bm_rec_prov, flags, T_IV_FLAGS),
-    F(struct bm_rec_prov, elements, T_U8),
+    F(struct bm_rec_prov, elements, T_ELEMENTS),
 
     [F_IV] = F(struct bm_rec_iv, iv_index, T_U32),
     F(struct bm_rec_iv, flags, T_IV_FLAGS),
@@ -217,7 +219,7 @@ static const struct field fields[] = {
     F(struct bm_rec_hb, sub_src, T_UNICAST),
     F(struct bm_rec_hb, sub_dst, T_HB_DST),
 
-    [F_RPL] = F(struct bm_rec_rpl, src, T_UNICAST),
+    [F_RPL] = F(struct bm_rec_rpl, src, T_NODE_ADDR),
     F(struct bm_rec_rpl, seq, T_U32),
     F(struct bm_rec_rpl, iv_index, T_U32),
 
@@ -248,8 +250,8 @@ static const struct field fields[] = {
     F(struct bm_rec_provisioner, next_addr, T_NEXT_ADDR),
 
     [F_DB] = F(struct bm_rec_db, uuid, T_OCTETS16),
-    F(struct bm_rec_db, addr, T_UNICAST),
-    F(struct bm_rec_db, elements, T_U8),
+    F(struct bm_rec_db, addr, T_NODE_ADDR),
+    F(struct bm_rec_db, elements, T_ELEMENTS),
     F(struct bm_rec_db, dev_key, T_OCTETS16),
 #endif
 };
@@ -286,10 +288,11 @@ static const struct kind {
     [BM_RK_MODEL_ID] = {F_MODEL, 3, sizeof(struct bm_rec_model_id)},
 };
 
-/* A node's unicast range: addr is unicast (<= 0x7fff by its table). */
+/* A node's unicast range: addr unicast and not 0, elements not 0 (their
+ * types). */
 static bool range_ok(uint16_t addr, uint8_t elements)
 {
-    return addr != 0 && elements != 0 && addr + elements - 1 <= 0x7fff;
+    return addr + elements - 1 <= 0x7fff;
 }
 
 /* The record of kind k after its version octet; v1: a PROV record of
@@ -336,7 +339,7 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, bool v1)
     case BM_RK_RPL: {
         const struct bm_rec_rpl *r = rec;
         /* the mark may run past the 24-bit space by at most one block */
-        check(c, r->src != 0 && r->seq <= 0xffffffu + (uint32_t)BM_CFG_RPL_STORE_BLOCK);
+        check(c, r->seq <= 0xffffffu + (uint32_t)BM_CFG_RPL_STORE_BLOCK);
         break;
     }
     case BM_RK_MODEL_CFG: {
