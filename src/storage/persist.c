@@ -163,13 +163,14 @@ static uint16_t find_slot(struct bm_node *node, size_t i, bool any_free)
     return SLOT_NONE;
 }
 
-/* Stores rec, a model record of kind k whose struct starts with the
- * identity (filled here), under base + the slot of models[i]: the one
- * found when it was restored, else the first that holds neither another
- * model's records nor a live model. */
-static int save_model_rec(struct bm_node *node, size_t i, uint16_t base, enum bm_rec_kind k,
-                          void *rec, bool if_changed)
+/* Stores rec, a model record of kind k (MODEL_CFG, only when its bytes
+ * changed, or MODEL_STATE, whose caller compared them with model_saved)
+ * whose struct starts with the identity (filled here), under the slot of
+ * models[i]: the one found when it was restored, else the first that holds
+ * neither another model's records nor a live model. */
+static int save_model_rec(struct bm_node *node, size_t i, enum bm_rec_kind k, void *rec)
 {
+    bool cfg = k == BM_RK_MODEL_CFG;
     uint16_t *slot = &node->model_slot[i];
     if (*slot == SLOT_NONE)
         *slot = find_slot(node, i, true);
@@ -179,7 +180,8 @@ static int save_model_rec(struct bm_node *node, size_t i, uint16_t base, enum bm
         return BM_ENOSPC;
     }
     *(struct bm_rec_model_id *)rec = mid_of(&node->models[i]);
-    return save_rec(node, (uint16_t)(base + *slot), k, rec, if_changed);
+    return save_rec(node, (uint16_t)((cfg ? BM_REC_MODEL_CFG : BM_REC_MODEL_STATE) + *slot), k,
+                    rec, cfg);
 }
 
 /* A model's configuration record; deleted when it has none. */
@@ -200,7 +202,7 @@ static int save_model_cfg(struct bm_node *node, size_t i, struct bm_rec_model_cf
         if (bm_addr_is_virtual(m->subs[s]))
             bm_access_labels(node, m->subs[s], &r->sub_labels[s], 1);
     }
-    return save_model_rec(node, i, BM_REC_MODEL_CFG, BM_RK_MODEL_CFG, r, true);
+    return save_model_rec(node, i, BM_RK_MODEL_CFG, r);
 }
 
 /* --- writing --- */
@@ -299,7 +301,7 @@ void bm_persist_model_states(struct bm_node *node)
         if (n == node->model_saved_len[i] && memcmp(node->model_saved[i], r.state, n) == 0)
             continue;
         r.len = (uint8_t)n;
-        if (save_model_rec(node, i, BM_REC_MODEL_STATE, BM_RK_MODEL_STATE, &r, false) == BM_OK) {
+        if (save_model_rec(node, i, BM_RK_MODEL_STATE, &r) == BM_OK) {
             memcpy(node->model_saved[i], r.state, n);
             node->model_saved_len[i] = (uint8_t)n;
         }
