@@ -91,11 +91,14 @@ static int load_rec(struct bm_node *node, uint16_t key, enum bm_rec_kind k, void
     return rc;
 }
 
-/* Encodes rec as kind k and stores it under key; with if_changed, only
- * when the encoding differs from the stored bytes. */
-static int save_rec(struct bm_node *node, uint16_t key, enum bm_rec_kind k, const void *rec,
-                    bool if_changed)
+/* Encodes rec as kind k and stores it under key. The records sync keeps
+ * (NET, APP, CFG, HB, MODEL_CFG and the provisioner's) are written only
+ * when their encoding differs from the stored bytes; the others (PROV, IV,
+ * RPL, MODEL_STATE) whenever asked: their callers know they changed. */
+static int save_rec(struct bm_node *node, uint16_t key, enum bm_rec_kind k, const void *rec)
 {
+    bool if_changed = k != BM_RK_PROV && k != BM_RK_IV && k != BM_RK_RPL &&
+                      k != BM_RK_MODEL_STATE;
     /* the new encoding, then the stored one (one buffer, one wipe) */
     uint8_t buf[2 * BM_REC_MODEL_CFG_MAX + 1];
     uint8_t *cur = buf + BM_REC_MODEL_CFG_MAX;
@@ -120,7 +123,7 @@ static void keep_first(int *first, int rc)
 static void sync_rec(struct bm_node *node, int *first, uint16_t key, enum bm_rec_kind k,
                      const void *rec)
 {
-    keep_first(first, rec ? save_rec(node, key, k, rec, true) : bm_store_del(node, key));
+    keep_first(first, rec ? save_rec(node, key, k, rec) : bm_store_del(node, key));
 }
 
 /* --- model record slots --- */
@@ -181,7 +184,7 @@ static int save_model_rec(struct bm_node *node, size_t i, enum bm_rec_kind k, vo
     }
     *(struct bm_rec_model_id *)rec = mid_of(&node->models[i]);
     return save_rec(node, (uint16_t)((cfg ? BM_REC_MODEL_CFG : BM_REC_MODEL_STATE) + *slot), k,
-                    rec, cfg);
+                    rec);
 }
 
 /* A model's configuration record; deleted when it has none. */
@@ -226,7 +229,7 @@ int bm_persist_iv(struct bm_node *node)
     uint32_t into, hours = bm_node_iv_hours(ms, &into);
     if (hours < 0xffff)
         r.hours = (uint16_t)hours;
-    int rc = save_rec(node, BM_REC_IV, BM_RK_IV, &r, false);
+    int rc = save_rec(node, BM_REC_IV, BM_RK_IV, &r);
     if (rc == BM_OK)
         node->iv_hours_saved = r.hours;
     return rc;
@@ -321,7 +324,7 @@ void bm_persist_rpl(struct bm_node *node, uint16_t i)
         e->seq < e->mark_seq + (uint32_t)BM_CFG_RPL_STORE_BLOCK)
         return;
     /* the entry starts like its record (asserted above) */
-    if (save_rec(node, (uint16_t)(BM_REC_RPL + i), BM_RK_RPL, e, false) != BM_OK) {
+    if (save_rec(node, (uint16_t)(BM_REC_RPL + i), BM_RK_RPL, e) != BM_OK) {
         bm_node_log(node, BM_LOG_ERR, "store", "rpl src=0x%04x not stored", e->src);
         return;
     }
@@ -367,7 +370,7 @@ int bm_persist_provisioned(struct bm_node *node)
     keep_first(&first, bm_persist_sync(node));
     keep_first(&first, bm_persist_iv(node));
     keep_first(&first, bm_persist_seq(node, node->seq_reserved));
-    keep_first(&first, save_rec(node, BM_REC_PROV, BM_RK_PROV, &p, false));
+    keep_first(&first, save_rec(node, BM_REC_PROV, BM_RK_PROV, &p));
     bm_crypto_wipe(&p, sizeof(p));
     return first;
 }
@@ -542,7 +545,7 @@ static void load_rpl(struct bm_node *node)
         e->mark_seq = r.seq;
         e->mark_iv = r.iv_index;
         e->marked = true;
-        if (n != i && save_rec(node, (uint16_t)(BM_REC_RPL + n), BM_RK_RPL, &r, false) == BM_OK)
+        if (n != i && save_rec(node, (uint16_t)(BM_REC_RPL + n), BM_RK_RPL, &r) == BM_OK)
             bm_store_del(node, key);
     }
 }
