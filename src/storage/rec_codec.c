@@ -115,10 +115,7 @@ static bool in_range(uint8_t t, uint32_t x)
  * reversed when that is big-endian (the test is a constant). */
 static void xfer(struct cur *c, void *rec, const struct field *f, size_t n)
 {
-    const union {
-        uint16_t u;
-        uint8_t b[2];
-    } order = {1};
+    const uint16_t one = 1; /* its first octet is 0 on a big-endian host */
     for (; n > 0 && !c->bad; n--, f++) {
         uint8_t *v = (uint8_t *)rec + f->off;
         uint8_t t = f->type;
@@ -129,7 +126,7 @@ static void xfer(struct cur *c, void *rec, const struct field *f, size_t n)
         }
         uint8_t *to = c->enc ? c->p : v;
         const uint8_t *from = c->enc ? v : c->p;
-        bool swap = order.b[0] == 0 && w <= 4;
+        bool swap = *(const uint8_t *)&one == 0 && w <= 4;
         for (uint8_t k = 0; k < w; k++)
             to[k] = from[swap ? w - 1 - k : k];
         /* decoding: the integer is in the member now */
