@@ -134,9 +134,10 @@ static struct bm_rec_model_id mid_of(const struct bm_model *m)
     return mid;
 }
 
-static bool mid_eq(const struct bm_rec_model_id *a, const struct bm_rec_model_id *b)
+/* The record's identity is the model's. */
+static bool mid_is(const struct bm_rec_model_id *mid, const struct bm_model *m)
 {
-    return a->elem == b->elem && a->company == b->company && a->id == b->id;
+    return mid->elem == m->elem && mid->company == m->type->company && mid->id == m->type->id;
 }
 
 static bool slot_claimed(const struct bm_node *node, uint16_t k, size_t except)
@@ -152,7 +153,6 @@ static bool slot_claimed(const struct bm_node *node, uint16_t k, size_t except)
  * one that holds none; SLOT_NONE if there is no such slot. */
 static uint16_t find_slot(struct bm_node *node, size_t i, bool any_free)
 {
-    struct bm_rec_model_id me = mid_of(&node->models[i]);
     for (uint16_t k = 0; k < BM_CFG_MODELS; k++) {
         if (slot_claimed(node, k, i))
             continue;
@@ -160,7 +160,7 @@ static uint16_t find_slot(struct bm_node *node, size_t i, bool any_free)
         int rc = read_rec(node, (uint16_t)(BM_REC_MODEL_CFG + k), BM_RK_MODEL_ID, &mid);
         if (rc != BM_OK)
             rc = read_rec(node, (uint16_t)(BM_REC_MODEL_STATE + k), BM_RK_MODEL_ID, &mid);
-        if (rc == BM_OK ? mid_eq(&mid, &me) : any_free)
+        if (rc == BM_OK ? mid_is(&mid, &node->models[i]) : any_free)
             return k;
     }
     return SLOT_NONE;
