@@ -400,7 +400,7 @@ static void apply_model_cfg(struct bm_node *node, struct bm_model *m,
 
 void bm_persist_model_created(struct bm_node *node, struct bm_model *model)
 {
-    if (!node->persist_live || !model)
+    if (!node->persist_live)
         return;
     size_t i = (size_t)(model - node->models);
     uint16_t k = find_slot(node, i, false);
