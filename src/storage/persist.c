@@ -48,6 +48,17 @@ _Static_assert(SAME_AT(struct bm_rec_rpl, src, struct bm_rpl_entry, src) &&
                    SAME_AT(struct bm_rec_rpl, iv_index, struct bm_rpl_entry, iv_index) &&
                    sizeof(struct bm_rec_rpl) <= offsetof(struct bm_rpl_entry, mark_seq),
                "RPL record's run");
+/* A model configuration record's run from keys to pub is the model's */
+#define MODEL_RUN(m) (offsetof(struct bm_model, m) - offsetof(struct bm_model, keys))
+#define REC_RUN(m) (offsetof(struct bm_rec_model_cfg, m) - offsetof(struct bm_rec_model_cfg, keys))
+_Static_assert(MODEL_RUN(key_count) == REC_RUN(key_count) &&
+                   MODEL_RUN(subs) == REC_RUN(subs) &&
+                   MODEL_RUN(sub_count) == REC_RUN(sub_count) && MODEL_RUN(pub) == REC_RUN(pub),
+               "model configuration record's run");
+#define MODEL_CFG_RUN                                                                             \
+    (offsetof(struct bm_model, pub) + sizeof(struct bm_model_pub) - offsetof(struct bm_model, keys))
+#undef MODEL_RUN
+#undef REC_RUN
 #undef SAME_AT
 
 static void log_bad(struct bm_node *node, uint16_t key)
@@ -80,11 +91,14 @@ static int load_rec(struct bm_node *node, uint16_t key, enum bm_rec_kind k, void
     return rc;
 }
 
-/* Encodes rec as kind k and stores it under key; with if_changed, only
- * when the encoding differs from the stored bytes. */
-static int save_rec(struct bm_node *node, uint16_t key, enum bm_rec_kind k, const void *rec,
-                    bool if_changed)
+/* Encodes rec as kind k and stores it under key. The records sync keeps
+ * (NET, APP, CFG, HB, MODEL_CFG and the provisioner's) are written only
+ * when their encoding differs from the stored bytes; the others (PROV, IV,
+ * RPL, MODEL_STATE) whenever asked: their callers know they changed. */
+static int save_rec(struct bm_node *node, uint16_t key, enum bm_rec_kind k, const void *rec)
 {
+    bool if_changed = k != BM_RK_PROV && k != BM_RK_IV && k != BM_RK_RPL &&
+                      k != BM_RK_MODEL_STATE;
     /* the new encoding, then the stored one (one buffer, one wipe) */
     uint8_t buf[2 * BM_REC_MODEL_CFG_MAX + 1];
     uint8_t *cur = buf + BM_REC_MODEL_CFG_MAX;
@@ -109,7 +123,7 @@ static void keep_first(int *first, int rc)
 static void sync_rec(struct bm_node *node, int *first, uint16_t key, enum bm_rec_kind k,
                      const void *rec)
 {
-    keep_first(first, rec ? save_rec(node, key, k, rec, true) : bm_store_del(node, key));
+    keep_first(first, rec ? save_rec(node, key, k, rec) : bm_store_del(node, key));
 }
 
 /* --- model record slots --- */
@@ -120,9 +134,10 @@ static struct bm_rec_model_id mid_of(const struct bm_model *m)
     return mid;
 }
 
-static bool mid_eq(const struct bm_rec_model_id *a, const struct bm_rec_model_id *b)
+/* The record's identity is the model's. */
+static bool mid_is(const struct bm_rec_model_id *mid, const struct bm_model *m)
 {
-    return a->elem == b->elem && a->company == b->company && a->id == b->id;
+    return mid->elem == m->elem && mid->company == m->type->company && mid->id == m->type->id;
 }
 
 static bool slot_claimed(const struct bm_node *node, uint16_t k, size_t except)
@@ -138,7 +153,6 @@ static bool slot_claimed(const struct bm_node *node, uint16_t k, size_t except)
  * one that holds none; SLOT_NONE if there is no such slot. */
 static uint16_t find_slot(struct bm_node *node, size_t i, bool any_free)
 {
-    struct bm_rec_model_id me = mid_of(&node->models[i]);
     for (uint16_t k = 0; k < BM_CFG_MODELS; k++) {
         if (slot_claimed(node, k, i))
             continue;
@@ -146,19 +160,20 @@ static uint16_t find_slot(struct bm_node *node, size_t i, bool any_free)
         int rc = read_rec(node, (uint16_t)(BM_REC_MODEL_CFG + k), BM_RK_MODEL_ID, &mid);
         if (rc != BM_OK)
             rc = read_rec(node, (uint16_t)(BM_REC_MODEL_STATE + k), BM_RK_MODEL_ID, &mid);
-        if (rc == BM_OK ? mid_eq(&mid, &me) : any_free)
+        if (rc == BM_OK ? mid_is(&mid, &node->models[i]) : any_free)
             return k;
     }
     return SLOT_NONE;
 }
 
-/* Stores rec, a model record of kind k whose struct starts with the
- * identity (filled here), under base + the slot of models[i]: the one
- * found when it was restored, else the first that holds neither another
- * model's records nor a live model. */
-static int save_model_rec(struct bm_node *node, size_t i, uint16_t base, enum bm_rec_kind k,
-                          void *rec, bool if_changed)
+/* Stores rec, a model record of kind k (MODEL_CFG, only when its bytes
+ * changed, or MODEL_STATE, whose caller compared them with model_saved)
+ * whose struct starts with the identity (filled here), under the slot of
+ * models[i]: the one found when it was restored, else the first that holds
+ * neither another model's records nor a live model. */
+static int save_model_rec(struct bm_node *node, size_t i, enum bm_rec_kind k, void *rec)
 {
+    bool cfg = k == BM_RK_MODEL_CFG;
     uint16_t *slot = &node->model_slot[i];
     if (*slot == SLOT_NONE)
         *slot = find_slot(node, i, true);
@@ -168,7 +183,8 @@ static int save_model_rec(struct bm_node *node, size_t i, uint16_t base, enum bm
         return BM_ENOSPC;
     }
     *(struct bm_rec_model_id *)rec = mid_of(&node->models[i]);
-    return save_rec(node, (uint16_t)(base + *slot), k, rec, if_changed);
+    return save_rec(node, (uint16_t)((cfg ? BM_REC_MODEL_CFG : BM_REC_MODEL_STATE) + *slot), k,
+                    rec);
 }
 
 /* A model's configuration record; deleted when it has none. */
@@ -181,17 +197,15 @@ static int save_model_cfg(struct bm_node *node, size_t i, struct bm_rec_model_cf
         return bm_store_del(node, (uint16_t)(BM_REC_MODEL_CFG + node->model_slot[i]));
     }
     memset(r, 0, sizeof(*r));
-    r->key_count = m->key_count;
-    memcpy(r->keys, m->keys, sizeof(r->keys));
-    r->sub_count = m->sub_count;
+    /* keys, subs, their counts, pub (its label is encoded only with a
+     * virtual address) */
+    memcpy(r->keys, m->keys, MODEL_CFG_RUN);
     for (uint8_t s = 0; s < m->sub_count; s++) {
-        r->subs[s] = m->subs[s];
         /* the Label UUID of a virtual subscription (the node's label table) */
         if (bm_addr_is_virtual(m->subs[s]))
             bm_access_labels(node, m->subs[s], &r->sub_labels[s], 1);
     }
-    r->pub = m->pub; /* the label is encoded only with a virtual address */
-    return save_model_rec(node, i, BM_REC_MODEL_CFG, BM_RK_MODEL_CFG, r, true);
+    return save_model_rec(node, i, BM_RK_MODEL_CFG, r);
 }
 
 /* --- writing --- */
@@ -215,7 +229,7 @@ int bm_persist_iv(struct bm_node *node)
     uint32_t into, hours = bm_node_iv_hours(ms, &into);
     if (hours < 0xffff)
         r.hours = (uint16_t)hours;
-    int rc = save_rec(node, BM_REC_IV, BM_RK_IV, &r, false);
+    int rc = save_rec(node, BM_REC_IV, BM_RK_IV, &r);
     if (rc == BM_OK)
         node->iv_hours_saved = r.hours;
     return rc;
@@ -290,7 +304,7 @@ void bm_persist_model_states(struct bm_node *node)
         if (n == node->model_saved_len[i] && memcmp(node->model_saved[i], r.state, n) == 0)
             continue;
         r.len = (uint8_t)n;
-        if (save_model_rec(node, i, BM_REC_MODEL_STATE, BM_RK_MODEL_STATE, &r, false) == BM_OK) {
+        if (save_model_rec(node, i, BM_RK_MODEL_STATE, &r) == BM_OK) {
             memcpy(node->model_saved[i], r.state, n);
             node->model_saved_len[i] = (uint8_t)n;
         }
@@ -310,7 +324,7 @@ void bm_persist_rpl(struct bm_node *node, uint16_t i)
         e->seq < e->mark_seq + (uint32_t)BM_CFG_RPL_STORE_BLOCK)
         return;
     /* the entry starts like its record (asserted above) */
-    if (save_rec(node, (uint16_t)(BM_REC_RPL + i), BM_RK_RPL, e, false) != BM_OK) {
+    if (save_rec(node, (uint16_t)(BM_REC_RPL + i), BM_RK_RPL, e) != BM_OK) {
         bm_node_log(node, BM_LOG_ERR, "store", "rpl src=0x%04x not stored", e->src);
         return;
     }
@@ -356,7 +370,7 @@ int bm_persist_provisioned(struct bm_node *node)
     keep_first(&first, bm_persist_sync(node));
     keep_first(&first, bm_persist_iv(node));
     keep_first(&first, bm_persist_seq(node, node->seq_reserved));
-    keep_first(&first, save_rec(node, BM_REC_PROV, BM_RK_PROV, &p, false));
+    keep_first(&first, save_rec(node, BM_REC_PROV, BM_RK_PROV, &p));
     bm_crypto_wipe(&p, sizeof(p));
     return first;
 }
@@ -386,7 +400,7 @@ static void apply_model_cfg(struct bm_node *node, struct bm_model *m,
 
 void bm_persist_model_created(struct bm_node *node, struct bm_model *model)
 {
-    if (!node->persist_live || !model)
+    if (!node->persist_live)
         return;
     size_t i = (size_t)(model - node->models);
     uint16_t k = find_slot(node, i, false);
@@ -531,7 +545,7 @@ static void load_rpl(struct bm_node *node)
         e->mark_seq = r.seq;
         e->mark_iv = r.iv_index;
         e->marked = true;
-        if (n != i && save_rec(node, (uint16_t)(BM_REC_RPL + n), BM_RK_RPL, &r, false) == BM_OK)
+        if (n != i && save_rec(node, (uint16_t)(BM_REC_RPL + n), BM_RK_RPL, &r) == BM_OK)
             bm_store_del(node, key);
     }
 }

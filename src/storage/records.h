@@ -250,16 +250,19 @@ struct bm_rec_model_id {
     uint16_t id;
 };
 
+/* From keys to pub laid out as in struct bm_model (persist.c copies the
+ * run in one piece: keys aligned as pub is), the labels last: the codec's
+ * tables hold member offsets in one octet. */
 struct bm_rec_model_cfg {
     struct bm_rec_model_id mid;
-    uint16_t keys[BM_CFG_MODEL_KEYS];
+    _Alignas(struct bm_model_pub) uint16_t keys[BM_CFG_MODEL_KEYS];
     uint8_t key_count;
     uint16_t subs[BM_CFG_MODEL_SUBS];
-    uint8_t sub_labels[BM_CFG_MODEL_SUBS][16]; /* for virtual subs */
     uint8_t sub_count;
     /* addr, label (virtual addr), app_idx, cred, ttl, period, retransmit:
      * the rest is not stored (0 when decoded) */
     struct bm_model_pub pub;
+    uint8_t sub_labels[BM_CFG_MODEL_SUBS][16]; /* for virtual subs */
 };
 static inline size_t bm_rec_model_cfg_encode(const struct bm_rec_model_cfg *r,
                                              uint8_t out[BM_REC_MODEL_CFG_MAX])
