@@ -62,13 +62,25 @@ size_t bm_cfg_pack_indexes(const uint16_t *idx, size_t count, uint8_t *out)
 #define COMP_FEAT_FRIEND 0x0004
 #define COMP_FEAT_LOW_POWER 0x0008
 
-/* Writes page 0 to out, which has room for one element past size (an
- * element that does not fit is written there, then dropped). */
-static size_t comp_page0(const struct bm_node *node, uint8_t *out, size_t size)
+/* The Composition Data Status (4.3.2.5): page 0 (4.2.1.1) after its page
+ * number. Only page 0 exists: any other page is answered with it (the
+ * highest page the node has). out has room for one element past what a
+ * message holds: an element that does not fit is written there, then
+ * dropped (whole elements only). */
+static int comp_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                    const uint8_t *p, size_t len, uint32_t opcode)
 {
-    uint16_t cid = node->comp_ids_set ? node->comp_cid : BM_CFG_DEFAULT_CID;
-    uint16_t pid = node->comp_ids_set ? node->comp_pid : BM_CFG_DEFAULT_PID;
-    uint16_t vid = node->comp_ids_set ? node->comp_vid : BM_CFG_DEFAULT_VID;
+    (void)opcode;
+    (void)p;
+    (void)len;
+    uint8_t out[BM_ACCESS_MAX_PAYLOAD - 1 + 4 + 4 * BM_CFG_MODELS];
+    uint8_t *end = out + BM_ACCESS_MAX_PAYLOAD - 1; /* the opcode takes 2 octets of the payload */
+    uint16_t cid = BM_CFG_DEFAULT_CID, pid = BM_CFG_DEFAULT_PID, vid = BM_CFG_DEFAULT_VID;
+    if (node->comp_ids_set) {
+        cid = node->comp_cid;
+        pid = node->comp_pid;
+        vid = node->comp_vid;
+    }
     /* a feature is listed when supported: relay today; proxy, friend and
      * low power come with their issues (#6) */
     uint16_t feat = (node->features & BM_RELAY) ? COMP_FEAT_RELAY : 0;
@@ -78,54 +90,39 @@ static size_t comp_page0(const struct bm_node *node, uint8_t *out, size_t size)
         feat |= COMP_FEAT_LOW_POWER;
     if (bm_node_gatt_proxy_get(node) != BM_FEAT_STATE_UNSUPPORTED)
         feat |= 0x0002; /* 4.2.1.1: Proxy feature bit */
-    bm_cfg_put_le16(out, cid);
-    bm_cfg_put_le16(out + 2, pid);
-    bm_cfg_put_le16(out + 4, vid);
-    bm_cfg_put_le16(out + 6, BM_CFG_RPL_SIZE);
-    bm_cfg_put_le16(out + 8, feat);
-    size_t n = 10;
+    out[0] = 0;
+    bm_cfg_put_le16(out + 1, cid);
+    bm_cfg_put_le16(out + 3, pid);
+    bm_cfg_put_le16(out + 5, vid);
+    bm_cfg_put_le16(out + 7, BM_CFG_RPL_SIZE);
+    bm_cfg_put_le16(out + 9, feat);
+    uint8_t *q = out + 11;
     for (uint8_t e = 0; e < node->element_count; e++) {
         /* Loc (0x0000: unknown, GATT namespace), NumS, NumV, the SIG
          * model IDs, then the vendor ones (company first) */
-        size_t start = n;
-        uint8_t num[2] = {0, 0};
-        n += 4;
-        for (int vnd = 0; vnd < 2; vnd++) {
+        uint8_t *elem = q;
+        memset(elem, 0, 4);
+        q += 4;
+        for (uint8_t vnd = 0; vnd < 2; vnd++) {
             for (size_t i = 0; i < BM_CFG_MODELS; i++) {
                 const struct bm_model *m = &node->models[i];
                 if (!m->used || m->elem != e || (m->type->company != BM_COMPANY_SIG) != vnd)
                     continue;
                 if (vnd) {
-                    bm_cfg_put_le16(out + n, m->type->company);
-                    n += 2;
+                    bm_cfg_put_le16(q, m->type->company);
+                    q += 2;
                 }
-                bm_cfg_put_le16(out + n, m->type->id);
-                n += 2;
-                num[vnd]++;
+                bm_cfg_put_le16(q, m->type->id);
+                q += 2;
+                elem[2 + vnd]++;
             }
         }
-        if (n > size)
-            return start; /* whole elements only: what fits in one message */
-        out[start] = 0;
-        out[start + 1] = 0;
-        out[start + 2] = num[0];
-        out[start + 3] = num[1];
+        if (q > end) {
+            q = elem;
+            break;
+        }
     }
-    return n;
-}
-
-static int comp_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                    const uint8_t *p, size_t len, uint32_t opcode)
-{
-    (void)opcode;
-    (void)p;
-    (void)len;
-    uint8_t out[BM_ACCESS_MAX_PAYLOAD - 1 + 4 + 4 * BM_CFG_MODELS];
-    /* only page 0 exists: any other page is answered with it (4.3.2.5:
-     * the highest page the node has) */
-    out[0] = 0;
-    size_t n = comp_page0(node, out + 1, BM_ACCESS_MAX_PAYLOAD - 2);
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_COMP_STATUS, out, n + 1);
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_COMP_STATUS, out, (size_t)(q - out));
 }
 
 /* --- one-octet states (and Relay's two) --- */
