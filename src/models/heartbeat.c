@@ -173,13 +173,15 @@ int bm_cfg_srv_hb_pub(struct bm_node *node, struct bm_model *model, const struct
     const struct bm_hb_pub *pub = &node->hb_pub;
     uint8_t out[10];
     out[0] = BM_CFG_ST_SUCCESS;
-    uint8_t count_log = pub->count == 0xffff ? 0xff : log_of(pub->count);
+    uint8_t count_log;
     if (len) {
         int st = hb_pub_set(node, p);
         if (st < 0)
             return st;
         out[0] = (uint8_t)st;
         count_log = p[2];
+    } else {
+        count_log = pub->count == 0xffff ? 0xff : log_of(pub->count);
     }
     if (out[0] != BM_CFG_ST_SUCCESS) {
         memcpy(out + 1, p, 9);
