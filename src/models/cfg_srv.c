@@ -84,9 +84,10 @@ static int comp_get(struct bm_node *node, struct bm_model *model, const struct b
     /* a feature is listed when supported: relay today; proxy, friend and
      * low power come with their issues (#6) */
     uint16_t feat = (node->features & BM_RELAY) ? COMP_FEAT_RELAY : 0;
-    if (node->features & BM_FRIEND)
+    /* (bm_create_element() refuses a feature compiled out of the image) */
+    if (BM_CFG_FRIEND && (node->features & BM_FRIEND))
         feat |= COMP_FEAT_FRIEND;
-    if (node->features & BM_LOW_POWER)
+    if (BM_CFG_LPN && (node->features & BM_LOW_POWER))
         feat |= COMP_FEAT_LOW_POWER;
     if (bm_node_gatt_proxy_get(node) != BM_FEAT_STATE_UNSUPPORTED)
         feat |= 0x0002; /* 4.2.1.1: Proxy feature bit */
@@ -201,9 +202,9 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
             return BM_EMALFORMED;
         if (len && BM_CFG_FRIEND && (node->features & BM_FRIEND))
             bm_frnd_set_enabled(node, p[0] == 1);
-        out[0] = !(node->features & BM_FRIEND) ? BM_FEAT_STATE_UNSUPPORTED
-                 : node->frnd.enabled          ? BM_FEAT_STATE_ENABLED
-                                               : BM_FEAT_STATE_DISABLED;
+        out[0] = !BM_CFG_FRIEND || !(node->features & BM_FRIEND) ? BM_FEAT_STATE_UNSUPPORTED
+                 : node->frnd.enabled                             ? BM_FEAT_STATE_ENABLED
+                                                                  : BM_FEAT_STATE_DISABLED;
         break;
     case BM_CFG_OP_NET_TX_GET:
     case BM_CFG_OP_NET_TX_SET:
