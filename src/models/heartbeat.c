@@ -71,15 +71,13 @@ bm_ms_t bm_heartbeat_process(struct bm_node *node, bm_ms_t now)
      * ahead again once the 32-bit clock moved 2^31 ms on (bm_time.h) */
     if (bm_ms_due(now, sub->end_ms))
         sub->end_ms = 0;
+    /* a heartbeat is due only with a destination, a count and a period
+     * (hb_pub_set(), persist.c; the count's end clears it) */
     if (bm_ms_due(now, pub->next_ms)) {
-        if (pub->dst == BM_ADDR_UNASSIGNED || pub->count == 0 || pub->period_log == 0) {
-            pub->next_ms = 0;
-        } else {
-            send_heartbeat(node);
-            if (pub->count != 0xffff)
-                pub->count--;
-            pub->next_ms = pub->count ? bm_ms_after(now, period_ms(pub->period_log)) : 0;
-        }
+        send_heartbeat(node);
+        if (pub->count != 0xffff)
+            pub->count--;
+        pub->next_ms = pub->count ? bm_ms_after(now, period_ms(pub->period_log)) : 0;
     }
     return bm_ms_min(now, pub->next_ms, sub->end_ms);
 }
@@ -105,7 +103,9 @@ void bm_heartbeat_rx(struct bm_node *node, uint16_t src, uint16_t dst, uint8_t r
     if (len != 3)
         return; /* 3.6.5.10: exactly InitTTL and Features */
     uint8_t init_ttl = params[0] & 0x7f;
-    if (sub->src == BM_ADDR_UNASSIGNED || src != sub->src || dst != sub->dst || !sub->end_ms ||
+    /* counting: a period runs (it only starts with both addresses
+     * assigned) and the heartbeat goes from its source to its destination */
+    if (!sub->end_ms || src != sub->src || dst != sub->dst ||
         bm_ms_reached(bm_node_now(node), sub->end_ms))
         return;
     if (rx_ttl > init_ttl)
