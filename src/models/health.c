@@ -202,8 +202,9 @@ static int srv_pub(struct bm_node *node, struct bm_model *m, uint8_t *out, size_
 
 static uint8_t srv_period_shift(const struct bm_model *m)
 {
+    /* (a state not yet set up is all zeros: no current fault) */
     const struct health_srv *s = (const struct health_srv *)m->st.bytes;
-    return s->ready && s->cur_n ? s->divisor : 0;
+    return s->cur_n ? s->divisor : 0;
 }
 
 static const struct bm_model_op srv_ops[] = {
