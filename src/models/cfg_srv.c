@@ -161,9 +161,10 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
      * checks it (one check before the switch costs more code) */
     bool prohibited = len && p[0] > 1;
     uint8_t out[2];
-    switch (opcode) {
-    case BM_CFG_OP_BEACON_GET:
-    case BM_CFG_OP_BEACON_SET:
+    /* (the opcodes are all 0x80xx: their low octets tell them apart) */
+    switch ((uint8_t)opcode) {
+    case BM_CFG_OP_BEACON_GET & 0xff:
+    case BM_CFG_OP_BEACON_SET & 0xff:
         if (prohibited)
             return BM_EMALFORMED;
         if (len && (p[0] == 1) != node->net_beacon) {
@@ -175,8 +176,8 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
         }
         out[0] = node->net_beacon ? 1 : 0;
         break;
-    case BM_CFG_OP_TTL_GET:
-    case BM_CFG_OP_TTL_SET:
+    case BM_CFG_OP_TTL_GET & 0xff:
+    case BM_CFG_OP_TTL_SET & 0xff:
         if (len) {
             if (p[0] == 1 || p[0] > BM_TTL_MAX)
                 return BM_EMALFORMED; /* 4.2.7: 0x01 and 0x80..0xff prohibited */
@@ -184,8 +185,8 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
         }
         out[0] = node->default_ttl;
         break;
-    case BM_CFG_OP_PROXY_GET:
-    case BM_CFG_OP_PROXY_SET:
+    case BM_CFG_OP_PROXY_GET & 0xff:
+    case BM_CFG_OP_PROXY_SET & 0xff:
         /* 0/1 with the GATT_PROXY feature on a port with GATT, else 0x02,
          * and then a Set changes nothing (node_gatt.c) */
         if (prohibited)
@@ -194,8 +195,8 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
             bm_node_gatt_proxy_set(node, p[0]);
         out[0] = bm_node_gatt_proxy_get(node);
         break;
-    case BM_CFG_OP_FRIEND_GET:
-    case BM_CFG_OP_FRIEND_SET:
+    case BM_CFG_OP_FRIEND_GET & 0xff:
+    case BM_CFG_OP_FRIEND_SET & 0xff:
         /* 0/1 with the Friend feature, 0x02 without it; a Set of 0 ends
          * every friendship (friend.c) */
         if (prohibited)
@@ -206,8 +207,8 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
                  : node->frnd.enabled                             ? BM_FEAT_STATE_ENABLED
                                                                   : BM_FEAT_STATE_DISABLED;
         break;
-    case BM_CFG_OP_NET_TX_GET:
-    case BM_CFG_OP_NET_TX_SET:
+    case BM_CFG_OP_NET_TX_GET & 0xff:
+    case BM_CFG_OP_NET_TX_SET & 0xff:
         if (len)
             xmit_decode(p[0], &node->net_xmit);
         out[0] = xmit_encode(&node->net_xmit);
@@ -292,9 +293,10 @@ static int netkey_change(struct bm_node *node, struct bm_model *model, const str
         return BM_EMALFORMED;
     uint8_t out[3] = {BM_CFG_ST_SUCCESS, p[0], p[1]};
     bool known = bm_net_subnet_find(&node->net, idx) != NULL;
-    if (op == BM_CFG_OP_NETKEY_ADD)
+    /* (the three opcodes are 0x80xx: their low octets tell them apart) */
+    if ((uint8_t)op == (BM_CFG_OP_NETKEY_ADD & 0xff))
         out[0] = key_rc_status(bm_net_subnet_add(&node->net, idx, p + 2));
-    else if (op == BM_CFG_OP_NETKEY_UPDATE)
+    else if ((uint8_t)op == (BM_CFG_OP_NETKEY_UPDATE & 0xff))
         out[0] = known ? key_rc_status(bm_net_subnet_update(&node->net, idx, p + 2))
                        : BM_CFG_ST_INVALID_NETKEY;
     else if (known) /* a repeated Delete whose Status was lost finds nothing: success */
@@ -394,7 +396,8 @@ static int subnet_status(struct bm_node *node, struct bm_model *model, const str
     uint8_t out[4] = {BM_CFG_ST_INVALID_NETKEY, p[0], p[1], 0};
     if (sub) {
         out[0] = BM_CFG_ST_SUCCESS;
-        out[3] = op == BM_CFG_OP_KRP_STATUS ? sub->kr_phase : bm_node_gatt_identity_get(node, idx);
+        out[3] = (uint8_t)op == (BM_CFG_OP_KRP_STATUS & 0xff) ? sub->kr_phase
+                                                             : bm_node_gatt_identity_get(node, idx);
     }
     return bm_cfg_srv_reply(node, model, ctx, op, out, 4);
 }

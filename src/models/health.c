@@ -128,11 +128,13 @@ static int fault(struct bm_node *node, struct bm_model *m, const struct bm_msg_c
     const uint8_t *company = p + len - 2;
     if ((uint16_t)(company[0] | company[1] << 8) != s->company || (test && p[0] != TEST_STANDARD))
         return BM_OK;
+    /* (the opcodes are all 0x80xx: their low octets tell them apart) */
+    uint8_t op = (uint8_t)opcode;
     if (test)
         s->test_id = p[0];
-    else if (opcode != OP_FAULT_GET)
+    else if (op != (OP_FAULT_GET & 0xff))
         s->reg_n = 0;
-    if (opcode == OP_FAULT_CLEAR_UNACK || opcode == OP_FAULT_TEST_UNACK)
+    if (op == (OP_FAULT_CLEAR_UNACK & 0xff) || op == (OP_FAULT_TEST_UNACK & 0xff))
         return BM_OK;
     uint8_t out[3 + BM_CFG_HEALTH_FAULTS];
     size_t n = fault_params(s, false, out);
@@ -157,7 +159,7 @@ static int one_octet(struct bm_node *node, struct bm_model *m, const struct bm_m
 {
     struct health_srv *s = srv_of(m);
     uint8_t v;
-    if (opcode <= OP_ATTENTION_SET_UNACK) {
+    if ((uint8_t)opcode <= (OP_ATTENTION_SET_UNACK & 0xff)) { /* all 0x80xx */
         bm_ms_t now = bm_node_now(node);
         if (len)
             attention_set(s, now, p[0]);
