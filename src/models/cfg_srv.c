@@ -161,6 +161,7 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
      * checks it (one check before the switch costs more code) */
     bool prohibited = len && p[0] > 1;
     uint8_t out[2];
+    size_t n = 1;
     /* (the opcodes are all 0x80xx: their low octets tell them apart) */
     switch ((uint8_t)opcode) {
     case BM_CFG_OP_BEACON_GET & 0xff:
@@ -227,9 +228,10 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
         }
         out[0] = node->relay;
         out[1] = xmit_encode(&node->relay_xmit);
-        return bm_cfg_srv_reply(node, model, ctx, status, out, 2);
+        n = 2;
+        break;
     }
-    return bm_cfg_srv_reply(node, model, ctx, status, out, 1);
+    return bm_cfg_srv_reply(node, model, ctx, status, out, n);
 }
 
 /* --- NetKeys and AppKeys (4.3.2.31-4.3.2.42) --- */

@@ -196,35 +196,10 @@ int bm_cfg_srv_hb_pub(struct bm_node *node, struct bm_model *model, const struct
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_HB_PUB_STATUS, out, sizeof(out));
 }
 
-static int sub_status(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx)
+/* Heartbeat Subscription Set, a fixed-length one: BM_EMALFORMED for a
+ * prohibited field value (no Status), else BM_OK. */
+static int hb_sub_set(struct bm_node *node, const uint8_t *p)
 {
-    const struct bm_hb_sub *sub = &node->hb_sub;
-    /* the Period Log reports the time left, rounded up to whole seconds,
-     * s = ceil(ms / 1000), without a division: log_of(s) > n while
-     * s > 2^n - 1, that is while ms > 1000 * (2^n - 1); n < 23 keeps that
-     * product in 32 bits, and 23 is the log of every s that large */
-    uint32_t left_ms = sub->end_ms ? bm_ms_left(bm_node_now(node), sub->end_ms) : 0;
-    uint8_t period_log = 0;
-    for (uint32_t below = 0; period_log < 23 && left_ms > below; below = below * 2 + 1000u)
-        period_log++;
-    uint8_t out[9];
-    out[0] = BM_CFG_ST_SUCCESS;
-    bm_cfg_put_le16(out + 1, sub->src);
-    bm_cfg_put_le16(out + 3, sub->dst);
-    out[5] = period_log;
-    out[6] = sub->count == 0xffff ? 0xff : log_of(sub->count);
-    out[7] = sub->min_hops;
-    out[8] = sub->max_hops;
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_HB_SUB_STATUS, out, sizeof(out));
-}
-
-/* Heartbeat Subscription Get (no parameters) and Set (4.3.2.64-65). */
-int bm_cfg_srv_hb_sub(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len, uint32_t opcode)
-{
-    (void)opcode;
-    if (!len)
-        return sub_status(node, model, ctx);
     uint16_t src = bm_cfg_get_le16(p);
     uint16_t dst = bm_cfg_get_le16(p + 2);
     uint8_t period_log = p[4];
@@ -254,5 +229,36 @@ int bm_cfg_srv_hb_sub(struct bm_node *node, struct bm_model *model, const struct
     }
     bm_node_log(node, BM_LOG_INF, "cfg", "heartbeat sub src=0x%04x dst=0x%04x period_log=%u", src,
                 dst, period_log);
-    return sub_status(node, model, ctx);
+    return BM_OK;
+}
+
+/* Heartbeat Subscription Get (no parameters) and Set (4.3.2.64-65); the
+ * Status (4.3.2.66) reports the state. */
+int bm_cfg_srv_hb_sub(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len, uint32_t opcode)
+{
+    (void)opcode;
+    if (len) {
+        int rc = hb_sub_set(node, p);
+        if (rc != BM_OK)
+            return rc;
+    }
+    const struct bm_hb_sub *sub = &node->hb_sub;
+    /* the Period Log reports the time left, rounded up to whole seconds,
+     * s = ceil(ms / 1000), without a division: log_of(s) > n while
+     * s > 2^n - 1, that is while ms > 1000 * (2^n - 1); n < 23 keeps that
+     * product in 32 bits, and 23 is the log of every s that large */
+    uint32_t left_ms = sub->end_ms ? bm_ms_left(bm_node_now(node), sub->end_ms) : 0;
+    uint8_t period_log = 0;
+    for (uint32_t below = 0; period_log < 23 && left_ms > below; below = below * 2 + 1000u)
+        period_log++;
+    uint8_t out[9];
+    out[0] = BM_CFG_ST_SUCCESS;
+    bm_cfg_put_le16(out + 1, sub->src);
+    bm_cfg_put_le16(out + 3, sub->dst);
+    out[5] = period_log;
+    out[6] = sub->count == 0xffff ? 0xff : log_of(sub->count);
+    out[7] = sub->min_hops;
+    out[8] = sub->max_hops;
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_HB_SUB_STATUS, out, sizeof(out));
 }
