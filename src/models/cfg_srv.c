@@ -308,6 +308,48 @@ static int netkey_change(struct bm_node *node, struct bm_model *model, const str
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_NETKEY_STATUS, out, 3);
 }
 
+/* The NetKeyIndex and AppKeyIndex packed in three octets (4.3.1.1). */
+static uint16_t net_idx_of(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] & 0x0f) << 8);
+}
+
+static uint16_t app_idx_of(const uint8_t *p)
+{
+    return (uint16_t)(p[1] >> 4 | p[2] << 4);
+}
+
+/* The Status Code of an AppKey Add, Update or Delete, after doing what it
+ * asks. */
+static uint8_t appkey_apply(struct bm_node *node, uint32_t op, const uint8_t *p)
+{
+    uint16_t net_idx = net_idx_of(p), app_idx = app_idx_of(p);
+    const struct bm_subnet *sub = bm_net_subnet_find(&node->net, net_idx);
+    /* the NetKey index of app_idx's first entry, or -1 */
+    int bound = -1;
+    for (uint8_t i = 0; i < node->app_count && bound < 0; i++)
+        if (node->app_keys[i].app_idx == app_idx)
+            bound = node->app_net_idx[i];
+    if (!sub)
+        return BM_CFG_ST_INVALID_NETKEY;
+    /* 4.4.1.2.10: an AppKey index bound to another NetKey: Invalid NetKey
+     * for an Add, Invalid Binding otherwise */
+    if (bound >= 0 && bound != net_idx)
+        return op == BM_CFG_OP_APPKEY_ADD ? BM_CFG_ST_INVALID_NETKEY : BM_CFG_ST_INVALID_BINDING;
+    if (op == BM_CFG_OP_APPKEY_ADD)
+        return key_rc_status(bm_node_app_key_add(node, net_idx, app_idx, p + 3));
+    if (op == BM_CFG_OP_APPKEY_UPDATE) {
+        if (bound < 0)
+            return BM_CFG_ST_INVALID_APPKEY;
+        if (sub->kr_phase != BM_KR_PHASE1)
+            return BM_CFG_ST_CANNOT_UPDATE; /* 3.10.4.1: AppKeys update in phase 1 only */
+        return key_rc_status(bm_node_app_key_update(node, app_idx, p + 3));
+    }
+    if (bound >= 0)
+        app_key_forget(node, app_idx); /* unknown: a repeated Delete, success */
+    return BM_CFG_ST_SUCCESS;
+}
+
 /* AppKey Add, Update and Delete: NetKeyIndex and AppKeyIndex packed in
  * three octets, then the key (4.3.2.37-39); the Status is the Status Code
  * and those three octets. */
@@ -315,35 +357,9 @@ static int appkey_change(struct bm_node *node, struct bm_model *model, const str
                          const uint8_t *p, size_t len, uint32_t op)
 {
     (void)len;
-    uint16_t net_idx = (uint16_t)(p[0] | (p[1] & 0x0f) << 8);
-    uint16_t app_idx = (uint16_t)(p[1] >> 4 | p[2] << 4);
-    const struct bm_subnet *sub = bm_net_subnet_find(&node->net, net_idx);
-    /* the NetKey index of app_idx's first entry, or -1 */
-    int bound = -1;
-    for (uint8_t i = 0; i < node->app_count && bound < 0; i++)
-        if (node->app_keys[i].app_idx == app_idx)
-            bound = node->app_net_idx[i];
-    uint8_t out[4] = {BM_CFG_ST_SUCCESS, p[0], p[1], p[2]};
-    if (!sub) {
-        out[0] = BM_CFG_ST_INVALID_NETKEY;
-    } else if (bound >= 0 && bound != net_idx) {
-        /* 4.4.1.2.10: an AppKey index bound to another NetKey: Invalid
-         * NetKey for an Add, Invalid Binding otherwise */
-        out[0] = op == BM_CFG_OP_APPKEY_ADD ? BM_CFG_ST_INVALID_NETKEY : BM_CFG_ST_INVALID_BINDING;
-    } else if (op == BM_CFG_OP_APPKEY_ADD) {
-        out[0] = key_rc_status(bm_node_app_key_add(node, net_idx, app_idx, p + 3));
-    } else if (op == BM_CFG_OP_APPKEY_UPDATE) {
-        if (bound < 0)
-            out[0] = BM_CFG_ST_INVALID_APPKEY;
-        else if (sub->kr_phase != BM_KR_PHASE1)
-            out[0] = BM_CFG_ST_CANNOT_UPDATE; /* 3.10.4.1: AppKeys update in phase 1 only */
-        else
-            out[0] = key_rc_status(bm_node_app_key_update(node, app_idx, p + 3));
-    } else if (bound >= 0) {
-        app_key_forget(node, app_idx); /* unknown: a repeated Delete, success */
-    }
+    uint8_t out[4] = {appkey_apply(node, op, p), p[0], p[1], p[2]};
     bm_node_log(node, BM_LOG_INF, "cfg", "appkey op=0x%04x net=0x%03x app=0x%03x st=%u",
-                (unsigned)op, net_idx, app_idx, out[0]);
+                (unsigned)op, net_idx_of(p), app_idx_of(p), out[0]);
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_APPKEY_STATUS, out, 4);
 }
 
