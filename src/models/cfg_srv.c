@@ -41,18 +41,17 @@ int bm_cfg_srv_reply(struct bm_node *node, const struct bm_model *model,
 
 size_t bm_cfg_pack_indexes(const uint16_t *idx, size_t count, uint8_t *out)
 {
-    size_t n = 0;
+    uint8_t *q = out;
     for (size_t i = 0; i < count; i += 2) {
+        *q++ = (uint8_t)idx[i];
         if (i + 1 < count) {
-            out[n++] = (uint8_t)idx[i];
-            out[n++] = (uint8_t)((idx[i] >> 8 & 0x0f) | (idx[i + 1] & 0x0f) << 4);
-            out[n++] = (uint8_t)(idx[i + 1] >> 4);
+            *q++ = (uint8_t)((idx[i] >> 8 & 0x0f) | (idx[i + 1] & 0x0f) << 4);
+            *q++ = (uint8_t)(idx[i + 1] >> 4);
         } else {
-            bm_cfg_put_le16(out + n, idx[i]);
-            n += 2;
+            *q++ = (uint8_t)(idx[i] >> 8);
         }
     }
-    return n;
+    return (size_t)(q - out);
 }
 
 /* --- Composition Data (4.2.1, 4.3.2.4-4.3.2.5) --- */
