@@ -185,7 +185,8 @@ static int one_octet(struct bm_node *node, struct bm_model *m, const struct bm_m
 static bm_ms_t srv_process(struct bm_node *node, struct bm_model *m, bm_ms_t now)
 {
     (void)node;
-    struct health_srv *s = srv_of(m);
+    /* (a state not yet set up is all zeros: no attention timer) */
+    struct health_srv *s = (struct health_srv *)m->st.bytes;
     if (!bm_ms_due(now, s->attention_end_ms))
         return s->attention_end_ms; /* 0: off */
     s->attention_end_ms = 0;
