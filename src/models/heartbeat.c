@@ -130,7 +130,6 @@ static int hb_pub_set(struct bm_node *node, const uint8_t *p)
 {
     uint16_t dst = bm_cfg_get_le16(p);
     uint8_t count_log = p[2], period_log = p[3], ttl = p[4];
-    uint16_t feat = bm_cfg_get_le16(p + 5);
     uint16_t net_idx = bm_cfg_get_le16(p + 7);
     if (ttl > BM_TTL_MAX || net_idx > 0x0fff)
         return BM_EMALFORMED; /* 4.2.17.4: TTL 0x80..0xff prohibited */
@@ -143,17 +142,18 @@ static int hb_pub_set(struct bm_node *node, const uint8_t *p)
     struct bm_hb_pub *pub = &node->hb_pub;
     memset(pub, 0, sizeof(*pub));
     if (dst != BM_ADDR_UNASSIGNED) {
-        pub->dst = dst;
+        /* (the fields read again from p: nothing kept across memset) */
+        pub->dst = bm_cfg_get_le16(p);
         /* 2^16 does not fit the 16-bit count: the largest finite one */
-        pub->count = count_log == 0xff      ? 0xffff
-                     : count_log == LOG_MAX ? 0xfffe
-                                            : (uint16_t)pow2_log(count_log);
-        pub->period_log = period_log;
-        pub->ttl = ttl;
-        pub->features = feat & HB_FEAT_MASK;
-        pub->net_idx = net_idx;
+        pub->count = p[2] == 0xff      ? 0xffff
+                     : p[2] == LOG_MAX ? 0xfffe
+                                       : (uint16_t)pow2_log(p[2]);
+        pub->period_log = p[3];
+        pub->ttl = p[4];
+        pub->features = bm_cfg_get_le16(p + 5) & HB_FEAT_MASK;
+        pub->net_idx = bm_cfg_get_le16(p + 7);
         /* the first periodic heartbeat goes as soon as possible */
-        if (pub->count && period_log) {
+        if (pub->count && pub->period_log) {
             pub->next_ms = bm_ms_after(bm_node_now(node), 0);
             bm_node_timer_set(node, BM_TIMER_MODELS, 0);
         }
