@@ -74,12 +74,6 @@ static int comp_get(struct bm_node *node, struct bm_model *model, const struct b
     (void)len;
     uint8_t out[BM_ACCESS_MAX_PAYLOAD - 1 + 4 + 4 * BM_CFG_MODELS];
     uint8_t *end = out + BM_ACCESS_MAX_PAYLOAD - 1; /* the opcode takes 2 octets of the payload */
-    uint16_t cid = BM_CFG_DEFAULT_CID, pid = BM_CFG_DEFAULT_PID, vid = BM_CFG_DEFAULT_VID;
-    if (node->comp_ids_set) {
-        cid = node->comp_cid;
-        pid = node->comp_pid;
-        vid = node->comp_vid;
-    }
     /* a feature is listed when supported: relay today; proxy, friend and
      * low power come with their issues (#6) */
     uint16_t feat = (node->features & BM_RELAY) ? COMP_FEAT_RELAY : 0;
@@ -90,6 +84,12 @@ static int comp_get(struct bm_node *node, struct bm_model *model, const struct b
         feat |= COMP_FEAT_LOW_POWER;
     if (bm_node_gatt_proxy_get(node) != BM_FEAT_STATE_UNSUPPORTED)
         feat |= 0x0002; /* 4.2.1.1: Proxy feature bit */
+    uint16_t cid = BM_CFG_DEFAULT_CID, pid = BM_CFG_DEFAULT_PID, vid = BM_CFG_DEFAULT_VID;
+    if (node->comp_ids_set) {
+        cid = node->comp_cid;
+        pid = node->comp_pid;
+        vid = node->comp_vid;
+    }
     out[0] = 0;
     bm_cfg_put_le16(out + 1, cid);
     bm_cfg_put_le16(out + 3, pid);
