@@ -373,9 +373,9 @@ static int key_list(struct bm_node *node, struct bm_model *model, const struct b
 {
     (void)opcode;
     uint8_t out[3 + KEYS_MAX * 2];
-    out[0] = BM_CFG_ST_SUCCESS;
     uint16_t idx[KEYS_MAX];
-    size_t n = 0, at = 0;
+    size_t n = 0;
+    uint8_t *list = out; /* where the packed indexes go */
     uint32_t op = BM_CFG_OP_NETKEY_LIST;
     if (!len) {
         for (size_t i = 0; i < BM_CFG_SUBNETS; i++)
@@ -386,17 +386,19 @@ static int key_list(struct bm_node *node, struct bm_model *model, const struct b
         if (net_idx > IDX_MAX)
             return BM_EMALFORMED;
         op = BM_CFG_OP_APPKEY_LIST;
+        out[0] = BM_CFG_ST_INVALID_NETKEY;
         out[1] = p[0];
         out[2] = p[1];
-        at = 3;
-        if (!bm_net_subnet_find(&node->net, net_idx))
-            out[0] = BM_CFG_ST_INVALID_NETKEY;
-        for (uint8_t i = 0; i < node->app_count && out[0] == BM_CFG_ST_SUCCESS; i++)
-            if (node->app_net_idx[i] == net_idx && !node->app_new[i])
-                idx[n++] = node->app_keys[i].app_idx;
+        list = out + 3;
+        if (bm_net_subnet_find(&node->net, net_idx)) {
+            out[0] = BM_CFG_ST_SUCCESS;
+            for (uint8_t i = 0; i < node->app_count; i++)
+                if (node->app_net_idx[i] == net_idx && !node->app_new[i])
+                    idx[n++] = node->app_keys[i].app_idx;
+        }
     }
-    size_t olen = at + bm_cfg_pack_indexes(idx, n, out + at);
-    return bm_cfg_srv_reply(node, model, ctx, op, out, olen);
+    list += bm_cfg_pack_indexes(idx, n, list);
+    return bm_cfg_srv_reply(node, model, ctx, op, out, (size_t)(list - out));
 }
 
 /* --- Node Identity, Key Refresh Phase (4.3.2.43-45, 4.3.2.54-56) --- */
