@@ -85,14 +85,16 @@ bm_ms_t bm_heartbeat_process(struct bm_node *node, bm_ms_t now)
 void bm_heartbeat_features_changed(struct bm_node *node, uint16_t changed)
 {
     /* 4.2.17.5: a change of a listed feature sends one heartbeat, outside
-     * the periodic count */
-    if (node->hb_pub.dst != BM_ADDR_UNASSIGNED && (node->hb_pub.features & changed))
+     * the periodic count (features are listed only with a destination:
+     * hb_pub_set(), persist.c) */
+    if (node->hb_pub.features & changed)
         send_heartbeat(node);
 }
 
 void bm_heartbeat_subnet_deleted(struct bm_node *node, uint16_t net_idx)
 {
-    if (node->hb_pub.dst != BM_ADDR_UNASSIGNED && node->hb_pub.net_idx == net_idx)
+    /* (publication off is all zeros: clearing it again changes nothing) */
+    if (node->hb_pub.net_idx == net_idx)
         memset(&node->hb_pub, 0, sizeof(node->hb_pub));
 }
 
