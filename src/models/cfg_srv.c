@@ -41,18 +41,17 @@ int bm_cfg_srv_reply(struct bm_node *node, const struct bm_model *model,
 
 size_t bm_cfg_pack_indexes(const uint16_t *idx, size_t count, uint8_t *out)
 {
-    size_t n = 0;
+    uint8_t *q = out;
     for (size_t i = 0; i < count; i += 2) {
+        *q++ = (uint8_t)idx[i];
         if (i + 1 < count) {
-            out[n++] = (uint8_t)idx[i];
-            out[n++] = (uint8_t)((idx[i] >> 8 & 0x0f) | (idx[i + 1] & 0x0f) << 4);
-            out[n++] = (uint8_t)(idx[i + 1] >> 4);
+            *q++ = (uint8_t)((idx[i] >> 8 & 0x0f) | (idx[i + 1] & 0x0f) << 4);
+            *q++ = (uint8_t)(idx[i + 1] >> 4);
         } else {
-            bm_cfg_put_le16(out + n, idx[i]);
-            n += 2;
+            *q++ = (uint8_t)(idx[i] >> 8);
         }
     }
-    return n;
+    return (size_t)(q - out);
 }
 
 /* --- Composition Data (4.2.1, 4.3.2.4-4.3.2.5) --- */
@@ -62,58 +61,11 @@ size_t bm_cfg_pack_indexes(const uint16_t *idx, size_t count, uint8_t *out)
 #define COMP_FEAT_FRIEND 0x0004
 #define COMP_FEAT_LOW_POWER 0x0008
 
-/* Writes page 0 to out, which has room for one element past size (an
- * element that does not fit is written there, then dropped). */
-static size_t comp_page0(const struct bm_node *node, uint8_t *out, size_t size)
-{
-    uint16_t cid = node->comp_ids_set ? node->comp_cid : BM_CFG_DEFAULT_CID;
-    uint16_t pid = node->comp_ids_set ? node->comp_pid : BM_CFG_DEFAULT_PID;
-    uint16_t vid = node->comp_ids_set ? node->comp_vid : BM_CFG_DEFAULT_VID;
-    /* a feature is listed when supported: relay today; proxy, friend and
-     * low power come with their issues (#6) */
-    uint16_t feat = (node->features & BM_RELAY) ? COMP_FEAT_RELAY : 0;
-    if (node->features & BM_FRIEND)
-        feat |= COMP_FEAT_FRIEND;
-    if (node->features & BM_LOW_POWER)
-        feat |= COMP_FEAT_LOW_POWER;
-    if (bm_node_gatt_proxy_get(node) != BM_FEAT_STATE_UNSUPPORTED)
-        feat |= 0x0002; /* 4.2.1.1: Proxy feature bit */
-    bm_cfg_put_le16(out, cid);
-    bm_cfg_put_le16(out + 2, pid);
-    bm_cfg_put_le16(out + 4, vid);
-    bm_cfg_put_le16(out + 6, BM_CFG_RPL_SIZE);
-    bm_cfg_put_le16(out + 8, feat);
-    size_t n = 10;
-    for (uint8_t e = 0; e < node->element_count; e++) {
-        /* Loc (0x0000: unknown, GATT namespace), NumS, NumV, the SIG
-         * model IDs, then the vendor ones (company first) */
-        size_t start = n;
-        uint8_t num[2] = {0, 0};
-        n += 4;
-        for (int vnd = 0; vnd < 2; vnd++) {
-            for (size_t i = 0; i < BM_CFG_MODELS; i++) {
-                const struct bm_model *m = &node->models[i];
-                if (!m->used || m->elem != e || (m->type->company != BM_COMPANY_SIG) != vnd)
-                    continue;
-                if (vnd) {
-                    bm_cfg_put_le16(out + n, m->type->company);
-                    n += 2;
-                }
-                bm_cfg_put_le16(out + n, m->type->id);
-                n += 2;
-                num[vnd]++;
-            }
-        }
-        if (n > size)
-            return start; /* whole elements only: what fits in one message */
-        out[start] = 0;
-        out[start + 1] = 0;
-        out[start + 2] = num[0];
-        out[start + 3] = num[1];
-    }
-    return n;
-}
-
+/* The Composition Data Status (4.3.2.5): page 0 (4.2.1.1) after its page
+ * number. Only page 0 exists: any other page is answered with it (the
+ * highest page the node has). out has room for one element past what a
+ * message holds: an element that does not fit is written there, then
+ * dropped (whole elements only). */
 static int comp_get(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
                     const uint8_t *p, size_t len, uint32_t opcode)
 {
@@ -121,11 +73,56 @@ static int comp_get(struct bm_node *node, struct bm_model *model, const struct b
     (void)p;
     (void)len;
     uint8_t out[BM_ACCESS_MAX_PAYLOAD - 1 + 4 + 4 * BM_CFG_MODELS];
-    /* only page 0 exists: any other page is answered with it (4.3.2.5:
-     * the highest page the node has) */
+    uint8_t *end = out + BM_ACCESS_MAX_PAYLOAD - 1; /* the opcode takes 2 octets of the payload */
+    /* a feature is listed when supported: relay today; proxy, friend and
+     * low power come with their issues (#6) */
+    uint16_t feat = (node->features & BM_RELAY) ? COMP_FEAT_RELAY : 0;
+    /* (bm_create_element() refuses a feature compiled out of the image) */
+    if (BM_CFG_FRIEND && (node->features & BM_FRIEND))
+        feat |= COMP_FEAT_FRIEND;
+    if (BM_CFG_LPN && (node->features & BM_LOW_POWER))
+        feat |= COMP_FEAT_LOW_POWER;
+    if (bm_node_gatt_proxy_get(node) != BM_FEAT_STATE_UNSUPPORTED)
+        feat |= 0x0002; /* 4.2.1.1: Proxy feature bit */
+    uint16_t cid = BM_CFG_DEFAULT_CID, pid = BM_CFG_DEFAULT_PID, vid = BM_CFG_DEFAULT_VID;
+    if (node->comp_ids_set) {
+        cid = node->comp_cid;
+        pid = node->comp_pid;
+        vid = node->comp_vid;
+    }
     out[0] = 0;
-    size_t n = comp_page0(node, out + 1, BM_ACCESS_MAX_PAYLOAD - 2);
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_COMP_STATUS, out, n + 1);
+    bm_cfg_put_le16(out + 1, cid);
+    bm_cfg_put_le16(out + 3, pid);
+    bm_cfg_put_le16(out + 5, vid);
+    bm_cfg_put_le16(out + 7, BM_CFG_RPL_SIZE);
+    bm_cfg_put_le16(out + 9, feat);
+    uint8_t *q = out + 11;
+    for (uint8_t e = 0; e < node->element_count; e++) {
+        /* Loc (0x0000: unknown, GATT namespace), NumS, NumV, the SIG
+         * model IDs, then the vendor ones (company first) */
+        uint8_t *elem = q;
+        memset(elem, 0, 4);
+        q += 4;
+        for (uint8_t vnd = 0; vnd < 2; vnd++) {
+            for (size_t i = 0; i < BM_CFG_MODELS; i++) {
+                const struct bm_model *m = &node->models[i];
+                if (!m->used || m->elem != e || (m->type->company != BM_COMPANY_SIG) != vnd)
+                    continue;
+                if (vnd) {
+                    bm_cfg_put_le16(q, m->type->company);
+                    q += 2;
+                }
+                bm_cfg_put_le16(q, m->type->id);
+                q += 2;
+                elem[2 + vnd]++;
+            }
+        }
+        if (q > end) {
+            q = elem;
+            break;
+        }
+    }
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_COMP_STATUS, out, (size_t)(q - out));
 }
 
 /* --- one-octet states (and Relay's two) --- */
@@ -163,9 +160,11 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
      * checks it (one check before the switch costs more code) */
     bool prohibited = len && p[0] > 1;
     uint8_t out[2];
-    switch (opcode) {
-    case BM_CFG_OP_BEACON_GET:
-    case BM_CFG_OP_BEACON_SET:
+    size_t n = 1;
+    /* (the opcodes are all 0x80xx: their low octets tell them apart) */
+    switch ((uint8_t)opcode) {
+    case BM_CFG_OP_BEACON_GET & 0xff:
+    case BM_CFG_OP_BEACON_SET & 0xff:
         if (prohibited)
             return BM_EMALFORMED;
         if (len && (p[0] == 1) != node->net_beacon) {
@@ -177,8 +176,8 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
         }
         out[0] = node->net_beacon ? 1 : 0;
         break;
-    case BM_CFG_OP_TTL_GET:
-    case BM_CFG_OP_TTL_SET:
+    case BM_CFG_OP_TTL_GET & 0xff:
+    case BM_CFG_OP_TTL_SET & 0xff:
         if (len) {
             if (p[0] == 1 || p[0] > BM_TTL_MAX)
                 return BM_EMALFORMED; /* 4.2.7: 0x01 and 0x80..0xff prohibited */
@@ -186,8 +185,8 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
         }
         out[0] = node->default_ttl;
         break;
-    case BM_CFG_OP_PROXY_GET:
-    case BM_CFG_OP_PROXY_SET:
+    case BM_CFG_OP_PROXY_GET & 0xff:
+    case BM_CFG_OP_PROXY_SET & 0xff:
         /* 0/1 with the GATT_PROXY feature on a port with GATT, else 0x02,
          * and then a Set changes nothing (node_gatt.c) */
         if (prohibited)
@@ -196,20 +195,20 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
             bm_node_gatt_proxy_set(node, p[0]);
         out[0] = bm_node_gatt_proxy_get(node);
         break;
-    case BM_CFG_OP_FRIEND_GET:
-    case BM_CFG_OP_FRIEND_SET:
+    case BM_CFG_OP_FRIEND_GET & 0xff:
+    case BM_CFG_OP_FRIEND_SET & 0xff:
         /* 0/1 with the Friend feature, 0x02 without it; a Set of 0 ends
          * every friendship (friend.c) */
         if (prohibited)
             return BM_EMALFORMED;
         if (len && BM_CFG_FRIEND && (node->features & BM_FRIEND))
             bm_frnd_set_enabled(node, p[0] == 1);
-        out[0] = !(node->features & BM_FRIEND) ? BM_FEAT_STATE_UNSUPPORTED
-                 : node->frnd.enabled          ? BM_FEAT_STATE_ENABLED
-                                               : BM_FEAT_STATE_DISABLED;
+        out[0] = !BM_CFG_FRIEND || !(node->features & BM_FRIEND) ? BM_FEAT_STATE_UNSUPPORTED
+                 : node->frnd.enabled                             ? BM_FEAT_STATE_ENABLED
+                                                                  : BM_FEAT_STATE_DISABLED;
         break;
-    case BM_CFG_OP_NET_TX_GET:
-    case BM_CFG_OP_NET_TX_SET:
+    case BM_CFG_OP_NET_TX_GET & 0xff:
+    case BM_CFG_OP_NET_TX_SET & 0xff:
         if (len)
             xmit_decode(p[0], &node->net_xmit);
         out[0] = xmit_encode(&node->net_xmit);
@@ -228,9 +227,10 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
         }
         out[0] = node->relay;
         out[1] = xmit_encode(&node->relay_xmit);
-        return bm_cfg_srv_reply(node, model, ctx, status, out, 2);
+        n = 2;
+        break;
     }
-    return bm_cfg_srv_reply(node, model, ctx, status, out, 1);
+    return bm_cfg_srv_reply(node, model, ctx, status, out, n);
 }
 
 /* --- NetKeys and AppKeys (4.3.2.31-4.3.2.42) --- */
@@ -294,9 +294,10 @@ static int netkey_change(struct bm_node *node, struct bm_model *model, const str
         return BM_EMALFORMED;
     uint8_t out[3] = {BM_CFG_ST_SUCCESS, p[0], p[1]};
     bool known = bm_net_subnet_find(&node->net, idx) != NULL;
-    if (op == BM_CFG_OP_NETKEY_ADD)
+    /* (the three opcodes are 0x80xx: their low octets tell them apart) */
+    if ((uint8_t)op == (BM_CFG_OP_NETKEY_ADD & 0xff))
         out[0] = key_rc_status(bm_net_subnet_add(&node->net, idx, p + 2));
-    else if (op == BM_CFG_OP_NETKEY_UPDATE)
+    else if ((uint8_t)op == (BM_CFG_OP_NETKEY_UPDATE & 0xff))
         out[0] = known ? key_rc_status(bm_net_subnet_update(&node->net, idx, p + 2))
                        : BM_CFG_ST_INVALID_NETKEY;
     else if (known) /* a repeated Delete whose Status was lost finds nothing: success */
@@ -306,6 +307,48 @@ static int netkey_change(struct bm_node *node, struct bm_model *model, const str
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_NETKEY_STATUS, out, 3);
 }
 
+/* The NetKeyIndex and AppKeyIndex packed in three octets (4.3.1.1). */
+static uint16_t net_idx_of(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] & 0x0f) << 8);
+}
+
+static uint16_t app_idx_of(const uint8_t *p)
+{
+    return (uint16_t)(p[1] >> 4 | p[2] << 4);
+}
+
+/* The Status Code of an AppKey Add, Update or Delete, after doing what it
+ * asks. */
+static uint8_t appkey_apply(struct bm_node *node, uint32_t op, const uint8_t *p)
+{
+    uint16_t net_idx = net_idx_of(p), app_idx = app_idx_of(p);
+    const struct bm_subnet *sub = bm_net_subnet_find(&node->net, net_idx);
+    /* the NetKey index of app_idx's first entry, or -1 */
+    int bound = -1;
+    for (uint8_t i = 0; i < node->app_count && bound < 0; i++)
+        if (node->app_keys[i].app_idx == app_idx)
+            bound = node->app_net_idx[i];
+    if (!sub)
+        return BM_CFG_ST_INVALID_NETKEY;
+    /* 4.4.1.2.10: an AppKey index bound to another NetKey: Invalid NetKey
+     * for an Add, Invalid Binding otherwise */
+    if (bound >= 0 && bound != net_idx)
+        return op == BM_CFG_OP_APPKEY_ADD ? BM_CFG_ST_INVALID_NETKEY : BM_CFG_ST_INVALID_BINDING;
+    if (op == BM_CFG_OP_APPKEY_ADD)
+        return key_rc_status(bm_node_app_key_add(node, net_idx, app_idx, p + 3));
+    if (op == BM_CFG_OP_APPKEY_UPDATE) {
+        if (bound < 0)
+            return BM_CFG_ST_INVALID_APPKEY;
+        if (sub->kr_phase != BM_KR_PHASE1)
+            return BM_CFG_ST_CANNOT_UPDATE; /* 3.10.4.1: AppKeys update in phase 1 only */
+        return key_rc_status(bm_node_app_key_update(node, app_idx, p + 3));
+    }
+    if (bound >= 0)
+        app_key_forget(node, app_idx); /* unknown: a repeated Delete, success */
+    return BM_CFG_ST_SUCCESS;
+}
+
 /* AppKey Add, Update and Delete: NetKeyIndex and AppKeyIndex packed in
  * three octets, then the key (4.3.2.37-39); the Status is the Status Code
  * and those three octets. */
@@ -313,35 +356,9 @@ static int appkey_change(struct bm_node *node, struct bm_model *model, const str
                          const uint8_t *p, size_t len, uint32_t op)
 {
     (void)len;
-    uint16_t net_idx = (uint16_t)(p[0] | (p[1] & 0x0f) << 8);
-    uint16_t app_idx = (uint16_t)(p[1] >> 4 | p[2] << 4);
-    const struct bm_subnet *sub = bm_net_subnet_find(&node->net, net_idx);
-    /* the NetKey index of app_idx's first entry, or -1 */
-    int bound = -1;
-    for (uint8_t i = 0; i < node->app_count && bound < 0; i++)
-        if (node->app_keys[i].app_idx == app_idx)
-            bound = node->app_net_idx[i];
-    uint8_t out[4] = {BM_CFG_ST_SUCCESS, p[0], p[1], p[2]};
-    if (!sub) {
-        out[0] = BM_CFG_ST_INVALID_NETKEY;
-    } else if (bound >= 0 && bound != net_idx) {
-        /* 4.4.1.2.10: an AppKey index bound to another NetKey: Invalid
-         * NetKey for an Add, Invalid Binding otherwise */
-        out[0] = op == BM_CFG_OP_APPKEY_ADD ? BM_CFG_ST_INVALID_NETKEY : BM_CFG_ST_INVALID_BINDING;
-    } else if (op == BM_CFG_OP_APPKEY_ADD) {
-        out[0] = key_rc_status(bm_node_app_key_add(node, net_idx, app_idx, p + 3));
-    } else if (op == BM_CFG_OP_APPKEY_UPDATE) {
-        if (bound < 0)
-            out[0] = BM_CFG_ST_INVALID_APPKEY;
-        else if (sub->kr_phase != BM_KR_PHASE1)
-            out[0] = BM_CFG_ST_CANNOT_UPDATE; /* 3.10.4.1: AppKeys update in phase 1 only */
-        else
-            out[0] = key_rc_status(bm_node_app_key_update(node, app_idx, p + 3));
-    } else if (bound >= 0) {
-        app_key_forget(node, app_idx); /* unknown: a repeated Delete, success */
-    }
+    uint8_t out[4] = {appkey_apply(node, op, p), p[0], p[1], p[2]};
     bm_node_log(node, BM_LOG_INF, "cfg", "appkey op=0x%04x net=0x%03x app=0x%03x st=%u",
-                (unsigned)op, net_idx, app_idx, out[0]);
+                (unsigned)op, net_idx_of(p), app_idx_of(p), out[0]);
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_APPKEY_STATUS, out, 4);
 }
 
@@ -356,9 +373,9 @@ static int key_list(struct bm_node *node, struct bm_model *model, const struct b
 {
     (void)opcode;
     uint8_t out[3 + KEYS_MAX * 2];
-    out[0] = BM_CFG_ST_SUCCESS;
     uint16_t idx[KEYS_MAX];
-    size_t n = 0, at = 0;
+    size_t n = 0;
+    uint8_t *list = out; /* where the packed indexes go */
     uint32_t op = BM_CFG_OP_NETKEY_LIST;
     if (!len) {
         for (size_t i = 0; i < BM_CFG_SUBNETS; i++)
@@ -369,17 +386,19 @@ static int key_list(struct bm_node *node, struct bm_model *model, const struct b
         if (net_idx > IDX_MAX)
             return BM_EMALFORMED;
         op = BM_CFG_OP_APPKEY_LIST;
+        out[0] = BM_CFG_ST_INVALID_NETKEY;
         out[1] = p[0];
         out[2] = p[1];
-        at = 3;
-        if (!bm_net_subnet_find(&node->net, net_idx))
-            out[0] = BM_CFG_ST_INVALID_NETKEY;
-        for (uint8_t i = 0; i < node->app_count && out[0] == BM_CFG_ST_SUCCESS; i++)
-            if (node->app_net_idx[i] == net_idx && !node->app_new[i])
-                idx[n++] = node->app_keys[i].app_idx;
+        list = out + 3;
+        if (bm_net_subnet_find(&node->net, net_idx)) {
+            out[0] = BM_CFG_ST_SUCCESS;
+            for (uint8_t i = 0; i < node->app_count; i++)
+                if (node->app_net_idx[i] == net_idx && !node->app_new[i])
+                    idx[n++] = node->app_keys[i].app_idx;
+        }
     }
-    size_t olen = at + bm_cfg_pack_indexes(idx, n, out + at);
-    return bm_cfg_srv_reply(node, model, ctx, op, out, olen);
+    list += bm_cfg_pack_indexes(idx, n, list);
+    return bm_cfg_srv_reply(node, model, ctx, op, out, (size_t)(list - out));
 }
 
 /* --- Node Identity, Key Refresh Phase (4.3.2.43-45, 4.3.2.54-56) --- */
@@ -396,7 +415,8 @@ static int subnet_status(struct bm_node *node, struct bm_model *model, const str
     uint8_t out[4] = {BM_CFG_ST_INVALID_NETKEY, p[0], p[1], 0};
     if (sub) {
         out[0] = BM_CFG_ST_SUCCESS;
-        out[3] = op == BM_CFG_OP_KRP_STATUS ? sub->kr_phase : bm_node_gatt_identity_get(node, idx);
+        out[3] = (uint8_t)op == (BM_CFG_OP_KRP_STATUS & 0xff) ? sub->kr_phase
+                                                             : bm_node_gatt_identity_get(node, idx);
     }
     return bm_cfg_srv_reply(node, model, ctx, op, out, 4);
 }

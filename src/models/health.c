@@ -128,11 +128,13 @@ static int fault(struct bm_node *node, struct bm_model *m, const struct bm_msg_c
     const uint8_t *company = p + len - 2;
     if ((uint16_t)(company[0] | company[1] << 8) != s->company || (test && p[0] != TEST_STANDARD))
         return BM_OK;
+    /* (the opcodes are all 0x80xx: their low octets tell them apart) */
+    uint8_t op = (uint8_t)opcode;
     if (test)
         s->test_id = p[0];
-    else if (opcode != OP_FAULT_GET)
+    else if (op != (OP_FAULT_GET & 0xff))
         s->reg_n = 0;
-    if (opcode == OP_FAULT_CLEAR_UNACK || opcode == OP_FAULT_TEST_UNACK)
+    if (op == (OP_FAULT_CLEAR_UNACK & 0xff) || op == (OP_FAULT_TEST_UNACK & 0xff))
         return BM_OK;
     uint8_t out[3 + BM_CFG_HEALTH_FAULTS];
     size_t n = fault_params(s, false, out);
@@ -157,7 +159,7 @@ static int one_octet(struct bm_node *node, struct bm_model *m, const struct bm_m
 {
     struct health_srv *s = srv_of(m);
     uint8_t v;
-    if (opcode <= OP_ATTENTION_SET_UNACK) {
+    if ((uint8_t)opcode <= (OP_ATTENTION_SET_UNACK & 0xff)) { /* all 0x80xx */
         bm_ms_t now = bm_node_now(node);
         if (len)
             attention_set(s, now, p[0]);
@@ -183,7 +185,8 @@ static int one_octet(struct bm_node *node, struct bm_model *m, const struct bm_m
 static bm_ms_t srv_process(struct bm_node *node, struct bm_model *m, bm_ms_t now)
 {
     (void)node;
-    struct health_srv *s = srv_of(m);
+    /* (a state not yet set up is all zeros: no attention timer) */
+    struct health_srv *s = (struct health_srv *)m->st.bytes;
     if (!bm_ms_due(now, s->attention_end_ms))
         return s->attention_end_ms; /* 0: off */
     s->attention_end_ms = 0;
@@ -202,8 +205,9 @@ static int srv_pub(struct bm_node *node, struct bm_model *m, uint8_t *out, size_
 
 static uint8_t srv_period_shift(const struct bm_model *m)
 {
+    /* (a state not yet set up is all zeros: no current fault) */
     const struct health_srv *s = (const struct health_srv *)m->st.bytes;
-    return s->ready && s->cur_n ? s->divisor : 0;
+    return s->cur_n ? s->divisor : 0;
 }
 
 static const struct bm_model_op srv_ops[] = {

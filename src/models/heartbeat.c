@@ -71,15 +71,13 @@ bm_ms_t bm_heartbeat_process(struct bm_node *node, bm_ms_t now)
      * ahead again once the 32-bit clock moved 2^31 ms on (bm_time.h) */
     if (bm_ms_due(now, sub->end_ms))
         sub->end_ms = 0;
+    /* a heartbeat is due only with a destination, a count and a period
+     * (hb_pub_set(), persist.c; the count's end clears it) */
     if (bm_ms_due(now, pub->next_ms)) {
-        if (pub->dst == BM_ADDR_UNASSIGNED || pub->count == 0 || pub->period_log == 0) {
-            pub->next_ms = 0;
-        } else {
-            send_heartbeat(node);
-            if (pub->count != 0xffff)
-                pub->count--;
-            pub->next_ms = pub->count ? bm_ms_after(now, period_ms(pub->period_log)) : 0;
-        }
+        send_heartbeat(node);
+        if (pub->count != 0xffff)
+            pub->count--;
+        pub->next_ms = pub->count ? bm_ms_after(now, period_ms(pub->period_log)) : 0;
     }
     return bm_ms_min(now, pub->next_ms, sub->end_ms);
 }
@@ -87,14 +85,16 @@ bm_ms_t bm_heartbeat_process(struct bm_node *node, bm_ms_t now)
 void bm_heartbeat_features_changed(struct bm_node *node, uint16_t changed)
 {
     /* 4.2.17.5: a change of a listed feature sends one heartbeat, outside
-     * the periodic count */
-    if (node->hb_pub.dst != BM_ADDR_UNASSIGNED && (node->hb_pub.features & changed))
+     * the periodic count (features are listed only with a destination:
+     * hb_pub_set(), persist.c) */
+    if (node->hb_pub.features & changed)
         send_heartbeat(node);
 }
 
 void bm_heartbeat_subnet_deleted(struct bm_node *node, uint16_t net_idx)
 {
-    if (node->hb_pub.dst != BM_ADDR_UNASSIGNED && node->hb_pub.net_idx == net_idx)
+    /* (publication off is all zeros: clearing it again changes nothing) */
+    if (node->hb_pub.net_idx == net_idx)
         memset(&node->hb_pub, 0, sizeof(node->hb_pub));
 }
 
@@ -105,7 +105,9 @@ void bm_heartbeat_rx(struct bm_node *node, uint16_t src, uint16_t dst, uint8_t r
     if (len != 3)
         return; /* 3.6.5.10: exactly InitTTL and Features */
     uint8_t init_ttl = params[0] & 0x7f;
-    if (sub->src == BM_ADDR_UNASSIGNED || src != sub->src || dst != sub->dst || !sub->end_ms ||
+    /* counting: a period runs (it only starts with both addresses
+     * assigned) and the heartbeat goes from its source to its destination */
+    if (!sub->end_ms || src != sub->src || dst != sub->dst ||
         bm_ms_reached(bm_node_now(node), sub->end_ms))
         return;
     if (rx_ttl > init_ttl)
@@ -130,7 +132,6 @@ static int hb_pub_set(struct bm_node *node, const uint8_t *p)
 {
     uint16_t dst = bm_cfg_get_le16(p);
     uint8_t count_log = p[2], period_log = p[3], ttl = p[4];
-    uint16_t feat = bm_cfg_get_le16(p + 5);
     uint16_t net_idx = bm_cfg_get_le16(p + 7);
     if (ttl > BM_TTL_MAX || net_idx > 0x0fff)
         return BM_EMALFORMED; /* 4.2.17.4: TTL 0x80..0xff prohibited */
@@ -143,17 +144,18 @@ static int hb_pub_set(struct bm_node *node, const uint8_t *p)
     struct bm_hb_pub *pub = &node->hb_pub;
     memset(pub, 0, sizeof(*pub));
     if (dst != BM_ADDR_UNASSIGNED) {
-        pub->dst = dst;
+        /* (the fields read again from p: nothing kept across memset) */
+        pub->dst = bm_cfg_get_le16(p);
         /* 2^16 does not fit the 16-bit count: the largest finite one */
-        pub->count = count_log == 0xff      ? 0xffff
-                     : count_log == LOG_MAX ? 0xfffe
-                                            : (uint16_t)pow2_log(count_log);
-        pub->period_log = period_log;
-        pub->ttl = ttl;
-        pub->features = feat & HB_FEAT_MASK;
-        pub->net_idx = net_idx;
+        pub->count = p[2] == 0xff      ? 0xffff
+                     : p[2] == LOG_MAX ? 0xfffe
+                                       : (uint16_t)pow2_log(p[2]);
+        pub->period_log = p[3];
+        pub->ttl = p[4];
+        pub->features = bm_cfg_get_le16(p + 5) & HB_FEAT_MASK;
+        pub->net_idx = bm_cfg_get_le16(p + 7);
         /* the first periodic heartbeat goes as soon as possible */
-        if (pub->count && period_log) {
+        if (pub->count && pub->period_log) {
             pub->next_ms = bm_ms_after(bm_node_now(node), 0);
             bm_node_timer_set(node, BM_TIMER_MODELS, 0);
         }
@@ -173,13 +175,15 @@ int bm_cfg_srv_hb_pub(struct bm_node *node, struct bm_model *model, const struct
     const struct bm_hb_pub *pub = &node->hb_pub;
     uint8_t out[10];
     out[0] = BM_CFG_ST_SUCCESS;
-    uint8_t count_log = pub->count == 0xffff ? 0xff : log_of(pub->count);
+    uint8_t count_log;
     if (len) {
         int st = hb_pub_set(node, p);
         if (st < 0)
             return st;
         out[0] = (uint8_t)st;
         count_log = p[2];
+    } else {
+        count_log = pub->count == 0xffff ? 0xff : log_of(pub->count);
     }
     if (out[0] != BM_CFG_ST_SUCCESS) {
         memcpy(out + 1, p, 9);
@@ -194,35 +198,10 @@ int bm_cfg_srv_hb_pub(struct bm_node *node, struct bm_model *model, const struct
     return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_HB_PUB_STATUS, out, sizeof(out));
 }
 
-static int sub_status(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx)
+/* Heartbeat Subscription Set, a fixed-length one: BM_EMALFORMED for a
+ * prohibited field value (no Status), else BM_OK. */
+static int hb_sub_set(struct bm_node *node, const uint8_t *p)
 {
-    const struct bm_hb_sub *sub = &node->hb_sub;
-    /* the Period Log reports the time left, rounded up to whole seconds,
-     * s = ceil(ms / 1000), without a division: log_of(s) > n while
-     * s > 2^n - 1, that is while ms > 1000 * (2^n - 1); n < 23 keeps that
-     * product in 32 bits, and 23 is the log of every s that large */
-    uint32_t left_ms = sub->end_ms ? bm_ms_left(bm_node_now(node), sub->end_ms) : 0;
-    uint8_t period_log = 0;
-    for (uint32_t below = 0; period_log < 23 && left_ms > below; below = below * 2 + 1000u)
-        period_log++;
-    uint8_t out[9];
-    out[0] = BM_CFG_ST_SUCCESS;
-    bm_cfg_put_le16(out + 1, sub->src);
-    bm_cfg_put_le16(out + 3, sub->dst);
-    out[5] = period_log;
-    out[6] = sub->count == 0xffff ? 0xff : log_of(sub->count);
-    out[7] = sub->min_hops;
-    out[8] = sub->max_hops;
-    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_HB_SUB_STATUS, out, sizeof(out));
-}
-
-/* Heartbeat Subscription Get (no parameters) and Set (4.3.2.64-65). */
-int bm_cfg_srv_hb_sub(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
-                      const uint8_t *p, size_t len, uint32_t opcode)
-{
-    (void)opcode;
-    if (!len)
-        return sub_status(node, model, ctx);
     uint16_t src = bm_cfg_get_le16(p);
     uint16_t dst = bm_cfg_get_le16(p + 2);
     uint8_t period_log = p[4];
@@ -252,5 +231,36 @@ int bm_cfg_srv_hb_sub(struct bm_node *node, struct bm_model *model, const struct
     }
     bm_node_log(node, BM_LOG_INF, "cfg", "heartbeat sub src=0x%04x dst=0x%04x period_log=%u", src,
                 dst, period_log);
-    return sub_status(node, model, ctx);
+    return BM_OK;
+}
+
+/* Heartbeat Subscription Get (no parameters) and Set (4.3.2.64-65); the
+ * Status (4.3.2.66) reports the state. */
+int bm_cfg_srv_hb_sub(struct bm_node *node, struct bm_model *model, const struct bm_msg_ctx *ctx,
+                      const uint8_t *p, size_t len, uint32_t opcode)
+{
+    (void)opcode;
+    if (len) {
+        int rc = hb_sub_set(node, p);
+        if (rc != BM_OK)
+            return rc;
+    }
+    const struct bm_hb_sub *sub = &node->hb_sub;
+    /* the Period Log reports the time left, rounded up to whole seconds,
+     * s = ceil(ms / 1000), without a division: log_of(s) > n while
+     * s > 2^n - 1, that is while ms > 1000 * (2^n - 1); n < 23 keeps that
+     * product in 32 bits, and 23 is the log of every s that large */
+    uint32_t left_ms = sub->end_ms ? bm_ms_left(bm_node_now(node), sub->end_ms) : 0;
+    uint8_t period_log = 0;
+    for (uint32_t below = 0; period_log < 23 && left_ms > below; below = below * 2 + 1000u)
+        period_log++;
+    uint8_t out[9];
+    out[0] = BM_CFG_ST_SUCCESS;
+    bm_cfg_put_le16(out + 1, sub->src);
+    bm_cfg_put_le16(out + 3, sub->dst);
+    out[5] = period_log;
+    out[6] = sub->count == 0xffff ? 0xff : log_of(sub->count);
+    out[7] = sub->min_hops;
+    out[8] = sub->max_hops;
+    return bm_cfg_srv_reply(node, model, ctx, BM_CFG_OP_HB_SUB_STATUS, out, sizeof(out));
 }
