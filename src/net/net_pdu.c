@@ -205,7 +205,6 @@ int bm_net_decode(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_n
 int bm_net_open(const struct bm_net_creds *c, struct bm_net_in *in, struct bm_net_rx *rx)
 {
     uint8_t buf[BM_NET_MAX_PDU_LEN];
-    uint8_t plain[2 + BM_NET_MAX_TRANSPORT];
     uint8_t nonce[BM_NONCE_LEN];
 
     if (!in)
@@ -229,6 +228,7 @@ int bm_net_open(const struct bm_net_creds *c, struct bm_net_in *in, struct bm_ne
     if ((pdu[0] >> 7) != (in->iv_index & 1))
         return BM_EAUTH;
 
+    /* a local copy, deobfuscated and then decrypted in place */
     memcpy(buf, pdu, pdu_len);
     int rc = bm_crypto_obfuscate_k(in->privacy, c->privacy_key, in->iv_index, buf, pdu_len);
     if (rc != BM_OK)
@@ -247,7 +247,7 @@ int bm_net_open(const struct bm_net_creds *c, struct bm_net_in *in, struct bm_ne
     size_t tlen = pdu_len - BM_NET_HDR_LEN - mic_len;
 
     make_nonce(nonce, in->kind, buf[1], seq, src, in->iv_index);
-    rc = bm_crypto_ccm_decrypt_k(in->enc, c->enc_key, nonce, NULL, 0, buf + 7, 2 + tlen, plain,
+    rc = bm_crypto_ccm_decrypt_k(in->enc, c->enc_key, nonce, NULL, 0, buf + 7, 2 + tlen, buf + 7,
                                  buf + BM_NET_HDR_LEN + tlen, mic_len);
     if (rc != BM_OK)
         goto out;
@@ -255,7 +255,7 @@ int bm_net_open(const struct bm_net_creds *c, struct bm_net_in *in, struct bm_ne
 
     /* Field rules are checked only once the PDU is authenticated, so that a
      * wrong key with a colliding NID reads as BM_EAUTH, not as garbage. */
-    uint16_t dst = get_be16(plain);
+    uint16_t dst = get_be16(buf + 7);
     if (!hdr_valid(in->kind, ctl, buf[1] & TTL_MASK, src, dst)) {
         rc = BM_EMALFORMED;
         goto out;
@@ -270,10 +270,9 @@ int bm_net_open(const struct bm_net_creds *c, struct bm_net_in *in, struct bm_ne
     rx->hdr.src = src;
     rx->hdr.dst = dst;
     rx->iv_index = in->iv_index;
-    memcpy(rx->transport, plain + 2, tlen);
+    memcpy(rx->transport, buf + BM_NET_HDR_LEN, tlen);
     rx->transport_len = tlen;
 out:
     bm_crypto_wipe(buf, sizeof(buf));
-    bm_crypto_wipe(plain, sizeof(plain));
     return rc;
 }
