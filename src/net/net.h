@@ -141,11 +141,12 @@ struct bm_subnet {
 };
 
 /* Network message cache: (src, seq) of recently accepted PDUs, a ring.
- * tag[i] is a one-octet hash of entry i, scanned first (net_cache.c). */
+ * tag[i] is a one-octet hash of entry i, scanned first, four at a time
+ * (net_cache.c): its size is rounded up to a multiple of 4. */
 struct bm_net_cache {
     uint32_t seq[BM_CFG_NET_CACHE_SIZE];
     uint16_t src[BM_CFG_NET_CACHE_SIZE];
-    uint8_t tag[BM_CFG_NET_CACHE_SIZE];
+    uint8_t tag[(BM_CFG_NET_CACHE_SIZE + 3) / 4 * 4];
     uint16_t next;
     uint16_t count;
 };
