@@ -120,12 +120,15 @@ static void sar_send(struct bm_node *node, struct bm_sar_tx *t, bm_ms_t now)
         uint32_t bit = 1u << i;
         if ((t->acked | t->sent) & bit)
             continue;
-        uint8_t out[BM_NET_MAX_TRANSPORT];
-        size_t len;
-        if (bm_lower_segment(&t->hdr, t->upper, t->upper_len, i, out, sizeof(out), &len) != BM_OK)
-            continue;
-        struct bm_net_hdr nh = {.ctl = t->hdr.ctl, .ttl = t->ttl, .src = t->src, .dst = t->dst};
-        if (send_net(node, t->net_idx, NULL, &nh, out, len, NULL) == BM_ENOSPC) {
+        /* 3.5.3.1: every segment but the last is full */
+        struct bm_lower_hdr h = t->hdr;
+        h.seg_o = i;
+        h.seg_n = t->seg_n;
+        size_t full = h.ctl ? BM_LOWER_SEG_CTL_LEN : BM_LOWER_SEG_ACCESS_LEN;
+        size_t off = i * full;
+        size_t len = t->upper_len - off < full ? t->upper_len - off : full;
+        struct bm_net_hdr nh = {.ttl = t->ttl, .src = t->src, .dst = t->dst};
+        if (send_lower(node, t->net_idx, NULL, &h, &nh, t->upper + off, len, NULL) == BM_ENOSPC) {
             delay = SAR_PACE_MS; /* the bearer is full: continue shortly */
             break;
         }
