@@ -62,7 +62,8 @@ enum bm_net_nonce_kind { BM_NET_NONCE_NETWORK = 0, BM_NET_NONCE_PROXY = 1 };
 
 /* Encrypts and obfuscates one network PDU. hdr->ivi and hdr->nid are
  * ignored (taken from iv_index and c). transport_len: 1..16 with CTL=0,
- * 1..12 with CTL=1. Writes 9 + transport_len + MIC octets to out.
+ * 1..12 with CTL=1. Writes 9 + transport_len + MIC octets to out, which
+ * must not overlap transport (zeroed if the crypto fails).
  * Returns 0, BM_EINVAL for an out-of-range field, BM_ENOSPC if out_size is
  * too small. */
 int bm_net_encode(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_nonce_kind kind,

@@ -7,8 +7,9 @@
  * CTL|TTL, SEQ and SRC are obfuscated with the PrivacyKey (3.8.7.3).
  *
  * Invariants: the decoder never writes to the input, works on a local copy,
- * and writes its outputs only on success; the encoder writes `out` only on
- * success. Every local copy of plaintext is wiped before returning. */
+ * and writes its outputs only on success; the encoder writes `out` only
+ * once every check passed, in place, and zeroes it again if the crypto
+ * fails. Every local copy of plaintext is wiped before returning. */
 #include <string.h>
 
 #include "blemesh/errors.h"
@@ -142,7 +143,6 @@ static int encode(const struct bm_net_creds *c, const struct bm_crypto_key *enc,
                   const uint8_t *transport, size_t transport_len, uint8_t *out, size_t out_size,
                   size_t *out_len)
 {
-    uint8_t pdu[BM_NET_MAX_PDU_LEN];
     uint8_t nonce[BM_NONCE_LEN];
 
     if (!c || !hdr || !transport || !out || !out_len)
@@ -161,6 +161,8 @@ static int encode(const struct bm_net_creds *c, const struct bm_crypto_key *enc,
     if (out_size < total)
         return BM_ENOSPC;
 
+    /* the PDU is put together and secured in out */
+    uint8_t *pdu = out;
     uint8_t ctl_ttl = (uint8_t)(hdr->ctl << 7 | hdr->ttl);
     pdu[0] = (uint8_t)((iv_index & 1) << 7 | c->nid);
     pdu[1] = ctl_ttl;
@@ -176,11 +178,10 @@ static int encode(const struct bm_net_creds *c, const struct bm_crypto_key *enc,
                                      pdu + 7, pdu + BM_NET_HDR_LEN + transport_len, mic_len);
     if (rc == BM_OK)
         rc = bm_crypto_obfuscate_k(privacy, c->privacy_key, iv_index, pdu, total);
-    if (rc == BM_OK) {
-        memcpy(out, pdu, total);
+    if (rc == BM_OK)
         *out_len = total;
-    }
-    bm_crypto_wipe(pdu, sizeof(pdu));
+    else
+        bm_crypto_wipe(pdu, total);
     return rc;
 }
 
