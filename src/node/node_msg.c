@@ -582,40 +582,37 @@ static void rx_control(struct bm_node *node, const struct bm_net_rx *rx, uint8_t
  * acknowledged here, on its behalf (3.5.3.4, OBO = 1), never delivered. */
 static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx, bool obo)
 {
-    struct bm_lower_hdr h;
-    const uint8_t *payload;
-    size_t plen;
-    if (bm_lower_parse(rx->hdr.ctl, rx->transport, rx->transport_len, &h, &payload, &plen) !=
-        BM_OK)
-        return;
     /* an unsegmented PDU is the whole message; a segment goes to
      * reassembly, which replaces it with the message once complete */
-    struct bm_lower_msg msg = {.hdr = h,
-                               .src = rx->hdr.src,
-                               .dst = rx->hdr.dst,
-                               .ttl = rx->hdr.ttl,
-                               .seq = rx->hdr.seq,
-                               .iv_index = rx->iv_index,
-                               .upper = payload,
-                               .upper_len = plen};
-    if (h.seg) {
+    struct bm_lower_msg msg;
+    if (bm_lower_parse(rx->hdr.ctl, rx->transport, rx->transport_len, &msg.hdr, &msg.upper,
+                       &msg.upper_len) != BM_OK)
+        return;
+    msg.src = rx->hdr.src;
+    msg.dst = rx->hdr.dst;
+    msg.ttl = rx->hdr.ttl;
+    msg.seq = rx->hdr.seq;
+    msg.iv_index = rx->iv_index;
+    if (msg.hdr.seg) {
+        /* the segment's header, before reassembly may replace it */
+        struct bm_sar_ack ack = {.src = rx->hdr.src,
+                                 .dst = rx->hdr.dst,
+                                 .net_idx = rx->net_idx,
+                                 .seq_zero = msg.hdr.seq_zero,
+                                 .ttl = rx->hdr.ttl,
+                                 .obo = obo};
+        uint32_t all = seg_mask(msg.hdr.seg_n);
         int rc = bm_lower_reasm_rx(&node->reasm, &msg, bm_node_now(node), &msg);
         /* a Low Power node's friend acknowledges for it */
         bool unicast = obo || (bm_node_is_local(node, rx->hdr.dst) &&
                                !(BM_CFG_LPN && bm_lpn_established(node)));
-        struct bm_sar_ack ack = {.src = rx->hdr.src,
-                                 .dst = rx->hdr.dst,
-                                 .net_idx = rx->net_idx,
-                                 .seq_zero = h.seq_zero,
-                                 .ttl = rx->hdr.ttl,
-                                 .obo = obo};
         if (unicast && rc == BM_EINCOMPLETE)
             arm_ack(node, &ack);
         /* complete, now or before (a segment again): every segment acked */
         if (unicast && (rc == BM_OK || rc == BM_EDUP)) {
             if (rc == BM_OK)
-                disarm_ack(node, rx->hdr.src, h.seq_zero);
-            send_seg_ack(node, &ack, seg_mask(h.seg_n));
+                disarm_ack(node, ack.src, ack.seq_zero);
+            send_seg_ack(node, &ack, all);
         }
         if (rc != BM_OK)
             return;
