@@ -456,7 +456,8 @@ static bool dst_is_ours(struct bm_node *node, uint16_t dst)
     return false;
 }
 
-static void relay(struct bm_node *node, const struct bm_net_rx *rx)
+/* rx is the caller's, done with: its TTL is decremented in place. */
+static void relay(struct bm_node *node, struct bm_net_rx *rx)
 {
     /* Mesh Profile 3.4.6.3: relay only with the feature on, only TTL >= 2,
      * never what is addressed to us alone. With the GATT Proxy state
@@ -471,14 +472,14 @@ static void relay(struct bm_node *node, const struct bm_net_rx *rx)
     const struct bm_subnet *sub = bm_net_subnet_find(&node->net, rx->net_idx);
     if (!sub)
         return;
-    struct bm_net_hdr h = rx->hdr;
-    h.ttl = (uint8_t)(h.ttl - 1);
+    rx->hdr.ttl--;
     uint8_t pdu[BM_NET_MAX_PDU_LEN];
     size_t len;
-    if (bm_net_encode_keyset(&sub->keys[rx->key_set], rx->iv_index, BM_NET_NONCE_NETWORK, &h,
-                             rx->transport, rx->transport_len, pdu, sizeof(pdu), &len) != BM_OK)
+    if (bm_net_encode_keyset(&sub->keys[rx->key_set], rx->iv_index, BM_NET_NONCE_NETWORK,
+                             &rx->hdr, rx->transport, rx->transport_len, pdu, sizeof(pdu),
+                             &len) != BM_OK)
         return;
-    if (to_gatt && bm_node_gatt_net_out(node, pdu, len, h.dst, true))
+    if (to_gatt && bm_node_gatt_net_out(node, pdu, len, rx->hdr.dst, true))
         return;
     if (to_adv)
         bm_node_send_ad(node, BM_AD_MESH_MESSAGE, pdu, len, &node->relay_xmit);
