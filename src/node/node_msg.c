@@ -426,9 +426,10 @@ static int rpl_record(struct bm_node *node, struct bm_rpl_entry *e, uint16_t src
     return BM_OK;
 }
 
-static bool dst_is_ours(struct bm_node *node, uint16_t dst)
+/* local: dst is one of our element addresses */
+static bool dst_is_ours(struct bm_node *node, uint16_t dst, bool local)
 {
-    if (bm_node_is_local(node, dst))
+    if (local)
         return true;
     switch (dst) {
     case BM_ADDR_ALL_NODES:
@@ -457,7 +458,7 @@ static bool dst_is_ours(struct bm_node *node, uint16_t dst)
 }
 
 /* rx is the caller's, done with: its TTL is decremented in place. */
-static void relay(struct bm_node *node, struct bm_net_rx *rx)
+static void relay(struct bm_node *node, struct bm_net_rx *rx, bool local)
 {
     /* Mesh Profile 3.4.6.3: relay only with the feature on, only TTL >= 2,
      * never what is addressed to us alone. With the GATT Proxy state
@@ -467,7 +468,7 @@ static void relay(struct bm_node *node, struct bm_net_rx *rx)
     bool to_gatt = bm_node_gatt_proxy_on(node);
     bool to_adv = via == BM_GATT_ROLE_NONE ? node->relay == BM_FEAT_STATE_ENABLED
                                            : via == BM_GATT_ROLE_PROXY_SERVER && to_gatt;
-    if ((!to_adv && !to_gatt) || rx->hdr.ttl < 2 || bm_node_is_local(node, rx->hdr.dst))
+    if ((!to_adv && !to_gatt) || rx->hdr.ttl < 2 || local)
         return;
     const struct bm_subnet *sub = bm_net_subnet_find(&node->net, rx->net_idx);
     if (!sub)
@@ -486,7 +487,7 @@ static void relay(struct bm_node *node, struct bm_net_rx *rx)
 }
 
 static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx,
-                           const struct bm_lower_msg *msg)
+                           const struct bm_lower_msg *msg, bool local)
 {
     uint32_t seq = msg->seq;
     /* only what is newer than what src sent before */
@@ -502,7 +503,7 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx,
         nlabels = bm_access_labels(node, rx->hdr.dst, labels, BM_CFG_MODELS);
     struct bm_upper_devkey dev[2];
     size_t ndev = 0;
-    if (bm_node_is_local(node, rx->hdr.dst)) /* our device key */
+    if (local) /* our device key */
         dev[ndev++] = (struct bm_upper_devkey){.addr = rx->hdr.dst, .key = node->dev_key};
     const uint8_t *k = bm_node_dev_key(node, rx->hdr.src);
     if (k)
@@ -543,11 +544,11 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx,
     bm_crypto_wipe(access, sizeof(access));
 }
 
-static void rx_control(struct bm_node *node, const struct bm_net_rx *rx, uint8_t opcode,
-                       const uint8_t *params, size_t len)
+static void rx_control(struct bm_node *node, const struct bm_net_rx *rx, bool local,
+                       uint8_t opcode, const uint8_t *params, size_t len)
 {
     if (opcode == BM_CTL_OP_SEG_ACK) {
-        if (bm_node_is_local(node, rx->hdr.dst))
+        if (local)
             rx_seg_ack(node, rx->hdr.src, params, len);
         return;
     }
@@ -581,7 +582,7 @@ static void rx_control(struct bm_node *node, const struct bm_net_rx *rx, uint8_t
 
 /* obo: the PDU is for a Low Power node we befriend; it is only
  * acknowledged here, on its behalf (3.5.3.4, OBO = 1), never delivered. */
-static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx, bool obo)
+static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx, bool obo, bool local)
 {
     /* an unsegmented PDU is the whole message; a segment goes to
      * reassembly, which replaces it with the message once complete */
@@ -605,8 +606,7 @@ static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx, bool obo)
         uint32_t all = seg_mask(msg.hdr.seg_n);
         int rc = bm_lower_reasm_rx(&node->reasm, &msg, bm_node_now(node), &msg);
         /* a Low Power node's friend acknowledges for it */
-        bool unicast = obo || (bm_node_is_local(node, rx->hdr.dst) &&
-                               !(BM_CFG_LPN && bm_lpn_established(node)));
+        bool unicast = obo || (local && !(BM_CFG_LPN && bm_lpn_established(node)));
         if (unicast && rc == BM_EINCOMPLETE)
             arm_ack(node, &ack);
         /* complete, now or before (a segment again): every segment acked */
@@ -621,9 +621,9 @@ static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx, bool obo)
     if (obo)
         return;
     if (msg.hdr.ctl)
-        rx_control(node, rx, msg.hdr.opcode, msg.upper, msg.upper_len);
+        rx_control(node, rx, local, msg.hdr.opcode, msg.upper, msg.upper_len);
     else
-        deliver_access(node, rx, &msg);
+        deliver_access(node, rx, &msg, local);
 }
 
 void bm_node_rx_network(struct bm_node *node, const uint8_t *pdu, size_t len, int8_t rssi)
@@ -662,11 +662,12 @@ void bm_node_rx_network(struct bm_node *node, const uint8_t *pdu, size_t len, in
     /* a Friend keeps what is for its Low Power nodes (3.5.5) and
      * acknowledges their segments */
     bool for_lpn = BM_CFG_FRIEND && !friendship && bm_frnd_enqueue(node, &rx);
-    if (dst_is_ours(node, rx.hdr.dst))
-        rx_lower(node, &rx, false);
+    bool local = bm_node_is_local(node, rx.hdr.dst);
+    if (dst_is_ours(node, rx.hdr.dst, local))
+        rx_lower(node, &rx, false, local);
     else if (for_lpn)
-        rx_lower(node, &rx, true);
+        rx_lower(node, &rx, true, local);
     node->rx_friendship = false;
     if (!friendship)
-        relay(node, &rx); /* friendship PDUs stay between the two */
+        relay(node, &rx, local); /* friendship PDUs stay between the two */
 }
