@@ -62,7 +62,8 @@ enum bm_net_nonce_kind { BM_NET_NONCE_NETWORK = 0, BM_NET_NONCE_PROXY = 1 };
 
 /* Encrypts and obfuscates one network PDU. hdr->ivi and hdr->nid are
  * ignored (taken from iv_index and c). transport_len: 1..16 with CTL=0,
- * 1..12 with CTL=1. Writes 9 + transport_len + MIC octets to out.
+ * 1..12 with CTL=1. Writes 9 + transport_len + MIC octets to out, which
+ * must not overlap transport (zeroed if the crypto fails).
  * Returns 0, BM_EINVAL for an out-of-range field, BM_ENOSPC if out_size is
  * too small. */
 int bm_net_encode(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_nonce_kind kind,
@@ -141,11 +142,12 @@ struct bm_subnet {
 };
 
 /* Network message cache: (src, seq) of recently accepted PDUs, a ring.
- * tag[i] is a one-octet hash of entry i, scanned first (net_cache.c). */
+ * tag[i] is a one-octet hash of entry i, scanned first, four at a time
+ * (net_cache.c): its size is rounded up to a multiple of 4. */
 struct bm_net_cache {
     uint32_t seq[BM_CFG_NET_CACHE_SIZE];
     uint16_t src[BM_CFG_NET_CACHE_SIZE];
-    uint8_t tag[BM_CFG_NET_CACHE_SIZE];
+    uint8_t tag[(BM_CFG_NET_CACHE_SIZE + 3) / 4 * 4];
     uint16_t next;
     uint16_t count;
 };

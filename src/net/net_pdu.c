@@ -7,8 +7,9 @@
  * CTL|TTL, SEQ and SRC are obfuscated with the PrivacyKey (3.8.7.3).
  *
  * Invariants: the decoder never writes to the input, works on a local copy,
- * and writes its outputs only on success; the encoder writes `out` only on
- * success. Every local copy of plaintext is wiped before returning. */
+ * and writes its outputs only on success; the encoder writes `out` only
+ * once every check passed, in place, and zeroes it again if the crypto
+ * fails. Every local copy of plaintext is wiped before returning. */
 #include <string.h>
 
 #include "blemesh/errors.h"
@@ -142,7 +143,6 @@ static int encode(const struct bm_net_creds *c, const struct bm_crypto_key *enc,
                   const uint8_t *transport, size_t transport_len, uint8_t *out, size_t out_size,
                   size_t *out_len)
 {
-    uint8_t pdu[BM_NET_MAX_PDU_LEN];
     uint8_t nonce[BM_NONCE_LEN];
 
     if (!c || !hdr || !transport || !out || !out_len)
@@ -161,6 +161,8 @@ static int encode(const struct bm_net_creds *c, const struct bm_crypto_key *enc,
     if (out_size < total)
         return BM_ENOSPC;
 
+    /* the PDU is put together and secured in out */
+    uint8_t *pdu = out;
     uint8_t ctl_ttl = (uint8_t)(hdr->ctl << 7 | hdr->ttl);
     pdu[0] = (uint8_t)((iv_index & 1) << 7 | c->nid);
     pdu[1] = ctl_ttl;
@@ -176,11 +178,10 @@ static int encode(const struct bm_net_creds *c, const struct bm_crypto_key *enc,
                                      pdu + 7, pdu + BM_NET_HDR_LEN + transport_len, mic_len);
     if (rc == BM_OK)
         rc = bm_crypto_obfuscate_k(privacy, c->privacy_key, iv_index, pdu, total);
-    if (rc == BM_OK) {
-        memcpy(out, pdu, total);
+    if (rc == BM_OK)
         *out_len = total;
-    }
-    bm_crypto_wipe(pdu, sizeof(pdu));
+    else
+        bm_crypto_wipe(pdu, total);
     return rc;
 }
 
@@ -205,7 +206,6 @@ int bm_net_decode(const struct bm_net_creds *c, uint32_t iv_index, enum bm_net_n
 int bm_net_open(const struct bm_net_creds *c, struct bm_net_in *in, struct bm_net_rx *rx)
 {
     uint8_t buf[BM_NET_MAX_PDU_LEN];
-    uint8_t plain[2 + BM_NET_MAX_TRANSPORT];
     uint8_t nonce[BM_NONCE_LEN];
 
     if (!in)
@@ -229,6 +229,7 @@ int bm_net_open(const struct bm_net_creds *c, struct bm_net_in *in, struct bm_ne
     if ((pdu[0] >> 7) != (in->iv_index & 1))
         return BM_EAUTH;
 
+    /* a local copy, deobfuscated and then decrypted in place */
     memcpy(buf, pdu, pdu_len);
     int rc = bm_crypto_obfuscate_k(in->privacy, c->privacy_key, in->iv_index, buf, pdu_len);
     if (rc != BM_OK)
@@ -247,7 +248,7 @@ int bm_net_open(const struct bm_net_creds *c, struct bm_net_in *in, struct bm_ne
     size_t tlen = pdu_len - BM_NET_HDR_LEN - mic_len;
 
     make_nonce(nonce, in->kind, buf[1], seq, src, in->iv_index);
-    rc = bm_crypto_ccm_decrypt_k(in->enc, c->enc_key, nonce, NULL, 0, buf + 7, 2 + tlen, plain,
+    rc = bm_crypto_ccm_decrypt_k(in->enc, c->enc_key, nonce, NULL, 0, buf + 7, 2 + tlen, buf + 7,
                                  buf + BM_NET_HDR_LEN + tlen, mic_len);
     if (rc != BM_OK)
         goto out;
@@ -255,7 +256,7 @@ int bm_net_open(const struct bm_net_creds *c, struct bm_net_in *in, struct bm_ne
 
     /* Field rules are checked only once the PDU is authenticated, so that a
      * wrong key with a colliding NID reads as BM_EAUTH, not as garbage. */
-    uint16_t dst = get_be16(plain);
+    uint16_t dst = get_be16(buf + 7);
     if (!hdr_valid(in->kind, ctl, buf[1] & TTL_MASK, src, dst)) {
         rc = BM_EMALFORMED;
         goto out;
@@ -270,10 +271,9 @@ int bm_net_open(const struct bm_net_creds *c, struct bm_net_in *in, struct bm_ne
     rx->hdr.src = src;
     rx->hdr.dst = dst;
     rx->iv_index = in->iv_index;
-    memcpy(rx->transport, plain + 2, tlen);
+    memcpy(rx->transport, buf + BM_NET_HDR_LEN, tlen);
     rx->transport_len = tlen;
 out:
     bm_crypto_wipe(buf, sizeof(buf));
-    bm_crypto_wipe(plain, sizeof(plain));
     return rc;
 }

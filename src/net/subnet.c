@@ -277,7 +277,6 @@ int bm_net_rx(struct bm_net *net, enum bm_net_nonce_kind kind, const uint8_t *pd
     /* At IV index 0 there is no previous IV index to accept. */
     bool iv_ok = !((ivi & 1) != (net->iv_index & 1) && net->iv_index == 0);
 
-    memset(&got, 0, sizeof(got));
     for (size_t i = 0; i < BM_CFG_SUBNETS && !found; i++) {
         const struct bm_subnet *s = &net->subnets[i];
         if (!s->used)

@@ -120,12 +120,15 @@ static void sar_send(struct bm_node *node, struct bm_sar_tx *t, bm_ms_t now)
         uint32_t bit = 1u << i;
         if ((t->acked | t->sent) & bit)
             continue;
-        uint8_t out[BM_NET_MAX_TRANSPORT];
-        size_t len;
-        if (bm_lower_segment(&t->hdr, t->upper, t->upper_len, i, out, sizeof(out), &len) != BM_OK)
-            continue;
-        struct bm_net_hdr nh = {.ctl = t->hdr.ctl, .ttl = t->ttl, .src = t->src, .dst = t->dst};
-        if (send_net(node, t->net_idx, NULL, &nh, out, len, NULL) == BM_ENOSPC) {
+        /* 3.5.3.1: every segment but the last is full */
+        struct bm_lower_hdr h = t->hdr;
+        h.seg_o = i;
+        h.seg_n = t->seg_n;
+        size_t full = h.ctl ? BM_LOWER_SEG_CTL_LEN : BM_LOWER_SEG_ACCESS_LEN;
+        size_t off = i * full;
+        size_t len = t->upper_len - off < full ? t->upper_len - off : full;
+        struct bm_net_hdr nh = {.ttl = t->ttl, .src = t->src, .dst = t->dst};
+        if (send_lower(node, t->net_idx, NULL, &h, &nh, t->upper + off, len, NULL) == BM_ENOSPC) {
             delay = SAR_PACE_MS; /* the bearer is full: continue shortly */
             break;
         }
@@ -423,9 +426,10 @@ static int rpl_record(struct bm_node *node, struct bm_rpl_entry *e, uint16_t src
     return BM_OK;
 }
 
-static bool dst_is_ours(struct bm_node *node, uint16_t dst)
+/* local: dst is one of our element addresses */
+static bool dst_is_ours(struct bm_node *node, uint16_t dst, bool local)
 {
-    if (bm_node_is_local(node, dst))
+    if (local)
         return true;
     switch (dst) {
     case BM_ADDR_ALL_NODES:
@@ -453,7 +457,8 @@ static bool dst_is_ours(struct bm_node *node, uint16_t dst)
     return false;
 }
 
-static void relay(struct bm_node *node, const struct bm_net_rx *rx)
+/* rx is the caller's, done with: its TTL is decremented in place. */
+static void relay(struct bm_node *node, struct bm_net_rx *rx, bool local)
 {
     /* Mesh Profile 3.4.6.3: relay only with the feature on, only TTL >= 2,
      * never what is addressed to us alone. With the GATT Proxy state
@@ -463,26 +468,26 @@ static void relay(struct bm_node *node, const struct bm_net_rx *rx)
     bool to_gatt = bm_node_gatt_proxy_on(node);
     bool to_adv = via == BM_GATT_ROLE_NONE ? node->relay == BM_FEAT_STATE_ENABLED
                                            : via == BM_GATT_ROLE_PROXY_SERVER && to_gatt;
-    if ((!to_adv && !to_gatt) || rx->hdr.ttl < 2 || bm_node_is_local(node, rx->hdr.dst))
+    if ((!to_adv && !to_gatt) || rx->hdr.ttl < 2 || local)
         return;
     const struct bm_subnet *sub = bm_net_subnet_find(&node->net, rx->net_idx);
     if (!sub)
         return;
-    struct bm_net_hdr h = rx->hdr;
-    h.ttl = (uint8_t)(h.ttl - 1);
+    rx->hdr.ttl--;
     uint8_t pdu[BM_NET_MAX_PDU_LEN];
     size_t len;
-    if (bm_net_encode_keyset(&sub->keys[rx->key_set], rx->iv_index, BM_NET_NONCE_NETWORK, &h,
-                             rx->transport, rx->transport_len, pdu, sizeof(pdu), &len) != BM_OK)
+    if (bm_net_encode_keyset(&sub->keys[rx->key_set], rx->iv_index, BM_NET_NONCE_NETWORK,
+                             &rx->hdr, rx->transport, rx->transport_len, pdu, sizeof(pdu),
+                             &len) != BM_OK)
         return;
-    if (to_gatt && bm_node_gatt_net_out(node, pdu, len, h.dst, true))
+    if (to_gatt && bm_node_gatt_net_out(node, pdu, len, rx->hdr.dst, true))
         return;
     if (to_adv)
         bm_node_send_ad(node, BM_AD_MESH_MESSAGE, pdu, len, &node->relay_xmit);
 }
 
 static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx,
-                           const struct bm_lower_msg *msg)
+                           const struct bm_lower_msg *msg, bool local)
 {
     uint32_t seq = msg->seq;
     /* only what is newer than what src sent before */
@@ -498,7 +503,7 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx,
         nlabels = bm_access_labels(node, rx->hdr.dst, labels, BM_CFG_MODELS);
     struct bm_upper_devkey dev[2];
     size_t ndev = 0;
-    if (bm_node_is_local(node, rx->hdr.dst)) /* our device key */
+    if (local) /* our device key */
         dev[ndev++] = (struct bm_upper_devkey){.addr = rx->hdr.dst, .key = node->dev_key};
     const uint8_t *k = bm_node_dev_key(node, rx->hdr.src);
     if (k)
@@ -539,11 +544,11 @@ static void deliver_access(struct bm_node *node, const struct bm_net_rx *rx,
     bm_crypto_wipe(access, sizeof(access));
 }
 
-static void rx_control(struct bm_node *node, const struct bm_net_rx *rx, uint8_t opcode,
-                       const uint8_t *params, size_t len)
+static void rx_control(struct bm_node *node, const struct bm_net_rx *rx, bool local,
+                       uint8_t opcode, const uint8_t *params, size_t len)
 {
     if (opcode == BM_CTL_OP_SEG_ACK) {
-        if (bm_node_is_local(node, rx->hdr.dst))
+        if (local)
             rx_seg_ack(node, rx->hdr.src, params, len);
         return;
     }
@@ -577,42 +582,38 @@ static void rx_control(struct bm_node *node, const struct bm_net_rx *rx, uint8_t
 
 /* obo: the PDU is for a Low Power node we befriend; it is only
  * acknowledged here, on its behalf (3.5.3.4, OBO = 1), never delivered. */
-static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx, bool obo)
+static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx, bool obo, bool local)
 {
-    struct bm_lower_hdr h;
-    const uint8_t *payload;
-    size_t plen;
-    if (bm_lower_parse(rx->hdr.ctl, rx->transport, rx->transport_len, &h, &payload, &plen) !=
-        BM_OK)
-        return;
     /* an unsegmented PDU is the whole message; a segment goes to
      * reassembly, which replaces it with the message once complete */
-    struct bm_lower_msg msg = {.hdr = h,
-                               .src = rx->hdr.src,
-                               .dst = rx->hdr.dst,
-                               .ttl = rx->hdr.ttl,
-                               .seq = rx->hdr.seq,
-                               .iv_index = rx->iv_index,
-                               .upper = payload,
-                               .upper_len = plen};
-    if (h.seg) {
-        int rc = bm_lower_reasm_rx(&node->reasm, &msg, bm_node_now(node), &msg);
-        /* a Low Power node's friend acknowledges for it */
-        bool unicast = obo || (bm_node_is_local(node, rx->hdr.dst) &&
-                               !(BM_CFG_LPN && bm_lpn_established(node)));
+    struct bm_lower_msg msg;
+    if (bm_lower_parse(rx->hdr.ctl, rx->transport, rx->transport_len, &msg.hdr, &msg.upper,
+                       &msg.upper_len) != BM_OK)
+        return;
+    msg.src = rx->hdr.src;
+    msg.dst = rx->hdr.dst;
+    msg.ttl = rx->hdr.ttl;
+    msg.seq = rx->hdr.seq;
+    msg.iv_index = rx->iv_index;
+    if (msg.hdr.seg) {
+        /* the segment's header, before reassembly may replace it */
         struct bm_sar_ack ack = {.src = rx->hdr.src,
                                  .dst = rx->hdr.dst,
                                  .net_idx = rx->net_idx,
-                                 .seq_zero = h.seq_zero,
+                                 .seq_zero = msg.hdr.seq_zero,
                                  .ttl = rx->hdr.ttl,
                                  .obo = obo};
+        uint32_t all = seg_mask(msg.hdr.seg_n);
+        int rc = bm_lower_reasm_rx(&node->reasm, &msg, bm_node_now(node), &msg);
+        /* a Low Power node's friend acknowledges for it */
+        bool unicast = obo || (local && !(BM_CFG_LPN && bm_lpn_established(node)));
         if (unicast && rc == BM_EINCOMPLETE)
             arm_ack(node, &ack);
         /* complete, now or before (a segment again): every segment acked */
         if (unicast && (rc == BM_OK || rc == BM_EDUP)) {
             if (rc == BM_OK)
-                disarm_ack(node, rx->hdr.src, h.seq_zero);
-            send_seg_ack(node, &ack, seg_mask(h.seg_n));
+                disarm_ack(node, ack.src, ack.seq_zero);
+            send_seg_ack(node, &ack, all);
         }
         if (rc != BM_OK)
             return;
@@ -620,9 +621,9 @@ static void rx_lower(struct bm_node *node, const struct bm_net_rx *rx, bool obo)
     if (obo)
         return;
     if (msg.hdr.ctl)
-        rx_control(node, rx, msg.hdr.opcode, msg.upper, msg.upper_len);
+        rx_control(node, rx, local, msg.hdr.opcode, msg.upper, msg.upper_len);
     else
-        deliver_access(node, rx, &msg);
+        deliver_access(node, rx, &msg, local);
 }
 
 void bm_node_rx_network(struct bm_node *node, const uint8_t *pdu, size_t len, int8_t rssi)
@@ -661,11 +662,12 @@ void bm_node_rx_network(struct bm_node *node, const uint8_t *pdu, size_t len, in
     /* a Friend keeps what is for its Low Power nodes (3.5.5) and
      * acknowledges their segments */
     bool for_lpn = BM_CFG_FRIEND && !friendship && bm_frnd_enqueue(node, &rx);
-    if (dst_is_ours(node, rx.hdr.dst))
-        rx_lower(node, &rx, false);
+    bool local = bm_node_is_local(node, rx.hdr.dst);
+    if (dst_is_ours(node, rx.hdr.dst, local))
+        rx_lower(node, &rx, false, local);
     else if (for_lpn)
-        rx_lower(node, &rx, true);
+        rx_lower(node, &rx, true, local);
     node->rx_friendship = false;
     if (!friendship)
-        relay(node, &rx); /* friendship PDUs stay between the two */
+        relay(node, &rx, local); /* friendship PDUs stay between the two */
 }

@@ -35,31 +35,31 @@ int bm_lower_check(const struct bm_lower_hdr *hdr, size_t len)
     if (hdr->ctl ? hdr->opcode > 0x7f
                  : (hdr->akf > 1 || hdr->aid > 0x3f || hdr->szmic > hdr->seg))
         return BM_EMALFORMED;
-    if (!hdr->seg) {
-        /* 3.5.2.3: 0..88 bits of parameters after the 7-bit opcode.
-         * 3.5.2.1: the Upper Transport Access PDU holds at least a 1-octet
-         * opcode and a 32-bit TransMIC. */
-        if (hdr->ctl)
-            return len <= BM_LOWER_UNSEG_CTL_MAX ? BM_OK : BM_EMALFORMED;
-        return len >= 1 + TRANSMIC_MIN && len <= BM_LOWER_UNSEG_ACCESS_MAX ? BM_OK
-                                                                           : BM_EMALFORMED;
+    /* Lengths: a segment 1..12 (access) or 1..8 (control); an unsegmented
+     * PDU up to 15 (access) or 11 (control: 3.5.2.3, 0..88 bits of
+     * parameters after the 7-bit opcode), control ones from 0. */
+    size_t max = seg_len(hdr->ctl);
+    size_t min = hdr->seg;
+    if (hdr->seg) {
+        if (hdr->seq_zero > SEQ_ZERO_MASK || hdr->seg_n > SEG_FIELD_MAX ||
+            hdr->seg_o > hdr->seg_n)
+            return BM_EMALFORMED;
+        /* 3.5.2.4: a Segment Acknowledgment is never segmented. */
+        if (hdr->ctl && hdr->opcode == BM_CTL_OP_SEG_ACK)
+            return BM_EMALFORMED;
+        /* 3.5.3.1: every segment but the last carries a full segment, so
+         * the offset of segment n is always n * full. */
+        if (hdr->seg_o < hdr->seg_n)
+            min = max;
+    } else {
+        max = hdr->ctl ? BM_LOWER_UNSEG_CTL_MAX : BM_LOWER_UNSEG_ACCESS_MAX;
     }
-    if (hdr->seq_zero > SEQ_ZERO_MASK || hdr->seg_n > SEG_FIELD_MAX || hdr->seg_o > hdr->seg_n)
-        return BM_EMALFORMED;
-    /* 3.5.2.4: a Segment Acknowledgment is never segmented. */
-    if (hdr->ctl && hdr->opcode == BM_CTL_OP_SEG_ACK)
-        return BM_EMALFORMED;
-    size_t full = seg_len(hdr->ctl);
-    if (len < 1 || len > full)
-        return BM_EMALFORMED;
-    /* 3.5.3.1: every segment but the last carries a full segment, so the
-     * offset of segment n is always n * full. */
-    if (hdr->seg_o < hdr->seg_n && len != full)
-        return BM_EMALFORMED;
-    /* A one-segment access message must still hold opcode + TransMIC. */
-    if (!hdr->ctl && hdr->seg_n == 0 && len < 1u + (hdr->szmic ? TRANSMIC_MAX : TRANSMIC_MIN))
-        return BM_EMALFORMED;
-    return BM_OK;
+    /* 3.5.2.1: an Upper Transport Access PDU in one PDU (unsegmented, or a
+     * one-segment message) holds at least a 1-octet opcode and the
+     * TransMIC. */
+    if (!hdr->ctl && (!hdr->seg || hdr->seg_n == 0))
+        min = 1u + (hdr->szmic ? TRANSMIC_MAX : TRANSMIC_MIN);
+    return len >= min && len <= max ? BM_OK : BM_EMALFORMED;
 }
 
 int bm_lower_parse(uint8_t ctl, const uint8_t *pdu, size_t len, struct bm_lower_hdr *hdr,

@@ -33,37 +33,31 @@ static size_t seg_len(uint8_t ctl)
     return ctl ? BM_LOWER_SEG_CTL_LEN : BM_LOWER_SEG_ACCESS_LEN;
 }
 
-static uint64_t seq_auth(uint32_t iv_index, uint32_t seq_first)
-{
-    return (uint64_t)iv_index << 24 | seq_first;
-}
-
 static uint32_t age_ms(const struct bm_reasm *r, uint32_t now_ms)
 {
     return now_ms - r->last_rx_ms; /* modulo 2^32: survives clock wrap */
 }
 
-static struct bm_reasm *find_src(struct bm_reasm_pool *pool, uint16_t src)
+/* One pass over the pool: returns the context of src (at most one), or
+ * NULL; *slot is where a new message goes when src has none: the first
+ * free context, else the completed context idle the longest, else NULL. */
+static struct bm_reasm *find_src(struct bm_reasm_pool *pool, uint16_t src, uint32_t now_ms,
+                                 struct bm_reasm **slot)
 {
-    for (size_t i = 0; i < BM_CFG_RX_SEG_CTX; i++) {
-        if (pool->ctx[i].busy && pool->ctx[i].src == src)
-            return &pool->ctx[i];
-    }
-    return NULL;
-}
-
-/* A free context, else the completed context idle the longest. */
-static struct bm_reasm *find_slot(struct bm_reasm_pool *pool, uint32_t now_ms)
-{
-    struct bm_reasm *oldest = NULL;
+    struct bm_reasm *found = NULL, *unused = NULL, *oldest = NULL;
     for (size_t i = 0; i < BM_CFG_RX_SEG_CTX; i++) {
         struct bm_reasm *r = &pool->ctx[i];
-        if (!r->busy)
-            return r;
-        if (r->done && (!oldest || age_ms(r, now_ms) > age_ms(oldest, now_ms)))
+        if (!r->busy) {
+            if (!unused)
+                unused = r;
+        } else if (r->src == src) {
+            found = r;
+        } else if (r->done && (!oldest || age_ms(r, now_ms) > age_ms(oldest, now_ms))) {
             oldest = r;
+        }
     }
-    return oldest;
+    *slot = unused ? unused : oldest;
+    return found;
 }
 
 /* The fields of hdr every segment of its message repeats (struct
@@ -114,7 +108,6 @@ int bm_lower_reasm_rx(struct bm_reasm_pool *pool, const struct bm_lower_msg *seg
             return BM_EMALFORMED;
         iv--;
     }
-    uint64_t auth = seq_auth(iv, first);
 
     size_t off = (size_t)hdr->seg_o * seg_len(hdr->ctl);
     uint32_t bit = 1u << hdr->seg_o;
@@ -122,9 +115,10 @@ int bm_lower_reasm_rx(struct bm_reasm_pool *pool, const struct bm_lower_msg *seg
     struct bm_lower_hdr fields;
     msg_fields(hdr, &fields);
 
-    struct bm_reasm *r = find_src(pool, seg->src);
-    uint64_t held = r ? seq_auth(r->iv_index, r->seq_first) : 0;
-    if (r && auth == held) {
+    /* SeqAuth compared as (IV index, first SEQ): no 64-bit arithmetic */
+    struct bm_reasm *slot;
+    struct bm_reasm *r = find_src(pool, seg->src, now_ms, &slot);
+    if (r && r->iv_index == iv && r->seq_first == first) {
         /* The last segment fixes the total length; it must not change. */
         if (memcmp(&r->hdr, &fields, sizeof(fields)) != 0 || r->dst != seg->dst ||
             (last && (r->received & bit) && r->last_len != payload_len))
@@ -142,10 +136,10 @@ int bm_lower_reasm_rx(struct bm_reasm_pool *pool, const struct bm_lower_msg *seg
     } else {
         /* 3.5.3.4: segments of a message older than the one in progress
          * (or last completed) from this source are ignored. */
-        if (r && auth < held)
+        if (r && (iv < r->iv_index || (iv == r->iv_index && first < r->seq_first)))
             return BM_EREPLAY;
         if (!r)
-            r = find_slot(pool, now_ms);
+            r = slot;
         if (!r)
             return BM_ENOSPC;
         memset(r, 0, sizeof(*r));
