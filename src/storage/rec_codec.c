@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "blemesh/errors.h"
+#include "crypto/crypto.h"
 #include "storage/records.h"
 
 /* Field types: each gives the width of a field on flash and in its struct
@@ -400,6 +401,8 @@ int bm_rec_decode(enum bm_rec_kind k, const uint8_t *in, size_t len, void *rec)
     bool good = !c.bad && c.p == c.end;
     if (good)
         memcpy(rec, &tmp, kinds[k].size);
-    memset(&tmp, 0, sizeof(tmp));
+    /* the copy may hold keys; a plain memset here is a dead store the
+     * compiler removes */
+    bm_crypto_wipe(&tmp, sizeof(tmp));
     return good ? BM_OK : BM_EMALFORMED;
 }
