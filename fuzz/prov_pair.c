@@ -157,7 +157,7 @@ static void wrapped(struct fz *f, uint8_t opb)
     size_t len = fz_chunk(f, pdu, sizeof(pdu));
     if (!len)
         return;
-    uint8_t tn = (opb & 0x10) && l->rx_any ? l->last_rx_trans : l->rx_trans;
+    uint8_t tn = (opb & 0x10) ? l->last_rx_trans : l->rx_trans;
     if (opb & 0x20)
         tn = bm_pbadv_tn_next(tn);
     uint8_t n = bm_pbadv_seg_count(len);
@@ -345,8 +345,9 @@ void fz_prov_pair_run(enum bm_prov_role role, const uint8_t *data, size_t size)
     /* what both ends agree on */
     if (sides[dev_i].complete && sides[pv_i].complete) {
         const struct bm_prov_result_data *d = &sides[dev_i].data, *v = &sides[pv_i].data;
-        FZ_CHECK(memcmp(d->net_key, fz_net_key, 16) == 0);
-        FZ_CHECK(d->net_idx == FZ_NET_IDX2 && d->iv_index == FZ_IV_INDEX && d->addr == 0x0b0c);
+        FZ_CHECK(memcmp(d->data.net_key, fz_net_key, 16) == 0);
+        FZ_CHECK(d->data.net_key_index == FZ_NET_IDX2 && d->data.iv_index == FZ_IV_INDEX &&
+                 d->data.unicast_addr == 0x0b0c);
         FZ_CHECK(memcmp(d->dev_key, v->dev_key, 16) == 0);
     }
     for (int i = 0; i < 2; i++)
