@@ -39,9 +39,9 @@ _Static_assert(CONF_DEV_PUB + BM_P256_PUB_LEN == BM_PROV_CONF_INPUTS_LEN,
  * address instead of a small offset from the one pointer l; on Thumb-1
  * that cost the light image about 430 octets. A hint, nothing more. */
 #if defined(__GNUC__)
-#define NOINLINE __attribute__((noinline))
+#define BM_NOINLINE __attribute__((noinline))
 #else
-#define NOINLINE
+#define BM_NOINLINE
 #endif
 
 /* The link's events are debug lines (the node logs them at BM_LOG_DBG):
@@ -657,7 +657,7 @@ static void provisioner_pdu(struct bm_prov_link *l, const struct bm_prov_pdu *p)
     }
 }
 
-NOINLINE static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len)
+BM_NOINLINE static void handle_pdu(struct bm_prov_link *l, const uint8_t *buf, size_t len)
 {
     if (l->done || l->expect == EXPECT_NONE)
         return; /* after the end, retransmissions are only acknowledged */
@@ -789,7 +789,7 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p)
     }
 }
 
-NOINLINE void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, bm_ms_t now)
+BM_NOINLINE void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, bm_ms_t now)
 {
     l->now = now;
     struct bm_pbadv_pdu p;
