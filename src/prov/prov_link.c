@@ -789,7 +789,8 @@ static void rx_ctl(struct bm_prov_link *l, const struct bm_pbadv_pdu *p)
     }
 }
 
-BM_NOINLINE void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len, bm_ms_t now)
+BM_NOINLINE void bm_prov_link_rx(struct bm_prov_link *l, const uint8_t *buf, size_t len,
+                                 bm_ms_t now)
 {
     l->now = now;
     struct bm_pbadv_pdu p;
