@@ -116,7 +116,8 @@ struct bm_gatt_conn {
 
 struct bm_gatt {
     /* the octets first, at small offsets (Thumb loads reach 31 octets) */
-    uint8_t rx_conn;           /* 1 + index of the connection the PDU in the rx path came from; 0 = advertising */
+    /* 1 + index of the connection the PDU in the rx path came from; 0 = advertising */
+    uint8_t rx_conn;
     uint8_t prov_conn;         /* 1 + index of the connection PB-GATT runs on; 0 = none */
     bool proxy_disabled;       /* GATT Proxy state set to 0 (4.2.11) */
     bool drop_clients;         /* GATT Proxy went 1 -> 0: disconnect proxy clients (4.2.11) */

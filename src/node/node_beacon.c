@@ -82,7 +82,8 @@ static void rx_udb(struct bm_node *node, const uint8_t *data, size_t len, int8_t
                    const char *name)
 {
     struct bm_udb udb;
-    if (!bm_node_is_provisioner(node) || !node->scan_cb || bm_beacon_udb_parse(data, len, &udb) != BM_OK)
+    if (!bm_node_is_provisioner(node) || !node->scan_cb ||
+        bm_beacon_udb_parse(data, len, &udb) != BM_OK)
         return;
     struct bm_scan_entry *free_slot = NULL, *oldest = NULL;
     for (size_t i = 0; i < BM_CFG_SCAN_RESULTS; i++) {
