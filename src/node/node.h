@@ -357,7 +357,9 @@ void bm_node_gatt_rx_accepted(struct bm_node *node, uint16_t src);
 /* Friend state (4.2.12), BM_FEAT_STATE_*: "not supported" unless the
  * image has BM_CFG_FRIEND and the primary element the Friend feature. */
 uint8_t bm_node_friend_get(const struct bm_node *node);
-/* GATT Proxy state (4.2.11) and Node Identity (4.2.12), BM_FEAT_STATE_*. */
+/* GATT Proxy state (4.2.11) and Node Identity (4.2.12), BM_FEAT_STATE_*.
+ * Only the Configuration Server sets them: its Status stores them
+ * (bm_persist_sync), as for every state it sets. */
 uint8_t bm_node_gatt_proxy_get(const struct bm_node *node);
 bool bm_node_gatt_proxy_on(const struct bm_node *node);
 void bm_node_gatt_proxy_set(struct bm_node *node, uint8_t value);
