@@ -203,9 +203,7 @@ static int node_state(struct bm_node *node, struct bm_model *model, const struct
             return BM_EMALFORMED;
         if (len && BM_CFG_FRIEND && (node->features & BM_FRIEND))
             bm_frnd_set_enabled(node, p[0] == 1);
-        out[0] = !BM_CFG_FRIEND || !(node->features & BM_FRIEND) ? BM_FEAT_STATE_UNSUPPORTED
-                 : node->frnd.enabled                             ? BM_FEAT_STATE_ENABLED
-                                                                  : BM_FEAT_STATE_DISABLED;
+        out[0] = bm_node_friend_get(node);
         break;
     case BM_CFG_OP_NET_TX_GET & 0xff:
     case BM_CFG_OP_NET_TX_SET & 0xff:

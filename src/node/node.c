@@ -357,6 +357,14 @@ int bm_node_element_count(const struct bm_node *node)
     return node->element_count;
 }
 
+uint8_t bm_node_friend_get(const struct bm_node *node)
+{
+    /* (bm_create_element() refuses a feature compiled out of the image) */
+    if (!BM_CFG_FRIEND || !(node->features & BM_FRIEND))
+        return BM_FEAT_STATE_UNSUPPORTED;
+    return node->frnd.enabled ? BM_FEAT_STATE_ENABLED : BM_FEAT_STATE_DISABLED;
+}
+
 bool bm_node_is_provisioned(const struct bm_node *node)
 {
     return node && node->provisioned;

@@ -354,7 +354,12 @@ bool bm_node_gatt_net_out(struct bm_node *node, const uint8_t *pdu, size_t len, 
 uint8_t bm_node_gatt_rx_role(const struct bm_node *node);
 /* A network PDU from a proxy client was accepted: its filter learns src. */
 void bm_node_gatt_rx_accepted(struct bm_node *node, uint16_t src);
-/* GATT Proxy state (4.2.11) and Node Identity (4.2.12), BM_FEAT_STATE_*. */
+/* Friend state (4.2.12), BM_FEAT_STATE_*: "not supported" unless the
+ * image has BM_CFG_FRIEND and the primary element the Friend feature. */
+uint8_t bm_node_friend_get(const struct bm_node *node);
+/* GATT Proxy state (4.2.11) and Node Identity (4.2.12), BM_FEAT_STATE_*.
+ * Only the Configuration Server sets them: its Status stores them
+ * (bm_persist_sync), as for every state it sets. */
 uint8_t bm_node_gatt_proxy_get(const struct bm_node *node);
 bool bm_node_gatt_proxy_on(const struct bm_node *node);
 void bm_node_gatt_proxy_set(struct bm_node *node, uint8_t value);

@@ -262,6 +262,8 @@ int bm_persist_sync(struct bm_node *node)
     r.cfg.net_xmit = node->net_xmit;
     r.cfg.beacon = node->net_beacon;
     r.cfg.ttl = node->default_ttl;
+    r.cfg.gatt_proxy = bm_node_gatt_proxy_get(node);
+    r.cfg.friend_state = bm_node_friend_get(node);
     sync_rec(node, &first, BM_REC_CFG, BM_RK_CFG, &r);
     memcpy(&r.hb, &node->hb_pub, HB_PUB_RUN);
     memcpy(&r.hb.sub_src, &node->hb_sub, HB_SUB_RUN);
@@ -434,6 +436,14 @@ void bm_persist_reapply_cfg(struct bm_node *node)
     node->net_xmit = r.net_xmit;
     node->net_beacon = r.beacon;
     node->default_ttl = r.ttl;
+    /* 4.2.11, 4.2.12: likewise; "not supported" also stands for a record
+     * written before these two were stored (records.h) */
+    if (bm_node_gatt_proxy_get(node) != BM_FEAT_STATE_UNSUPPORTED &&
+        r.gatt_proxy != BM_FEAT_STATE_UNSUPPORTED)
+        node->gatt.proxy_disabled = r.gatt_proxy == BM_FEAT_STATE_DISABLED;
+    if (bm_node_friend_get(node) != BM_FEAT_STATE_UNSUPPORTED &&
+        r.friend_state != BM_FEAT_STATE_UNSUPPORTED)
+        node->frnd.enabled = r.friend_state == BM_FEAT_STATE_ENABLED;
     if (node->net_beacon && node->provisioned)
         bm_node_timer_set(node, BM_TIMER_NET_BEACON, 0);
     else if (!node->net_beacon)

@@ -8,9 +8,9 @@
  *
  * Stored bytes are untrusted: flash can rot and a port can hand back
  * anything. Decoding reads through a cursor that fails safely, checks
- * the version, the exact length and each field's range, and fills the
- * caller's struct only when the whole record is sound; otherwise
- * BM_EMALFORMED. Encoding checks nothing: the node's state is valid. */
+ * the version, the exact length (for CFG, one of its two: records.h)
+ * and each field's range, and fills the caller's struct only when the
+ * whole record is sound; otherwise BM_EMALFORMED. Encoding checks nothing: the node's state is valid. */
 #include <stddef.h>
 #include <string.h>
 
@@ -26,7 +26,8 @@ enum ftype {
     /* 1 octet */
     T_U8,
     T_FLAG,       /* bool */
-    T_0_2,        /* relay state 0..2 (4.2.8), key refresh phase 0..2 */
+    T_0_2,        /* relay, GATT Proxy, Friend states 0..2 (4.2.8, 4.2.11,
+                     4.2.12), key refresh phase 0..2 */
     T_IV_FLAGS,   /* IV record flags (records.h) */
     T_XMIT_COUNT, /* transmissions 1..8 (4.2.19-4.2.20; in_range) */
     T_TTL,        /* 0..127 (4.2.7) */
@@ -155,7 +156,7 @@ enum {
     F_NET = F_IV + 3,
     F_APP = F_NET + 4,
     F_CFG = F_APP + 4,
-    F_HB = F_CFG + 7,
+    F_HB = F_CFG + 9,
     F_RPL = F_HB + 8,
     F_MODEL = F_RPL + 3,
     F_KEY_IDX = F_MODEL + 12,
@@ -206,6 +207,9 @@ static const struct field fields[] = {
     F(struct bm_rec_cfg, net_xmit.interval_ms, T_INTERVAL),
     F(struct bm_rec_cfg, beacon, T_FLAG),
     F(struct bm_rec_cfg, ttl, T_TTL),
+    /* the optional tail (walk): 4.2.11, 4.2.12 */
+    F(struct bm_rec_cfg, gatt_proxy, T_0_2),
+    F(struct bm_rec_cfg, friend_state, T_0_2),
 
     /* 4.2.17-4.2.18: a subscription names no source or a unicast one */
     [F_HB] = F(struct bm_rec_hb, pub_dst, T_HB_DST),
@@ -271,7 +275,7 @@ static const struct kind {
     [BM_RK_IV] = {F_IV, F_NET - F_IV, sizeof(struct bm_rec_iv)},
     [BM_RK_NET] = {F_NET, 3, sizeof(struct bm_rec_net)},
     [BM_RK_APP] = {F_APP, F_CFG - F_APP, sizeof(struct bm_rec_app)},
-    [BM_RK_CFG] = {F_CFG, F_HB - F_CFG, sizeof(struct bm_rec_cfg)},
+    [BM_RK_CFG] = {F_CFG, 7, sizeof(struct bm_rec_cfg)},
     [BM_RK_HB] = {F_HB, F_RPL - F_HB, sizeof(struct bm_rec_hb)},
     /* a device-only image (BM_CFG_PROVISIONER 0) ignores the provisioner's
      * records (persist.c): it has no fields for them and decodes none */
@@ -320,8 +324,15 @@ static void walk(struct cur *c, enum bm_rec_kind k, void *rec, bool v1)
         break;
     }
     case BM_RK_CFG: {
-        const struct bm_rec_cfg *r = rec;
+        struct bm_rec_cfg *r = rec;
         check(c, r->ttl != 1); /* the transmit settings: their types */
+        /* GATT Proxy and Friend, absent from a record of the old length
+         * (BM_REC_CFG_OLD_LEN): decoded as 2, nothing to apply. Any
+         * other length is short or long (decode checks the end). */
+        if (!c->enc && c->p == c->end)
+            r->gatt_proxy = r->friend_state = BM_REC_CFG_UNSET;
+        else
+            xfer(c, rec, &fields[F_CFG + 7], 2);
         break;
     }
     case BM_RK_PROVISIONER: {

@@ -22,6 +22,10 @@
  *   0x0005         CFG             ver relay(1) relay_count(1)
  *                                  relay_interval_ms(2) net_count(1)
  *                                  net_interval_ms(2) beacon(1) ttl(1)
+ *                                  gatt_proxy(1) friend(1): 12 octets;
+ *                                  (10 octets, without the last two, as
+ *                                  written before they were stored, still
+ *                                  read: those two keep their defaults)
  *   0x0006         HB              ver pub: dst(2) count(2) period_log(1)
  *                                  ttl(1) features(2) net_idx(2);
  *                                  sub: src(2) dst(2)
@@ -206,14 +210,26 @@ static inline int bm_rec_app_decode(const uint8_t *in, size_t len, struct bm_rec
     return bm_rec_decode(BM_RK_APP, in, len, r);
 }
 
+/* The Configuration Server's node states. The states 0..2 (0 disabled, 1
+ * enabled, 2 not supported: 4.2.8, 4.2.11, 4.2.12) are stored as the node
+ * had them; loading applies a stored 0 or 1 only to a node that supports
+ * the feature, and leaves one that does not at "not supported". GATT Proxy
+ * and Friend came later than the rest: a record of BM_REC_CFG_OLD_LEN
+ * octets, without them, decodes with both BM_REC_CFG_UNSET (the node
+ * keeps its defaults); BM_REC_CFG_LEN and BM_REC_CFG_OLD_LEN are the only
+ * lengths a CFG record decodes at. */
 struct bm_rec_cfg {
-    uint8_t relay;
+    uint8_t relay; /* 0..2 */
     struct bm_adv_xmit relay_xmit;
     struct bm_adv_xmit net_xmit;
     bool beacon;
     uint8_t ttl;
+    uint8_t gatt_proxy;   /* 0..2 */
+    uint8_t friend_state; /* 0..2 */
 };
-#define BM_REC_CFG_LEN 10
+#define BM_REC_CFG_LEN 12
+#define BM_REC_CFG_OLD_LEN 10
+#define BM_REC_CFG_UNSET 2 /* not stored: as "not supported", nothing to apply */
 static inline size_t bm_rec_cfg_encode(const struct bm_rec_cfg *r, uint8_t out[BM_REC_CFG_LEN])
 {
     return bm_rec_encode(BM_RK_CFG, r, out);

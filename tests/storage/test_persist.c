@@ -22,7 +22,7 @@ static const struct bm_cfg_model_id level_id = {BM_COMPANY_SIG, 0x1002};
 
 /* A power cut: the node's memory is lost, its store kept. The board's
  * script runs again: elements and models before init, or after. */
-static void restart(struct env *e, int i, bool models_after_init)
+static void restart_as(struct env *e, int i, bool models_after_init, uint8_t features)
 {
     struct test_node *t = e->n[i];
     void *mem = t->node;
@@ -32,18 +32,24 @@ static void restart(struct env *e, int i, bool models_after_init)
     CHECK_EQ(bm_sim_node_restart(e->sim, t->id, NULL, NULL), BM_OK);
     struct bm_node *n = t->node;
     if (!models_after_init) {
-        CHECK_EQ(bm_create_element(n, true, BM_RELAY, true, 7, NULL), BM_OK);
+        CHECK_EQ(bm_create_element(n, true, features, true, 7, NULL), BM_OK);
         CHECK_EQ(bm_add_model(n, 0, BM_GENERIC, BM_ONOFF, BM_SERVER, NULL, NULL, 0, NULL), BM_OK);
         CHECK_EQ(bm_add_model(n, 0, BM_GENERIC, BM_LEVEL, BM_SERVER, NULL, NULL, 0, NULL), BM_OK);
         CHECK_EQ(bm_init(n, "n", BM_OOB_NONE), BM_OK);
     } else {
         CHECK_EQ(bm_init(n, "n", BM_OOB_NONE), BM_OK);
-        CHECK_EQ(bm_create_element(n, true, BM_RELAY, true, 7, NULL), BM_OK);
+        CHECK_EQ(bm_create_element(n, true, features, true, 7, NULL), BM_OK);
         /* the other order of the two models: records follow the IDs */
         CHECK_EQ(bm_add_model(n, 0, BM_GENERIC, BM_LEVEL, BM_SERVER, NULL, NULL, 0, NULL), BM_OK);
         CHECK_EQ(bm_add_model(n, 0, BM_GENERIC, BM_ONOFF, BM_SERVER, NULL, NULL, 0, NULL), BM_OK);
     }
     bm_sim_kick(e->sim, t->id);
+}
+
+/* The same board as env_setup made: a relay. */
+static void restart(struct env *e, int i, bool models_after_init)
+{
+    restart_as(e, i, models_after_init, BM_RELAY);
 }
 
 static struct bm_model *find_model(struct bm_node *n, uint16_t id)
@@ -473,7 +479,7 @@ static void codecs_reject_bad_lengths_and_fields(void)
     n = bm_rec_cfg_encode(&cfg, buf);
     struct bm_rec_cfg cb;
     CHECK_EQ(bm_rec_cfg_decode(buf, n, &cb), BM_OK);
-    buf[n - 1] = 1; /* Default TTL 1 is prohibited (4.2.7) */
+    buf[9] = 1; /* Default TTL 1 is prohibited (4.2.7) */
     CHECK_EQ(bm_rec_cfg_decode(buf, n, &cb), BM_EMALFORMED);
     /* every 16-bit Network Transmit interval: accepted exactly when it is
      * a multiple of 10 within 10..320 (the codec divides without a
@@ -525,9 +531,160 @@ static void codecs_reject_bad_lengths_and_fields(void)
     }
 }
 
+/* --- the CFG record: layout (records.h), written out by hand --- */
+
+static void cfg_record_bytes_and_ranges(void)
+{
+    /* ver 2, relay 1, Relay Retransmit 2 x 20 ms, Network Transmit 3 x
+     * 30 ms, beacon on, Default TTL 7, GATT Proxy 0, Friend 2 */
+    static const uint8_t want[BM_REC_CFG_LEN] = {0x02, 0x01, 0x02, 0x14, 0x00, 0x03,
+                                                 0x1e, 0x00, 0x01, 0x07, 0x00, 0x02};
+    struct bm_rec_cfg cfg = {.relay = 1,
+                             .relay_xmit = {.count = 2, .interval_ms = 20},
+                             .net_xmit = {.count = 3, .interval_ms = 30},
+                             .beacon = true,
+                             .ttl = 7,
+                             .gatt_proxy = 0,
+                             .friend_state = 2};
+    uint8_t buf[BM_REC_CFG_LEN + 2];
+    CHECK_EQ(BM_REC_CFG_LEN, 12);
+    CHECK_EQ(bm_rec_cfg_encode(&cfg, buf), sizeof(want));
+    CHECK_MEM("cfg record", buf, BM_REC_CFG_LEN, want, sizeof(want));
+
+    struct bm_rec_cfg r;
+    memset(&r, 0xee, sizeof(r));
+    CHECK_EQ(bm_rec_cfg_decode(want, sizeof(want), &r), BM_OK);
+    CHECK_EQ(r.relay, 1);
+    CHECK_EQ(r.relay_xmit.count, 2);
+    CHECK_EQ(r.relay_xmit.interval_ms, 20);
+    CHECK_EQ(r.net_xmit.count, 3);
+    CHECK_EQ(r.net_xmit.interval_ms, 30);
+    CHECK(r.beacon);
+    CHECK_EQ(r.ttl, 7);
+    CHECK_EQ(r.gatt_proxy, 0);
+    CHECK_EQ(r.friend_state, 2);
+
+    /* GATT Proxy (octet 10) and Friend (octet 11): 0..2 (4.2.11, 4.2.12) */
+    for (size_t at = 10; at < 12; at++) {
+        for (unsigned v = 0; v < 256; v++) {
+            memcpy(buf, want, sizeof(want));
+            buf[at] = (uint8_t)v;
+            memset(&r, 0, sizeof(r));
+            CHECK_EQ(bm_rec_cfg_decode(buf, sizeof(want), &r), v <= 2 ? BM_OK : BM_EMALFORMED);
+            if (v <= 2)
+                CHECK_EQ(at == 10 ? r.gatt_proxy : r.friend_state, v);
+        }
+    }
+}
+
+static void cfg_record_old_length_reads_with_defaults(void)
+{
+    /* as written before GATT Proxy and Friend were stored: ver 2, relay 0,
+     * Relay Retransmit 4 x 50 ms, Network Transmit 1 x 10 ms, beacon off,
+     * Default TTL 5 */
+    static const uint8_t old[BM_REC_CFG_OLD_LEN] = {0x02, 0x00, 0x04, 0x32, 0x00,
+                                                    0x01, 0x0a, 0x00, 0x00, 0x05};
+    struct bm_rec_cfg r;
+    memset(&r, 0, sizeof(r));
+    CHECK_EQ(bm_rec_cfg_decode(old, sizeof(old), &r), BM_OK);
+    CHECK_EQ(r.relay, 0);
+    CHECK_EQ(r.relay_xmit.count, 4);
+    CHECK_EQ(r.relay_xmit.interval_ms, 50);
+    CHECK_EQ(r.net_xmit.count, 1);
+    CHECK_EQ(r.net_xmit.interval_ms, 10);
+    CHECK(!r.beacon);
+    CHECK_EQ(r.ttl, 5);
+    /* nothing stored: "not supported", which loading never applies */
+    CHECK_EQ(r.gatt_proxy, BM_FEAT_STATE_UNSUPPORTED);
+    CHECK_EQ(r.friend_state, BM_FEAT_STATE_UNSUPPORTED);
+
+    /* only the two lengths: the old record cut or grown by any octet, and
+     * the new one cut by one, are refused */
+    uint8_t buf[16] = {0};
+    memcpy(buf, old, sizeof(old));
+    buf[10] = 1;
+    buf[11] = 1;
+    for (size_t len = 0; len <= sizeof(buf); len++) {
+        int want = len == BM_REC_CFG_OLD_LEN || len == BM_REC_CFG_LEN ? BM_OK : BM_EMALFORMED;
+        CHECK_EQ(bm_rec_cfg_decode(buf, len, &r), want);
+    }
+}
+
+/* A node with the GATT Proxy and Friend features, both disabled by a
+ * Config Client, comes back with both disabled; a board without the
+ * features reports them "not supported" from the same record. */
+static void restart_keeps_gatt_proxy_and_friend(void)
+{
+    const uint8_t feat = BM_RELAY | BM_GATT_PROXY | BM_FRIEND;
+    struct env e;
+    env_setup(&e, 1, 61);
+    struct bm_node *pv = e.pv->node;
+    uint16_t a = env_addr(0);
+    restart_as(&e, 0, false, feat); /* the board gains both features */
+    pv_moves_on(&e);
+    CHECK_EQ(env_wait(&e, bm_cfg_proxy_get(pv, a))->u.value, BM_FEAT_STATE_ENABLED);
+    CHECK_EQ(env_wait(&e, bm_cfg_friend_get(pv, a))->u.value, BM_FEAT_STATE_ENABLED);
+    CHECK_EQ(env_wait(&e, bm_cfg_proxy_set(pv, a, 0))->u.value, BM_FEAT_STATE_DISABLED);
+    CHECK_EQ(env_wait(&e, bm_cfg_friend_set(pv, a, 0))->u.value, BM_FEAT_STATE_DISABLED);
+
+    for (int order = 0; order < 2; order++) {
+        restart_as(&e, 0, order == 1, feat);
+        struct bm_node *n = e.n[0]->node;
+        CHECK_EQ(bm_node_gatt_proxy_get(n), BM_FEAT_STATE_DISABLED);
+        CHECK_EQ(bm_node_friend_get(n), BM_FEAT_STATE_DISABLED);
+    }
+    pv_moves_on(&e);
+    const struct bm_cfg_rsp *r = env_wait(&e, bm_cfg_proxy_get(pv, a));
+    CHECK_EQ(r->err, BM_OK);
+    CHECK_EQ(r->u.value, BM_FEAT_STATE_DISABLED);
+    r = env_wait(&e, bm_cfg_friend_get(pv, a));
+    CHECK_EQ(r->err, BM_OK);
+    CHECK_EQ(r->u.value, BM_FEAT_STATE_DISABLED);
+
+    /* enabled again, and that survives too */
+    CHECK_EQ(env_wait(&e, bm_cfg_proxy_set(pv, a, 1))->u.value, BM_FEAT_STATE_ENABLED);
+    restart_as(&e, 0, false, feat);
+    CHECK_EQ(bm_node_gatt_proxy_get(e.n[0]->node), BM_FEAT_STATE_ENABLED);
+    CHECK_EQ(bm_node_friend_get(e.n[0]->node), BM_FEAT_STATE_DISABLED);
+
+    /* the stored 0/1 is not applied to a board without the features */
+    restart_as(&e, 0, false, BM_RELAY);
+    CHECK_EQ(bm_node_gatt_proxy_get(e.n[0]->node), BM_FEAT_STATE_UNSUPPORTED);
+    CHECK_EQ(bm_node_friend_get(e.n[0]->node), BM_FEAT_STATE_UNSUPPORTED);
+    env_free(&e);
+}
+
+/* A CFG record of the old length, in a node's store: its states load, and
+ * GATT Proxy and Friend keep their defaults (enabled with the feature). */
+static void restart_reads_old_cfg_record(void)
+{
+    struct env e;
+    env_setup(&e, 1, 62);
+    static const uint8_t old[BM_REC_CFG_OLD_LEN] = {0x02, 0x00, 0x04, 0x32, 0x00,
+                                                    0x01, 0x0a, 0x00, 0x00, 0x05};
+    const struct bm_platform *p = bm_sim_platform(e.sim, e.n[0]->id);
+    CHECK_EQ(p->store_put(p->ctx, BM_REC_CFG, old, sizeof(old)), BM_OK);
+    restart_as(&e, 0, false, BM_RELAY | BM_GATT_PROXY | BM_FRIEND);
+    struct bm_node *n = e.n[0]->node;
+    CHECK_EQ(n->relay, BM_FEAT_STATE_DISABLED);
+    CHECK_EQ(n->relay_xmit.count, 4);
+    CHECK_EQ(n->relay_xmit.interval_ms, 50);
+    CHECK_EQ(n->net_xmit.count, 1);
+    CHECK_EQ(n->net_xmit.interval_ms, 10);
+    CHECK(!n->net_beacon);
+    CHECK_EQ(n->default_ttl, 5);
+    CHECK_EQ(bm_node_gatt_proxy_get(n), BM_FEAT_STATE_ENABLED);
+    CHECK_EQ(bm_node_friend_get(n), BM_FEAT_STATE_ENABLED);
+    env_free(&e);
+}
+
 int main(void)
 {
     BM_RUN(codecs_reject_bad_lengths_and_fields);
+    BM_RUN(cfg_record_bytes_and_ranges);
+    BM_RUN(cfg_record_old_length_reads_with_defaults);
+    BM_RUN(restart_keeps_gatt_proxy_and_friend);
+    BM_RUN(restart_reads_old_cfg_record);
     BM_RUN(restart_keeps_configuration);
     BM_RUN(replay_refused_after_restart);
     BM_RUN(seq_never_repeats_across_restarts);
