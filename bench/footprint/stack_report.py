@@ -279,10 +279,16 @@ def source_at(where):
 def split_args(text, i):
     """The top-level comma-separated items of the parenthesised list
     opening at text[i], and the index of its closing parenthesis; None if
-    unbalanced or holding a string or character literal."""
-    depth, items, start = 0, [], i + 1
-    for j in range(i, len(text)):
+    unbalanced."""
+    depth, items, start, j = 0, [], i + 1, i
+    while j < len(text):
         ch = text[j]
+        if ch in "\"'":  # a string or character literal: skip it whole
+            k = j + 1
+            while k < len(text) and text[k] != ch:
+                k += 2 if text[k] == "\\" else 1
+            j = k + 1
+            continue
         if ch in "([{":
             depth += 1
         elif ch in ")]}":
@@ -294,8 +300,7 @@ def split_args(text, i):
         elif ch == "," and depth == 1:
             items.append(text[start:j])
             start = j + 1
-        elif ch in "\"'":
-            return None
+        j += 1
     return None
 
 
@@ -388,7 +393,8 @@ def pointer_decls(paths):
                 funcs_defined.add(m.group(1))
     for t in texts:
         for name, sig in fn_types.items():
-            for m in re.finditer(r"\b%s\s*\*?\s*(\w+)\s*[;,)=\[]" % re.escape(name), t):
+            q = r"(?:(?:const|volatile)\s+)*"
+            for m in re.finditer(r"\b%s\s+%s\*?\s*%s(\w+)\s*[;,)=\[]" % (re.escape(name), q, q), t):
                 decls[m.group(1)].add(sig)
     return decls, aliases, funcs_defined
 
@@ -599,8 +605,10 @@ def main():
     helper_txt = f" + {extra} switch helper" if extra else ""
     print(f"stack {total} octets{'' if ok else ' (NO BOUND: see above)'}: "
           f"{' > '.join(chain)}{helper_txt}")
-    print(f"  ({len(taken)} address-taken functions stand for each indirect call; "
-          f"upper bound, mbed TLS's own stack excluded)")
+    by_type = sum(1 for fb, _ in resolved.values() if not fb)
+    print(f"  (upper bound; {len(taken)} address-taken functions; of {len(resolved)} functions "
+          f"calling through pointers, {by_type} resolved by type, {len(resolved) - by_type} "
+          f"to every address-taken function; mbed TLS's own stack excluded)")
     if static_ram is not None:
         ram = static_ram + total
         verdict = ""
