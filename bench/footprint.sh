@@ -8,19 +8,30 @@
 # TLS is excluded (an opaque stand-in library; see
 # bench/footprint/mbedtls_stub.c and BENCHMARKS.md).
 #
+# The worst-case stack of each image comes from GCC's call graph of the
+# build without -flto (bench/footprint/stack_report.py; its method and
+# bounds are in its header), checked first on two tiny images of known
+# depth (bench/footprint/stack_test/run.sh).
+#
 #   bench/footprint.sh [OUT_DIR]
-#   FLASH_MAX (default 32768) and RAM_MAX (default 8192) set the gate on
-#   the relay + proxy + OnOff image, on both cores. The defaults are issue
-#   #9's targets (32 KiB of flash, 8 KiB of RAM, mbed TLS excluded); set
+#   FLASH_MAX (default 32768) and RAM_MAX (default 8840) set the gate on
+#   the relay + proxy + OnOff image, on both cores: its flash, and its RAM
+#   as static RAM + worst-case stack. FLASH_MAX is issue #9's target (32
+#   KiB of flash, mbed TLS excluded). The RAM target (8 KiB) is not met
+#   once the stack is counted: RAM_MAX is a ratchet at today's figure (the
+#   larger of the two cores), to be lowered as the stack shrinks, as the
+#   flash gate was; the "target:" lines say where each image stands. Set
 #   them lower to see the gate fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-build-footprint}
 FLASH_MAX=${FLASH_MAX:-32768}
-RAM_MAX=${RAM_MAX:-8192}
+RAM_MAX=${RAM_MAX:-8840}
 FLASH_TARGET=32768
+RAM_TARGET=8192
 jobs=$(nproc 2>/dev/null || echo 2)
 status=0
+bench/footprint/stack_test/run.sh "$out/stack-test" || status=1
 for cpu in cortex-m0plus cortex-m4; do
     for lto in ON OFF; do
         dir="$out/$cpu"
@@ -33,9 +44,12 @@ for cpu in cortex-m0plus cortex-m4; do
         echo "== $cpu $cfg (octets; layers from the build without -flto)"
         python3 bench/footprint/size_report.py "$out/$cpu-layers/$cfg.map" | grep -v '^flash'
         echo "-- the image with -flto:"
+        ram=$(python3 bench/footprint/size_report.py "$out/$cpu/$cfg.map" |
+              awk '/^flash/ {print $5}')
+        stack_args=(--static-ram "$ram")
         if [ "$cfg" = relay_proxy_onoff ]; then
             python3 bench/footprint/size_report.py "$out/$cpu/$cfg.map" \
-                --flash-max "$FLASH_MAX" --ram-max "$RAM_MAX" | grep '^flash' || status=1
+                --flash-max "$FLASH_MAX" | grep '^flash' || status=1
             flash=$(python3 bench/footprint/size_report.py "$out/$cpu/$cfg.map" |
                     awk '/^flash/ {print $2}')
             if [ "$flash" -le "$FLASH_TARGET" ]; then
@@ -43,12 +57,25 @@ for cpu in cortex-m0plus cortex-m4; do
             else
                 echo "target: flash under 32 KiB: NOT met ($flash octets)"
             fi
+            stack_args+=(--ram-max "$RAM_MAX")
         else
             python3 bench/footprint/size_report.py "$out/$cpu/$cfg.map" | grep '^flash'
+        fi
+        echo "-- worst-case stack (call graph of the build without -flto):"
+        python3 bench/footprint/stack_report.py "$out/$cpu-layers/$cfg.map" "${stack_args[@]}" |
+            tee "$out/$cpu-$cfg.stack" || status=1
+        if [ "$cfg" = relay_proxy_onoff ]; then
+            total=$(awk '/^RAM/ {print $8}' "$out/$cpu-$cfg.stack")
+            if [ "${total:-99999}" -le "$RAM_TARGET" ]; then
+                echo "target: RAM (static + stack) under 8 KiB: met ($total octets)"
+            else
+                echo "target: RAM (static + stack) under 8 KiB: NOT met ($total octets)"
+            fi
         fi
     done
 done
 if [ $status -ne 0 ]; then
-    echo "size-check: the relay + proxy + OnOff image is over its flash limit (FLASH_MAX=$FLASH_MAX) or RAM_MAX=$RAM_MAX" >&2
+    echo "size-check: the relay + proxy + OnOff image is over its flash limit (FLASH_MAX=$FLASH_MAX)" \
+         "or its static RAM + stack over RAM_MAX=$RAM_MAX, a stack has no bound, or stack_test failed" >&2
 fi
 exit $status
