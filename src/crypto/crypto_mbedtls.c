@@ -147,6 +147,11 @@ int bm_crypto_ccm_decrypt(const uint8_t key[BM_KEY_LEN], const uint8_t nonce[BM_
     return bm_crypto_ccm_decrypt_k(NULL, key, nonce, aad, aad_len, in, len, out, mic, mic_len);
 }
 
+/* In place (out == in) is part of the interface (crypto.h) and the upper
+ * transport's sends rely on it: mbed TLS 2.28's CCM (ccm_auth_crypt) reads
+ * each 16-octet block of in into the CBC-MAC and the CTR XOR before it
+ * writes that block of out, and writes mic only at the end. A backend
+ * without that property must copy. */
 int bm_crypto_ccm_encrypt_k(const struct bm_crypto_key *pk, const uint8_t key[BM_KEY_LEN],
                             const uint8_t nonce[BM_NONCE_LEN], const uint8_t *aad, size_t aad_len,
                             const uint8_t *in, size_t len, uint8_t *out, uint8_t *mic,

@@ -83,6 +83,9 @@ struct bm_sar_tx {
     uint8_t retries_left;
     bm_ms_t next_ms;
     size_t upper_len;
+    /* the encrypted upper transport PDU, kept for retransmissions; last:
+     * bm_node_send_access encrypts into it before setting the fields
+     * above (memset up to offsetof(upper)) */
     uint8_t upper[BM_LOWER_MAX_UPPER];
 };
 
@@ -285,9 +288,21 @@ struct bm_send {
     const uint8_t *label; /* Label UUID when dst is virtual */
     bool segmented;     /* force segmentation */
 };
-/* Encrypts and sends one access message (segmented when needed). */
+/* Encrypts and sends one access message (segmented when needed). Returns
+ * 0, BM_ESTATE (not provisioned), BM_EINVAL (length 0 or over
+ * BM_ACCESS_MAX_PAYLOAD, src not ours, no dst or label), BM_ENOKEY,
+ * BM_ENOSPC (no sequence number, or larger than the SAR context),
+ * BM_EBUSY (every SAR context busy) or what the bearer answered. A refused
+ * message changes no SAR context. */
 int bm_node_send_access(struct bm_node *node, const struct bm_send *s, const uint8_t *access,
                         size_t len);
+/* The same for the access payload head || body (say opcode || params),
+ * which are written straight where the PDU is encrypted in place (the SAR
+ * context, or a 15-octet buffer when unsegmented), so the caller keeps no
+ * assembled copy. head_len + body_len is the payload's length; either may
+ * be 0 (its pointer then unused). */
+int bm_node_send_access_parts(struct bm_node *node, const struct bm_send *s, const uint8_t *head,
+                              size_t head_len, const uint8_t *body, size_t body_len);
 /* Sends one unsegmented transport control message. */
 int bm_node_send_ctl(struct bm_node *node, uint16_t net_idx, uint16_t dst, uint8_t ttl,
                      uint8_t opcode, const uint8_t *params, size_t len);

@@ -9,6 +9,7 @@
  * restart (the stored mark is always ahead of seq); our own PDUs go into
  * the network cache so they are not relayed back to us; the replay list is
  * updated only for messages that decrypted. */
+#include <stddef.h>
 #include <string.h>
 
 #include "access/access.h"
@@ -157,27 +158,23 @@ static void sar_round(struct bm_node *node, struct bm_sar_tx *t, bm_ms_t now)
     sar_send(node, t, now);
 }
 
-/* Sends the upper transport PDU upper, whose nonce used seq0 (taken and
- * given back: node->seq is seq0), in one PDU or in segments. */
-static int send_upper(struct bm_node *node, uint16_t net_idx, uint16_t src, uint16_t dst,
-                      uint8_t ttl, struct bm_lower_hdr *hdr, uint32_t seq0, const uint8_t *upper,
-                      size_t upper_len, bool segmented)
+/* A free SAR transmit context, or NULL. */
+static struct bm_sar_tx *sar_free(struct bm_node *node)
 {
-    if (!segmented) {
-        /* the first number taken below is seq0, which the PDU must carry */
-        struct bm_net_hdr nh = {.ttl = ttl, .src = src, .dst = dst};
-        return send_lower(node, net_idx, NULL, hdr, &nh, upper, upper_len, NULL);
-    }
-    struct bm_sar_tx *t = NULL;
-    for (size_t i = 0; i < BM_CFG_TX_SEG_CTX && !t; i++)
+    for (size_t i = 0; i < BM_CFG_TX_SEG_CTX; i++)
         if (!node->sar_tx[i].busy)
-            t = &node->sar_tx[i];
-    if (!t)
-        return BM_EBUSY;
-    int count = bm_lower_seg_count(hdr->ctl, upper_len);
-    if (count < 0)
-        return count;
-    memset(t, 0, sizeof(*t));
+            return &node->sar_tx[i];
+    return NULL;
+}
+
+/* Sends in count segments the upper transport PDU already in t->upper
+ * (upper_len octets, t free until now), whose nonce used seq0 (taken and
+ * given back: node->seq is seq0). Every field before upper is set here. */
+static void sar_start(struct bm_node *node, struct bm_sar_tx *t, uint16_t net_idx, uint16_t src,
+                      uint16_t dst, uint8_t ttl, const struct bm_lower_hdr *hdr, uint32_t seq0,
+                      size_t upper_len, int count)
+{
+    memset(t, 0, offsetof(struct bm_sar_tx, upper));
     t->busy = true;
     t->src = src;
     t->dst = dst;
@@ -187,7 +184,6 @@ static int send_upper(struct bm_node *node, uint16_t net_idx, uint16_t src, uint
     t->hdr.seg = 1;
     t->hdr.seq_zero = bm_lower_seq_zero(seq0);
     t->seg_n = (uint8_t)(count - 1);
-    memcpy(t->upper, upper, upper_len);
     t->upper_len = upper_len;
     /* Mesh Profile 3.5.3.3: group and virtual destinations get no acks, so
      * their segments are simply repeated; unicast ones until acked. Segment
@@ -195,15 +191,16 @@ static int send_upper(struct bm_node *node, uint16_t net_idx, uint16_t src, uint
     t->retries_left = bm_addr_is_unicast(dst) ? BM_SAR_TX_RETRIES : 2;
     sar_round(node, t, bm_node_now(node));
     sar_schedule(node);
-    return BM_OK;
 }
 
-int bm_node_send_access(struct bm_node *node, const struct bm_send *s, const uint8_t *access,
-                        size_t len)
+int bm_node_send_access_parts(struct bm_node *node, const struct bm_send *s, const uint8_t *head,
+                              size_t head_len, const uint8_t *body, size_t body_len)
 {
     if (!node->provisioned)
         return BM_ESTATE;
-    if (!len || len > BM_ACCESS_MAX_PAYLOAD || !bm_node_is_local(node, s->src) ||
+    size_t len = head_len + body_len; /* no overflow: each is checked first */
+    if (head_len > BM_ACCESS_MAX_PAYLOAD || body_len > BM_ACCESS_MAX_PAYLOAD || !len ||
+        len > BM_ACCESS_MAX_PAYLOAD || !bm_node_is_local(node, s->src) ||
         s->dst == BM_ADDR_UNASSIGNED)
         return BM_EINVAL;
     bool virt = bm_addr_is_virtual(s->dst);
@@ -234,22 +231,62 @@ int bm_node_send_access(struct bm_node *node, const struct bm_send *s, const uin
     if (rc != BM_OK)
         return rc;
     node->seq = seq0; /* taken again by the first PDU below */
+    /* SZMIC 0: a 32-bit TransMIC (3.6.2.2) */
+    size_t upper_len = len + BM_TRANSMIC_SHORT;
+    bool segmented = s->segmented || upper_len > BM_LOWER_UNSEG_ACCESS_MAX;
+    /* the PDU is encrypted in place where it is sent from: a segmented
+     * one in the SAR context that keeps it for retransmissions, the one
+     * PDU of an unsegmented one here */
+    uint8_t small[BM_LOWER_UNSEG_ACCESS_MAX];
+    uint8_t *upper = small;
+    size_t upper_size = sizeof(small);
+    struct bm_sar_tx *t = NULL;
+    int count = 1;
+    if (segmented) {
+        /* every refusal comes before the context is written */
+        if (upper_len > sizeof(t->upper))
+            return BM_ENOSPC;
+        t = sar_free(node);
+        if (!t)
+            return BM_EBUSY;
+        count = bm_lower_seg_count(0, upper_len);
+        if (count < 0)
+            return count;
+        upper = t->upper;
+        upper_size = sizeof(t->upper);
+    }
+    if (head_len)
+        memcpy(upper, head, head_len);
+    if (body_len)
+        memcpy(upper + head_len, body, body_len);
     struct bm_upper_params p = {.dev_key = dev,
                                 .seq = seq0,
                                 .src = s->src,
                                 .dst = s->dst,
                                 .iv_index = bm_net_tx_iv_index(&node->net),
                                 .label = virt ? s->label : NULL};
-    uint8_t upper[BM_LOWER_MAX_UPPER];
-    size_t upper_len;
-    rc = bm_upper_encrypt(key, &p, access, len, upper, sizeof(upper), &upper_len);
-    if (rc != BM_OK)
+    rc = bm_upper_encrypt(key, &p, upper, len, upper, upper_size, &upper_len);
+    if (rc != BM_OK) {
+        bm_crypto_wipe(upper, upper_size); /* no plaintext left behind; t stays free */
         return rc;
-    rc = send_upper(node, net_idx, s->src, s->dst, resolve_ttl(node, s->ttl), &hdr, seq0, upper,
-                    upper_len, s->segmented || upper_len > BM_LOWER_UNSEG_ACCESS_MAX);
+    }
+    uint8_t ttl = resolve_ttl(node, s->ttl);
+    if (t) {
+        sar_start(node, t, net_idx, s->src, s->dst, ttl, &hdr, seq0, upper_len, count);
+    } else {
+        /* the first number taken below is seq0, which the PDU must carry */
+        struct bm_net_hdr nh = {.ttl = ttl, .src = s->src, .dst = s->dst};
+        rc = send_lower(node, net_idx, NULL, &hdr, &nh, upper, upper_len, NULL);
+    }
     bm_node_log(node, BM_LOG_DBG, "access", "tx src=0x%04x dst=0x%04x seq=0x%06x len=%u rc=%d",
                 s->src, s->dst, (unsigned)seq0, (unsigned)len, rc);
     return rc;
+}
+
+int bm_node_send_access(struct bm_node *node, const struct bm_send *s, const uint8_t *access,
+                        size_t len)
+{
+    return bm_node_send_access_parts(node, s, access, len, NULL, 0);
 }
 
 /* One unsegmented transport control message from src. */

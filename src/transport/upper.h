@@ -26,7 +26,8 @@ struct bm_upper_params {
 };
 
 /* Encrypts access (1..380 octets) into out: ciphertext || TransMIC.
- * Returns 0, BM_EINVAL or BM_ENOSPC. */
+ * out may equal access (in place: bm_crypto_ccm_encrypt allows it), but
+ * must not overlap it otherwise. Returns 0, BM_EINVAL or BM_ENOSPC. */
 int bm_upper_encrypt(const uint8_t key[BM_KEY_LEN], const struct bm_upper_params *p,
                      const uint8_t *access, size_t access_len, uint8_t *out, size_t out_size,
                      size_t *out_len);
