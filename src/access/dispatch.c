@@ -257,20 +257,23 @@ int bm_access_send(struct bm_node *node, const struct bm_model *model,
                    const struct bm_msg_ctx *ctx, uint32_t opcode, const uint8_t *params,
                    size_t len)
 {
-    uint8_t buf[BM_ACCESS_MAX_PAYLOAD];
+    /* the opcode here, the parameters where the node encrypts them in
+     * place: no assembled copy of the payload on this frame (the
+     * parameters of Config messages carry keys) */
+    uint8_t op[3];
     size_t n;
-    int rc = bm_access_build(opcode, params, len, buf, sizeof(buf), &n);
+    int rc = bm_access_build(opcode, NULL, 0, op, sizeof(op), &n);
     if (rc != BM_OK)
         return rc;
+    if ((!params && len) || len > BM_ACCESS_MAX_PAYLOAD - n)
+        return BM_EINVAL; /* as bm_access_build(opcode, params, len) */
     struct bm_send s = {.src = bm_access_model_addr(node, model),
                         .dst = ctx->dst,
                         .net_idx = ctx->net_idx,
                         .app_idx = ctx->app_idx,
                         .ttl = ctx->ttl,
                         .label = ctx->label};
-    rc = bm_node_send_access(node, &s, buf, n);
-    bm_crypto_wipe(buf, n); /* Config messages carry keys */
-    return rc;
+    return bm_node_send_access_parts(node, &s, op, n, params, len);
 }
 
 int bm_access_reply(struct bm_node *node, const struct bm_model *model,
