@@ -60,6 +60,20 @@ size_t bm_cfg_pack_indexes(const uint16_t *idx, size_t count, uint8_t *out)
 #define COMP_FEAT_RELAY 0x0001
 #define COMP_FEAT_FRIEND 0x0004
 #define COMP_FEAT_LOW_POWER 0x0008
+/* Composition Data page 0 (4.2.1) in a Status: where it ends, as the
+ * opcode takes 2 octets of the payload; an element that runs past it is
+ * dropped whole. */
+#define COMP_FIT (BM_ACCESS_MAX_PAYLOAD - 1)
+/* The most comp_get writes: the 11-octet header, then per element (at most
+ * BM_CFG_ELEMENTS) Loc, NumS and NumV (4 octets), and per model (at most
+ * BM_CFG_MODELS over all elements) 2 octets, 4 for a vendor model; or, if
+ * that is more, COMP_FIT plus the one element written past it. Sized to
+ * the image's limits, not to a whole access payload, as this frame lies on
+ * the node's deepest stack path (a Composition Data Get answered in
+ * segments). */
+#define COMP_MAX (11 + 4 * BM_CFG_ELEMENTS + 4 * BM_CFG_MODELS)
+#define COMP_PAST_FIT (COMP_FIT + 4 + 4 * BM_CFG_MODELS)
+#define COMP_OUT_LEN (COMP_MAX < COMP_PAST_FIT ? COMP_MAX : COMP_PAST_FIT)
 
 /* The Composition Data Status (4.3.2.5): page 0 (4.2.1.1) after its page
  * number. Only page 0 exists: any other page is answered with it (the
@@ -72,8 +86,7 @@ static int comp_get(struct bm_node *node, struct bm_model *model, const struct b
     (void)opcode;
     (void)p;
     (void)len;
-    uint8_t out[BM_ACCESS_MAX_PAYLOAD - 1 + 4 + 4 * BM_CFG_MODELS];
-    uint8_t *end = out + BM_ACCESS_MAX_PAYLOAD - 1; /* the opcode takes 2 octets of the payload */
+    uint8_t out[COMP_OUT_LEN];
     /* a feature is listed when supported: relay today; proxy, friend and
      * low power come with their issues (#6) */
     uint16_t feat = (node->features & BM_RELAY) ? COMP_FEAT_RELAY : 0;
@@ -117,7 +130,7 @@ static int comp_get(struct bm_node *node, struct bm_model *model, const struct b
                 elem[2 + vnd]++;
             }
         }
-        if (q > end) {
+        if ((size_t)(q - out) > COMP_FIT) {
             q = elem;
             break;
         }
