@@ -13,56 +13,57 @@ struct ad_view {
     size_t len;
 };
 
-/* Returns the number of well-formed AD structures found (at most max). */
-static size_t split_ads(const uint8_t *adv, size_t len, struct ad_view *out, size_t max)
+/* The AD structure at *pos, moving *pos past it; false at the end, at
+ * padding (length 0) or at a structure whose length runs past len. */
+static bool next_ad(const uint8_t *adv, size_t len, size_t *pos, struct ad_view *ad)
 {
-    size_t n = 0, pos = 0;
-    while (pos < len && n < max) {
-        uint8_t l = adv[pos];
-        if (l == 0)
-            break; /* the rest is padding */
-        if (pos + 1 + l > len)
-            break;
-        out[n].type = adv[pos + 1];
-        out[n].data = adv + pos + 2;
-        out[n].len = (size_t)l - 1;
-        n++;
-        pos += 1 + (size_t)l;
-    }
-    return n;
+    size_t at = *pos;
+    if (at >= len)
+        return false;
+    uint8_t l = adv[at];
+    if (l == 0 || at + 1 + l > len)
+        return false; /* the rest is padding, or malformed */
+    ad->type = adv[at + 1];
+    ad->data = adv + at + 2;
+    ad->len = (size_t)l - 1;
+    *pos = at + 1 + (size_t)l;
+    return true;
 }
 
 void bm_node_rx_adv(struct bm_node *node, const uint8_t *adv, size_t len, int8_t rssi)
 {
-    struct ad_view ads[BM_ADV_MAX_LEN / 2];
     if (!node || !adv || len > BM_ADV_MAX_LEN || !node->initialized)
         return;
     node->stats.adv_rx++;
     /* a Low Power node's radio sleeps outside its receive windows */
     if (BM_CFG_LPN && bm_lpn_asleep(node))
         return;
-    size_t n = split_ads(adv, len, ads, sizeof(ads) / sizeof(ads[0]));
 
+    /* Two walks over the AD structures rather than a table of them: this
+     * frame is under every receive path, the deepest included. */
+    struct ad_view ad;
+    size_t pos = 0;
     /* A name AD travelling with an Unprovisioned Device beacon names it. */
     char name[BM_NAME_MAX + 1];
     name[0] = '\0'; /* a C string: nothing reads past its end */
-    for (size_t i = 0; i < n; i++) {
-        if ((ads[i].type == BM_AD_COMPLETE_NAME || ads[i].type == BM_AD_SHORT_NAME) &&
-            ads[i].len <= BM_NAME_MAX) {
-            memcpy(name, ads[i].data, ads[i].len);
-            name[ads[i].len] = 0;
+    while (next_ad(adv, len, &pos, &ad)) {
+        if ((ad.type == BM_AD_COMPLETE_NAME || ad.type == BM_AD_SHORT_NAME) &&
+            ad.len <= BM_NAME_MAX) {
+            memcpy(name, ad.data, ad.len);
+            name[ad.len] = 0;
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        switch (ads[i].type) {
+    pos = 0;
+    while (next_ad(adv, len, &pos, &ad)) {
+        switch (ad.type) {
         case BM_AD_PB_ADV:
-            bm_node_prov_rx(node, ads[i].data, ads[i].len);
+            bm_node_prov_rx(node, ad.data, ad.len);
             break;
         case BM_AD_MESH_MESSAGE:
-            bm_node_rx_network(node, ads[i].data, ads[i].len, rssi);
+            bm_node_rx_network(node, ad.data, ad.len, rssi);
             break;
         case BM_AD_MESH_BEACON:
-            bm_node_rx_beacon(node, ads[i].data, ads[i].len, rssi, name);
+            bm_node_rx_beacon(node, ad.data, ad.len, rssi, name);
             break;
         default:
             break;
