@@ -125,6 +125,42 @@ static void test_segmented_max_size_under_loss(void)
     line_free(&l);
 }
 
+/* A segmented send refused for want of a SAR context writes none of them
+ * (the PDU is encrypted in place in the context it takes), nor takes a
+ * sequence number; an unsegmented one needs no context. */
+static void test_refused_segmented_send_changes_no_context(void)
+{
+    struct line l;
+    line_setup(&l, 2, 1.0, 9);
+    bm_sim_run_for(l.sim, 100);
+    struct bm_node *node = l.n[0]->node;
+    struct bm_msg_ctx ctx = {.dst = 0x0107, .app_idx = 1, .ttl = BM_TTL_DEFAULT};
+    uint8_t big[40];
+    memset(big, 0x3c, sizeof(big));
+    /* nobody at 0x0107 acknowledges: every context stays busy */
+    for (int i = 0; i < BM_CFG_TX_SEG_CTX; i++)
+        CHECK_EQ(bm_access_send(node, l.m[0], &ctx, OP_ECHO, big, sizeof(big)), BM_OK);
+    static struct bm_sar_tx before[BM_CFG_TX_SEG_CTX];
+    memcpy(before, node->sar_tx, sizeof(before));
+    uint32_t seq = node->seq;
+    CHECK_EQ(bm_access_send(node, l.m[0], &ctx, OP_ECHO, big, sizeof(big)), BM_EBUSY);
+    uint8_t too_long[378]; /* 3-octet opcode + 378 > 380 */
+    memset(too_long, 1, sizeof(too_long));
+    CHECK_EQ(bm_access_send(node, l.m[0], &ctx, OP_ECHO, too_long, sizeof(too_long)), BM_EINVAL);
+    CHECK(memcmp(before, node->sar_tx, sizeof(before)) == 0);
+    CHECK_EQ(node->seq, seq);
+    /* 3 + 2 octets + TransMIC: one unsegmented PDU, delivered while the
+     * contexts are still busy (once the bearer queue has drained) */
+    bm_sim_run_for(l.sim, 200);
+    CHECK(node->sar_tx[0].busy);
+    static const uint8_t hi[] = {'h', 'i'};
+    CHECK_EQ(send_echo(&l, 0, 0x0101, hi, sizeof(hi)), BM_OK);
+    bm_sim_run_for(l.sim, 1000);
+    CHECK_EQ(l.got[1].count, 1);
+    CHECK_MEM("payload", l.got[1].data, l.got[1].len, hi, sizeof(hi));
+    line_free(&l);
+}
+
 static void test_relayed_along_five_hops(void)
 {
     struct line l;
@@ -261,6 +297,7 @@ int main(void)
 {
     BM_RUN(test_unsegmented_to_neighbour);
     BM_RUN(test_segmented_max_size_under_loss);
+    BM_RUN(test_refused_segmented_send_changes_no_context);
     BM_RUN(test_relayed_along_five_hops);
     BM_RUN(test_ttl_limits_reach);
     BM_RUN(test_group_by_subscription);
