@@ -63,7 +63,7 @@ size_t bm_cfg_pack_indexes(const uint16_t *idx, size_t count, uint8_t *out)
 /* Composition Data page 0 (4.2.1) in a Status: where it ends, as the
  * opcode takes 2 octets of the payload; an element that runs past it is
  * dropped whole. */
-#define COMP_FIT (BM_ACCESS_MAX_PAYLOAD - 1)
+#define COMP_FIT (BM_ACCESS_MAX_PAYLOAD - 2)
 /* The most comp_get writes: the 11-octet header, then per element (at most
  * BM_CFG_ELEMENTS) Loc, NumS and NumV (4 octets), and per model (at most
  * BM_CFG_MODELS over all elements) 2 octets, 4 for a vendor model; or, if
