@@ -4,16 +4,25 @@
 Usage: stack_report.py IMAGE.map [--entry FN]... [--static-ram N] [--ram-max N]
                        [--indirect] [--any-address-taken]
 
-The image must be built without -flto and with -fstack-usage
--fcallgraph-info=su (GCC >= 10; bench/footprint's build without -flto
-does it): every object then has a .ci file next to it (foo.c.obj ->
-foo.c.ci) holding, in VCG form, each function's frame in octets, its
-qualifier (static, dynamic, dynamic,bounded) and its call edges. With
--flto GCC writes one .ci per link-time partition instead, after
-cross-file inlining and cloning, with no object per source to tie it to
-the map; this script does not read it, so the -flto image's own worst
-case is not measured (inlining merges frames: the light's main is 152
-octets here, 424 in the -flto partition).
+The image is either built without -flto and with -fstack-usage
+-fcallgraph-info=su (GCC >= 10): every object then has a .ci file next
+to it (foo.c.obj -> foo.c.ci) holding, in VCG form, each function's
+frame in octets, its qualifier (static, dynamic, dynamic,bounded) and its
+call edges; or linked with -flto -flto-partition=one -fstack-usage
+-fcallgraph-info=su -save-temps (bench/footprint's -flto build, the image
+that ships): GCC then writes the .ci of the one link-time (LTRANS) unit,
+after cross-file inlining and cloning, next to the LTRANS object the map
+names (IMAGE.elf.ltrans0.ltrans.o -> IMAGE.elf.ltrans0.ltrans.ci), and
+the figure is that image's own. Its functions have link-time names
+(clones foo.constprop.0, foo.isra.0, foo.part.0; foo.lto_priv.N for a
+static name several sources use) and are all local to the unit; they are
+printed as the file of their definition and that name
+(net_pdu.c:encode.constprop.0.isra.0). Identical code folding leaves one
+body and makes its copies aliases (bm_ms_due.lto_priv.1 of .lto_priv.0):
+the .ci has calls to the aliases and a node for the body only, so a call
+to an alias counts as a call to the body at the same section and address
+in the LTRANS object's symbols. The early-debug objects -flto -g links
+(*.debug.temp.o, .debug_* sections only) hold no code and are skipped.
 
 Method. The linker map says which objects and input sections the image
 kept. Their .ci files give the graph; the stack of a function is its own
@@ -32,7 +41,12 @@ type is the pointer's type, so the figure is an upper bound:
   count: a handler in a table --gc-sections dropped cannot be called.
   The .ci edges cannot show this (they hold calls, not addresses), and a
   symbol scan cannot tell a call from an address.
-- The type: GCC's .ci carries none, so the sources are read. The pointer's
+- Relocations in .debug_* sections do not count (debug information names
+  every function; the -flto build has -g).
+- The type: GCC's .ci carries none, so the sources are read (under -flto,
+  the files named by the .ci's function and call locations: an indirect
+  call inlined into another function keeps the location of its own
+  source line). The pointer's
   type comes from the declarations of the name called at that location
   (the member or variable: "l->ops->send(" looks up "send"), every
   declaration of that name in the unit's sources, the headers beside them
@@ -170,7 +184,10 @@ def aux_file(base_dir, obj, ext):
 def our_objects(base_dir, kept, members):
     """Objects of the image that GCC compiled here (they have a .ci): plain
     objects, and members of archives built in base_dir (found by name)."""
-    objs = sorted({o for o, _ in kept if not o.endswith(")") and re.search(r"\.(obj|o)$", o)})
+    code = {o for o, sec in kept if not sec.startswith(".debug")}
+    # (-flto -g also links an early-debug object per source, *.debug.temp.o,
+    # holding .debug_* sections only: no code, so no .ci.)
+    objs = sorted({o for o in code if not o.endswith(")") and re.search(r"\.(obj|o)$", o)})
     out = []
     for o in objs:
         out.append((o, os.path.join(base_dir, o)))
@@ -213,8 +230,15 @@ def parse_ci(path):
 
 
 def address_taken(objs, kept, units):
-    """Functions named by a non-call relocation in a kept input section."""
+    """Functions named by a non-call relocation in a kept input section
+    (debug information's excepted: it names every function, and takes no
+    address the code can call), and the aliases among the objects'
+    function symbols: {alias: [names at the same section and address]}.
+    (Under -flto, identical code folding leaves one body and makes its
+    copies aliases of it: bm_ms_due.lto_priv.1 .. .5 of .lto_priv.0; the
+    .ci has calls to the aliases and a node for the body only.)"""
     taken = set()
+    at = collections.defaultdict(list)
     paths = [p for _, p in objs]
     names = {p: n for n, p in objs}
     out = subprocess.run([READELF, "-W", "-s", "-r"] + paths, check=True, capture_output=True,
@@ -233,9 +257,14 @@ def address_taken(objs, kept, units):
         if cur is None:
             continue
         local_funcs, relocs = per_file[cur]
-        m = re.match(r"^\s*\d+: [0-9a-f]+\s+\d+\s+FUNC\s+LOCAL\s+\S+\s+\S+\s+(\S+)$", line)
+        m = re.match(r"^\s*\d+: ([0-9a-f]+)\s+\d+\s+FUNC\s+(\w+)\s+\S+\s+(\S+)\s+(\S+)$", line)
         if m:
-            local_funcs.add(m.group(1))
+            name = m.group(4)
+            if m.group(2) == "LOCAL":
+                local_funcs.add(name)
+                name = f"{units[cur]}:{name}"
+            if m.group(3) != "UND":
+                at[(cur, m.group(3), m.group(1))].append(name)
             continue
         m = re.match(r"^Relocation section '\.rela?(\S+)'", line)
         if m:
@@ -246,7 +275,8 @@ def address_taken(objs, kept, units):
             relocs.append((src_sec, m.group(1), m.group(2)))
     for path, (local_funcs, relocs) in per_file.items():
         for src_sec, rtype, sym in relocs:
-            if rtype in CALL_RELOCS or (names[path], src_sec) not in kept:
+            if (rtype in CALL_RELOCS or (names[path], src_sec) not in kept
+                    or src_sec.startswith(".debug")):
                 continue
             if sym.startswith(".text."):  # a section symbol: the function it holds
                 sym = sym[len(".text."):]
@@ -254,7 +284,8 @@ def address_taken(objs, kept, units):
                 taken.add(f"{units[path]}:{sym}")
             else:
                 taken.add(sym)
-    return taken
+    same = {n: group for group in at.values() if len(group) > 1 for n in group}
+    return taken, same
 
 
 _SOURCES = {}
@@ -466,6 +497,11 @@ def analyse(map_path, any_taken=False):
             continue
         unit, f, e = parse_ci(ci)
         units[path] = unit
+        if unit and LTRANS_UNIT.search(unit):
+            for fn, (_, _, where) in f.items():
+                if fn.startswith(unit + ":"):
+                    src = os.path.basename(re.sub(r":\d+:\d+$", "", where))
+                    DISPLAY[fn] = f"{src}:{fn[len(unit) + 1:]}"
         funcs.update(f)
         for a, b, site in e:
             if b == INDIRECT:
@@ -474,12 +510,27 @@ def analyse(map_path, any_taken=False):
                 calls[a].add(b)
     if missing:
         raise SystemExit("stack_report: no .ci for " + ", ".join(missing) +
-                         " (build without -flto, with -fcallgraph-info=su)")
-    taken = address_taken([(n, p) for n, p in objs if p in units], kept, units)
+                         " (build with -fcallgraph-info=su: without -flto at compile time,"
+                         " with -flto at link time with -save-temps)")
+    taken, same = address_taken([(n, p) for n, p in objs if p in units], kept, units)
+    # A call to an alias is a call to the body it names (see address_taken).
+    alias = {}
+    for n, group in same.items():
+        if n not in funcs:
+            bodies = [g for g in group if g in funcs]
+            if len(bodies) == 1:
+                alias[n] = bodies[0]
+    for a in calls:
+        calls[a] = {alias.get(b, b) for b in calls[a]}
+    taken = {alias.get(t, t) for t in taken}
     taken_defined = sorted(t for t in taken if t in funcs)
-    # Type-based resolution (see the header): the sources of the units,
-    # and the headers beside them and under the include/ next to them.
+    # Type-based resolution (see the header): the sources of the units (an
+    # LTRANS unit's are the files its functions are defined in), and the
+    # headers beside them and under the include/ next to them.
     srcs = {u for u in units.values() if os.path.exists(u)}
+    srcs |= {w for w in (re.sub(r":\d+:\d+$", "", x) for x in
+                         [f[2] for f in funcs.values()] + [w for ws in sites.values() for w in ws]
+                         if x) if w.endswith(".c") and os.path.exists(w)}
     dirs = {os.path.dirname(u) for u in srcs}
     scan = set(srcs)
     for d in dirs:
@@ -489,6 +540,7 @@ def analyse(map_path, any_taken=False):
         scan |= set(glob.glob(os.path.join(r, "include", "**", "*.h"), recursive=True))
     decls, aliases, known = pointer_decls(scan)
     known |= {f.split(":")[-1] for f in funcs} | set(LIB_STACK)
+    known |= {re.sub(r"\..*$", "", f.split(":")[-1]) for f in funcs}  # foo.constprop.0: foo
     known |= {c.split(":")[-1] for cs in calls.values() for c in cs}
     sig = {t: def_sig(funcs[t][2], aliases) for t in taken_defined}
     resolved = {}
@@ -566,8 +618,17 @@ def worst(funcs, calls, taken, entries):
     return best, best_path, cycles, unbounded, unknown
 
 
+# Display names of the functions of a link-time (LTRANS) unit: its title
+# is a temporary file name (/tmp/ccXXXX.ltrans0.o), so a function local to
+# it is shown as the source file of its definition and its link-time name
+# (net_pdu.c:encode.constprop.0), like the static functions of the build
+# without -flto.
+DISPLAY = {}
+LTRANS_UNIT = re.compile(r"\.ltrans\d+\.o$")
+
+
 def short(fn):
-    return re.sub(r"^.*/", "", fn)
+    return DISPLAY.get(fn) or re.sub(r"^.*/", "", fn)
 
 
 def main():
