@@ -527,10 +527,11 @@ def analyse(map_path, any_taken=False):
     # Type-based resolution (see the header): the sources of the units (an
     # LTRANS unit's are the files its functions are defined in), and the
     # headers beside them and under the include/ next to them.
-    srcs = {u for u in units.values() if os.path.exists(u)}
+    srcs = {u for u in units.values() if not LTRANS_UNIT.search(u) and os.path.exists(u)}
     srcs |= {w for w in (re.sub(r":\d+:\d+$", "", x) for x in
                          [f[2] for f in funcs.values()] + [w for ws in sites.values() for w in ws]
                          if x) if w.endswith(".c") and os.path.exists(w)}
+    srcs = {os.path.abspath(u) for u in srcs}
     dirs = {os.path.dirname(u) for u in srcs}
     scan = set(srcs)
     for d in dirs:
