@@ -10,6 +10,13 @@
 #          and with --any-address-taken it does reach logger;
 #          the RAM gate passes at static + stack and fails one below.
 #   bad.c: a recursion (walk) and a VLA (vla): both named, exit 1.
+#   ok.c again with -flto, linked as bench/footprint links its -flto
+#   images (-flto-partition=one -fstack-usage -fcallgraph-info=su
+#   -save-temps): the report reads the link-time graph. There GCC 12
+#   inlines dispatch into main, so main holds both indirect calls (the
+#   table's and the_log's) and the type match, per calling function,
+#   lets main reach big, small and logger; logger is the deepest:
+#   main > ok.c:logger, frames from the LTRANS unit's .su.
 #
 #   bench/footprint/stack_test/run.sh [OUT_DIR]
 set -euo pipefail
@@ -60,8 +67,25 @@ for cpu in cortex-m0plus cortex-m4; do
     fi
     check "$cpu recursion" "$(echo "$got" | grep -c '^recursion: walk -> walk$')" 1
     check "$cpu VLA" "$(echo "$got" | grep -c '^unbounded frame (dynamic): vla ')" 1
+
+    l="$d/lto"
+    mkdir -p "$l"
+    # shellcheck disable=SC2086
+    arm-none-eabi-gcc ${flags/-fstack-usage -fcallgraph-info=su/} -flto -c "$here/ok.c" -o "$l/ok.o"
+    (cd "$l" && arm-none-eabi-gcc -mcpu=$cpu -mthumb -Os -flto -flto-partition=one -fstack-usage \
+        -fcallgraph-info=su -save-temps -nostartfiles --specs=nano.specs --specs=nosys.specs \
+        -Wl,--gc-sections -Wl,-emain -Wl,-Map=ok.map ok.o -o ok.elf)
+    lsu() { awk -F'\t' -v f="$1" '{n=split($1, a, ":")} a[n] == f {print $2}' "$l/ok.elf.ltrans0.ltrans.su"; }
+    main=$(lsu main) big=$(lsu big) logger=$(lsu logger)
+    check "$cpu -flto: dispatch inlined" "$(lsu dispatch)" ""
+    check "$cpu -flto: logger deeper than big > memcpy" $((logger > big + 24)) 1
+    got=$(cd "$l" && $report ok.map --indirect) || { echo "stack_test: $cpu -flto ok: exit 1" >&2; fail=1; }
+    check "$cpu -flto worst path" "$(echo "$got" | grep '^stack')" \
+        "stack $((main + logger)) octets: main($main) > ok.c:logger($logger)"
+    check "$cpu -flto indirect calls" "$(echo "$got" | grep '^indirect: main')" \
+        "indirect: main -> (by type) ok.c:big, ok.c:logger, ok.c:small"
 done
 if [ $fail -ne 0 ]; then
     exit 1
 fi
-echo "stack_test: stack_report.py gives the hand-checked paths and figures (Cortex-M0+ and M4)"
+echo "stack_test: stack_report.py gives the hand-checked paths and figures (Cortex-M0+ and M4; ok.c also with -flto)"
