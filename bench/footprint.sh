@@ -8,15 +8,17 @@
 # TLS is excluded (an opaque stand-in library; see
 # bench/footprint/mbedtls_stub.c and BENCHMARKS.md).
 #
-# The worst-case stack of each image comes from GCC's call graph of the
-# build without -flto (bench/footprint/stack_report.py; its method and
-# bounds are in its header), checked first on two tiny images of known
-# depth (bench/footprint/stack_test/run.sh).
+# The worst-case stack of each image comes from GCC's call graphs
+# (bench/footprint/stack_report.py; its method and bounds are in its
+# header), checked first on tiny images of known depth
+# (bench/footprint/stack_test/run.sh): that of the -flto image itself
+# (the link-time graph) and that of the build without -flto; both are
+# printed, and the gate takes the larger.
 #
 #   bench/footprint.sh [OUT_DIR]
 #   FLASH_MAX (default 32768) and RAM_MAX (default 8192) set the gate on
 #   the relay + proxy + OnOff image, on both cores: its flash, and its RAM
-#   as static RAM + worst-case stack. Both are issue #9's targets (32 KiB
+#   as static RAM + the larger of the two worst-case stacks. Both are issue #9's targets (32 KiB
 #   of flash, mbed TLS excluded; 8 KiB of RAM with the stack); the
 #   "target:" lines say where each image stands. Set them lower to see the
 #   gate fail.
@@ -44,7 +46,6 @@ for cpu in cortex-m0plus cortex-m4; do
         echo "-- the image with -flto:"
         ram=$(python3 bench/footprint/size_report.py "$out/$cpu/$cfg.map" |
               awk '/^flash/ {print $5}')
-        stack_args=(--static-ram "$ram")
         if [ "$cfg" = relay_proxy_onoff ]; then
             python3 bench/footprint/size_report.py "$out/$cpu/$cfg.map" \
                 --flash-max "$FLASH_MAX" | grep '^flash' || status=1
@@ -55,16 +56,29 @@ for cpu in cortex-m0plus cortex-m4; do
             else
                 echo "target: flash under 32 KiB: NOT met ($flash octets)"
             fi
-            stack_args+=(--ram-max "$RAM_MAX")
         else
             python3 bench/footprint/size_report.py "$out/$cpu/$cfg.map" | grep '^flash'
         fi
-        echo "-- worst-case stack (call graph of the build without -flto):"
-        python3 bench/footprint/stack_report.py "$out/$cpu-layers/$cfg.map" "${stack_args[@]}" |
+        echo "-- worst-case stack of the -flto image (its link-time call graph):"
+        python3 bench/footprint/stack_report.py "$out/$cpu/$cfg.map" --static-ram "$ram" |
+            tee "$out/$cpu-$cfg.lto.stack" || status=1
+        echo "-- worst-case stack of the build without -flto (per-file call graph):"
+        python3 bench/footprint/stack_report.py "$out/$cpu-layers/$cfg.map" --static-ram "$ram" |
             tee "$out/$cpu-$cfg.stack" || status=1
         if [ "$cfg" = relay_proxy_onoff ]; then
-            total=$(awk '/^RAM/ {print $8}' "$out/$cpu-$cfg.stack")
-            if [ "${total:-99999}" -le "$RAM_TARGET" ]; then
+            lto=$(awk '/^stack/ {print $2}' "$out/$cpu-$cfg.lto.stack")
+            layers=$(awk '/^stack/ {print $2}' "$out/$cpu-$cfg.stack")
+            stack=$(( ${lto:-99999} > ${layers:-99999} ? ${lto:-99999} : ${layers:-99999} ))
+            total=$((ram + stack))
+            if [ "$total" -le "$RAM_MAX" ]; then
+                verdict=ok
+            else
+                verdict=OVER
+                status=1
+            fi
+            echo "RAM gate: $ram static + max(-flto $lto, without -flto $layers) stack =" \
+                 "$total octets  RAM $total <= $RAM_MAX: $verdict"
+            if [ "$total" -le "$RAM_TARGET" ]; then
                 echo "target: RAM (static + stack) under 8 KiB: met ($total octets)"
             else
                 echo "target: RAM (static + stack) under 8 KiB: NOT met ($total octets)"
