@@ -56,8 +56,10 @@ ALLOC = re.compile(r"^\.(text|rodata|data|bss|ARM\.exidx|ARM\.extab|init|fini|ct
                    r"init_array|fini_array|preinit_array|eh_frame|heap|stack)")
 
 
-def parse(path):
-    sizes = {}
+def map_input_sections(path):
+    """(output section, input section, size, object) for each input section
+    line of a GNU ld map's memory map part (the input section's name may sit
+    alone on the line before its address and size)."""
     in_map = False
     out_sec = None
     pending = None
@@ -74,23 +76,27 @@ def parse(path):
                 out_sec = m.group(1)
                 pending = None
                 continue
-            if out_sec is None or not ALLOC.match(out_sec):
-                continue
             m = re.match(r"^ (\.\S+|COMMON)\s*$", line)
             if m:
                 pending = m.group(1)
                 continue
             m = re.match(r"^ (\.\S+|COMMON)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$", line)
             if not m:
+                pending = None
                 continue
             in_sec = m.group(1) or pending
             pending = None
-            size = int(m.group(3), 16)
-            obj = m.group(4)
-            if size == 0 or in_sec is None:
-                continue
-            key = (layer_of(obj), kind_of(out_sec, in_sec))
-            sizes[key] = sizes.get(key, 0) + size
+            if in_sec is not None:
+                yield out_sec, in_sec, int(m.group(3), 16), m.group(4).strip()
+
+
+def parse(path):
+    sizes = {}
+    for out_sec, in_sec, size, obj in map_input_sections(path):
+        if out_sec is None or not ALLOC.match(out_sec) or size == 0:
+            continue
+        key = (layer_of(obj), kind_of(out_sec, in_sec))
+        sizes[key] = sizes.get(key, 0) + size
     return sizes
 
 

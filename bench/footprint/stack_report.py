@@ -97,6 +97,8 @@ import re
 import subprocess
 import sys
 
+from size_report import map_input_sections
+
 # Octets of stack each library function may use, callees included.
 LIB_STACK = {
     "memcpy": 24,  # newlib-nano: push {r4-r7, lr} on Cortex-M0+
@@ -144,33 +146,13 @@ def kept_sections(map_path):
     members it pulled in, from the memory map part of the map file."""
     kept = set()
     members = set()
-    in_map = False
-    pending = None
-    with open(map_path) as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if line.startswith("Linker script and memory map"):
-                in_map = True
-                continue
-            if not in_map:
-                continue
-            m = re.match(r"^ (\.\S+)\s*$", line)
-            if m:
-                pending = m.group(1)
-                continue
-            m = re.match(r"^ (\.\S+)?\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+(\S.*)$", line)
-            if not m:
-                pending = None
-                continue
-            sec = m.group(1) or pending
-            pending = None
-            obj = m.group(3).strip()
-            if sec is None or obj.startswith("load address"):
-                continue
-            kept.add((obj, sec))
-            am = re.match(r"^(.*\.a)\((.*)\)$", obj)
-            if am:
-                members.add((am.group(1), am.group(2)))
+    for _, sec, _, obj in map_input_sections(map_path):
+        if obj.startswith("load address"):
+            continue
+        kept.add((obj, sec))
+        am = re.match(r"^(.*\.a)\((.*)\)$", obj)
+        if am:
+            members.add((am.group(1), am.group(2)))
     return kept, members
 
 
