@@ -130,8 +130,10 @@ static int get_int(struct rd *r, const cJSON *obj, const char *path, const char 
     const cJSON *v = field(r, obj, path, key, required);
     if (!v)
         return required ? -1 : 0;
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long)v->valuedouble ||
-        v->valuedouble < (double)lo || v->valuedouble > (double)hi)
+    /* the range first (NaN fails it too): converting a double outside
+     * long's range is undefined */
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)lo && v->valuedouble <= (double)hi) ||
+        v->valuedouble != (double)(long)v->valuedouble)
         return failf(r, "%s.%s: expected an integer %ld..%ld", path, key, lo, hi);
     *out = (long)v->valuedouble;
     return 0;
