@@ -41,11 +41,10 @@ int bm_crypto_k1(const uint8_t *n, size_t n_len, const uint8_t salt[16], const u
 static int salted_k1(const char salt[4], const uint8_t n[BM_KEY_LEN], const uint8_t *info,
                      size_t info_len, uint8_t out[16])
 {
-    uint8_t t[16];
-    int rc = salted_cmac(salt, n, BM_KEY_LEN, t);
+    uint8_t s[16];
+    int rc = bm_crypto_s1((const uint8_t *)salt, 4, s);
     if (rc == BM_OK)
-        rc = bm_crypto_cmac(t, info, info_len, out);
-    bm_crypto_wipe(t, sizeof(t));
+        rc = bm_crypto_k1(n, BM_KEY_LEN, s, info, info_len, out);
     return rc;
 }
 
