@@ -38,7 +38,8 @@ _Static_assert(SAME_AT(struct bm_rec_hb, pub_dst, struct bm_hb_pub, dst) &&
                    SAME_AT(struct bm_rec_hb, pub_net_idx, struct bm_hb_pub, net_idx),
                "HB record's publication run");
 #define HB_PUB_RUN offsetof(struct bm_rec_hb, sub_src)
-_Static_assert(offsetof(struct bm_rec_hb, sub_dst) - HB_PUB_RUN == offsetof(struct bm_hb_sub, dst) &&
+_Static_assert(offsetof(struct bm_rec_hb, sub_dst) - HB_PUB_RUN ==
+                       offsetof(struct bm_hb_sub, dst) &&
                    sizeof(((struct bm_hb_sub *)0)->src) == 2 &&
                    sizeof(((struct bm_hb_sub *)0)->dst) == 2,
                "HB record's subscription run");

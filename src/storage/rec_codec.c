@@ -10,7 +10,8 @@
  * anything. Decoding reads through a cursor that fails safely, checks
  * the version, the exact length (for CFG, one of its two: records.h)
  * and each field's range, and fills the caller's struct only when the
- * whole record is sound; otherwise BM_EMALFORMED. Encoding checks nothing: the node's state is valid. */
+ * whole record is sound; otherwise BM_EMALFORMED. Encoding checks
+ * nothing: the node's state is valid. */
 #include <stddef.h>
 #include <string.h>
 
@@ -58,7 +59,8 @@ static const uint16_t type_max[T_U32] = {
     [T_0_2] = 2,          [T_IV_FLAGS] = 0x03,
     [T_XMIT_COUNT] = 8,   [T_TTL] = 127,
     [T_PERIOD_LOG] = 0x11, [T_ELEM] = BM_CFG_ELEMENTS - 1,
-    [T_NKEYS] = BM_CFG_MODEL_KEYS, [T_NSUBS] = BM_CFG_MODEL_SUBS, [T_ELEMENTS] = 0xff, [T_PUB_TTL] = 0xff,
+    [T_NKEYS] = BM_CFG_MODEL_KEYS, [T_NSUBS] = BM_CFG_MODEL_SUBS,
+    [T_ELEMENTS] = 0xff,  [T_PUB_TTL] = 0xff,
     [T_U16] = 0xffff,     [T_IDX] = 0x0fff,
     [T_UNICAST] = 0x7fff, [T_NODE_ADDR] = 0x7fff, [T_INTERVAL] = 320,
     [T_FEATURES] = 0x000f, [T_SUB] = 0xfffe, [T_HB_DST] = 0xffff,
